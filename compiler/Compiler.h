@@ -1,0 +1,48 @@
+//===- Compiler.h - The compiler's C++ entry points -------------*- C++ -*-===//
+
+#ifndef KILN_COMPILER_COMPILER_H
+#define KILN_COMPILER_COMPILER_H
+
+#include "compiler/artifact/ArtifactEmitter.h"
+#include "compiler/cpu/KernelCompiler.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#include <string>
+
+namespace kiln {
+
+/// Where the graph pipeline stops.
+enum class GraphStage {
+  /// After the graph-level cleanups: the kiln dialect.
+  Kiln,
+  /// After lowering: linalg on tensors.
+  Linalg,
+  /// After dispatch formation: the exec dialect, ready for code generation.
+  Exec,
+};
+
+struct CompileOptions {
+  /// LLVM CPU name to compile kernels for, or "host".
+  std::string cpu = "host";
+  ArtifactOptions artifact;
+  /// Observers of kernel compilation (printing IR).
+  KernelCompileHooks hooks;
+};
+
+/// Runs the default graph pipeline on `module` up to and including `stage`.
+mlir::LogicalResult runGraphPipeline(mlir::ModuleOp module, GraphStage stage);
+
+/// Compiles `module` (the kiln dialect) to an artifact at `path`. Errors are
+/// reported as diagnostics; on failure no file is written.
+mlir::LogicalResult compileToArtifact(mlir::ModuleOp module,
+                                      const CompileOptions &options,
+                                      llvm::StringRef path);
+
+/// Compiles `module` up to optimised LLVM IR of its kernels, calling
+/// `options.hooks` on each, without writing an artifact.
+mlir::LogicalResult compileKernels(mlir::ModuleOp module,
+                                   const CompileOptions &options);
+
+} // namespace kiln
+
+#endif // KILN_COMPILER_COMPILER_H

@@ -1,0 +1,335 @@
+//===- ArtifactEmitter.cpp - exec dialect + kernels to a .kbin ------------===//
+//
+// Walks the model function after the graph pipeline: its arguments are the
+// inputs, its returned values the outputs, its `kiln.param` ops the
+// constants and its `exec.dispatch` ops, in order, the dispatches. Every
+// SSA value a dispatch touches lives in exactly one buffer: an input, an
+// output, a constant or the arena at the offset memory planning chose.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/artifact/ArtifactEmitter.h"
+#include "dialects/Exec/IR/ExecOps.h"
+#include "dialects/Kiln/IR/KilnOps.h"
+#include "runtime/ArtifactFormat.h"
+#include "runtime/ArtifactWriter.h"
+#include "runtime/schema/Artifact_generated.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/MapVector.h"
+
+#include <map>
+
+using namespace mlir;
+namespace fb = kiln::fb;
+
+namespace kiln {
+namespace {
+
+/// Prints `loc` as "file:line:col", looking through names and call sites.
+std::string formatLocation(Location loc) {
+  std::string text;
+  loc->walk([&](Location inner) {
+    if (auto file = dyn_cast<FileLineColLoc>(inner)) {
+      text = (file.getFilename().getValue() + ":" + Twine(file.getLine()) +
+              ":" + Twine(file.getColumn()))
+                 .str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return text;
+}
+
+int64_t byteSize(RankedTensorType type) { return type.getNumElements() * 4; }
+
+/// Floating-point operations of one run of an executable: for each linalg op,
+/// its iterations times the arithmetic ops of its body.
+uint64_t estimateFlops(func::FuncOp func) {
+  uint64_t flops = 0;
+  func.walk([&](linalg::GenericOp op) {
+    uint64_t iterations = 1;
+    for (int64_t range : op.getStaticLoopRanges()) {
+      iterations *= std::max<int64_t>(range, 1);
+    }
+    uint64_t bodyOps = op.getBody()->getOperations().size() - 1;
+    flops += iterations * bodyOps;
+  });
+  return flops;
+}
+
+/// The parameter's data in the stored layout.
+std::vector<float> materialize(ParamOp param, uint64_t seed) {
+  SmallVector<int64_t> declared = param.getDeclaredShape();
+  std::vector<float> values = seededParameter(
+      param.getName().str(),
+      std::vector<int64_t>(declared.begin(), declared.end()), seed);
+  std::optional<ArrayRef<int64_t>> permutation = param.getPermutation();
+  if (!permutation) {
+    return values;
+  }
+  // stored[i0, i1, ...] = declared[j] with j[perm[d]] = i[d].
+  ArrayRef<int64_t> shape = param.getType().getShape();
+  int64_t rank = shape.size();
+  SmallVector<int64_t> declaredStrides(rank, 1);
+  for (int64_t d = rank - 2; d >= 0; --d) {
+    declaredStrides[d] = declaredStrides[d + 1] * declared[d + 1];
+  }
+  std::vector<float> stored(values.size());
+  SmallVector<int64_t> index(rank, 0);
+  for (size_t flat = 0; flat < stored.size(); ++flat) {
+    int64_t source = 0;
+    for (int64_t d = 0; d < rank; ++d) {
+      source += index[d] * declaredStrides[(*permutation)[d]];
+    }
+    stored[flat] = values[source];
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++index[d] < shape[d]) {
+        break;
+      }
+      index[d] = 0;
+    }
+  }
+  return stored;
+}
+
+/// How a stored parameter was re-laid-out, e.g. "transpose(1, 0)".
+std::string layoutName(ParamOp param) {
+  std::string text;
+  if (std::optional<ArrayRef<int64_t>> permutation = param.getPermutation()) {
+    llvm::raw_string_ostream os(text);
+    os << "transpose(";
+    llvm::interleaveComma(*permutation, os);
+    os << ")";
+  }
+  return text;
+}
+
+struct BufferPlace {
+  fb::BufferKind kind;
+  uint32_t index;
+  uint64_t offset;
+};
+
+} // namespace
+
+/// The model function: the one public function with a body.
+static FailureOr<func::FuncOp> findModel(ModuleOp module) {
+  func::FuncOp model;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (!func.isExternal() && func.isPublic()) {
+      if (model) {
+        return func.emitError("expects one model function per module; ")
+               << "@" << model.getSymName() << " is one already";
+      }
+      model = func;
+    }
+  }
+  if (!model) {
+    return emitError(module.getLoc(), "expects a public model function");
+  }
+  return model;
+}
+
+LogicalResult checkArtifactSignature(ModuleOp module) {
+  FailureOr<func::FuncOp> model = findModel(module);
+  if (failed(model)) {
+    return failure();
+  }
+  auto ret = cast<func::ReturnOp>(model->getBody().front().getTerminator());
+  DenseSet<Value> seen;
+  for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
+    if (!value.getDefiningOp<exec::DispatchOp>() ||
+        !seen.insert(value).second) {
+      return ret.emitError("output ")
+             << i << " must be computed by a dispatch of its own; returning "
+             << "an input, a parameter or one value twice is not supported";
+    }
+  }
+  return success();
+}
+
+LogicalResult emitArtifact(ModuleOp module, const CompiledKernels &kernels,
+                           const CpuTarget &target,
+                           const ArtifactOptions &options, StringRef path) {
+  if (failed(checkArtifactSignature(module))) {
+    return failure();
+  }
+  func::FuncOp model = *findModel(module);
+
+  flatbuffers::FlatBufferBuilder fbb(1 << 16);
+  auto tensorType = [&](Type type) {
+    auto ranked = cast<RankedTensorType>(type);
+    return fb::CreateTensorType(fbb, fb::DType::F32,
+                                fbb.CreateVector(ranked.getShape().vec()));
+  };
+  auto nameOf = [](DictionaryAttr attrs, StringRef fallback, unsigned i) {
+    auto name = attrs ? attrs.getAs<StringAttr>("kiln.name") : nullptr;
+    return name ? name.getValue().str() : (fallback + Twine(i)).str();
+  };
+  DenseMap<Value, BufferPlace> places;
+  std::vector<flatbuffers::Offset<fb::IoTensor>> inputs, outputs;
+  for (BlockArgument arg : model.getArguments()) {
+    unsigned i = arg.getArgNumber();
+    std::string name = nameOf(model.getArgAttrDict(i), "input", i);
+    inputs.push_back(fb::CreateIoTensor(fbb, fbb.CreateString(name),
+                                        tensorType(arg.getType())));
+    places[arg] = {fb::BufferKind::Input, i, 0};
+  }
+  auto ret = cast<func::ReturnOp>(model.getBody().front().getTerminator());
+  for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
+    std::string name = nameOf(model.getResultAttrDict(i), "output", i);
+    outputs.push_back(fb::CreateIoTensor(fbb, fbb.CreateString(name),
+                                         tensorType(value.getType())));
+    places[value] = {fb::BufferKind::Output, static_cast<uint32_t>(i), 0};
+  }
+
+  // Constants, in order of first use; one parameter in one layout is
+  // stored once however many dispatches read it.
+  std::vector<ParamOp> constantParams;
+  std::map<std::pair<std::string, std::string>, uint32_t> constantIndex;
+  std::vector<exec::DispatchOp> dispatches;
+  model.walk([&](exec::DispatchOp op) { dispatches.push_back(op); });
+  for (exec::DispatchOp dispatch : dispatches) {
+    for (Value arg : dispatch.getArgs()) {
+      auto param = arg.getDefiningOp<ParamOp>();
+      if (!param || places.count(arg)) {
+        continue;
+      }
+      auto key = std::make_pair(param.getName().str(), layoutName(param));
+      auto [it, inserted] = constantIndex.try_emplace(
+          key, static_cast<uint32_t>(constantParams.size()));
+      if (inserted) {
+        constantParams.push_back(param);
+      }
+      places[arg] = {fb::BufferKind::Constant, it->second, 0};
+    }
+  }
+  std::vector<std::vector<float>> constantData;
+  std::vector<uint64_t> constantSizes;
+  for (ParamOp param : constantParams) {
+    constantData.push_back(materialize(param, options.seed));
+    constantSizes.push_back(constantData.back().size() * sizeof(float));
+  }
+  std::vector<uint64_t> executableSizes = {kernels.image.size()};
+  rt::StatusOr<rt::ArtifactLayout> layout =
+      rt::planArtifactLayout(executableSizes, constantSizes);
+  if (!layout.ok()) {
+    return emitError(module.getLoc(), layout.status().message());
+  }
+  std::vector<flatbuffers::Offset<fb::Constant>> constants;
+  for (auto [index, param] : llvm::enumerate(constantParams)) {
+    fb::BlobRef blob(layout->constants[index].offset,
+                     layout->constants[index].size);
+    constants.push_back(
+        fb::CreateConstant(fbb, fbb.CreateString(param.getName().str()),
+                           tensorType(param.getType()), &blob,
+                           fbb.CreateString(layoutName(param))));
+  }
+
+  std::vector<flatbuffers::Offset<fb::Dispatch>> dispatchTables;
+  std::map<int64_t, std::vector<uint32_t>> regions;
+  for (auto [d, dispatch] : llvm::enumerate(dispatches)) {
+    std::optional<ArrayRef<int64_t>> grid = dispatch.getGrid();
+    std::optional<ArrayRef<int64_t>> offsets = dispatch.getResultOffsets();
+    if (!grid || !offsets || !dispatch.getScheduleRegion()) {
+      return dispatch.emitOpError("expects grid, result_offsets and "
+                                  "schedule_region; the graph pipeline did "
+                                  "not run to the end");
+    }
+    for (auto [result, offset] : llvm::zip(dispatch.getResults(), *offsets)) {
+      if (offset >= 0) {
+        places[result] = {fb::BufferKind::Arena, 0,
+                          static_cast<uint64_t>(offset)};
+      }
+    }
+    std::vector<flatbuffers::Offset<fb::BufferRef>> bindings;
+    SmallVector<Value> bound(dispatch.getArgs());
+    bound.append(dispatch.getResults().begin(), dispatch.getResults().end());
+    for (Value value : bound) {
+      auto it = places.find(value);
+      if (it == places.end()) {
+        return dispatch.emitOpError("reads a value that is not an input, a "
+                                    "parameter or a dispatch result");
+      }
+      bindings.push_back(fb::CreateBufferRef(
+          fbb, it->second.kind, it->second.index, it->second.offset,
+          byteSize(cast<RankedTensorType>(value.getType()))));
+    }
+    StringRef callee = dispatch.getCallee();
+    auto exportIt = llvm::find(kernels.exports, callee.str());
+    if (exportIt == kernels.exports.end()) {
+      return dispatch.emitOpError("has no compiled kernel");
+    }
+    auto executable = SymbolTable::lookupNearestSymbolFrom<exec::ExecutableOp>(
+        dispatch, dispatch.getCalleeAttr());
+    auto scratch = kernels.scratchSize.find(callee.str());
+    std::vector<uint32_t> gridValues(grid->begin(), grid->end());
+    dispatchTables.push_back(fb::CreateDispatch(
+        fbb,
+        fbb.CreateString((model.getSymName() + "_" + Twine(d) + "_" +
+                          dispatch.getRoot()
+                              .drop_until([](char c) { return c == '.'; })
+                              .drop_front())
+                             .str()),
+        /*executable=*/0,
+        static_cast<uint32_t>(exportIt - kernels.exports.begin()),
+        fbb.CreateVector(gridValues), fbb.CreateVector(bindings),
+        scratch == kernels.scratchSize.end() ? 0 : scratch->second,
+        fbb.CreateString(dispatch.getRoot().str()),
+        fbb.CreateString(formatLocation(dispatch.getLoc())),
+        estimateFlops(executable.getFunction())));
+    int64_t region = static_cast<int64_t>(*dispatch.getScheduleRegion());
+    regions[region].push_back(static_cast<uint32_t>(d));
+  }
+  std::vector<flatbuffers::Offset<fb::Region>> regionTables;
+  for (auto &[index, members] : regions) {
+    (void)index;
+    regionTables.push_back(fb::CreateRegion(fbb, fbb.CreateVector(members)));
+  }
+
+  std::vector<flatbuffers::Offset<flatbuffers::String>> exportNames;
+  for (const std::string &name : kernels.exports) {
+    exportNames.push_back(fbb.CreateString(name));
+  }
+  fb::BlobRef image(layout->executables[0].offset, layout->executables[0].size);
+  auto executable =
+      fb::CreateExecutable(fbb, fbb.CreateString("elf-shared-object"), &image,
+                           fbb.CreateVector(exportNames));
+  std::vector<flatbuffers::Offset<flatbuffers::String>> features;
+  for (const std::string &feature : target.requiredFeatures) {
+    features.push_back(fbb.CreateString(feature));
+  }
+  auto targetTable = fb::CreateTarget(fbb, fbb.CreateString(target.triple),
+                                      fbb.CreateString(target.cpu),
+                                      fbb.CreateVector(features));
+  auto arenaSize = model->getAttrOfType<IntegerAttr>("exec.arena_size");
+  auto artifact = fb::CreateArtifact(
+      fbb, fbb.CreateString(options.producer),
+      fbb.CreateString(model.getSymName().str()), targetTable,
+      fbb.CreateVector(inputs), fbb.CreateVector(outputs),
+      fbb.CreateVector(std::vector<decltype(executable)>{executable}),
+      fbb.CreateVector(constants), fbb.CreateVector(dispatchTables),
+      fbb.CreateVector(regionTables), arenaSize ? arenaSize.getInt() : 0);
+  fb::FinishArtifactBuffer(fbb, artifact);
+
+  std::vector<rt::Span<const uint8_t>> executableBlobs = {
+      {reinterpret_cast<const uint8_t *>(kernels.image.data()),
+       kernels.image.size()}};
+  std::vector<rt::Span<const uint8_t>> constantBlobs;
+  for (const std::vector<float> &data : constantData) {
+    constantBlobs.push_back({reinterpret_cast<const uint8_t *>(data.data()),
+                             data.size() * sizeof(float)});
+  }
+  rt::Status written = rt::writeArtifact(
+      path.str(), *layout, {fbb.GetBufferPointer(), fbb.GetSize()},
+      executableBlobs, constantBlobs);
+  if (!written.ok()) {
+    return emitError(module.getLoc(), written.message());
+  }
+  return success();
+}
+
+} // namespace kiln

@@ -1,0 +1,36 @@
+//===- ArtifactEmitter.h - exec dialect + kernels to a .kbin ----*- C++ -*-===//
+
+#ifndef KILN_COMPILER_ARTIFACT_ARTIFACTEMITTER_H
+#define KILN_COMPILER_ARTIFACT_ARTIFACTEMITTER_H
+
+#include "compiler/cpu/KernelCompiler.h"
+#include "compiler/weights/SeededInitializer.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#include <string>
+
+namespace kiln {
+
+struct ArtifactOptions {
+  /// Recorded as the artifact's producer.
+  std::string producer = "kiln-compile";
+  /// Seed of the parameter initialiser.
+  uint64_t seed = kDefaultParameterSeed;
+};
+
+/// Checks, before kernels are compiled, that the model function (after the
+/// graph pipeline) can become an artifact: one public function whose outputs
+/// are distinct dispatch results.
+mlir::LogicalResult checkArtifactSignature(mlir::ModuleOp module);
+
+/// Writes the artifact of `module` (after the graph pipeline) with its
+/// compiled `kernels` to `path`, atomically. Reports errors as diagnostics.
+mlir::LogicalResult emitArtifact(mlir::ModuleOp module,
+                                 const CompiledKernels &kernels,
+                                 const CpuTarget &target,
+                                 const ArtifactOptions &options,
+                                 llvm::StringRef path);
+
+} // namespace kiln
+
+#endif // KILN_COMPILER_ARTIFACT_ARTIFACTEMITTER_H

@@ -1,0 +1,70 @@
+//===- CpuTarget.cpp - The CPU that kernels are compiled for --------------===//
+
+#include "compiler/cpu/CpuTarget.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+#include "llvm/TargetParser/Triple.h"
+
+using namespace mlir;
+
+namespace kiln {
+
+ArrayRef<StringRef> runtimeCheckedFeatures() {
+  static const StringRef features[] = {
+      "sse4.2",     "avx",          "avx2",           "fma",
+      "f16c",       "bmi",          "bmi2",           "avx512f",
+      "avx512dq",   "avx512cd",     "avx512bw",       "avx512vl",
+      "avx512vnni", "avx512bf16",   "avx512vbmi",     "avx512vbmi2",
+      "avx512ifma", "avx512bitalg", "avx512vpopcntdq"};
+  return features;
+}
+
+FailureOr<CpuTarget> createCpuTarget(StringRef cpu, llvm::raw_ostream &diag) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  CpuTarget target;
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  target.triple = triple.str();
+  bool host = cpu == "host";
+  target.cpu = host ? llvm::sys::getHostCPUName().str() : cpu.str();
+
+  std::string error;
+  const llvm::Target *llvmTarget =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!llvmTarget) {
+    diag << "cannot compile for " << target.triple << ": " << error;
+    return failure();
+  }
+  llvm::SubtargetFeatures features;
+  if (host) {
+    for (const auto &feature : llvm::sys::getHostCPUFeatures()) {
+      features.AddFeature(feature.getKey(), feature.getValue());
+    }
+  }
+  llvm::TargetOptions options;
+  target.machine.reset(llvmTarget->createTargetMachine(
+      triple, target.cpu, features.getString(), options, llvm::Reloc::PIC_,
+      std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+  if (!target.machine) {
+    diag << "cannot create a target machine for CPU '" << target.cpu << "'";
+    return failure();
+  }
+  const llvm::MCSubtargetInfo *info = target.machine->getMCSubtargetInfo();
+  if (!info->isCPUStringValid(target.cpu)) {
+    diag << "unknown CPU '" << target.cpu << "' for " << target.triple;
+    return failure();
+  }
+  for (StringRef feature : runtimeCheckedFeatures()) {
+    if (info->checkFeatures(("+" + feature).str())) {
+      target.requiredFeatures.push_back(feature.str());
+    }
+  }
+  return target;
+}
+
+} // namespace kiln

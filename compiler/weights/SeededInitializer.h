@@ -1,0 +1,71 @@
+//===- SeededInitializer.h - Reproducible parameter values ------*- C++ -*-===//
+//
+// Parameters of a model compiled without a weights file are drawn from this
+// generator. Element i of parameter `name` depends only on (seed, name, i),
+// so values are the same on every machine, in any order of generation, and
+// a test can regenerate any parameter independently of the compiler.
+//
+// Values are uniform in [-1/sqrt(n), 1/sqrt(n)), n the last dimension of the
+// declared shape (PyTorch's default bound for Linear weights and biases).
+//
+// Header-only and free of LLVM, so that tests and tools can share it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_COMPILER_WEIGHTS_SEEDEDINITIALIZER_H
+#define KILN_COMPILER_WEIGHTS_SEEDEDINITIALIZER_H
+
+#include <cmath>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace kiln {
+
+/// Default seed of `kiln-compile --seed`.
+inline constexpr uint64_t kDefaultParameterSeed = 0x6b696c6e; // "kiln"
+
+/// SplitMix64: a fast, well-mixed 64-bit counter hash.
+inline uint64_t splitMix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+/// A float uniform in [-1, 1) from 24 random bits of `bits`.
+inline float unitUniform(uint64_t bits) {
+  return static_cast<float>(bits >> 40) * (2.0f / 16777216.0f) - 1.0f;
+}
+
+/// Element `index` of the seeded parameter `name` with last dimension
+/// `lastDim`.
+inline float seededParameterElement(std::string_view name, int64_t lastDim,
+                                    uint64_t seed, uint64_t index) {
+  uint64_t key = 0xcbf29ce484222325ull ^ seed; // FNV-1a over the name.
+  for (char c : name) {
+    key = (key ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+  }
+  float bound = 1.0f / std::sqrt(static_cast<float>(lastDim > 0 ? lastDim : 1));
+  return bound * unitUniform(splitMix64(key + splitMix64(index)));
+}
+
+/// The whole seeded parameter `name` of `shape`, row-major.
+inline std::vector<float> seededParameter(std::string_view name,
+                                          const std::vector<int64_t> &shape,
+                                          uint64_t seed) {
+  uint64_t count = 1;
+  for (int64_t d : shape) {
+    count *= static_cast<uint64_t>(d);
+  }
+  int64_t lastDim = shape.empty() ? 1 : shape.back();
+  std::vector<float> values(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    values[i] = seededParameterElement(name, lastDim, seed, i);
+  }
+  return values;
+}
+
+} // namespace kiln
+
+#endif // KILN_COMPILER_WEIGHTS_SEEDEDINITIALIZER_H

@@ -1,0 +1,21 @@
+//===- KilnOps.h - Ops of the model-graph dialect ---------------*- C++ -*-===//
+
+#ifndef KILN_DIALECTS_KILN_IR_KILNOPS_H
+#define KILN_DIALECTS_KILN_IR_KILNOPS_H
+
+#include "dialects/Kiln/IR/KilnDialect.h"
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "dialects/Kiln/IR/KilnEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialects/Kiln/IR/KilnAttrs.h.inc"
+
+#define GET_OP_CLASSES
+#include "dialects/Kiln/IR/KilnOps.h.inc"
+
+#endif // KILN_DIALECTS_KILN_IR_KILNOPS_H

@@ -1,0 +1,222 @@
+//===- CpuLowerContractions.cpp - GEMM tiles to register-blocked vectors --===//
+//
+// After workgroup tiling and bufferization a GEMM is a linalg.generic on
+// memref views: C[1.., m, n] += A[1.., m, k] * B[k, n], with static sizes.
+// It is emitted as a loop nest over register blocks of C (`mr` rows by `nr`
+// columns, `nr / vectorWidth` vectors per row). For one block, the
+// accumulators are loaded once, carried through the K loop as loop values
+// (LLVM keeps them in registers), and stored once; each k step broadcasts
+// `mr` elements of A and loads `nr / vectorWidth` vectors of B. Row
+// remainders get a block with fewer rows, column remainders fewer vectors and
+// a masked last vector, so all shapes stay vectorized.
+//
+// B read as B[n, k] (a transposed operand) is left to the generic loop
+// lowering; weights are re-laid-out as B[k, n] before dispatch formation.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/OpClassification.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_CPULOWERCONTRACTIONSPASS
+#include "passes/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+/// Emits the register-blocked loop nest of one GEMM tile.
+class GemmEmitter {
+public:
+  GemmEmitter(OpBuilder &b, Location loc, Value a, Value bMat, Value c,
+              int64_t mr, int64_t nr, int64_t width)
+      : b(b), loc(loc), a(a), bMat(bMat), c(c), mr(mr), nr(nr), width(width) {
+    auto cType = cast<MemRefType>(c.getType());
+    rows = cType.getDimSize(cType.getRank() - 2);
+    cols = cType.getDimSize(cType.getRank() - 1);
+    depth = cast<MemRefType>(bMat.getType()).getDimSize(0);
+    vectorType = VectorType::get({width}, cType.getElementType());
+    maskType = VectorType::get({width}, b.getI1Type());
+  }
+
+  void emit() {
+    int64_t fullRows = rows - rows % mr;
+    if (fullRows > 0) {
+      forLoop(0, fullRows, mr, [&](Value m0) { emitRowBlock(m0, mr); });
+    }
+    if (rows % mr) {
+      emitRowBlock(index(fullRows), rows % mr);
+    }
+  }
+
+private:
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+
+  Value add(Value v, int64_t offset) {
+    return offset == 0
+               ? v
+               : arith::AddIOp::create(b, loc, v, index(offset)).getResult();
+  }
+
+  void forLoop(int64_t lb, int64_t ub, int64_t step,
+               function_ref<void(Value)> body) {
+    scf::ForOp::create(b, loc, index(lb), index(ub), index(step), ValueRange{},
+                       [&](OpBuilder &nb, Location, Value iv, ValueRange) {
+                         OpBuilder::InsertionGuard guard(b);
+                         b.setInsertionPoint(nb.getInsertionBlock(),
+                                             nb.getInsertionPoint());
+                         body(iv);
+                         scf::YieldOp::create(b, loc);
+                       });
+  }
+
+  /// Indices of element [row, col] of a rank-r view whose leading dims are 1.
+  SmallVector<Value> indices(Value view, Value row, Value col) {
+    int64_t rank = cast<MemRefType>(view.getType()).getRank();
+    SmallVector<Value> idx(rank - 2, index(0));
+    idx.append({row, col});
+    return idx;
+  }
+
+  void emitRowBlock(Value m0, int64_t blockRows) {
+    int64_t fullCols = cols - cols % nr;
+    if (fullCols > 0) {
+      forLoop(0, fullCols, nr, [&](Value n0) {
+        emitMicroKernel(m0, blockRows, n0, nr / width, 0);
+      });
+    }
+    int64_t rest = cols % nr;
+    if (rest) {
+      emitMicroKernel(m0, blockRows, index(fullCols),
+                      llvm::divideCeil(rest, width), rest % width);
+    }
+  }
+
+  Value load(Value view, ArrayRef<Value> idx, int64_t maskLanes) {
+    if (maskLanes == 0) {
+      return vector::LoadOp::create(b, loc, vectorType, view, idx);
+    }
+    Value mask = vector::ConstantMaskOp::create(b, loc, maskType, maskLanes);
+    Value zero = arith::ConstantOp::create(
+        b, loc, vectorType,
+        DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
+    return vector::MaskedLoadOp::create(b, loc, vectorType, view, idx, mask,
+                                        zero);
+  }
+
+  void store(Value value, Value view, ArrayRef<Value> idx, int64_t maskLanes) {
+    if (maskLanes == 0) {
+      vector::StoreOp::create(b, loc, value, view, idx);
+      return;
+    }
+    Value mask = vector::ConstantMaskOp::create(b, loc, maskType, maskLanes);
+    vector::MaskedStoreOp::create(b, loc, view, idx, mask, value);
+  }
+
+  /// One block of `blockRows` x `vectors` vectors of C at (m0, n0); the last
+  /// vector is masked to `tailLanes` lanes when that is non-zero.
+  void emitMicroKernel(Value m0, int64_t blockRows, Value n0, int64_t vectors,
+                       int64_t tailLanes) {
+    auto lanesOf = [&](int64_t j) { return j == vectors - 1 ? tailLanes : 0; };
+    SmallVector<Value> rowIdx, colIdx;
+    for (int64_t i = 0; i < blockRows; ++i) {
+      rowIdx.push_back(add(m0, i));
+    }
+    for (int64_t j = 0; j < vectors; ++j) {
+      colIdx.push_back(add(n0, j * width));
+    }
+    SmallVector<Value> acc;
+    for (int64_t i = 0; i < blockRows; ++i) {
+      for (int64_t j = 0; j < vectors; ++j) {
+        acc.push_back(load(c, indices(c, rowIdx[i], colIdx[j]), lanesOf(j)));
+      }
+    }
+    auto loop = scf::ForOp::create(
+        b, loc, index(0), index(depth), index(1), acc,
+        [&](OpBuilder &nb, Location, Value k, ValueRange carried) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          SmallVector<Value> bVec;
+          for (int64_t j = 0; j < vectors; ++j) {
+            bVec.push_back(load(bMat, {k, colIdx[j]}, lanesOf(j)));
+          }
+          SmallVector<Value> next;
+          for (int64_t i = 0; i < blockRows; ++i) {
+            Value aElem =
+                memref::LoadOp::create(b, loc, a, indices(a, rowIdx[i], k));
+            Value aVec = vector::BroadcastOp::create(b, loc, vectorType, aElem);
+            for (int64_t j = 0; j < vectors; ++j) {
+              next.push_back(vector::FMAOp::create(b, loc, aVec, bVec[j],
+                                                   carried[i * vectors + j]));
+            }
+          }
+          scf::YieldOp::create(b, loc, next);
+        });
+    for (int64_t i = 0; i < blockRows; ++i) {
+      for (int64_t j = 0; j < vectors; ++j) {
+        store(loop.getResult(i * vectors + j), c,
+              indices(c, rowIdx[i], colIdx[j]), lanesOf(j));
+      }
+    }
+  }
+
+  OpBuilder &b;
+  Location loc;
+  Value a, bMat, c;
+  int64_t mr, nr, width;
+  int64_t rows = 0, cols = 0, depth = 0;
+  VectorType vectorType, maskType;
+};
+
+/// True when all but the last two dims of a view are 1.
+bool hasUnitLeadingDims(Value view, int64_t keep) {
+  ArrayRef<int64_t> shape = cast<MemRefType>(view.getType()).getShape();
+  return llvm::all_of(shape.drop_back(keep), [](int64_t d) { return d == 1; });
+}
+
+struct CpuLowerContractionsPass
+    : kiln::impl::CpuLowerContractionsPassBase<CpuLowerContractionsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    SmallVector<linalg::GenericOp> gemms;
+    getOperation().walk([&](linalg::GenericOp op) {
+      std::optional<GemmOperands> gemm = matchGemm(op);
+      if (!gemm || gemm->rhsTransposed || !op.hasPureBufferSemantics()) {
+        return;
+      }
+      Value a = op.getDpsInputOperand(gemm->lhs)->get();
+      Value c = op.getDpsInitOperand(0)->get();
+      auto f32 = [](Value v) {
+        auto type = cast<MemRefType>(v.getType());
+        return type.getElementType().isF32() && type.hasStaticShape();
+      };
+      if (!f32(a) || !f32(c) || !f32(op.getDpsInputOperand(gemm->rhs)->get()) ||
+          !hasUnitLeadingDims(a, 2) || !hasUnitLeadingDims(c, 2)) {
+        return;
+      }
+      gemms.push_back(op);
+    });
+    for (linalg::GenericOp op : gemms) {
+      std::optional<GemmOperands> gemm = matchGemm(op);
+      OpBuilder b(op);
+      GemmEmitter(b, op.getLoc(), op.getDpsInputOperand(gemm->lhs)->get(),
+                  op.getDpsInputOperand(gemm->rhs)->get(),
+                  op.getDpsInitOperand(0)->get(), mr, nr, vectorWidth)
+          .emit();
+      op.erase();
+    }
+  }
+};
+
+} // namespace

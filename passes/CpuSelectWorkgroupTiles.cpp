@@ -1,0 +1,137 @@
+//===- CpuSelectWorkgroupTiles.cpp - Choose workgroup tiles and grids -----===//
+//
+// A workgroup computes, for one index of every leading (batch) dimension,
+// `rows` x `cols` of the last two dimensions of the dispatch's results. The
+// tile is written as `exec.workgroup_tile` (one size per dimension of the
+// widest result) on the executable's function and the grid on its
+// dispatches: x = column tiles, y = row tiles, z = product of the batch
+// dimensions.
+//
+// Dispatches whose ops produce per-row values (norm statistics) need whole
+// rows; the others tile columns in multiples of 32 (the GEMM register
+// block) that divide the column count, so that every column tile is full.
+// A whole-row workgroup of a GEMM dispatch reads all of B, so it takes
+// enough rows (up to `row-tile`) to reuse B while leaving two workgroups.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Exec/IR/ExecOps.h"
+#include "passes/OpClassification.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_CPUSELECTWORKGROUPTILESPASS
+#include "passes/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+/// The largest multiple of 32 that divides `n` and is at most `limit`, or
+/// `n` itself when there is none.
+int64_t columnTile(int64_t n, int64_t limit) {
+  for (int64_t tile = (std::min(n, limit) / 32) * 32; tile >= 32; tile -= 32) {
+    if (n % tile == 0) {
+      return tile;
+    }
+  }
+  return n;
+}
+
+struct CpuSelectWorkgroupTilesPass
+    : kiln::impl::CpuSelectWorkgroupTilesPassBase<CpuSelectWorkgroupTilesPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    Builder b(&getContext());
+    DenseMap<StringAttr, SmallVector<int64_t>> grids;
+    for (auto executable : module.getOps<exec::ExecutableOp>()) {
+      func::FuncOp func = executable.getFunction();
+      FailureOr<SmallVector<int64_t>> tile = selectTile(func);
+      if (failed(tile)) {
+        return signalPassFailure();
+      }
+      func->setAttr("exec.workgroup_tile", b.getDenseI64ArrayAttr(*tile));
+      grids[executable.getSymNameAttr()] = gridFor(func, *tile);
+    }
+    module.walk([&](exec::DispatchOp dispatch) {
+      auto it = grids.find(dispatch.getCalleeAttr().getAttr());
+      if (it != grids.end()) {
+        dispatch.setGridAttr(b.getDenseI64ArrayAttr(it->second));
+      }
+    });
+  }
+
+  /// Shape of the widest result: the shape workgroups tile.
+  static ArrayRef<int64_t> tiledShape(func::FuncOp func) {
+    ArrayRef<int64_t> widest;
+    for (Type type : func.getResultTypes()) {
+      auto shape = cast<RankedTensorType>(type).getShape();
+      if (shape.size() > widest.size()) {
+        widest = shape;
+      }
+    }
+    return widest;
+  }
+
+  FailureOr<SmallVector<int64_t>> selectTile(func::FuncOp func) {
+    ArrayRef<int64_t> shape = tiledShape(func);
+    if (shape.empty()) {
+      return func.emitError("expects dispatch results of rank >= 1");
+    }
+    bool wholeRows = false;
+    for (Type type : func.getResultTypes()) {
+      wholeRows |= cast<RankedTensorType>(type).getRank() <
+                   static_cast<int64_t>(shape.size());
+    }
+    func.walk([&](linalg::LinalgOp op) {
+      for (Value result : op->getResults()) {
+        wholeRows |= cast<RankedTensorType>(result.getType()).getRank() <
+                     static_cast<int64_t>(shape.size());
+      }
+    });
+    bool hasGemm = false;
+    func.walk(
+        [&](linalg::LinalgOp op) { hasGemm |= matchGemm(op).has_value(); });
+    SmallVector<int64_t> tile(shape.size(), 1);
+    int64_t cols = shape.back();
+    tile.back() = wholeRows ? cols : columnTile(cols, colTile);
+    if (shape.size() >= 2) {
+      int64_t rows = shape[shape.size() - 2];
+      int64_t rowsPerTile = rowTile;
+      if (wholeRows && hasGemm) {
+        // Every workgroup streams all of B: take enough rows to reuse it,
+        // but leave at least two workgroups when there are rows for them.
+        rowsPerTile = std::clamp<int64_t>(llvm::alignTo(rows / 2, 8),
+                                          normRowTile, rowTile);
+      } else if (wholeRows) {
+        rowsPerTile = normRowTile;
+      }
+      tile[shape.size() - 2] = std::min(rows, rowsPerTile);
+    }
+    return tile;
+  }
+
+  static SmallVector<int64_t> gridFor(func::FuncOp func,
+                                      ArrayRef<int64_t> tile) {
+    ArrayRef<int64_t> shape = tiledShape(func);
+    size_t rank = shape.size();
+    SmallVector<int64_t> grid = {llvm::divideCeil(shape.back(), tile.back()), 1,
+                                 1};
+    if (rank >= 2) {
+      grid[1] = llvm::divideCeil(shape[rank - 2], tile[rank - 2]);
+    }
+    for (size_t d = 0; d + 2 < rank; ++d) {
+      grid[2] *= shape[d];
+    }
+    return grid;
+  }
+};
+
+} // namespace

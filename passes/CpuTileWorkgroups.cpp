@@ -1,0 +1,367 @@
+//===- CpuTileWorkgroups.cpp - Dispatch function to workgroup kernel ------===//
+//
+// Rewrites a dispatch function (whole tensors in and out) into the kernel
+// of one workgroup. The workgroup's tile of every result is fixed by
+// `exec.workgroup_tile` and the workgroup id; ops are then tiled once each,
+// consumers first, with TilingInterface: the slice a tiled consumer takes of
+// a producer's result is the tile that producer must compute. Dispatch
+// formation only groups ops that read each other by rows, so all consumers
+// of a value ask for the same tile and nothing is computed twice; the pass
+// checks this rather than assuming it.
+//
+// A value of rank r gets the first r dimensions of the workgroup tile:
+// per-row values (norm statistics) take the batch and row offsets only.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/TilingInterface.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_CPUTILEWORKGROUPSPASS
+#include "passes/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+/// True when `a` and `b` are the same index: the same constant, the same
+/// value, or affine.apply ops of the same map on the same indices (tiling
+/// composes offsets afresh for every op it tiles).
+bool sameIndex(OpFoldResult a, OpFoldResult b) {
+  if (isEqualConstantIntOrValue(a, b)) {
+    return true;
+  }
+  auto va = dyn_cast<Value>(a), vb = dyn_cast<Value>(b);
+  auto applyA = va ? va.getDefiningOp<affine::AffineApplyOp>() : nullptr;
+  auto applyB = vb ? vb.getDefiningOp<affine::AffineApplyOp>() : nullptr;
+  if (!applyA || !applyB || applyA.getMap() != applyB.getMap() ||
+      applyA.getNumOperands() != applyB.getNumOperands()) {
+    return false;
+  }
+  return llvm::all_of(llvm::zip(applyA.getOperands(), applyB.getOperands()),
+                      [](auto pair) {
+                        return sameIndex(std::get<0>(pair), std::get<1>(pair));
+                      });
+}
+
+/// Offsets and sizes of a tile.
+struct Tile {
+  SmallVector<OpFoldResult> offsets, sizes;
+
+  /// The first `rank` dimensions of this tile.
+  Tile prefix(int64_t rank) const {
+    return {SmallVector<OpFoldResult>(ArrayRef(offsets).take_front(rank)),
+            SmallVector<OpFoldResult>(ArrayRef(sizes).take_front(rank))};
+  }
+  /// "[o0, o1] x [s0, s1]" with "?" for offsets that are not constants.
+  std::string describe() const {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    auto print = [&](ArrayRef<OpFoldResult> values) {
+      os << "[";
+      llvm::interleaveComma(values, os, [&](OpFoldResult v) {
+        std::optional<int64_t> c = getConstantIntValue(v);
+        os << (c ? std::to_string(*c) : std::string("?"));
+      });
+      os << "]";
+    };
+    print(offsets);
+    os << " x ";
+    print(sizes);
+    return text;
+  }
+  bool operator==(const Tile &other) const {
+    auto same = [](ArrayRef<OpFoldResult> a, ArrayRef<OpFoldResult> b) {
+      return a.size() == b.size() &&
+             llvm::all_of(llvm::zip(a, b), [](auto pair) {
+               return sameIndex(std::get<0>(pair), std::get<1>(pair));
+             });
+    };
+    return same(offsets, other.offsets) && same(sizes, other.sizes);
+  }
+};
+
+/// Builds the tiled body for one static tile shape into the current
+/// insertion point: clones `source`'s ops, tiles them consumers first and
+/// writes the results into `outputs`.
+class TileBuilder {
+public:
+  TileBuilder(OpBuilder &b, func::FuncOp source, ValueRange inputs,
+              ValueRange outputs)
+      : b(b), source(source), inputs(inputs), outputs(outputs) {}
+
+  LogicalResult build(const Tile &tile);
+
+private:
+  LogicalResult tileOp(TilingInterface op, const Tile &resultTile);
+
+  OpBuilder &b;
+  func::FuncOp source;
+  ValueRange inputs, outputs;
+  /// Requested tile of every in-dispatch value, and the slices asking.
+  DenseMap<Value, Tile> requested;
+  SmallVector<tensor::ExtractSliceOp> slices;
+  DenseMap<Value, Value> tiledValue;
+};
+
+LogicalResult TileBuilder::build(const Tile &tile) {
+  IRMapping mapping;
+  mapping.map(source.getArguments(), inputs);
+  SmallVector<Operation *> cloned;
+  for (Operation &op : source.getBody().front().without_terminator()) {
+    cloned.push_back(b.clone(op, mapping));
+  }
+  OpBuilder::InsertPoint end = b.saveInsertionPoint();
+  auto ret = cast<func::ReturnOp>(source.getBody().front().getTerminator());
+  SmallVector<Value> results;
+  for (Value value : ret.getOperands()) {
+    Value full = mapping.lookup(value);
+    Tile wanted = tile.prefix(cast<RankedTensorType>(full.getType()).getRank());
+    auto [it, inserted] = requested.try_emplace(full, wanted);
+    if (!inserted && !(it->second == wanted)) {
+      return source.emitError("returns one value with two different tiles");
+    }
+    results.push_back(full);
+  }
+
+  for (Operation *op : llvm::reverse(cloned)) {
+    auto tileable = dyn_cast<TilingInterface>(op);
+    if (!tileable) {
+      if (isa<tensor::EmptyOp, arith::ConstantOp>(op)) {
+        continue;
+      }
+      return op->emitError("cannot tile this op in a workgroup kernel");
+    }
+    auto it = requested.find(op->getResult(0));
+    if (it == requested.end()) {
+      continue; // Dead.
+    }
+    if (failed(tileOp(tileable, it->second))) {
+      return failure();
+    }
+  }
+
+  for (tensor::ExtractSliceOp slice : slices) {
+    Value tiled = tiledValue.lookup(slice.getSource());
+    if (tiled.getType() != slice.getType()) {
+      return slice.emitError("tile of a producer does not match its slice");
+    }
+    slice.replaceAllUsesWith(tiled);
+    slice.erase();
+  }
+  b.restoreInsertionPoint(end);
+  for (auto [full, output] : llvm::zip(results, outputs)) {
+    Tile wanted = requested.lookup(full);
+    int64_t rank = wanted.offsets.size();
+    Location loc = full.getLoc();
+    auto subview = memref::SubViewOp::create(
+        b, loc, output, wanted.offsets, wanted.sizes,
+        SmallVector<OpFoldResult>(rank, b.getIndexAttr(1)));
+    auto store = bufferization::MaterializeInDestinationOp::create(
+        b, loc, tiledValue.lookup(full), subview);
+    store.setRestrict(true);
+    store.setWritable(true);
+  }
+  for (Operation *op : llvm::reverse(cloned)) {
+    if (op->use_empty()) {
+      op->erase();
+    } else if (isa<TilingInterface>(op)) {
+      return op->emitError("still used whole after tiling the workgroup");
+    }
+  }
+  return success();
+}
+
+LogicalResult TileBuilder::tileOp(TilingInterface op, const Tile &resultTile) {
+  Location loc = op.getLoc();
+  b.setInsertionPoint(op);
+  SmallVector<OpFoldResult> iterOffsets, iterSizes;
+  if (failed(op.getIterationDomainTileFromResultTile(b, 0, resultTile.offsets,
+                                                     resultTile.sizes,
+                                                     iterOffsets, iterSizes))) {
+    return emitError(loc, "cannot map the workgroup tile to this op's loops");
+  }
+  FailureOr<TilingResult> tiled =
+      op.getTiledImplementation(b, iterOffsets, iterSizes);
+  if (failed(tiled)) {
+    return emitError(loc, "cannot tile this op for a workgroup");
+  }
+  tiledValue[op->getResult(0)] = tiled->tiledValues[0];
+  for (Operation *generated : tiled->generatedSlices) {
+    auto slice = dyn_cast<tensor::ExtractSliceOp>(generated);
+    Operation *producer = slice ? slice.getSource().getDefiningOp() : nullptr;
+    if (producer && isa<tensor::EmptyOp>(producer)) {
+      // A slice of nothing is a smaller nothing.
+      b.setInsertionPoint(slice);
+      Value empty =
+          tensor::EmptyOp::create(b, slice.getLoc(), slice.getType().getShape(),
+                                  slice.getType().getElementType());
+      slice.replaceAllUsesWith(empty);
+      slice.erase();
+      continue;
+    }
+    if (!producer || !isa<TilingInterface>(producer)) {
+      continue;
+    }
+    Tile wanted{slice.getMixedOffsets(), slice.getMixedSizes()};
+    auto [it, inserted] = requested.try_emplace(slice.getSource(), wanted);
+    if (!inserted && !(it->second == wanted)) {
+      InFlightDiagnostic diag =
+          emitError(loc, "ops of one dispatch need different tiles of a value; "
+                         "dispatch formation should have split them");
+      diag.attachNote(slice.getSource().getLoc())
+          << "the value: tile " << it->second.describe() << " vs "
+          << wanted.describe();
+      return diag;
+    }
+    slices.push_back(slice);
+  }
+  b.setInsertionPointAfter(op);
+  return success();
+}
+
+struct CpuTileWorkgroupsPass
+    : kiln::impl::CpuTileWorkgroupsPassBase<CpuTileWorkgroupsPass> {
+  void runOnOperation() override;
+};
+
+void CpuTileWorkgroupsPass::runOnOperation() {
+  func::FuncOp func = getOperation();
+  auto tileAttr = func->getAttrOfType<DenseI64ArrayAttr>("exec.workgroup_tile");
+  if (!tileAttr || func.isExternal()) {
+    return;
+  }
+  ArrayRef<int64_t> tile = tileAttr.asArrayRef();
+  int64_t rank = tile.size();
+  ArrayRef<int64_t> shape;
+  for (Type type : func.getResultTypes()) {
+    if (cast<RankedTensorType>(type).getRank() == rank) {
+      shape = cast<RankedTensorType>(type).getShape();
+    }
+  }
+  if (shape.empty()) {
+    func.emitError("expects a result with the rank of exec.workgroup_tile");
+    return signalPassFailure();
+  }
+
+  // The kernel: operand and result bindings as memrefs, then x, y, z.
+  MLIRContext *ctx = &getContext();
+  SmallVector<Type> argTypes;
+  auto toMemRef = [](Type t) {
+    auto tensor = cast<RankedTensorType>(t);
+    return MemRefType::get(tensor.getShape(), tensor.getElementType());
+  };
+  for (Type t : func.getArgumentTypes()) {
+    argTypes.push_back(toMemRef(t));
+  }
+  for (Type t : func.getResultTypes()) {
+    argTypes.push_back(toMemRef(t));
+  }
+  IndexType index = IndexType::get(ctx);
+  argTypes.append({index, index, index});
+  Location loc = func.getLoc();
+  Block *entry = new Block();
+  for (Type t : argTypes) {
+    entry->addArgument(t, loc);
+  }
+  unsigned numInputs = func.getNumArguments();
+  unsigned numOutputs = func.getNumResults();
+  OpBuilder b(ctx);
+  b.setInsertionPointToStart(entry);
+  SmallVector<Value> inputs;
+  for (auto [arg, type] : llvm::zip(entry->getArguments().take_front(numInputs),
+                                    func.getArgumentTypes())) {
+    inputs.push_back(bufferization::ToTensorOp::create(
+        b, loc, type, arg, /*restrict=*/true, /*writable=*/false));
+  }
+  ValueRange outputs = entry->getArguments().slice(numInputs, numOutputs);
+  Value idX = entry->getArgument(numInputs + numOutputs);
+  Value idY = entry->getArgument(numInputs + numOutputs + 1);
+  Value idZ = entry->getArgument(numInputs + numOutputs + 2);
+
+  // Offsets of this workgroup's tile.
+  auto scaled = [&](Value id, int64_t factor) -> OpFoldResult {
+    AffineExpr d0 = getAffineDimExpr(0, ctx);
+    return affine::makeComposedFoldedAffineApply(b, loc, d0 * factor, {id});
+  };
+  // A dimension with a single tile has offset 0, not id * size, so that ops
+  // reading it whole (reductions) see the same tile as the result.
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+  if (tile[rank - 1] != shape[rank - 1]) {
+    offsets[rank - 1] = scaled(idX, tile[rank - 1]);
+  }
+  if (rank >= 2 && tile[rank - 2] != shape[rank - 2]) {
+    offsets[rank - 2] = scaled(idY, tile[rank - 2]);
+  }
+  if (rank > 2) {
+    SmallVector<int64_t> batch(shape.take_front(rank - 2));
+    auto delinearized =
+        affine::AffineDelinearizeIndexOp::create(b, loc, idZ, batch);
+    for (int64_t d = 0; d < rank - 2; ++d) {
+      offsets[d] = delinearized.getResult(d);
+    }
+  }
+  auto tileWithRows = [&](int64_t rows) {
+    Tile t;
+    t.offsets = offsets;
+    for (int64_t d = 0; d < rank; ++d) {
+      t.sizes.push_back(b.getIndexAttr(d == rank - 2 ? rows : tile[d]));
+    }
+    return t;
+  };
+
+  // A partial last row tile is a second, statically shaped body.
+  LogicalResult status = success();
+  int64_t rowRemainder = rank >= 2 ? shape[rank - 2] % tile[rank - 2] : 0;
+  if (rowRemainder == 0) {
+    status = TileBuilder(b, func, inputs, outputs)
+                 .build(tileWithRows(rank >= 2 ? tile[rank - 2] : 1));
+  } else {
+    int64_t lastRow = shape[rank - 2] / tile[rank - 2];
+    Value last = arith::ConstantIndexOp::create(b, loc, lastRow);
+    Value isLast =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, idY, last);
+    auto branch = scf::IfOp::create(b, loc, isLast, /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(branch.thenBlock()->getTerminator());
+    status =
+        TileBuilder(b, func, inputs, outputs).build(tileWithRows(rowRemainder));
+    b.setInsertionPoint(branch.elseBlock()->getTerminator());
+    if (succeeded(status)) {
+      status = TileBuilder(b, func, inputs, outputs)
+                   .build(tileWithRows(tile[rank - 2]));
+    }
+  }
+  b.setInsertionPointToEnd(entry);
+  func::ReturnOp::create(b, loc);
+  if (failed(status)) {
+    entry->dropAllDefinedValueUses();
+    delete entry;
+    return signalPassFailure();
+  }
+
+  func.getBody().getBlocks().clear();
+  func.getBody().push_back(entry);
+  func.setFunctionType(FunctionType::get(ctx, argTypes, {}));
+  func->removeAttr(func.getArgAttrsAttrName());
+  func->removeAttr(func.getResAttrsAttrName());
+  func->setAttr("exec.kernel", UnitAttr::get(ctx));
+  func->setAttr("exec.binding_count",
+                b.getI64IntegerAttr(numInputs + numOutputs));
+}
+
+} // namespace

@@ -1,0 +1,260 @@
+//===- FormDispatchRegions.cpp - Group linalg ops into dispatches ---------===//
+//
+// Groups are formed in one walk over the function, in program order:
+//  - a GEMM contraction always starts a group (it is the group's root);
+//  - an elementwise op or a row reduction joins the latest group that
+//    produces one of its operands if it computes on the same rows (see
+//    canJoin), else it starts a group of its own.
+// A group becomes an exec.dispatch_region at the place of its last op. For
+// that to keep SSA dominance, an op may join a group only if no op outside
+// the group between the group's first op and the joining op reads a value
+// of the group. Cheap initial values (tensor.empty, constants, fills of
+// them) are cloned into every region that uses them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Exec/IR/ExecOps.h"
+#include "passes/OpClassification.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_FORMDISPATCHREGIONSPASS
+#include "passes/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+struct Group {
+  SmallVector<Operation *> ops;
+  /// Shape of the root's result: the shape every member computes on.
+  SmallVector<int64_t> shape;
+};
+
+/// Ops that are cheaper to recompute in every dispatch than to pass in.
+bool isClonable(Operation *op) {
+  if (isa<tensor::EmptyOp, arith::ConstantOp>(op)) {
+    return op->getNumResults() == 1 &&
+           (isa<tensor::EmptyOp>(op) ||
+            !isa<ShapedType>(op->getResult(0).getType()));
+  }
+  if (auto fill = dyn_cast<linalg::FillOp>(op)) {
+    return llvm::all_of(fill->getOperands(), [](Value v) {
+      Operation *def = v.getDefiningOp();
+      return def && isClonable(def);
+    });
+  }
+  return false;
+}
+
+/// Operations that form dispatches (everything else stays outside).
+bool isComputeOp(Operation *op) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  return linalgOp && !isa<linalg::FillOp>(op) &&
+         linalgOp.hasPureTensorSemantics();
+}
+
+ArrayRef<int64_t> resultShape(Operation *op) {
+  return cast<RankedTensorType>(op->getResult(0).getType()).getShape();
+}
+
+/// The rows x columns an op computes on: its result shape, or for a row
+/// reduction the shape it reduces.
+SmallVector<int64_t> computeShape(linalg::LinalgOp op) {
+  if (!matchGemm(op) && isRowReduction(op)) {
+    return op.getStaticLoopRanges();
+  }
+  return SmallVector<int64_t>(resultShape(op));
+}
+
+/// True when every group value `op` reads is read row-consistently: the
+/// operand map is (d0, d1, ...) so that a tile of rows of the group is the
+/// same tile of rows of `op`.
+bool readsGroupByRows(linalg::LinalgOp op,
+                      const DenseSet<Operation *> &members) {
+  for (OpOperand *operand : op.getDpsInputOperands()) {
+    Operation *def = operand->get().getDefiningOp();
+    if (!def || !members.contains(def)) {
+      continue;
+    }
+    AffineMap map = op.getMatchingIndexingMap(operand);
+    for (auto [i, expr] : llvm::enumerate(map.getResults())) {
+      auto dim = dyn_cast<AffineDimExpr>(expr);
+      if (!dim || dim.getPosition() != i) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+struct FormDispatchRegionsPass
+    : kiln::impl::FormDispatchRegionsPassBase<FormDispatchRegionsPass> {
+  void runOnOperation() override;
+
+private:
+  bool canJoin(Operation *op, const Group &group,
+               const DenseSet<Operation *> &members);
+  void createRegion(Group &group);
+};
+
+bool FormDispatchRegionsPass::canJoin(Operation *op, const Group &group,
+                                      const DenseSet<Operation *> &members) {
+  auto linalgOp = cast<linalg::LinalgOp>(op);
+  ArrayRef<int64_t> shape = resultShape(op);
+  ArrayRef<int64_t> groupShape(group.shape);
+  bool sameShape = shape == groupShape;
+  // Elementwise ops on per-row values (a norm's statistics) are fine too.
+  bool rowShaped = !groupShape.empty() && shape == groupShape.drop_back();
+  if (isElementwise(linalgOp)) {
+    if (!sameShape && !rowShaped) {
+      return false;
+    }
+  } else if (isRowReduction(linalgOp)) {
+    if (ArrayRef<int64_t>(computeShape(linalgOp)) != groupShape) {
+      return false;
+    }
+  } else {
+    return false;
+  }
+  if (!readsGroupByRows(linalgOp, members)) {
+    return false;
+  }
+  // No outside op between the group's start and `op` may read the group.
+  for (Operation *it = group.ops.front()->getNextNode(); it && it != op;
+       it = it->getNextNode()) {
+    if (members.contains(it)) {
+      continue;
+    }
+    for (Value operand : it->getOperands()) {
+      Operation *def = operand.getDefiningOp();
+      if (def && members.contains(def)) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+void FormDispatchRegionsPass::createRegion(Group &group) {
+  Operation *last = group.ops.back();
+  DenseSet<Operation *> members(group.ops.begin(), group.ops.end());
+  // Results: values of the group used outside it.
+  SmallVector<Value> escaping;
+  for (Operation *op : group.ops) {
+    for (Value result : op->getResults()) {
+      if (llvm::any_of(result.getUsers(), [&](Operation *user) {
+            return !members.contains(user);
+          })) {
+        escaping.push_back(result);
+      }
+    }
+  }
+  // The root names the group: its first contraction, else its first op.
+  Operation *root = group.ops.front();
+  for (Operation *op : group.ops) {
+    if (matchGemm(cast<linalg::LinalgOp>(op))) {
+      root = op;
+      break;
+    }
+  }
+  auto rootName = root->getAttrOfType<StringAttr>("kiln.op");
+  OpBuilder b(last);
+  auto region = exec::DispatchRegionOp::create(
+      b, root->getLoc(), ValueRange(escaping).getTypes(),
+      rootName ? rootName.getValue() : root->getName().getStringRef());
+  Block *body = b.createBlock(&region.getBody());
+  for (Operation *op : group.ops) {
+    op->moveBefore(body, body->end());
+  }
+  b.setInsertionPointToEnd(body);
+  exec::YieldOp::create(b, root->getLoc(), escaping);
+  for (auto [value, result] : llvm::zip(escaping, region.getResults())) {
+    value.replaceUsesWithIf(result, [&](OpOperand &use) {
+      return !region->isProperAncestor(use.getOwner());
+    });
+  }
+  // Clone cheap initial values in, operands first.
+  b.setInsertionPointToStart(body);
+  IRMapping cloned;
+  std::function<Value(Value)> cloneIn = [&](Value v) -> Value {
+    if (Value done = cloned.lookupOrNull(v)) {
+      return done;
+    }
+    Operation *def = v.getDefiningOp();
+    for (Value operand : def->getOperands()) {
+      cloneIn(operand);
+    }
+    Operation *copy = b.clone(*def, cloned);
+    return copy->getResult(cast<OpResult>(v).getResultNumber());
+  };
+  region.walk([&](Operation *op) {
+    for (OpOperand &operand : op->getOpOperands()) {
+      Operation *def = operand.get().getDefiningOp();
+      if (def && !region->isAncestor(def) && isClonable(def)) {
+        operand.set(cloneIn(operand.get()));
+      }
+    }
+  });
+}
+
+void FormDispatchRegionsPass::runOnOperation() {
+  func::FuncOp func = getOperation();
+  if (func.isExternal()) {
+    return;
+  }
+  Block &block = func.getBody().front();
+  std::vector<Group> groups;
+  DenseMap<Operation *, unsigned> groupOf;
+  SmallVector<DenseSet<Operation *>> members;
+  for (Operation &op : block) {
+    if (!isComputeOp(&op)) {
+      continue;
+    }
+    if (op.getNumResults() != 1) {
+      op.emitError("expects compute ops with one result");
+      return signalPassFailure();
+    }
+    std::optional<unsigned> target;
+    if (!matchGemm(cast<linalg::LinalgOp>(op))) {
+      // The latest group producing an operand.
+      for (Value operand : op.getOperands()) {
+        Operation *def = operand.getDefiningOp();
+        auto it = def ? groupOf.find(def) : groupOf.end();
+        if (it != groupOf.end() && (!target || it->second > *target)) {
+          target = it->second;
+        }
+      }
+      if (target && !canJoin(&op, groups[*target], members[*target])) {
+        target.reset();
+      }
+    }
+    if (!target) {
+      target = groups.size();
+      groups.push_back(Group{{}, computeShape(cast<linalg::LinalgOp>(op))});
+      members.emplace_back();
+    }
+    groups[*target].ops.push_back(&op);
+    members[*target].insert(&op);
+    groupOf[&op] = *target;
+  }
+  for (Group &group : groups) {
+    createRegion(group);
+  }
+  // Initial values that only dispatches used are dead now.
+  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(block))) {
+    if (isClonable(&op) && op.use_empty()) {
+      op.erase();
+    }
+  }
+}
+
+} // namespace

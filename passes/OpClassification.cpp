@@ -1,0 +1,111 @@
+//===- OpClassification.cpp - What kind of computation a linalg op is ----===//
+
+#include "passes/OpClassification.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+using namespace mlir;
+
+namespace kiln {
+
+/// True when `map` is (d0, d1, ..., d_{r-1}) with r results.
+static bool isLeadingIdentity(AffineMap map) {
+  for (auto [i, expr] : llvm::enumerate(map.getResults())) {
+    auto dim = dyn_cast<AffineDimExpr>(expr);
+    if (!dim || dim.getPosition() != i) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/// True when `map` has exactly the dims `dims`, in order.
+static bool hasDims(AffineMap map, ArrayRef<unsigned> dims) {
+  if (map.getNumResults() != dims.size()) {
+    return false;
+  }
+  for (auto [expr, want] : llvm::zip(map.getResults(), dims)) {
+    auto dim = dyn_cast<AffineDimExpr>(expr);
+    if (!dim || dim.getPosition() != want) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool isRowReduction(linalg::LinalgOp op) {
+  unsigned loops = op.getNumLoops();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  if (loops < 1 || op.getNumReductionLoops() != 1 ||
+      iterators.back() != utils::IteratorType::reduction) {
+    return false;
+  }
+  for (OpOperand &init : op.getDpsInitsMutable()) {
+    AffineMap map = op.getMatchingIndexingMap(&init);
+    if (map.getNumResults() != loops - 1 || !isLeadingIdentity(map)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool isElementwise(linalg::LinalgOp op) {
+  return op.getNumLoops() == op.getNumParallelLoops();
+}
+
+std::optional<GemmOperands> matchGemm(linalg::LinalgOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      op.getNumReductionLoops() != 1 || op.getNumLoops() < 3) {
+    return std::nullopt;
+  }
+  unsigned loops = op.getNumLoops();
+  unsigned nDim = loops - 2, kDim = loops - 1;
+  if (op.getIteratorTypesArray().back() != utils::IteratorType::reduction) {
+    return std::nullopt;
+  }
+  OpOperand *init = op.getDpsInitOperand(0);
+  if (!isLeadingIdentity(op.getMatchingIndexingMap(init)) ||
+      op.getMatchingIndexingMap(init).getNumResults() != loops - 1) {
+    return std::nullopt;
+  }
+  SmallVector<unsigned> lhsDims;
+  for (unsigned d = 0; d < nDim; ++d) {
+    lhsDims.push_back(d);
+  }
+  lhsDims.push_back(kDim);
+  AffineMap map0 = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
+  AffineMap map1 = op.getMatchingIndexingMap(op.getDpsInputOperand(1));
+  if (!hasDims(map0, lhsDims)) {
+    return std::nullopt;
+  }
+  GemmOperands gemm;
+  if (hasDims(map1, {kDim, nDim})) {
+    gemm.rhsTransposed = false;
+  } else if (hasDims(map1, {nDim, kDim})) {
+    gemm.rhsTransposed = true;
+  } else {
+    return std::nullopt;
+  }
+  // The body must be `out + a * b`.
+  Block &body = op->getRegion(0).front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getNumOperands() == 1
+                 ? yield.getOperand(0).getDefiningOp<arith::AddFOp>()
+                 : nullptr;
+  if (!add || body.getOperations().size() != 3) {
+    return std::nullopt;
+  }
+  Value acc = body.getArgument(2);
+  Value other = add.getLhs() == acc ? add.getRhs() : add.getLhs();
+  auto mul = other.getDefiningOp<arith::MulFOp>();
+  if (!mul || (add.getLhs() != acc && add.getRhs() != acc)) {
+    return std::nullopt;
+  }
+  Value a = body.getArgument(0), b = body.getArgument(1);
+  if (!((mul.getLhs() == a && mul.getRhs() == b) ||
+        (mul.getLhs() == b && mul.getRhs() == a))) {
+    return std::nullopt;
+  }
+  return gemm;
+}
+
+} // namespace kiln

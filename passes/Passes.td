@@ -1,0 +1,273 @@
+//===- Passes.td - Kiln's passes ---------------------------*- tablegen -*-===//
+//
+// One def per pass, one pass per file (the def's name without the `Pass`
+// suffix). Registration is generated: `registerKilnPasses()`.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_PASSES_PASSES_TD
+#define KILN_PASSES_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+//===----------------------------------------------------------------------===//
+// Graph level to linalg
+//===----------------------------------------------------------------------===//
+
+def LowerToLinalgPass : Pass<"kiln-lower-to-linalg", "mlir::func::FuncOp"> {
+  let summary = "Lowers kiln ops to linalg.generic ops on tensors.";
+  let description = [{
+    Every kiln op except `kiln.param` becomes `linalg.generic` ops (plus
+    `tensor.empty` and `linalg.fill` for their initial values). Contractions
+    and reductions keep the operand's leading dimensions as parallel loops,
+    so all ops of one row-wise chain share their outer iteration space, which
+    is what dispatch formation and workgroup tiling rely on.
+
+    Before:
+    ```mlir
+    %g = kiln.gelu %h : tensor<32x3072xf32>
+    ```
+    After:
+    ```mlir
+    %e = tensor.empty() : tensor<32x3072xf32>
+    %g = linalg.generic {indexing_maps = [#id, #id],
+                         iterator_types = ["parallel", "parallel"]}
+        ins(%h : tensor<32x3072xf32>) outs(%e : tensor<32x3072xf32>) {
+    ^bb0(%in: f32, %out: f32):
+      ... 0.5 * x * (1 + erf(x / sqrt(2))) ...
+      linalg.yield %r : f32
+    } -> tensor<32x3072xf32>
+    ```
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::linalg::LinalgDialect",
+    "mlir::math::MathDialect", "mlir::tensor::TensorDialect"
+  ];
+}
+
+def MaterializeWeightLayoutsPass
+    : Pass<"kiln-materialize-weight-layouts", "mlir::func::FuncOp"> {
+  let summary = "Stores contraction weights in the layout GEMM tiles read.";
+  let description = [{
+    A contraction that reads a parameter as `B[n, k]` (the `[out, in]`
+    layout of checkpoints) is rewritten to read a transposed copy `B[k, n]`,
+    so that a GEMM tile loads contiguous rows of B. The copy is a
+    `kiln.param` with a `permutation`: the artifact writer transposes the
+    data once, at compile time.
+
+    Before: `%w = kiln.param "fc.weight" : tensor<3072x768xf32>` read with
+    the map `(m, n, k) -> (n, k)`.
+    After: `%w = kiln.param "fc.weight" {permutation = array<i64: 1, 0>} :
+    tensor<768x3072xf32>` read with `(m, n, k) -> (k, n)`.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// Dispatch formation and scheduling
+//===----------------------------------------------------------------------===//
+
+def FormDispatchRegionsPass
+    : Pass<"kiln-form-dispatch-regions", "mlir::func::FuncOp"> {
+  let summary = "Groups linalg ops into dispatch regions around root ops.";
+  let description = [{
+    Walks the function in order. A contraction, or any op that no earlier
+    group can take, starts a group. An elementwise op or a reduction along
+    the last dimension joins the group that produces one of its operands
+    when it computes on the same rows: its result has the group's output
+    shape, or that shape without the last dimension (a row reduction, as in
+    layer norm). So a linear's bias and activation join its GEMM, and a
+    residual add and layer norm join the GEMM before them. Each group
+    becomes an `exec.dispatch_region` at the place of its last op; values
+    used after the group become its results.
+
+    ```mlir
+    %0 = exec.dispatch_region root("kiln.linear") -> (tensor<32x3072xf32>) {
+      %mm = linalg.generic ...   // contraction
+      %act = linalg.generic ...  // bias + gelu
+      exec.yield %act : tensor<32x3072xf32>
+    }
+    ```
+  }];
+  let dependentDialects = ["kiln::exec::ExecDialect"];
+}
+
+def OutlineDispatchesPass
+    : Pass<"kiln-outline-dispatches", "mlir::ModuleOp"> {
+  let summary = "Turns dispatch regions into executables and dispatches.";
+  let description = [{
+    Each `exec.dispatch_region` becomes an `exec.dispatch` of an
+    `exec.executable` whose function takes the values the region used from
+    above as arguments. Regions whose functions are identical (the same ops
+    on the same types, as identical layers produce) share one executable, so
+    that it is compiled once.
+
+    ```mlir
+    exec.executable @block_dispatch_0 {
+      func.func @block_dispatch_0(%arg0: tensor<32x768xf32>, ...)
+          -> tensor<32x3072xf32> { ... }
+    }
+    func.func @block(...) {
+      %0 = exec.dispatch @block_dispatch_0(%x, %w, %b) {root = "kiln.linear"}
+          : (...) -> tensor<32x3072xf32>
+    }
+    ```
+  }];
+  let dependentDialects = ["kiln::exec::ExecDialect",
+                           "mlir::func::FuncDialect"];
+}
+
+def ScheduleRegionsPass
+    : Pass<"kiln-schedule-regions", "mlir::func::FuncOp"> {
+  let summary = "Assigns each dispatch to a barrier region.";
+  let description = [{
+    A dispatch's region is one more than the latest region of the dispatches
+    it reads from (0 when it reads only inputs and parameters), so that
+    dispatches of one region are independent and can share the workers;
+    the runtime puts a barrier between regions. Sets `schedule_region`.
+  }];
+}
+
+def PlanMemoryPass : Pass<"kiln-plan-memory", "mlir::func::FuncOp"> {
+  let summary = "Places intermediate results in the activation arena.";
+  let description = [{
+    Every dispatch result that is not a model output gets an offset in the
+    invocation's activation arena (`result_offsets`, 64-byte aligned). A
+    buffer is live from the region that writes it to the last region that
+    reads it; buffers whose live ranges overlap never overlap in memory,
+    others may share bytes (first fit, largest buffers placed first). The
+    arena size is set as `exec.arena_size` on the function. Model outputs
+    get offset -1: dispatches write them straight into the caller's tensors.
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// CPU code generation
+//===----------------------------------------------------------------------===//
+
+def CpuSelectWorkgroupTilesPass
+    : Pass<"kiln-cpu-select-workgroup-tiles", "mlir::ModuleOp"> {
+  let summary = "Chooses each executable's workgroup tile and grid.";
+  let description = [{
+    A workgroup computes a tile of the dispatch's results: one index of each
+    leading (batch) dimension, `rows` of the second-to-last and `cols` of
+    the last dimension. A dispatch that reduces along the last dimension
+    (layer norm) takes whole rows. Sets `exec.workgroup_tile` on the
+    executable's function and `grid` (x: column tiles, y: row tiles,
+    z: batch) on every dispatch of it.
+  }];
+  let options = [
+    Option<"rowTile", "row-tile", "int64_t", "32",
+           "Rows per workgroup of a GEMM dispatch">,
+    Option<"colTile", "col-tile", "int64_t", "256",
+           "Largest column count per workgroup of a GEMM dispatch">,
+    Option<"normRowTile", "norm-row-tile", "int64_t", "8",
+           "Rows per workgroup of a dispatch that reduces whole rows">
+  ];
+}
+
+def CpuTileWorkgroupsPass
+    : Pass<"kiln-cpu-tile-workgroups", "mlir::func::FuncOp"> {
+  let summary = "Rewrites a dispatch function into a workgroup kernel.";
+  let description = [{
+    The dispatch function (whole tensors in, whole tensors out) becomes a
+    kernel that computes one workgroup's tile: its arguments are the
+    bindings as memrefs (operands, then results) and the workgroup id
+    (x, y, z). Every op is tiled exactly once, consumers first: the tile a
+    consumer needs of a producer's result becomes the producer's tile, and
+    all consumers must agree on it. The last row tile, when the rows do not
+    divide evenly, is a second, statically shaped copy of the body.
+
+    ```mlir
+    func.func @d(%a: memref<32x768xf32>, %w: memref<768x3072xf32>,
+                 %out: memref<32x3072xf32>, %x: index, %y: index, %z: index)
+      %ta = bufferization.to_tensor %a restrict : ...
+      %sa = tensor.extract_slice %ta[%m0, 0] [32, 768] [1, 1]
+      ... tiled ops ...
+      bufferization.materialize_in_destination %r in restrict writable %sub
+    ```
+  }];
+  let dependentDialects = [
+    "mlir::affine::AffineDialect", "mlir::bufferization::BufferizationDialect",
+    "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect",
+    "mlir::tensor::TensorDialect"
+  ];
+}
+
+def CpuBufferizePass : Pass<"kiln-cpu-bufferize", "mlir::ModuleOp"> {
+  let summary = "Bufferizes workgroup kernels in place.";
+  let description = [{
+    Eliminates `tensor.empty` ops that feed a kernel's result (the last op
+    of a tile then writes straight into the result binding), then runs
+    one-shot bufferization. Copies become `linalg.copy`, which lowers to
+    loops: kernels are freestanding and cannot call `memcpy` helpers.
+  }];
+  let dependentDialects = [
+    "mlir::bufferization::BufferizationDialect", "mlir::linalg::LinalgDialect",
+    "mlir::memref::MemRefDialect"
+  ];
+}
+
+def CpuAllocateScratchPass
+    : Pass<"kiln-cpu-allocate-scratch", "mlir::func::FuncOp"> {
+  let summary = "Moves a kernel's temporary buffers into workgroup scratch.";
+  let description = [{
+    Kernels cannot allocate. Every `memref.alloc` of a workgroup kernel
+    becomes a `memref.view` into a new last argument, the workgroup's
+    scratch buffer, at a 64-byte aligned offset. The scratch size is set as
+    `exec.scratch_size` on the function.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
+def CpuLowerContractionsPass
+    : Pass<"kiln-cpu-lower-contractions", "mlir::func::FuncOp"> {
+  let summary = "Lowers GEMM tiles to register-blocked vector code.";
+  let description = [{
+    A contraction on memrefs, `C[.., m, n] += A[.., m, k] * B[k, n]`,
+    becomes a loop nest over register blocks of `mr` x `nr` elements of C:
+    the block's accumulators live in vector registers across the whole K
+    loop, each step broadcasting `mr` elements of A and loading `nr / 16`
+    vectors of B for `mr * nr / 16` FMAs. Row and column remainders get
+    smaller blocks and masked vectors, so every shape stays vectorized.
+  }];
+  let options = [
+    Option<"mr", "mr", "int64_t", "8", "Rows of C per register block">,
+    Option<"nr", "nr", "int64_t", "32", "Columns of C per register block">,
+    Option<"vectorWidth", "vector-width", "int64_t", "16",
+           "f32 lanes per vector register">
+  ];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect",
+    "mlir::scf::SCFDialect", "mlir::vector::VectorDialect"
+  ];
+}
+
+def CpuExpandMathPass : Pass<"kiln-cpu-expand-math", "mlir::func::FuncOp"> {
+  let summary = "Expands math ops that have no instruction into arithmetic.";
+  let description = [{
+    Kernels are freestanding: there is no libm to call. `math.erf`,
+    `math.tanh`, `math.exp` and friends become polynomial approximations
+    (MLIR's, accurate to a few ulp in f32); `math.rsqrt` becomes
+    `1 / sqrt`, which has an instruction.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
+def CpuEmitKernelAbiPass
+    : Pass<"kiln-cpu-emit-kernel-abi", "mlir::ModuleOp"> {
+  let summary = "Wraps each lowered kernel in the runtime's calling convention.";
+  let description = [{
+    For every function marked `exec.kernel`, adds the exported entry point
+    of `runtime/abi/KernelAbi.h`,
+    `i32 @name(ptr %dispatch_state, ptr %workgroup_state)`, which loads the
+    binding pointers, the workgroup id and the scratch pointer from the
+    two states and calls the kernel body (renamed `@name_body`, internal).
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+#endif // KILN_PASSES_PASSES_TD

@@ -1,0 +1,128 @@
+//===- PlanMemory.cpp - Place intermediate results in the arena -----------===//
+//
+// Live ranges are counted in barrier regions: a buffer is live from the
+// region of the dispatch that writes it to the last region that reads it,
+// both inclusive, so no dispatch of a region can see its inputs overwritten
+// by another dispatch of the same region. Placement is first fit over
+// buffers sorted by size (largest first), then by definition order.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Exec/IR/ExecOps.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_PLANMEMORYPASS
+#include "passes/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+constexpr int64_t kAlignment = 64;
+
+struct Buffer {
+  Value value;
+  int64_t size;
+  int64_t firstRegion, lastRegion;
+  int64_t offset = -1;
+  unsigned order;
+};
+
+int64_t byteSize(Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  int64_t bytes = type.getNumElements() *
+                  llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+  return llvm::alignTo(std::max<int64_t>(bytes, 1), kAlignment);
+}
+
+struct PlanMemoryPass : kiln::impl::PlanMemoryPassBase<PlanMemoryPass> {
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (func.isExternal()) {
+      return;
+    }
+    Operation *terminator = func.getBody().front().getTerminator();
+    std::vector<Buffer> buffers;
+    bool invalid = false;
+    func.walk([&](exec::DispatchOp dispatch) {
+      if (!dispatch.getScheduleRegion()) {
+        dispatch.emitOpError("expects a schedule region; run "
+                             "kiln-schedule-regions first");
+        invalid = true;
+        return;
+      }
+      int64_t region = *dispatch.getScheduleRegion();
+      for (Value result : dispatch.getResults()) {
+        bool isOutput = llvm::any_of(result.getUsers(), [&](Operation *user) {
+          return user == terminator;
+        });
+        if (isOutput) {
+          continue;
+        }
+        int64_t last = region;
+        for (Operation *user : result.getUsers()) {
+          if (auto reader = dyn_cast<exec::DispatchOp>(user)) {
+            last = std::max<int64_t>(last, *reader.getScheduleRegion());
+          }
+        }
+        buffers.push_back({result, byteSize(result), region, last, -1,
+                           static_cast<unsigned>(buffers.size())});
+      }
+    });
+    if (invalid) {
+      return signalPassFailure();
+    }
+
+    std::vector<Buffer *> bySize;
+    for (Buffer &buffer : buffers) {
+      bySize.push_back(&buffer);
+    }
+    llvm::stable_sort(bySize, [](const Buffer *a, const Buffer *b) {
+      return a->size > b->size;
+    });
+    int64_t arenaSize = 0;
+    std::vector<Buffer *> placed;
+    for (Buffer *buffer : bySize) {
+      // Byte ranges of placed buffers whose live ranges overlap this one.
+      std::vector<std::pair<int64_t, int64_t>> busy;
+      for (Buffer *other : placed) {
+        if (other->firstRegion <= buffer->lastRegion &&
+            buffer->firstRegion <= other->lastRegion) {
+          busy.push_back({other->offset, other->offset + other->size});
+        }
+      }
+      llvm::sort(busy);
+      int64_t offset = 0;
+      for (auto [begin, end] : busy) {
+        if (offset + buffer->size <= begin) {
+          break;
+        }
+        offset = std::max(offset, end);
+      }
+      buffer->offset = offset;
+      arenaSize = std::max(arenaSize, offset + buffer->size);
+      placed.push_back(buffer);
+    }
+
+    Builder b(&getContext());
+    DenseMap<Value, int64_t> offsetOf;
+    for (Buffer &buffer : buffers) {
+      offsetOf[buffer.value] = buffer.offset;
+    }
+    func.walk([&](exec::DispatchOp dispatch) {
+      SmallVector<int64_t> offsets;
+      for (Value result : dispatch.getResults()) {
+        offsets.push_back(offsetOf.lookup_or(result, -1));
+      }
+      dispatch.setResultOffsetsAttr(b.getDenseI64ArrayAttr(offsets));
+    });
+    func->setAttr("exec.arena_size", b.getI64IntegerAttr(arenaSize));
+  }
+};
+
+} // namespace

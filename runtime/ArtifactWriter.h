@@ -1,0 +1,69 @@
+//===- ArtifactWriter.h - Laying out and writing .kbin files ----*- C++ -*-===//
+//
+// Writing an artifact takes two steps, because the FlatBuffer records where
+// every blob lives and so must be built after the blobs are placed:
+//
+//   1. planArtifactLayout(executableSizes, constantSizes) places every blob
+//      in the data section (executables, then the 4096-aligned weight
+//      segment with the constants) and returns their offsets;
+//   2. the caller builds the FlatBuffer with those BlobRefs and hands it,
+//      with the blob bytes in the same order, to writeArtifact, which writes
+//      header + FlatBuffer + data atomically (temporary file, fsync, rename).
+//
+// Used by the compiler as well as the runtime's tests, so this header pulls
+// in nothing beyond the standard library.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_RUNTIME_ARTIFACTWRITER_H
+#define KILN_RUNTIME_ARTIFACTWRITER_H
+
+#include "runtime/Span.h"
+#include "runtime/Status.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kiln::rt {
+
+/// A byte range relative to the start of the data section (a BlobRef).
+struct BlobRange {
+  uint64_t offset = 0;
+  uint64_t size = 0;
+};
+
+/// Where every blob of an artifact goes.
+struct ArtifactLayout {
+  /// One range per executable image, in order, each 64-byte aligned.
+  std::vector<BlobRange> executables;
+  /// One range per constant, in order, each 64-byte aligned and inside the
+  /// weight segment.
+  std::vector<BlobRange> constants;
+  /// Start of the weight segment relative to the data section; a multiple
+  /// of 4096.
+  uint64_t weightsOffset = 0;
+  /// Size of the data section, which ends with the weight segment.
+  uint64_t dataSize = 0;
+};
+
+/// Places executables and constants of the given sizes. Fails only if the
+/// sizes overflow 64-bit offsets.
+StatusOr<ArtifactLayout>
+planArtifactLayout(Span<const uint64_t> executableSizes,
+                   Span<const uint64_t> constantSizes);
+
+/// Writes a .kbin file at `path`: the FileHeader, `flatbuffer` (a finished
+/// kiln.fb.Artifact with identifier "KILN") and the blobs at the places
+/// `layout` gives them (zero padding in between). `executables` and
+/// `constants` must match the layout's entries in count and size. The file
+/// appears atomically: on any failure no file is left behind and an
+/// existing file at `path` is untouched.
+Status writeArtifact(const std::string &path, const ArtifactLayout &layout,
+                     Span<const uint8_t> flatbuffer,
+                     Span<const Span<const uint8_t>> executables,
+                     Span<const Span<const uint8_t>> constants);
+
+} // namespace kiln::rt
+
+#endif // KILN_RUNTIME_ARTIFACTWRITER_H

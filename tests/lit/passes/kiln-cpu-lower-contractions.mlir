@@ -1,0 +1,46 @@
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-cpu-lower-contractions, canonicalize, cse))" | FileCheck %s
+
+// 10 x 40 = one 8-row block and a 2-row block; each row has one 32-column
+// block (two full vectors) and a masked 8-lane tail vector.
+// CHECK-LABEL: func.func @gemm
+// CHECK-SAME: (%[[A:.+]]: memref<10x16xf32>, %[[B:.+]]: memref<16x40xf32>, %[[C:.+]]: memref<10x40xf32>)
+// CHECK-NOT: linalg.generic
+// CHECK-COUNT-16: vector.load %[[C]]
+// CHECK: %{{.+}}:16 = scf.for %[[K:.+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args(
+// CHECK: vector.load %[[B]][%[[K]], %{{.+}}] : memref<16x40xf32>, vector<16xf32>
+// CHECK: memref.load %[[A]][%{{.+}}, %[[K]]]
+// CHECK: vector.broadcast
+// CHECK-COUNT-16: vector.fma
+// CHECK: scf.yield
+// CHECK-COUNT-16: vector.store
+// CHECK: %[[MASK:.+]] = vector.constant_mask [8] : vector<16xi1>
+// CHECK: vector.maskedload %[[C]][%{{.+}}, %{{.+}}], %[[MASK]]
+// CHECK: vector.maskedstore
+#x = affine_map<(d0, d1, d2) -> (d0, d2)>
+#w = affine_map<(d0, d1, d2) -> (d2, d1)>
+#y = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @gemm(%a: memref<10x16xf32>, %b: memref<16x40xf32>, %c: memref<10x40xf32>) {
+  linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<10x16xf32>, memref<16x40xf32>) outs(%c : memref<10x40xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %0 = arith.mulf %in, %in_0 : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// B read as B[n, k] is left for the loop lowering.
+// CHECK-LABEL: func.func @transposed
+// CHECK: linalg.generic
+#t = affine_map<(d0, d1, d2) -> (d1, d2)>
+func.func @transposed(%a: memref<4x16xf32>, %b: memref<8x16xf32>, %c: memref<4x8xf32>) {
+  linalg.generic {indexing_maps = [#x, #t, #y], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<4x16xf32>, memref<8x16xf32>) outs(%c : memref<4x8xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %0 = arith.mulf %in, %in_0 : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}

@@ -1,0 +1,80 @@
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-cpu-tile-workgroups, canonicalize, cse))" | FileCheck %s
+
+// A 20x64 GEMM + bias in 8x32 workgroup tiles: the kernel takes the
+// bindings as memrefs and the workgroup id; the last row tile (4 rows) is a
+// second, statically shaped body.
+// CHECK-LABEL: func.func @gemm_bias
+// CHECK-SAME: (%[[A:.+]]: memref<20x16xf32>, %[[W:.+]]: memref<16x64xf32>, %[[B:.+]]: memref<64xf32>, %[[OUT:.+]]: memref<20x64xf32>, %[[X:.+]]: index, %[[Y:.+]]: index, %[[Z:.+]]: index)
+// CHECK-SAME: attributes {exec.binding_count = 4 : i64, exec.kernel
+// CHECK: %[[TA:.+]] = bufferization.to_tensor %[[A]] restrict
+// CHECK: %[[N0:.+]] = affine.apply #{{.*}}()[%[[X]]]
+// CHECK: %[[M0:.+]] = affine.apply #{{.*}}()[%[[Y]]]
+// CHECK: scf.if
+// CHECK: tensor.extract_slice %[[TA]][%[[M0]], 0] [4, 16] [1, 1]
+// CHECK: } -> tensor<4x32xf32>
+// CHECK: } -> tensor<4x32xf32>
+// CHECK: memref.subview %[[OUT]][%[[M0]], %[[N0]]] [4, 32] [1, 1]
+// CHECK: bufferization.materialize_in_destination {{.*}} in restrict writable
+// CHECK: } else {
+// CHECK: tensor.extract_slice %[[TA]][%[[M0]], 0] [8, 16] [1, 1]
+// CHECK-COUNT-2: } -> tensor<8x32xf32>
+// CHECK: memref.subview %[[OUT]][%[[M0]], %[[N0]]] [8, 32] [1, 1]
+#x = affine_map<(d0, d1, d2) -> (d0, d2)>
+#w = affine_map<(d0, d1, d2) -> (d2, d1)>
+#y = affine_map<(d0, d1, d2) -> (d0, d1)>
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+func.func @gemm_bias(%a: tensor<20x16xf32>, %w: tensor<16x64xf32>, %b: tensor<64xf32>) -> tensor<20x64xf32>
+    attributes {exec.workgroup_tile = array<i64: 8, 32>} {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<20x64xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<20x64xf32>) -> tensor<20x64xf32>
+  %mm = linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<20x16xf32>, tensor<16x64xf32>) outs(%init : tensor<20x64xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %0 = arith.mulf %in, %in_0 : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
+  } -> tensor<20x64xf32>
+  %e2 = tensor.empty() : tensor<20x64xf32>
+  %r = linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%mm, %b : tensor<20x64xf32>, tensor<64xf32>) outs(%e2 : tensor<20x64xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %0 = arith.addf %in, %in_0 : f32
+    linalg.yield %0 : f32
+  } -> tensor<20x64xf32>
+  return %r : tensor<20x64xf32>
+}
+
+// Layer norm over whole rows of a [2, 4, 16] tensor: the batch index comes
+// from z, and the statistics take the batch and row offsets only, so every
+// op is tiled once.
+// CHECK-LABEL: func.func @norm
+// CHECK-SAME: %[[Z:[^:]+]]: index)
+// CHECK-NOT: scf.if
+// CHECK: } -> tensor<1x2xf32>
+// CHECK: } -> tensor<1x2x16xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: memref.subview %{{.*}}[%[[Z]], %{{.*}}, 0] [1, 2, 16]
+#n_id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#n_row = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @norm(%x: tensor<2x4x16xf32>) -> tensor<2x4x16xf32>
+    attributes {exec.workgroup_tile = array<i64: 1, 2, 16>} {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x4xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %sum = linalg.generic {indexing_maps = [#n_id, #n_row], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x : tensor<2x4x16xf32>) outs(%init : tensor<2x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.addf %out, %in : f32
+    linalg.yield %0 : f32
+  } -> tensor<2x4xf32>
+  %e2 = tensor.empty() : tensor<2x4x16xf32>
+  %y = linalg.generic {indexing_maps = [#n_id, #n_row, #n_id], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x, %sum : tensor<2x4x16xf32>, tensor<2x4xf32>) outs(%e2 : tensor<2x4x16xf32>) {
+  ^bb0(%in: f32, %s: f32, %out: f32):
+    %0 = arith.subf %in, %s : f32
+    linalg.yield %0 : f32
+  } -> tensor<2x4x16xf32>
+  return %y : tensor<2x4x16xf32>
+}

@@ -1,0 +1,73 @@
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-lower-to-linalg, kiln-form-dispatch-regions))" -split-input-file | FileCheck %s
+
+// The MLP block: bias + GELU join the first GEMM; bias + residual + the
+// whole layer norm join the second.
+// CHECK-LABEL: func.func @mlp
+// CHECK: %[[D0:.+]] = exec.dispatch_region root("kiln.linear") -> (tensor<4x32xf32>) {
+// CHECK-COUNT-3: linalg.generic
+// CHECK-NOT: linalg.generic
+// CHECK: exec.yield
+// CHECK: %[[D1:.+]] = exec.dispatch_region root("kiln.linear") -> (tensor<4x16xf32>) {
+// CHECK: linalg.generic {{.*}}ins(%[[D0]],
+// CHECK-COUNT-5: linalg.generic
+// CHECK-NOT: linalg.generic
+// CHECK: exec.yield
+// CHECK: return %[[D1]]
+func.func @mlp(%x: tensor<4x16xf32>, %w1: tensor<32x16xf32>, %b1: tensor<32xf32>,
+               %w2: tensor<16x32xf32>, %b2: tensor<16xf32>, %g: tensor<16xf32>) -> tensor<4x16xf32> {
+  %h = kiln.linear %x, %w1, %b1 : (tensor<4x16xf32>, tensor<32x16xf32>, tensor<32xf32>) -> tensor<4x32xf32>
+  %a = kiln.gelu %h : tensor<4x32xf32>
+  %o = kiln.linear %a, %w2, %b2 : (tensor<4x32xf32>, tensor<16x32xf32>, tensor<16xf32>) -> tensor<4x16xf32>
+  %r = kiln.add %x, %o : tensor<4x16xf32>, tensor<4x16xf32> -> tensor<4x16xf32>
+  %y = kiln.layer_norm %r scale(%g) {epsilon = 1.0e-5 : f64} : (tensor<4x16xf32>, tensor<16xf32>) -> tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+
+// -----
+
+// A value needed after the group becomes a second result; initial values
+// (fills of empty tensors) are cloned into the region.
+// CHECK-LABEL: func.func @escaping
+// CHECK: %[[R:.+]]:2 = exec.dispatch_region root("kiln.linear") -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+// CHECK: linalg.fill
+// CHECK: exec.yield
+// CHECK: return %[[R]]#0, %[[R]]#1
+func.func @escaping(%x: tensor<4x16xf32>, %w: tensor<8x16xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+  %h = kiln.linear %x, %w : (tensor<4x16xf32>, tensor<8x16xf32>) -> tensor<4x8xf32>
+  %a = kiln.gelu %h : tensor<4x8xf32>
+  return %h, %a : tensor<4x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+// A GEMM always roots its own dispatch, and an op on other rows than its
+// producer's group (a broadcast over a new leading dimension) starts one.
+// CHECK-LABEL: func.func @separate
+// CHECK: exec.dispatch_region root("kiln.linear")
+// CHECK: exec.dispatch_region root("kiln.linear")
+// CHECK: exec.dispatch_region root("kiln.add")
+func.func @separate(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>, %y: tensor<2x4x8xf32>) -> tensor<2x4x8xf32> {
+  %h = kiln.linear %x, %w : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+  %g = kiln.linear %h, %w : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+  %s = kiln.add %y, %g : tensor<2x4x8xf32>, tensor<4x8xf32> -> tensor<2x4x8xf32>
+  return %s : tensor<2x4x8xf32>
+}
+
+// -----
+
+// An op may not join a group whose value an outside op read in between:
+// the region would move past that reader. Here the GELU cannot join the
+// first GEMM because the second GEMM reads it first.
+// CHECK-LABEL: func.func @dominance
+// CHECK: %[[G:.+]] = exec.dispatch_region root("kiln.linear") -> (tensor<4x8xf32>) {
+// CHECK-COUNT-1: linalg.generic
+// CHECK-NOT: linalg.generic
+// CHECK: exec.yield
+// CHECK: exec.dispatch_region root("kiln.linear")
+// CHECK: exec.dispatch_region root("kiln.gelu")
+func.func @dominance(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+  %h = kiln.linear %x, %w : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+  %u = kiln.linear %h, %w : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+  %s = kiln.gelu %h : tensor<4x8xf32>
+  return %u, %s : tensor<4x8xf32>, tensor<4x8xf32>
+}

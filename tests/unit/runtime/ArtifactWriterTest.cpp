@@ -1,0 +1,163 @@
+//===- ArtifactWriterTest.cpp - Layout planning and atomic writes ---------===//
+
+#include "TestArtifact.h"
+
+#include "runtime/ArtifactFormat.h"
+#include "runtime/ArtifactWriter.h"
+#include "runtime/abi/KernelAbi.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+
+using namespace kiln::rt;
+using namespace kiln::rt::test;
+
+namespace {
+
+size_t countEntries(const std::string &dir) {
+  size_t count = 0;
+  for ([[maybe_unused]] const auto &entry :
+       std::filesystem::directory_iterator(dir)) {
+    ++count;
+  }
+  return count;
+}
+
+TEST(ArtifactWriterTest, PlanAlignsBlobsAndWeightSegment) {
+  StatusOr<ArtifactLayout> layout = planArtifactLayout({100, 1}, {10, 5000, 0});
+  ASSERT_TRUE(layout.ok()) << layout.status().message();
+  ASSERT_EQ(layout->executables.size(), 2u);
+  EXPECT_EQ(layout->executables[0].offset, 0u);
+  EXPECT_EQ(layout->executables[1].offset, 128u);
+  EXPECT_EQ(layout->executables[1].size, 1u);
+  EXPECT_EQ(layout->weightsOffset, 4096u);
+  ASSERT_EQ(layout->constants.size(), 3u);
+  EXPECT_EQ(layout->constants[0].offset, 4096u);
+  EXPECT_EQ(layout->constants[1].offset, 4160u);
+  EXPECT_EQ(layout->constants[2].offset, 9216u);
+  EXPECT_EQ(layout->dataSize, 9216u);
+}
+
+TEST(ArtifactWriterTest, PlanWithoutExecutablesStartsWeightsAtZero) {
+  StatusOr<ArtifactLayout> layout = planArtifactLayout({}, {64});
+  ASSERT_TRUE(layout.ok());
+  EXPECT_EQ(layout->weightsOffset, 0u);
+  EXPECT_EQ(layout->dataSize, 64u);
+}
+
+TEST(ArtifactWriterTest, PlanRejectsOverflowingSizes) {
+  StatusOr<ArtifactLayout> layout = planArtifactLayout({16}, {UINT64_MAX});
+  ASSERT_FALSE(layout.ok());
+  EXPECT_NE(layout.status().message().find("constant 0"), std::string::npos);
+}
+
+TEST(ArtifactWriterTest, WrittenFileHasTheDocumentedLayout) {
+  TempDir dir;
+  TestArtifact artifact = addScaleModel(100);
+  ASSERT_TRUE(artifact.write(dir.file("m.kbin")).ok());
+  std::vector<uint8_t> bytes = readFileBytes(dir.file("m.kbin"));
+  FileHeader header;
+  ASSERT_GE(bytes.size(), sizeof(header));
+  std::memcpy(&header, bytes.data(), sizeof(header));
+  EXPECT_EQ(std::memcmp(header.magic, kArtifactMagic, 8), 0);
+  EXPECT_EQ(header.schemaVersion, kSchemaVersion);
+  EXPECT_EQ(header.kernelAbiVersion, uint32_t(KILN_KERNEL_ABI_VERSION));
+  EXPECT_EQ(header.flatbufferOffset, 64u);
+  EXPECT_EQ(std::memcmp(bytes.data() + 68, "KILN", 4), 0);
+  EXPECT_EQ(header.dataOffset % 4096, 0u);
+  EXPECT_GE(header.dataOffset, 64 + header.flatbufferSize);
+  EXPECT_EQ(header.weightsOffset % 4096, 0u);
+  EXPECT_EQ(header.fileSize, bytes.size());
+  EXPECT_EQ(header.dataOffset + header.dataSize, header.fileSize);
+
+  // The blobs sit where the verified metadata says, byte for byte.
+  StatusOr<ArtifactInfo> info =
+      readArtifactInfo(bytes.data(), bytes.size(), "m.kbin");
+  ASSERT_TRUE(info.ok()) << info.status().message();
+  const ExecutableInfo &exe = info->executables[0];
+  EXPECT_EQ(exe.offset % 64, 0u);
+  EXPECT_LT(exe.offset + exe.size, header.weightsOffset + 1);
+  EXPECT_EQ(std::memcmp(bytes.data() + header.dataOffset + exe.offset,
+                        testKernelImage().data(), exe.size),
+            0);
+  const ConstantInfo &c = info->constants[0];
+  EXPECT_EQ(c.offset % 64, 0u);
+  EXPECT_GE(c.offset, header.weightsOffset);
+  EXPECT_EQ(std::memcmp(bytes.data() + header.dataOffset + c.offset,
+                        artifact.constants[0].data.data(), c.size),
+            0);
+}
+
+TEST(ArtifactWriterTest, MissingDirectoryFailsAndLeavesNothing) {
+  TempDir dir;
+  Status status = addScaleModel(8).write(dir.file("no/such/dir/m.kbin"));
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("no/such/dir/m.kbin"), std::string::npos);
+  EXPECT_EQ(countEntries(dir.path()), 0u);
+}
+
+TEST(ArtifactWriterTest, ReadOnlyFileSystemFailsCleanly) {
+  // /proc refuses new files even to root.
+  Status status = addScaleModel(8).write("/proc/kiln-test.kbin");
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.getCode(), StatusCode::IoError);
+  EXPECT_NE(status.message().find("cannot create a temporary file for "
+                                  "'/proc/kiln-test.kbin'"),
+            std::string::npos)
+      << status.message();
+}
+
+TEST(ArtifactWriterTest, UnwritableDirectoryFailsAndLeavesNothing) {
+  if (::geteuid() == 0) {
+    GTEST_SKIP() << "root ignores directory permissions";
+  }
+  TempDir dir;
+  std::filesystem::create_directory(dir.file("ro"));
+  std::filesystem::permissions(dir.file("ro"),
+                               std::filesystem::perms::owner_read |
+                                   std::filesystem::perms::owner_exec);
+  Status status = addScaleModel(8).write(dir.file("ro/m.kbin"));
+  EXPECT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("ro/m.kbin"), std::string::npos);
+  EXPECT_EQ(countEntries(dir.file("ro")), 0u);
+  std::filesystem::permissions(dir.file("ro"), std::filesystem::perms::all);
+}
+
+TEST(ArtifactWriterTest, FailedRenameRemovesTheTemporary) {
+  // The target is a directory: everything is written, then rename fails.
+  TempDir dir;
+  std::filesystem::create_directory(dir.file("target"));
+  Status status = addScaleModel(8).write(dir.file("target"));
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("rename"), std::string::npos);
+  EXPECT_EQ(countEntries(dir.path()), 1u);
+}
+
+TEST(ArtifactWriterTest, MismatchedBlobsLeaveExistingFileUntouched) {
+  TempDir dir;
+  std::string path = dir.file("m.kbin");
+  ASSERT_TRUE(addScaleModel(8).write(path).ok());
+  std::vector<uint8_t> before = readFileBytes(path);
+  StatusOr<ArtifactLayout> layout = planArtifactLayout({16}, {});
+  ASSERT_TRUE(layout.ok());
+  uint8_t fb[16] = {0, 0, 0, 0, 'K', 'I', 'L', 'N'};
+  Status status = writeArtifact(path, *layout, fb, {}, {});
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("1 executables but 0 were passed"),
+            std::string::npos);
+  EXPECT_EQ(readFileBytes(path), before);
+  EXPECT_EQ(countEntries(dir.path()), 1u);
+}
+
+TEST(ArtifactWriterTest, RejectsFlatBufferWithoutIdentifier) {
+  TempDir dir;
+  uint8_t fb[16] = {};
+  Status status = writeArtifact(dir.file("m.kbin"), {}, fb, {}, {});
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("file identifier"), std::string::npos);
+  EXPECT_EQ(countEntries(dir.path()), 0u);
+}
+
+} // namespace

@@ -1,0 +1,144 @@
+//===- kiln-compile.cpp - Compile a model to an artifact ------------------===//
+//
+//   kiln-compile model.mlir -o model.kbin
+//   kiln-compile model.mlir --emit=exec      (IR after a stage, to stdout)
+//
+// Errors are printed as `file:line:col: error: ...` with the offending
+// source line; the exit code is 1 and no output file is left behind.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Compiler.h"
+#include "compiler/Pipeline.h"
+#include "compiler/Registration.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace {
+
+enum class Emit { Artifact, Kiln, Linalg, Exec, Llvm };
+
+cl::OptionCategory category("kiln-compile options");
+
+cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.mlir>"),
+                               cl::cat(category));
+cl::opt<std::string> outputFile("o", cl::desc("Output file"),
+                                cl::value_desc("path"), cl::init("-"),
+                                cl::cat(category));
+cl::opt<Emit> emit(
+    "emit", cl::desc("What to produce"), cl::init(Emit::Artifact),
+    cl::values(
+        clEnumValN(Emit::Artifact, "artifact", "the .kbin artifact (default)"),
+        clEnumValN(Emit::Kiln, "kiln", "the kiln dialect after graph cleanups"),
+        clEnumValN(Emit::Linalg, "linalg", "linalg on tensors"),
+        clEnumValN(Emit::Exec, "exec", "dispatches and executables"),
+        clEnumValN(Emit::Llvm, "llvm", "optimised LLVM IR of the kernels")),
+    cl::cat(category));
+cl::opt<std::string> targetCpu("target-cpu",
+                               cl::desc("CPU to compile kernels for"),
+                               cl::value_desc("name"), cl::init("host"),
+                               cl::cat(category));
+cl::opt<uint64_t> seed("seed", cl::desc("Seed of the parameter initialiser"),
+                       cl::init(kiln::kDefaultParameterSeed),
+                       cl::cat(category));
+cl::opt<bool>
+    printPipeline("print-pipeline",
+                  cl::desc("Print the default graph pipeline and exit"),
+                  cl::cat(category));
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "Kiln model compiler\n\n"
+      "Compiles a model in the kiln dialect to a .kbin artifact that "
+      "kiln-run executes.\n");
+  if (printPipeline) {
+    llvm::outs() << kiln::defaultGraphPipeline() << "\n";
+    return 0;
+  }
+  if (inputFile.empty()) {
+    llvm::errs() << "kiln-compile: error: no input file (see --help)\n";
+    return 2;
+  }
+  // The linker library resets every cl::opt when it runs: keep copies.
+  const std::string input = inputFile, output = outputFile;
+  const Emit what = emit;
+  kiln::CompileOptions options;
+  options.cpu = targetCpu;
+  options.artifact.seed = seed;
+
+  DialectRegistry registry;
+  kiln::registerCompilerDialects(registry);
+  kiln::registerCompilerPasses();
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+
+  std::string error;
+  auto source = openInputFile(input, &error);
+  if (!source) {
+    llvm::errs() << "kiln-compile: error: " << error << "\n";
+    return 1;
+  }
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(source), SMLoc());
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module || failed(verify(*module))) {
+    return 1;
+  }
+
+  if (what == Emit::Artifact) {
+    if (output == "-") {
+      llvm::errs() << "kiln-compile: error: an artifact needs -o <file>\n";
+      return 1;
+    }
+    return failed(kiln::compileToArtifact(*module, options, output)) ? 1 : 0;
+  }
+
+  // Textual output appears only once everything succeeded.
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  if (what == Emit::Llvm) {
+    options.hooks.onLlvmModule = [&](llvm::Module &m) { m.print(os, nullptr); };
+    if (failed(kiln::compileKernels(*module, options))) {
+      return 1;
+    }
+  } else {
+    kiln::GraphStage stage = what == Emit::Kiln     ? kiln::GraphStage::Kiln
+                             : what == Emit::Linalg ? kiln::GraphStage::Linalg
+                                                    : kiln::GraphStage::Exec;
+    if (failed(kiln::runGraphPipeline(*module, stage))) {
+      return 1;
+    }
+    module->print(os);
+    os << "\n";
+  }
+  auto file = openOutputFile(output, &error);
+  if (!file) {
+    llvm::errs() << "kiln-compile: error: " << error << "\n";
+    return 1;
+  }
+  file->os() << text;
+  file->keep();
+  return 0;
+}
