@@ -2,15 +2,29 @@
 
 #include "compiler/Compiler.h"
 #include "compiler/Pipeline.h"
+#include "dialects/Kiln/IR/KilnOps.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "llvm/ADT/StringSet.h"
 
 using namespace mlir;
 
 namespace kiln {
+
+LogicalResult checkParameters(ModuleOp module, WeightSource &weights) {
+  llvm::StringSet<> seen;
+  bool ok = true;
+  module.walk([&](ParamOp param) {
+    if (seen.insert(param.getName()).second) {
+      ok &= succeeded(weights.check(param.getName(), param.getDeclaredShape(),
+                                    param.getLoc()));
+    }
+  });
+  return success(ok && succeeded(weights.checkAllUsed(module.getLoc())));
+}
 
 LogicalResult runGraphPipeline(ModuleOp module, GraphStage stage) {
   std::vector<PipelinePhase> phases = defaultGraphPhases();
@@ -44,6 +58,10 @@ static FailureOr<CompiledKernels> compileThrough(ModuleOp module,
 
 LogicalResult compileToArtifact(ModuleOp module, const CompileOptions &options,
                                 StringRef path) {
+  if (options.artifact.weights &&
+      failed(checkParameters(module, *options.artifact.weights))) {
+    return failure();
+  }
   FailureOr<CpuTarget> target = failure();
   FailureOr<CompiledKernels> kernels = compileThrough(module, options, target);
   if (failed(kernels)) {

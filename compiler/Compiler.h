@@ -29,6 +29,12 @@ struct CompileOptions {
   KernelCompileHooks hooks;
 };
 
+/// Checks, before anything is compiled, that `weights` holds every parameter
+/// of `module` with its declared shape and nothing else. Errors are located
+/// at the parameters.
+mlir::LogicalResult checkParameters(mlir::ModuleOp module,
+                                    WeightSource &weights);
+
 /// Runs the default graph pipeline on `module` up to and including `stage`.
 mlir::LogicalResult runGraphPipeline(mlir::ModuleOp module, GraphStage stage);
 

@@ -32,6 +32,8 @@ using namespace kiln;
 
 namespace {
 
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
 /// The largest multiple of 32 that divides `n` and is at most `limit`, or
 /// `n` itself when there is none.
 int64_t columnTile(int64_t n, int64_t limit) {
@@ -122,10 +124,9 @@ struct CpuSelectWorkgroupTilesPass
                                       ArrayRef<int64_t> tile) {
     ArrayRef<int64_t> shape = tiledShape(func);
     size_t rank = shape.size();
-    SmallVector<int64_t> grid = {llvm::divideCeil(shape.back(), tile.back()), 1,
-                                 1};
+    SmallVector<int64_t> grid = {ceilDiv(shape.back(), tile.back()), 1, 1};
     if (rank >= 2) {
-      grid[1] = llvm::divideCeil(shape[rank - 2], tile[rank - 2]);
+      grid[1] = ceilDiv(shape[rank - 2], tile[rank - 2]);
     }
     for (size_t d = 0; d + 2 < rank; ++d) {
       grid[2] *= shape[d];

@@ -61,11 +61,15 @@ uint64_t estimateFlops(func::FuncOp func) {
 }
 
 /// The parameter's data in the stored layout.
-std::vector<float> materialize(ParamOp param, uint64_t seed) {
+FailureOr<std::vector<float>> materialize(ParamOp param,
+                                          WeightSource &weights) {
   SmallVector<int64_t> declared = param.getDeclaredShape();
-  std::vector<float> values = seededParameter(
-      param.getName().str(),
-      std::vector<int64_t>(declared.begin(), declared.end()), seed);
+  FailureOr<std::vector<float>> loaded =
+      weights.load(param.getName(), declared, param.getLoc());
+  if (failed(loaded)) {
+    return failure();
+  }
+  std::vector<float> values = std::move(*loaded);
   std::optional<ArrayRef<int64_t>> permutation = param.getPermutation();
   if (!permutation) {
     return values;
@@ -207,10 +211,16 @@ LogicalResult emitArtifact(ModuleOp module, const CompiledKernels &kernels,
       places[arg] = {fb::BufferKind::Constant, it->second, 0};
     }
   }
+  SeededWeights seeded;
+  WeightSource &weights = options.weights ? *options.weights : seeded;
   std::vector<std::vector<float>> constantData;
   std::vector<uint64_t> constantSizes;
   for (ParamOp param : constantParams) {
-    constantData.push_back(materialize(param, options.seed));
+    FailureOr<std::vector<float>> data = materialize(param, weights);
+    if (failed(data)) {
+      return failure();
+    }
+    constantData.push_back(std::move(*data));
     constantSizes.push_back(constantData.back().size() * sizeof(float));
   }
   std::vector<uint64_t> executableSizes = {kernels.image.size()};

@@ -4,7 +4,7 @@
 #define KILN_COMPILER_ARTIFACT_ARTIFACTEMITTER_H
 
 #include "compiler/cpu/KernelCompiler.h"
-#include "compiler/weights/SeededInitializer.h"
+#include "compiler/weights/WeightSource.h"
 #include "mlir/IR/BuiltinOps.h"
 
 #include <string>
@@ -14,8 +14,9 @@ namespace kiln {
 struct ArtifactOptions {
   /// Recorded as the artifact's producer.
   std::string producer = "kiln-compile";
-  /// Seed of the parameter initialiser.
-  uint64_t seed = kDefaultParameterSeed;
+  /// Where parameter data comes from; null means the seeded initialiser
+  /// with its default seed.
+  WeightSource *weights = nullptr;
 };
 
 /// Checks, before kernels are compiled, that the model function (after the

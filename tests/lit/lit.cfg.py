@@ -12,6 +12,8 @@ config.test_exec_root = os.path.join(config.kiln_obj_root, "tests", "lit")
 config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
 
 config.substitutions.append(("%kiln_src_root", config.kiln_src_root))
+# Test helpers are plain Python 3 without third-party modules.
+config.substitutions.append(("%python", "/usr/bin/python3"))
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 

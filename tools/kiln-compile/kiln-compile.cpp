@@ -1,7 +1,8 @@
 //===- kiln-compile.cpp - Compile a model to an artifact ------------------===//
 //
-//   kiln-compile model.mlir -o model.kbin
-//   kiln-compile model.mlir --emit=exec      (IR after a stage, to stdout)
+//   kiln-compile model.kiln -o model.kbin [-D B=8] [--weights w.safetensors]
+//   kiln-compile model.kiln --emit=exec      (IR after a stage, to stdout)
+//   kiln-compile model.mlir -o model.kbin    (a model in the kiln dialect)
 //
 // Errors are printed as `file:line:col: error: ...` with the offending
 // source line; the exit code is 1 and no output file is left behind.
@@ -11,6 +12,7 @@
 #include "compiler/Compiler.h"
 #include "compiler/Pipeline.h"
 #include "compiler/Registration.h"
+#include "frontends/kdl/KdlImporter.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -33,8 +35,19 @@ enum class Emit { Artifact, Kiln, Linalg, Exec, Llvm };
 
 cl::OptionCategory category("kiln-compile options");
 
-cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.mlir>"),
+cl::opt<std::string> inputFile(cl::Positional,
+                               cl::desc("<model.kiln | model.mlir>"),
                                cl::cat(category));
+cl::list<std::string> defines("D", cl::Prefix,
+                              cl::desc("Override a dimension of a .kiln model"),
+                              cl::value_desc("NAME=VALUE"), cl::cat(category));
+cl::list<std::string> importDirs("I", cl::Prefix,
+                                 cl::desc("Search directory for imports"),
+                                 cl::value_desc("dir"), cl::cat(category));
+cl::opt<std::string>
+    weightsFile("weights",
+                cl::desc("Parameters from a safetensors file (by name)"),
+                cl::value_desc("file.safetensors"), cl::cat(category));
 cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                 cl::value_desc("path"), cl::init("-"),
                                 cl::cat(category));
@@ -85,7 +98,23 @@ int main(int argc, char **argv) {
   const Emit what = emit;
   kiln::CompileOptions options;
   options.cpu = targetCpu;
-  options.artifact.seed = seed;
+  bool isKdl = StringRef(input).ends_with(".kiln");
+  kiln::KdlOptions kdlOptions;
+  kdlOptions.importDirs.assign(importDirs.begin(), importDirs.end());
+  for (const std::string &define : defines) {
+    auto [name, value] = StringRef(define).split('=');
+    int64_t number = 0;
+    if (name.empty() || value.getAsInteger(10, number)) {
+      llvm::errs() << "kiln-compile: error: -D expects NAME=INTEGER, got '"
+                   << define << "'\n";
+      return 2;
+    }
+    kdlOptions.defines[name.str()] = number;
+  }
+  if (!isKdl && !defines.empty()) {
+    llvm::errs() << "kiln-compile: error: -D applies to .kiln models only\n";
+    return 2;
+  }
 
   DialectRegistry registry;
   kiln::registerCompilerDialects(registry);
@@ -102,10 +131,34 @@ int main(int argc, char **argv) {
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(source), SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module;
+  if (isKdl) {
+    FailureOr<OwningOpRef<ModuleOp>> imported =
+        kiln::importKdl(sourceMgr, context, kdlOptions);
+    if (failed(imported)) {
+      return 1;
+    }
+    module = std::move(*imported);
+  } else {
+    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  }
   if (!module || failed(verify(*module))) {
     return 1;
   }
+
+  std::unique_ptr<kiln::WeightSource> weights;
+  if (!weightsFile.empty()) {
+    auto opened = kiln::SafetensorsWeights::open(
+        weightsFile,
+        FileLineColLoc::get(&context, weightsFile.getValue(), 0, 0));
+    if (failed(opened)) {
+      return 1;
+    }
+    weights = std::move(*opened);
+  } else {
+    weights = std::make_unique<kiln::SeededWeights>(seed);
+  }
+  options.artifact.weights = weights.get();
 
   if (what == Emit::Artifact) {
     if (output == "-") {

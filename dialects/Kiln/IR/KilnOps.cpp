@@ -1,21 +1,23 @@
 //===- KilnOps.cpp - Verifiers and shape inference of kiln ops ------------===//
 //
-// Result types are inferred from operand types; every shape error is
-// reported at the op's location with the shapes involved.
+// Parameters, constants, contractions, elementwise ops and norms. Each op
+// with a non-trivial result type has an `inferResultType` that frontends use
+// to build it and that its verifier uses to check it, so that both report
+// the same message. Shape ops are in KilnShapeOps.cpp, attention, MoE, RoPE
+// and patch embedding in KilnCompositeOps.cpp, folds in KilnFolds.cpp.
 //
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Kiln/IR/KilnOps.h"
+#include "dialects/Kiln/IR/ShapeChecks.h"
 #include "mlir/Dialect/Traits.h"
 #include "mlir/IR/Builders.h"
-#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/OpImplementation.h"
 
 using namespace mlir;
 using namespace kiln;
 
-/// Prints a shape as `[2, 32, 768]` for diagnostics.
-static std::string formatShape(ArrayRef<int64_t> shape) {
+std::string kiln::formatShape(ArrayRef<int64_t> shape) {
   std::string text = "[";
   llvm::raw_string_ostream os(text);
   llvm::interleaveComma(shape, os);
@@ -23,8 +25,28 @@ static std::string formatShape(ArrayRef<int64_t> shape) {
   return text;
 }
 
+LogicalResult kiln::checkResultType(Operation *op,
+                                    FailureOr<RankedTensorType> inferred) {
+  if (failed(inferred)) {
+    return failure();
+  }
+  Type declared = op->getResult(0).getType();
+  if (declared != *inferred) {
+    return op->emitOpError("expects result type ")
+           << *inferred << ", got " << declared;
+  }
+  return success();
+}
+
+std::optional<int64_t> kiln::normalizeAxis(int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= rank) {
+    return std::nullopt;
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
 //===----------------------------------------------------------------------===//
-// ParamOp
+// ParamOp, ConstantOp
 //===----------------------------------------------------------------------===//
 
 LogicalResult ParamOp::verify() {
@@ -60,22 +82,16 @@ SmallVector<int64_t> ParamOp::getDeclaredShape() {
   return declared;
 }
 
-/// Checks that `declared` is `inferred`, the shared tail of every verifier.
-static LogicalResult checkResultType(Operation *op,
-                                     FailureOr<RankedTensorType> inferred) {
-  if (failed(inferred)) {
-    return failure();
-  }
-  Type declared = op->getResult(0).getType();
-  if (declared != *inferred) {
-    return op->emitOpError("expects result type ")
-           << *inferred << ", got " << declared;
+LogicalResult ConstantOp::verify() {
+  if (getValue().getType() != getType()) {
+    return emitOpError("expects a value of type ")
+           << getType() << ", got " << getValue().getType();
   }
   return success();
 }
 
 //===----------------------------------------------------------------------===//
-// LinearOp
+// LinearOp, MatmulOp
 //===----------------------------------------------------------------------===//
 
 FailureOr<RankedTensorType>
@@ -97,12 +113,9 @@ LinearOp::inferResultType(Type inputType, Type weightType, Type biasType,
                        << " (the input's last dimension), got "
                        << formatShape(weight.getShape());
   }
-  if (biasType) {
-    auto bias = cast<RankedTensorType>(biasType);
-    if (bias.getDimSize(0) != out) {
-      return emitError() << "expects a bias of shape [" << out << "], got "
-                         << formatShape(bias.getShape());
-    }
+  if (biasType && shapeOf(biasType)[0] != out) {
+    return emitError() << "expects a bias of shape [" << out << "], got "
+                       << formatShape(shapeOf(biasType));
   }
   SmallVector<int64_t> shape(input.getShape());
   shape.back() = out;
@@ -117,6 +130,43 @@ LogicalResult LinearOp::verify() {
                                                 [&] { return emitOpError(); }));
 }
 
+FailureOr<RankedTensorType>
+MatmulOp::inferResultType(Type lhsType, Type rhsType, bool transposeLhs,
+                          bool transposeRhs,
+                          function_ref<InFlightDiagnostic()> emitError) {
+  ArrayRef<int64_t> lhs = shapeOf(lhsType), rhs = shapeOf(rhsType);
+  if (lhs.size() < 2 || rhs.size() < 2) {
+    return emitError() << "expects operands of rank >= 2, got "
+                       << formatShape(lhs) << " and " << formatShape(rhs);
+  }
+  int64_t m = lhs[lhs.size() - (transposeLhs ? 1 : 2)];
+  int64_t k = lhs[lhs.size() - (transposeLhs ? 2 : 1)];
+  int64_t rk = rhs[rhs.size() - (transposeRhs ? 1 : 2)];
+  int64_t n = rhs[rhs.size() - (transposeRhs ? 2 : 1)];
+  if (k != rk) {
+    return emitError() << "expects the contracted sizes to match, got " << k
+                       << " and " << rk << " (shapes " << formatShape(lhs)
+                       << " and " << formatShape(rhs) << ")";
+  }
+  SmallVector<int64_t> batch;
+  if (!OpTrait::util::getBroadcastedShape(lhs.drop_back(2), rhs.drop_back(2),
+                                          batch)) {
+    return emitError() << "expects broadcast-compatible batch dimensions, got "
+                       << formatShape(lhs.drop_back(2)) << " and "
+                       << formatShape(rhs.drop_back(2));
+  }
+  batch.append({m, n});
+  return RankedTensorType::get(batch,
+                               cast<ShapedType>(lhsType).getElementType());
+}
+
+LogicalResult MatmulOp::verify() {
+  return checkResultType(*this,
+                         inferResultType(getLhs().getType(), getRhs().getType(),
+                                         getTransposeLhs(), getTransposeRhs(),
+                                         [&] { return emitOpError(); }));
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise binary ops
 //===----------------------------------------------------------------------===//
@@ -125,16 +175,13 @@ LogicalResult LinearOp::verify() {
 static FailureOr<RankedTensorType>
 inferBroadcast(Type lhs, Type rhs,
                function_ref<InFlightDiagnostic()> emitError) {
-  auto lhsType = cast<RankedTensorType>(lhs);
-  auto rhsType = cast<RankedTensorType>(rhs);
   SmallVector<int64_t> shape;
-  if (!OpTrait::util::getBroadcastedShape(lhsType.getShape(),
-                                          rhsType.getShape(), shape)) {
+  if (!OpTrait::util::getBroadcastedShape(shapeOf(lhs), shapeOf(rhs), shape)) {
     return emitError() << "expects broadcast-compatible shapes, got "
-                       << formatShape(lhsType.getShape()) << " and "
-                       << formatShape(rhsType.getShape());
+                       << formatShape(shapeOf(lhs)) << " and "
+                       << formatShape(shapeOf(rhs));
   }
-  return RankedTensorType::get(shape, lhsType.getElementType());
+  return RankedTensorType::get(shape, cast<ShapedType>(lhs).getElementType());
 }
 
 #define KILN_BINARY_OP(OpTy)                                                   \
@@ -151,11 +198,38 @@ KILN_BINARY_OP(AddOp)
 KILN_BINARY_OP(SubOp)
 KILN_BINARY_OP(MulOp)
 KILN_BINARY_OP(DivOp)
+KILN_BINARY_OP(MaximumOp)
 #undef KILN_BINARY_OP
 
 //===----------------------------------------------------------------------===//
-// LayerNormOp
+// Softmax and norms
 //===----------------------------------------------------------------------===//
+
+LogicalResult SoftmaxOp::verify() {
+  int64_t rank = getType().getRank();
+  if (!normalizeAxis(getAxis(), rank)) {
+    return emitOpError("expects an axis in [")
+           << -rank << ", " << rank << "), got " << getAxis();
+  }
+  return success();
+}
+
+/// Checks a norm's epsilon and its affine operands against dimension `dim`.
+static LogicalResult checkNorm(Operation *op, double epsilon, int64_t dim,
+                               ArrayRef<std::pair<StringRef, Value>> affine) {
+  if (!(epsilon > 0.0)) {
+    return op->emitOpError("expects a positive epsilon, got ") << epsilon;
+  }
+  for (auto [what, value] : affine) {
+    if (value && shapeOf(value.getType())[0] != dim) {
+      return op->emitOpError("expects a ")
+             << what << " of shape [" << dim
+             << "] (the normalised dimension), got "
+             << formatShape(shapeOf(value.getType()));
+    }
+  }
+  return success();
+}
 
 FailureOr<RankedTensorType>
 LayerNormOp::inferResultType(Type inputType, Type scaleType, Type biasType,
@@ -167,30 +241,36 @@ LayerNormOp::inferResultType(Type inputType, Type scaleType, Type biasType,
   int64_t dim = input.getShape().back();
   for (auto [what, type] :
        {std::pair<StringRef, Type>{"scale", scaleType}, {"bias", biasType}}) {
-    if (!type) {
-      continue;
-    }
-    auto shape = cast<RankedTensorType>(type).getShape();
-    if (shape[0] != dim) {
+    if (type && shapeOf(type)[0] != dim) {
       return emitError() << "expects a " << what << " of shape [" << dim
                          << "] (the normalised dimension), got "
-                         << formatShape(shape);
+                         << formatShape(shapeOf(type));
     }
   }
   return input;
 }
 
 LogicalResult LayerNormOp::verify() {
-  if (!(getEpsilon().convertToDouble() > 0.0)) {
-    return emitOpError("expects a positive epsilon, got ")
-           << getEpsilon().convertToDouble();
+  if (getType().getRank() < 1) {
+    return emitOpError("expects an input of rank >= 1, got rank 0");
   }
-  Value scale = getScale(), bias = getBias();
-  return checkResultType(*this,
-                         inferResultType(getInput().getType(),
-                                         scale ? scale.getType() : Type(),
-                                         bias ? bias.getType() : Type(),
-                                         [&] { return emitOpError(); }));
+  if (failed(checkNorm(*this, getEpsilon().convertToDouble(),
+                       getType().getShape().back(),
+                       {{"scale", getScale()}, {"bias", getBias()}}))) {
+    return failure();
+  }
+  return checkResultType(*this, cast<RankedTensorType>(getInput().getType()));
+}
+
+LogicalResult RmsNormOp::verify() {
+  if (getType().getRank() < 1) {
+    return emitOpError("expects an input of rank >= 1, got rank 0");
+  }
+  if (failed(checkNorm(*this, getEpsilon().convertToDouble(),
+                       getType().getShape().back(), {{"scale", getScale()}}))) {
+    return failure();
+  }
+  return checkResultType(*this, cast<RankedTensorType>(getInput().getType()));
 }
 
 #define GET_OP_CLASSES

@@ -10,6 +10,12 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+namespace kiln {
+/// How `inferResultType` functions report a shape error: the op's verifier
+/// passes `emitOpError`, a frontend its own located diagnostic.
+using EmitErrorFn = llvm::function_ref<mlir::InFlightDiagnostic()>;
+} // namespace kiln
+
 #include "dialects/Kiln/IR/KilnEnums.h.inc"
 
 #define GET_ATTRDEF_CLASSES

@@ -1,8 +1,10 @@
 //===- KilnOps.td - Ops of the model-graph dialect ---------*- tablegen -*-===//
 //
-// Every op works on statically shaped ranked tensors. Result types are
-// inferred from the operands, so a shape error is reported at the op that
-// causes it.
+// Every op works on statically shaped ranked tensors and verifies its result
+// types against what its operands imply; the `inferResultType` statics let
+// frontends build ops without spelling result types and report shape errors
+// at their own locations. The composites the compiler must see whole
+// (attention, moe) are in KilnCompositeOps.td.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,9 +19,11 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def Kiln_Tensor : StaticShapeTensorOf<[F32]>;
 def Kiln_Vector : 1DTensorOf<[F32]>;
+def Kiln_IndexTensor : StaticShapeTensorOf<[I32, I64]>;
+def Kiln_AnyTensor : StaticShapeTensorOf<[F32, I32, I64]>;
 
 //===----------------------------------------------------------------------===//
-// ParamOp
+// ParamOp, ConstantOp
 //===----------------------------------------------------------------------===//
 
 def Kiln_ParamOp : Kiln_Op<"param", [Pure]> {
@@ -46,7 +50,7 @@ def Kiln_ParamOp : Kiln_Op<"param", [Pure]> {
   }];
   let arguments = (ins StrAttr:$name,
                        OptionalAttr<DenseI64ArrayAttr>:$permutation);
-  let results = (outs Kiln_Tensor:$result);
+  let results = (outs Kiln_AnyTensor:$result);
   let assemblyFormat = "$name attr-dict `:` type($result)";
   let hasVerifier = 1;
   let extraClassDeclaration = [{
@@ -55,8 +59,24 @@ def Kiln_ParamOp : Kiln_Op<"param", [Pure]> {
   }];
 }
 
+def Kiln_ConstantOp : Kiln_Op<"constant", [Pure, ConstantLike]> {
+  let summary = "A literal tensor.";
+  let description = [{
+    A small tensor written in the model, such as a scalar factor.
+
+    ```mlir
+    %half = kiln.constant dense<0.5> : tensor<f32>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Kiln_AnyTensor:$result);
+  let assemblyFormat = "$value attr-dict `:` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
 //===----------------------------------------------------------------------===//
-// LinearOp
+// LinearOp, MatmulOp
 //===----------------------------------------------------------------------===//
 
 def Kiln_LinearOp : Kiln_Op<"linear", [Pure]> {
@@ -85,7 +105,34 @@ def Kiln_LinearOp : Kiln_Op<"linear", [Pure]> {
     /// error reported through `emitError`.
     static ::mlir::FailureOr<::mlir::RankedTensorType> inferResultType(
         ::mlir::Type input, ::mlir::Type weight, ::mlir::Type bias,
-        ::llvm::function_ref<::mlir::InFlightDiagnostic()> emitError);
+        ::kiln::EmitErrorFn emitError);
+  }];
+}
+
+def Kiln_MatmulOp : Kiln_Op<"matmul", [Pure]> {
+  let summary = "Batched matrix product with broadcasting batch dimensions.";
+  let description = [{
+    `torch.matmul` of `lhs` `[..., M, K]` and `rhs` `[..., K, N]` (or their
+    transposes with `transpose_lhs` / `transpose_rhs`), both of rank >= 2;
+    the batch dimensions broadcast as in NumPy.
+
+    ```mlir
+    %s = kiln.matmul %q, %k {transpose_rhs}
+        : (tensor<2x12x32x64xf32>, tensor<2x12x257x64xf32>)
+        -> tensor<2x12x32x257xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_Tensor:$lhs, Kiln_Tensor:$rhs,
+                       UnitAttr:$transpose_lhs, UnitAttr:$transpose_rhs);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    static ::mlir::FailureOr<::mlir::RankedTensorType> inferResultType(
+        ::mlir::Type lhs, ::mlir::Type rhs, bool transposeLhs,
+        bool transposeRhs, ::kiln::EmitErrorFn emitError);
   }];
 }
 
@@ -115,8 +162,7 @@ class Kiln_BinaryOp<string mnemonic, string what>
     /// The NumPy broadcast of the operand types, or an error reported
     /// through `emitError`.
     static ::mlir::FailureOr<::mlir::RankedTensorType> inferResultType(
-        ::mlir::Type lhs, ::mlir::Type rhs,
-        ::llvm::function_ref<::mlir::InFlightDiagnostic()> emitError);
+        ::mlir::Type lhs, ::mlir::Type rhs, ::kiln::EmitErrorFn emitError);
   }];
 }
 
@@ -124,6 +170,30 @@ def Kiln_AddOp : Kiln_BinaryOp<"add", "addition">;
 def Kiln_SubOp : Kiln_BinaryOp<"sub", "subtraction">;
 def Kiln_MulOp : Kiln_BinaryOp<"mul", "multiplication">;
 def Kiln_DivOp : Kiln_BinaryOp<"div", "division">;
+def Kiln_MaximumOp : Kiln_BinaryOp<"maximum", "maximum">;
+
+class Kiln_UnaryOp<string mnemonic, string what>
+    : Kiln_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+  let summary = what;
+  let description = [{
+    Elementwise; the result has the operand's type.
+
+    ```mlir
+    %y = kiln.}] # mnemonic # [{ %x : tensor<32x768xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_Tensor:$input);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Kiln_SiluOp : Kiln_UnaryOp<"silu", "SiLU: x * sigmoid(x).">;
+def Kiln_SigmoidOp : Kiln_UnaryOp<"sigmoid", "Logistic sigmoid.">;
+def Kiln_TanhOp : Kiln_UnaryOp<"tanh", "Hyperbolic tangent.">;
+def Kiln_ExpOp : Kiln_UnaryOp<"exp", "Exponential.">;
+def Kiln_RsqrtOp : Kiln_UnaryOp<"rsqrt", "Reciprocal square root.">;
+def Kiln_SqrtOp : Kiln_UnaryOp<"sqrt", "Square root.">;
+def Kiln_NegOp : Kiln_UnaryOp<"neg", "Negation.">;
 
 def Kiln_GeluOp : Kiln_Op<"gelu", [Pure, SameOperandsAndResultType]> {
   let summary = "Gaussian error linear unit.";
@@ -148,8 +218,27 @@ def Kiln_GeluOp : Kiln_Op<"gelu", [Pure, SameOperandsAndResultType]> {
 }
 
 //===----------------------------------------------------------------------===//
-// LayerNormOp
+// Softmax and norms
 //===----------------------------------------------------------------------===//
+
+def Kiln_SoftmaxOp : Kiln_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+  let summary = "Softmax along one axis.";
+  let description = [{
+    `exp(x - max) / sum(exp(x - max))` along `axis` (negative counts from
+    the end). `accumulate_f32` records that the sum is accumulated in f32
+    whatever the element type (PyTorch's `softmax(dtype=float32)`); for f32
+    tensors it changes nothing.
+
+    ```mlir
+    %p = kiln.softmax %s {axis = -1 : i64} : tensor<2x12x32x32xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_Tensor:$input, DefaultValuedAttr<I64Attr, "-1">:$axis,
+                       UnitAttr:$accumulate_f32);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
 
 def Kiln_LayerNormOp : Kiln_Op<"layer_norm",
     [Pure, AttrSizedOperandSegments]> {
@@ -178,8 +267,273 @@ def Kiln_LayerNormOp : Kiln_Op<"layer_norm",
     /// null), or an error reported through `emitError`.
     static ::mlir::FailureOr<::mlir::RankedTensorType> inferResultType(
         ::mlir::Type input, ::mlir::Type scale, ::mlir::Type bias,
-        ::llvm::function_ref<::mlir::InFlightDiagnostic()> emitError);
+        ::kiln::EmitErrorFn emitError);
   }];
 }
+
+def Kiln_RmsNormOp : Kiln_Op<"rms_norm", [Pure]> {
+  let summary = "RMS normalisation over the last dimension.";
+  let description = [{
+    Hugging Face's `RMSNorm`: `x * rsqrt(mean(x^2) + epsilon)`, then the
+    optional `scale` `[D]`.
+
+    ```mlir
+    %y = kiln.rms_norm %x scale(%w) {epsilon = 1.0e-5 : f64}
+        : (tensor<32x4096xf32>, tensor<4096xf32>) -> tensor<32x4096xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_Tensor:$input, Optional<Kiln_Vector>:$scale,
+                       F64Attr:$epsilon);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = [{
+    $input (`scale` `(` $scale^ `)`)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Shape ops
+//===----------------------------------------------------------------------===//
+
+def Kiln_ReshapeOp : Kiln_Op<"reshape", [Pure]> {
+  let summary = "The same elements in another shape.";
+  let description = [{
+    Row-major reinterpretation: the element count must not change.
+
+    ```mlir
+    %h = kiln.reshape %q : tensor<2x32x768xf32> -> tensor<2x32x12x64xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_AnyTensor:$input);
+  let results = (outs Kiln_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Kiln_BroadcastOp : Kiln_Op<"broadcast", [Pure]> {
+  let summary = "Expands size-1 and missing leading dimensions.";
+  let description = [{
+    `torch.Tensor.expand` / `numpy.broadcast_to`: the input's shape must
+    broadcast to the result's.
+
+    ```mlir
+    %q = kiln.broadcast %tokens : tensor<1x32x768xf32> -> tensor<8x32x768xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_AnyTensor:$input);
+  let results = (outs Kiln_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Kiln_TransposeOp : Kiln_Op<"transpose", [Pure]> {
+  let summary = "Permutes dimensions.";
+  let description = [{
+    Result dimension `i` is input dimension `permutation[i]`.
+
+    ```mlir
+    %t = kiln.transpose %x {permutation = array<i64: 0, 2, 1, 3>}
+        : tensor<2x32x12x64xf32> -> tensor<2x12x32x64xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_AnyTensor:$input, DenseI64ArrayAttr:$permutation);
+  let results = (outs Kiln_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+  let extraClassDeclaration = [{
+    static ::mlir::FailureOr<::mlir::RankedTensorType> inferResultType(
+        ::mlir::Type input, ::llvm::ArrayRef<int64_t> permutation,
+        ::kiln::EmitErrorFn emitError);
+  }];
+}
+
+def Kiln_ConcatOp : Kiln_Op<"concat", [Pure]> {
+  let summary = "Joins tensors along one axis.";
+  let description = [{
+    All inputs have the same rank, element type and sizes except along
+    `axis` (negative counts from the end).
+
+    ```mlir
+    %x = kiln.concat %cls, %patches {axis = 1 : i64}
+        : (tensor<2x1x64xf32>, tensor<2x16x64xf32>) -> tensor<2x17x64xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Kiln_AnyTensor>:$inputs, I64Attr:$axis);
+  let results = (outs Kiln_AnyTensor:$result);
+  let assemblyFormat = [{
+    $inputs attr-dict `:` functional-type($inputs, results)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+  let extraClassDeclaration = [{
+    static ::mlir::FailureOr<::mlir::RankedTensorType> inferResultType(
+        ::mlir::TypeRange inputs, int64_t axis, ::kiln::EmitErrorFn emitError);
+  }];
+}
+
+def Kiln_SliceOp : Kiln_Op<"slice", [Pure]> {
+  let summary = "A strided window of a tensor.";
+  let description = [{
+    Element `i` of the result along dimension `d` is element
+    `offsets[d] + i * strides[d]` of the input; the window must lie inside
+    the input.
+
+    ```mlir
+    %q = kiln.slice %qkv {offsets = array<i64: 0, 0>,
+                          sizes = array<i64: 768, 768>,
+                          strides = array<i64: 1, 1>}
+        : tensor<2304x768xf32> -> tensor<768x768xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_AnyTensor:$input, DenseI64ArrayAttr:$offsets,
+                       DenseI64ArrayAttr:$sizes, DenseI64ArrayAttr:$strides);
+  let results = (outs Kiln_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Kiln_GatherOp : Kiln_Op<"gather", [Pure]> {
+  let summary = "Picks slices of a table by index (embedding lookup).";
+  let description = [{
+    `torch.index_select` generalised to index tensors: the result shape is
+    `table.shape[:axis] + indices.shape + table.shape[axis+1:]`. An index
+    outside `[0, table.shape[axis])` is clamped to that range.
+
+    ```mlir
+    %e = kiln.gather %table, %ids {axis = 0 : i64}
+        : (tensor<779x256xf32>, tensor<4x83xi32>) -> tensor<4x83x256xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_AnyTensor:$table, Kiln_IndexTensor:$indices,
+                       DefaultValuedAttr<I64Attr, "0">:$axis);
+  let results = (outs Kiln_AnyTensor:$result);
+  let assemblyFormat = [{
+    $table `,` $indices attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions and selection
+//===----------------------------------------------------------------------===//
+
+def Kiln_ReduceOp : Kiln_Op<"reduce", [Pure]> {
+  let summary = "Sum, mean, max or min over some axes.";
+  let description = [{
+    Reduces `axes` (distinct, negative counts from the end); with
+    `keep_dims` they stay as size 1.
+
+    ```mlir
+    %m = kiln.reduce mean %x {axes = array<i64: -1>}
+        : tensor<2x32x768xf32> -> tensor<2x32xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_ReduceKindAttr:$kind, Kiln_Tensor:$input,
+                       DenseI64ArrayAttr:$axes, UnitAttr:$keep_dims);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = [{
+    $kind $input attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    static ::mlir::FailureOr<::mlir::RankedTensorType> inferResultType(
+        ::mlir::Type input, ::llvm::ArrayRef<int64_t> axes, bool keepDims,
+        ::kiln::EmitErrorFn emitError);
+  }];
+}
+
+def Kiln_TopKOp : Kiln_Op<"top_k", [Pure]> {
+  let summary = "The k largest values along the last axis and their indices.";
+  let description = [{
+    Values in descending order with their indices (i64); ties keep the
+    lower index first.
+
+    ```mlir
+    %w, %i = kiln.top_k %p {k = 2 : i64}
+        : tensor<64x8xf32> -> (tensor<64x2xf32>, tensor<64x2xi64>)
+    ```
+  }];
+  let arguments = (ins Kiln_Tensor:$input, I64Attr:$k);
+  let results = (outs Kiln_Tensor:$values,
+                      StaticShapeTensorOf<[I64]>:$indices);
+  let assemblyFormat = [{
+    $input attr-dict `:` type($input) `->` `(` type($values) `,`
+    type($indices) `)`
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Positions and patches
+//===----------------------------------------------------------------------===//
+
+def Kiln_RopeOp : Kiln_Op<"rope", [Pure]> {
+  let summary = "Rotary position embedding, per head of a [.., S, H*dh] tensor.";
+  let description = [{
+    Rotates the first `rotary_dim` channels of every head of `input`
+    (`[B, S, heads * head_dim]`, as a linear projection produces it) by
+    `position * inv_freq`, `inv_freq[i] = theta^(-2i / rotary_dim)`;
+    the remaining channels pass through. `rotate_half` pairs channel `i`
+    with `i + rotary_dim / 2` (Llama, Mixtral, Phi's partial rotary);
+    `interleaved` pairs `2i` with `2i + 1` (GPT-J, DeepSeek MLA).
+    `positions` (`[S]` or `[B, S]`, integers) default to `0 .. S-1`.
+
+    The optional `llama3_*` attributes apply Llama 3's frequency scaling:
+    wavelengths above `original / low_freq` are divided by `factor`, below
+    `original / high_freq` kept, and blended in between.
+
+    ```mlir
+    %q2 = kiln.rope %q {head_dim = 64 : i64, rotary_dim = 32 : i64,
+                        theta = 1.0e4 : f64}
+        : (tensor<4x83x256xf32>) -> tensor<4x83x256xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_Tensor:$input,
+      Optional<Kiln_IndexTensor>:$positions, I64Attr:$head_dim,
+      I64Attr:$rotary_dim, F64Attr:$theta,
+      DefaultValuedAttr<Kiln_RopeStyleAttr,
+                        "::kiln::RopeStyle::RotateHalf">:$style,
+      OptionalAttr<F64Attr>:$llama3_factor,
+      OptionalAttr<F64Attr>:$llama3_low_freq_factor,
+      OptionalAttr<F64Attr>:$llama3_high_freq_factor,
+      OptionalAttr<I64Attr>:$llama3_original_max_position);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = [{
+    $input (`positions` `(` $positions^ `)`)? (`style` $style^)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Kiln_PatchEmbedOp : Kiln_Op<"patch_embed", [Pure]> {
+  let summary = "ViT patch embedding: a stride-P convolution, flattened.";
+  let description = [{
+    `Conv2d(C, D, kernel=P, stride=P)` then `flatten(2).transpose(1, 2)`:
+    `pixels` `[B, C, H, W]`, `weight` `[D, C, P, P]` (the conv layout of
+    checkpoints), optional `bias` `[D]`; the result is `[B, N, D]` with
+    `N = (H / P) (W / P)` patches in row-major order.
+
+    ```mlir
+    %p = kiln.patch_embed %pixels, %w, %b {patch_size = 8 : i64}
+        : (tensor<2x3x32x32xf32>, tensor<64x3x8x8xf32>, tensor<64xf32>)
+        -> tensor<2x16x64xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_Tensor:$pixels, Kiln_Tensor:$weight,
+                       Optional<Kiln_Vector>:$bias, I64Attr:$patch_size);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = [{
+    $pixels `,` $weight (`,` $bias^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+include "dialects/Kiln/IR/KilnCompositeOps.td"
 
 #endif // KILN_DIALECTS_KILN_IR_KILNOPS_TD

@@ -1,0 +1,93 @@
+//===- WeightSource.h - Where parameter data comes from ---------*- C++ -*-===//
+//
+// The compiler (artifact constants) and the reference interpreter read
+// parameters through this interface: by name, with the shape the model
+// declares, as row-major f32.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_COMPILER_WEIGHTS_WEIGHTSOURCE_H
+#define KILN_COMPILER_WEIGHTS_WEIGHTSOURCE_H
+
+#include "compiler/weights/SeededInitializer.h"
+#include "mlir/IR/Location.h"
+#include "mlir/Support/LLVM.h"
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+/// Supplies parameter data by name.
+class WeightSource {
+public:
+  virtual ~WeightSource() = default;
+
+  /// The data of parameter `name` declared with `shape`, row-major. A
+  /// missing or wrongly shaped tensor is an error emitted at `loc` that
+  /// names the parameter.
+  virtual mlir::FailureOr<std::vector<float>>
+  load(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
+       mlir::Location loc) = 0;
+
+  /// Checks that parameter `name` exists with `shape` (without reading its
+  /// data) and records it as used; errors are emitted at `loc`.
+  virtual mlir::LogicalResult check(llvm::StringRef name,
+                                    llvm::ArrayRef<int64_t> shape,
+                                    mlir::Location loc) {
+    return mlir::success();
+  }
+
+  /// Once every parameter was checked or loaded: fails, naming them, if the
+  /// source holds tensors the model never asked for.
+  virtual mlir::LogicalResult checkAllUsed(mlir::Location loc) {
+    return mlir::success();
+  }
+};
+
+/// Parameters drawn from the seeded initialiser (SeededInitializer.h).
+class SeededWeights : public WeightSource {
+public:
+  explicit SeededWeights(uint64_t seed = kDefaultParameterSeed) : seed(seed) {}
+
+  mlir::FailureOr<std::vector<float>> load(llvm::StringRef name,
+                                           llvm::ArrayRef<int64_t> shape,
+                                           mlir::Location) override {
+    return seededParameter(
+        name.str(), std::vector<int64_t>(shape.begin(), shape.end()), seed);
+  }
+
+private:
+  uint64_t seed;
+};
+
+/// Parameters from a safetensors file (F32, F16, BF16 or F64 tensors,
+/// converted to f32), matched by name.
+class SafetensorsWeights : public WeightSource {
+public:
+  /// Opens and validates `path`: header length, JSON, dtypes, shapes and
+  /// data offsets. Errors are emitted at `loc` and name the file and the
+  /// tensor.
+  static mlir::FailureOr<std::unique_ptr<SafetensorsWeights>>
+  open(llvm::StringRef path, mlir::Location loc);
+
+  mlir::FailureOr<std::vector<float>> load(llvm::StringRef name,
+                                           llvm::ArrayRef<int64_t> shape,
+                                           mlir::Location loc) override;
+  mlir::LogicalResult check(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
+                            mlir::Location loc) override;
+  mlir::LogicalResult checkAllUsed(mlir::Location loc) override;
+
+  ~SafetensorsWeights() override;
+
+private:
+  struct Impl;
+  explicit SafetensorsWeights(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl;
+};
+
+} // namespace kiln
+
+#endif // KILN_COMPILER_WEIGHTS_WEIGHTSOURCE_H

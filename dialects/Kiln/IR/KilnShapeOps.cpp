@@ -1,0 +1,233 @@
+//===- KilnShapeOps.cpp - Verifiers of the kiln shape ops -----------------===//
+//
+// Reshape, broadcast, transpose, concat, slice, gather, reductions, top-k.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Kiln/IR/KilnOps.h"
+#include "dialects/Kiln/IR/ShapeChecks.h"
+#include "mlir/Dialect/Traits.h"
+
+using namespace mlir;
+using namespace kiln;
+
+static Type elementTypeOf(Type type) {
+  return cast<ShapedType>(type).getElementType();
+}
+
+//===----------------------------------------------------------------------===//
+// ReshapeOp, BroadcastOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReshapeOp::verify() {
+  auto input = cast<RankedTensorType>(getInput().getType());
+  auto result = cast<RankedTensorType>(getType());
+  if (input.getElementType() != result.getElementType()) {
+    return emitOpError("expects the element type to stay ")
+           << input.getElementType() << ", got " << result.getElementType();
+  }
+  if (input.getNumElements() != result.getNumElements()) {
+    return emitOpError("expects the element count to stay ")
+           << input.getNumElements() << ", got " << result.getNumElements()
+           << " (" << formatShape(input.getShape()) << " to "
+           << formatShape(result.getShape()) << ")";
+  }
+  return success();
+}
+
+LogicalResult BroadcastOp::verify() {
+  ArrayRef<int64_t> input = shapeOf(getInput().getType());
+  ArrayRef<int64_t> result = shapeOf(getType());
+  SmallVector<int64_t> broadcast;
+  if (elementTypeOf(getInput().getType()) != elementTypeOf(getType())) {
+    return emitOpError("expects the element type to stay ")
+           << elementTypeOf(getInput().getType());
+  }
+  if (input.size() > result.size() ||
+      !OpTrait::util::getBroadcastedShape(input, result, broadcast) ||
+      ArrayRef<int64_t>(broadcast) != result) {
+    return emitOpError("expects a shape that broadcasts to ")
+           << formatShape(result) << ", got " << formatShape(input);
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// TransposeOp
+//===----------------------------------------------------------------------===//
+
+FailureOr<RankedTensorType>
+TransposeOp::inferResultType(Type inputType, ArrayRef<int64_t> permutation,
+                             function_ref<InFlightDiagnostic()> emitError) {
+  ArrayRef<int64_t> shape = shapeOf(inputType);
+  int64_t rank = shape.size();
+  SmallVector<bool> seen(rank, false);
+  bool valid = static_cast<int64_t>(permutation.size()) == rank;
+  for (int64_t d : permutation) {
+    valid = valid && d >= 0 && d < rank && !seen[d];
+    if (valid) {
+      seen[d] = true;
+    }
+  }
+  if (!valid) {
+    return emitError() << "expects a permutation of [0, " << rank << "), got "
+                       << formatShape(permutation);
+  }
+  SmallVector<int64_t> result;
+  for (int64_t d : permutation) {
+    result.push_back(shape[d]);
+  }
+  return RankedTensorType::get(result, elementTypeOf(inputType));
+}
+
+LogicalResult TransposeOp::verify() {
+  return checkResultType(*this,
+                         inferResultType(getInput().getType(), getPermutation(),
+                                         [&] { return emitOpError(); }));
+}
+
+//===----------------------------------------------------------------------===//
+// ConcatOp
+//===----------------------------------------------------------------------===//
+
+FailureOr<RankedTensorType>
+ConcatOp::inferResultType(TypeRange inputs, int64_t axis,
+                          function_ref<InFlightDiagnostic()> emitError) {
+  if (inputs.empty()) {
+    return emitError() << "expects at least one input";
+  }
+  ArrayRef<int64_t> first = shapeOf(inputs[0]);
+  std::optional<int64_t> dim = normalizeAxis(axis, first.size());
+  if (!dim) {
+    return emitError() << "expects an axis in [" << -int64_t(first.size())
+                       << ", " << first.size() << "), got " << axis;
+  }
+  SmallVector<int64_t> shape(first);
+  shape[*dim] = 0;
+  for (auto [i, type] : llvm::enumerate(inputs)) {
+    ArrayRef<int64_t> other = shapeOf(type);
+    bool compatible = other.size() == first.size() &&
+                      elementTypeOf(type) == elementTypeOf(inputs[0]);
+    for (size_t d = 0; compatible && d < other.size(); ++d) {
+      compatible = d == static_cast<size_t>(*dim) || other[d] == first[d];
+    }
+    if (!compatible) {
+      return emitError() << "expects input " << i << " to match input 0 "
+                         << "except along axis " << *dim << ", got "
+                         << formatShape(other) << " and " << formatShape(first);
+    }
+    shape[*dim] += other[*dim];
+  }
+  return RankedTensorType::get(shape, elementTypeOf(inputs[0]));
+}
+
+LogicalResult ConcatOp::verify() {
+  return checkResultType(*this,
+                         inferResultType(getInputs().getTypes(), getAxis(),
+                                         [&] { return emitOpError(); }));
+}
+
+//===----------------------------------------------------------------------===//
+// SliceOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SliceOp::verify() {
+  ArrayRef<int64_t> shape = shapeOf(getInput().getType());
+  ArrayRef<int64_t> offsets = getOffsets(), sizes = getSizes(),
+                    strides = getStrides();
+  if (offsets.size() != shape.size() || sizes.size() != shape.size() ||
+      strides.size() != shape.size()) {
+    return emitOpError("expects ")
+           << shape.size() << " offsets, sizes and strides, got "
+           << offsets.size() << ", " << sizes.size() << " and "
+           << strides.size();
+  }
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (strides[d] < 1 || offsets[d] < 0 || sizes[d] < 0 ||
+        (sizes[d] > 0 &&
+         offsets[d] + (sizes[d] - 1) * strides[d] >= shape[d])) {
+      return emitOpError("expects the window to lie inside the input: ")
+             << "dimension " << d << " of size " << shape[d]
+             << " cannot take offset " << offsets[d] << ", size " << sizes[d]
+             << ", stride " << strides[d];
+    }
+  }
+  return checkResultType(
+      *this, RankedTensorType::get(sizes, elementTypeOf(getInput().getType())));
+}
+
+//===----------------------------------------------------------------------===//
+// GatherOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult GatherOp::verify() {
+  ArrayRef<int64_t> table = shapeOf(getTable().getType());
+  std::optional<int64_t> axis = normalizeAxis(getAxis(), table.size());
+  if (!axis) {
+    return emitOpError("expects an axis in [")
+           << -int64_t(table.size()) << ", " << table.size() << "), got "
+           << getAxis();
+  }
+  SmallVector<int64_t> shape(table.take_front(*axis));
+  llvm::append_range(shape, shapeOf(getIndices().getType()));
+  llvm::append_range(shape, table.drop_front(*axis + 1));
+  return checkResultType(
+      *this, RankedTensorType::get(shape, elementTypeOf(getTable().getType())));
+}
+
+//===----------------------------------------------------------------------===//
+// ReduceOp, TopKOp
+//===----------------------------------------------------------------------===//
+
+FailureOr<RankedTensorType>
+ReduceOp::inferResultType(Type inputType, ArrayRef<int64_t> axes, bool keepDims,
+                          function_ref<InFlightDiagnostic()> emitError) {
+  ArrayRef<int64_t> shape = shapeOf(inputType);
+  int64_t rank = shape.size();
+  SmallVector<bool> reduced(rank, false);
+  if (axes.empty()) {
+    return emitError() << "expects at least one axis";
+  }
+  for (int64_t axis : axes) {
+    std::optional<int64_t> dim = normalizeAxis(axis, rank);
+    if (!dim || reduced[*dim]) {
+      return emitError() << "expects distinct axes in [" << -rank << ", "
+                         << rank << "), got " << formatShape(axes);
+    }
+    reduced[*dim] = true;
+  }
+  SmallVector<int64_t> result;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!reduced[d]) {
+      result.push_back(shape[d]);
+    } else if (keepDims) {
+      result.push_back(1);
+    }
+  }
+  return RankedTensorType::get(result, elementTypeOf(inputType));
+}
+
+LogicalResult ReduceOp::verify() {
+  return checkResultType(*this, inferResultType(getInput().getType(), getAxes(),
+                                                getKeepDims(),
+                                                [&] { return emitOpError(); }));
+}
+
+LogicalResult TopKOp::verify() {
+  ArrayRef<int64_t> shape = shapeOf(getInput().getType());
+  if (shape.empty()) {
+    return emitOpError("expects an input of rank >= 1, got rank 0");
+  }
+  if (getK() < 1 || getK() > shape.back()) {
+    return emitOpError("expects k in [1, ")
+           << shape.back() << "] (the last dimension), got " << getK();
+  }
+  SmallVector<int64_t> expected(shape);
+  expected.back() = getK();
+  if (shapeOf(getValues().getType()) != ArrayRef<int64_t>(expected) ||
+      shapeOf(getIndices().getType()) != ArrayRef<int64_t>(expected)) {
+    return emitOpError("expects values and indices of shape ")
+           << formatShape(expected);
+  }
+  return success();
+}
