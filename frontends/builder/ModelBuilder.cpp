@@ -424,12 +424,8 @@ FailureOr<MoeResult> ModelBuilder::moe(Value input, Value router,
     return error("moe") << "expects a router [E, D], got "
                         << formatShape(routerShape);
   }
-  Type counts = options.withCounts ? RankedTensorType::get({routerShape[0]},
-                                                           builder.getI64Type())
-                                   : Type();
-  Type aux = options.auxLoss != AuxLoss::None
-                 ? RankedTensorType::get({}, builder.getF32Type())
-                 : Type();
+  Type counts = RankedTensorType::get({routerShape[0]}, builder.getI64Type());
+  Type aux = RankedTensorType::get({}, builder.getF32Type());
   FailureOr<MoeOp> op = createVerified<MoeOp>(
       input.getType(), counts, aux, input, router, ValueRange(experts),
       ValueRange(shared), options.selectionBias,

@@ -48,7 +48,7 @@ struct AttentionOptions {
   std::optional<double> scale;
   ScalePlacement scaleOn = ScalePlacement::Scores;
   bool softmaxF32 = false;
-  EmptyRows emptyRows = EmptyRows::Uniform;
+  EmptyRows emptyRows = EmptyRows::AllKeys;
 };
 
 struct Llama3RopeScaling {
@@ -75,17 +75,15 @@ struct MoeOptions {
   double scalingFactor = 1.0;
   int64_t groups = 1, topkGroups = 1;
   GroupScore groupScore = GroupScore::Max;
-  /// With a loss other than None the result has `aux`.
+  /// Which loss `aux` is (0 with None).
   AuxLoss auxLoss = AuxLoss::None;
   double auxCoefficient = 1.0;
-  /// Whether the result has per-expert `counts`.
-  bool withCounts = false;
   mlir::Value selectionBias;
 };
 
 struct MoeResult {
   mlir::Value output;
-  /// Null unless requested.
+  /// Per-expert assignment counts [E] (i64) and the auxiliary loss (rank 0).
   mlir::Value counts, aux;
 };
 

@@ -237,17 +237,13 @@ LogicalResult MoeOp::verify() {
     return emitOpError("expects top_k in [1, ")
            << topkGroups * (e / groups) << "], got " << getTopK();
   }
-  if (Value counts = getCounts();
-      counts && shapeOf(counts.getType()) != ArrayRef<int64_t>{e}) {
-    return emitOpError("expects counts of shape [") << e << "]";
+  if (shapeOf(getCounts().getType()) != ArrayRef<int64_t>{e}) {
+    return emitOpError("expects counts of shape [")
+           << e << "], got " << formatShape(shapeOf(getCounts().getType()));
   }
-  Value aux = getAux();
-  if (static_cast<bool>(aux) != (getAuxLoss() != AuxLoss::None)) {
-    return emitOpError("expects an aux result exactly when aux_loss is not "
-                       "'none'");
-  }
-  if (aux && !shapeOf(aux.getType()).empty()) {
-    return emitOpError("expects a rank-0 aux result");
+  if (!shapeOf(getAux().getType()).empty()) {
+    return emitOpError("expects a rank-0 aux result, got ")
+           << getAux().getType();
   }
   if (getAuxLoss() == AuxLoss::Sequence && x.size() != 3) {
     return emitOpError("expects tokens [B, S, D] for the sequence loss, got ")

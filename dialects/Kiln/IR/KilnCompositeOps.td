@@ -34,9 +34,10 @@ def Kiln_AttentionOp : Kiln_Op<"attention", [Pure]> {
       validity), supplied at run time;
     - `bias`: operand broadcastable to `[B, heads, Sq, Sk]`, added to the
       scores (the general fallback).
-    A row that may see no key yields the mean of all values (`uniform`,
-    Hugging Face mllama's all-zero bias) or zeros (`zero`, Meta's
-    reference). `softmax_f32` records an f32 softmax for lower precisions.
+    A row that may see no key either attends to all keys unmasked
+    (`all_keys`: Hugging Face mllama turns such a row's bias into zeros) or
+    yields zeros (`zero`, Meta's reference). `softmax_f32` records an f32
+    softmax for lower precisions.
 
     ```mlir
     %a = kiln.attention %q, %k, %v {heads = 12 : i64, mask = causal}
@@ -53,7 +54,7 @@ def Kiln_AttentionOp : Kiln_Op<"attention", [Pure]> {
                         "::kiln::ScalePlacement::Scores">:$scale_on,
       UnitAttr:$softmax_f32,
       DefaultValuedAttr<Kiln_EmptyRowsAttr,
-                        "::kiln::EmptyRows::Uniform">:$empty_rows);
+                        "::kiln::EmptyRows::AllKeys">:$empty_rows);
   let results = (outs Kiln_Tensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`mask` `(` $mask_operand^ `)`)? attr-dict `:`
@@ -73,8 +74,7 @@ def Kiln_AttentionOp : Kiln_Op<"attention", [Pure]> {
 // MoeOp
 //===----------------------------------------------------------------------===//
 
-def Kiln_MoeOp : Kiln_Op<"moe",
-    [Pure, AttrSizedOperandSegments, AttrSizedResultSegments]> {
+def Kiln_MoeOp : Kiln_Op<"moe", [Pure, AttrSizedOperandSegments]> {
   let summary = "Mixture of SwiGLU experts with top-k routing.";
   let description = [{
     For each token `x` of `input` (`[.., D]`), router logits `x R^T`
@@ -95,20 +95,22 @@ def Kiln_MoeOp : Kiln_Op<"moe",
     order, plus the optional `shared` expert (gate, up, down) applied to
     every token (DeepSeekMoE).
 
-    Optional extra results: `counts` (`[E]`, i64), the (token, slot)
-    assignments each expert received; `aux` (rank 0), the load-balancing
-    loss chosen by `aux_loss` times `aux_coefficient`: `switch` is
+    Two more results monitor routing (code generation skips them when they
+    are unused): `counts` (`[E]`, i64), the (token, slot) assignments each
+    expert received; `aux` (rank 0), the load-balancing loss chosen by
+    `aux_loss` times `aux_coefficient` (0 for `none`): `switch` is
     `E * sum_e f_e * P_e` over all tokens (f the fraction of assignments,
     P the mean score; Hugging Face's loss for one layer), `sequence` is
     DeepSeek's per-sequence loss averaged over the batch (`input` must then
     be `[B, S, D]`).
 
     ```mlir
-    %y = kiln.moe %x, %r experts(%g0, %u0, %d0, %g1, %u1, %d1)
+    %y, %counts, %aux = kiln.moe %x, %r experts(%g0, %u0, %d0, %g1, %u1, %d1)
         {top_k = 1 : i64, normalize}
         : (tensor<64x256xf32>, tensor<2x256xf32>, tensor<512x256xf32>,
            tensor<512x256xf32>, tensor<256x512xf32>, tensor<512x256xf32>,
-           tensor<512x256xf32>, tensor<256x512xf32>) -> tensor<64x256xf32>
+           tensor<512x256xf32>, tensor<256x512xf32>)
+        -> (tensor<64x256xf32>, tensor<2xi64>, tensor<f32>)
     ```
   }];
   let arguments = (ins Kiln_Tensor:$input, Kiln_Tensor:$router,
@@ -127,8 +129,7 @@ def Kiln_MoeOp : Kiln_Op<"moe",
       DefaultValuedAttr<Kiln_AuxLossAttr, "::kiln::AuxLoss::None">:$aux_loss,
       DefaultValuedAttr<F64Attr, "1.0">:$aux_coefficient);
   let results = (outs Kiln_Tensor:$result,
-                      Optional<StaticShapeTensorOf<[I64]>>:$counts,
-                      Optional<Kiln_Tensor>:$aux);
+                      StaticShapeTensorOf<[I64]>:$counts, Kiln_Tensor:$aux);
   let assemblyFormat = [{
     $input `,` $router `experts` `(` $experts `)`
     (`shared` `(` $shared^ `)`)?

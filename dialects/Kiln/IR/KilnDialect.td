@@ -74,7 +74,7 @@ def Kiln_MaskKind : Kiln_Enum<"MaskKind", "The structure of an attention mask", 
     I32EnumAttrCase<"RowSpans", 3, "row_spans">,
     I32EnumAttrCase<"Bias", 4, "bias">]>;
 def Kiln_MaskKindAttr : EnumAttr<Kiln_Dialect, Kiln_MaskKind, "mask_kind"> {
-  let assemblyFormat = "$value";
+  let assemblyFormat = "`<` $value `>`";
 }
 
 def Kiln_ScalePlacement : Kiln_Enum<"ScalePlacement",
@@ -83,36 +83,36 @@ def Kiln_ScalePlacement : Kiln_Enum<"ScalePlacement",
     I32EnumAttrCase<"Query", 1, "query">]>;
 def Kiln_ScalePlacementAttr
     : EnumAttr<Kiln_Dialect, Kiln_ScalePlacement, "scale_placement"> {
-  let assemblyFormat = "$value";
+  let assemblyFormat = "`<` $value `>`";
 }
 
 def Kiln_EmptyRows : Kiln_Enum<"EmptyRows",
     "What a query row that may see no key yields", [
-    I32EnumAttrCase<"Uniform", 0, "uniform">,
+    I32EnumAttrCase<"AllKeys", 0, "all_keys">,
     I32EnumAttrCase<"Zero", 1, "zero">]>;
 def Kiln_EmptyRowsAttr : EnumAttr<Kiln_Dialect, Kiln_EmptyRows, "empty_rows"> {
-  let assemblyFormat = "$value";
+  let assemblyFormat = "`<` $value `>`";
 }
 
 def Kiln_MoeScoring : Kiln_Enum<"MoeScoring", "How router logits score experts", [
     I32EnumAttrCase<"Softmax", 0, "softmax">,
     I32EnumAttrCase<"Sigmoid", 1, "sigmoid">]>;
 def Kiln_MoeScoringAttr : EnumAttr<Kiln_Dialect, Kiln_MoeScoring, "moe_scoring"> {
-  let assemblyFormat = "$value";
+  let assemblyFormat = "`<` $value `>`";
 }
 
 def Kiln_MoeOrder : Kiln_Enum<"MoeOrder", "Whether top-k comes before scoring", [
     I32EnumAttrCase<"ScoreThenTopK", 0, "score_then_topk">,
     I32EnumAttrCase<"TopKThenScore", 1, "topk_then_score">]>;
 def Kiln_MoeOrderAttr : EnumAttr<Kiln_Dialect, Kiln_MoeOrder, "moe_order"> {
-  let assemblyFormat = "$value";
+  let assemblyFormat = "`<` $value `>`";
 }
 
 def Kiln_GroupScore : Kiln_Enum<"GroupScore", "How an expert group is scored", [
     I32EnumAttrCase<"Max", 0, "max">,
     I32EnumAttrCase<"Top2Sum", 1, "top2_sum">]>;
 def Kiln_GroupScoreAttr : EnumAttr<Kiln_Dialect, Kiln_GroupScore, "group_score"> {
-  let assemblyFormat = "$value";
+  let assemblyFormat = "`<` $value `>`";
 }
 
 def Kiln_AuxLoss : Kiln_Enum<"AuxLoss", "Which load-balancing loss", [
@@ -120,7 +120,7 @@ def Kiln_AuxLoss : Kiln_Enum<"AuxLoss", "Which load-balancing loss", [
     I32EnumAttrCase<"Switch", 1, "switch">,
     I32EnumAttrCase<"Sequence", 2, "sequence">]>;
 def Kiln_AuxLossAttr : EnumAttr<Kiln_Dialect, Kiln_AuxLoss, "aux_loss"> {
-  let assemblyFormat = "$value";
+  let assemblyFormat = "`<` $value `>`";
 }
 
 #endif // KILN_DIALECTS_KILN_IR_KILNDIALECT_TD

@@ -46,7 +46,7 @@ std::optional<int64_t> kiln::normalizeAxis(int64_t axis, int64_t rank) {
 }
 
 //===----------------------------------------------------------------------===//
-// ParamOp, ConstantOp
+// ParamOp
 //===----------------------------------------------------------------------===//
 
 LogicalResult ParamOp::verify() {
@@ -80,14 +80,6 @@ SmallVector<int64_t> ParamOp::getDeclaredShape() {
     }
   }
   return declared;
-}
-
-LogicalResult ConstantOp::verify() {
-  if (getValue().getType() != getType()) {
-    return emitOpError("expects a value of type ")
-           << getType() << ", got " << getValue().getType();
-  }
-  return success();
 }
 
 //===----------------------------------------------------------------------===//

@@ -59,7 +59,8 @@ def Kiln_ParamOp : Kiln_Op<"param", [Pure]> {
   }];
 }
 
-def Kiln_ConstantOp : Kiln_Op<"constant", [Pure, ConstantLike]> {
+def Kiln_ConstantOp : Kiln_Op<"constant",
+    [Pure, ConstantLike, AllTypesMatch<["value", "result"]>]> {
   let summary = "A literal tensor.";
   let description = [{
     A small tensor written in the model, such as a scalar factor.
@@ -70,8 +71,7 @@ def Kiln_ConstantOp : Kiln_Op<"constant", [Pure, ConstantLike]> {
   }];
   let arguments = (ins ElementsAttr:$value);
   let results = (outs Kiln_AnyTensor:$result);
-  let assemblyFormat = "$value attr-dict `:` type($result)";
-  let hasVerifier = 1;
+  let assemblyFormat = "attr-dict $value";
   let hasFolder = 1;
 }
 

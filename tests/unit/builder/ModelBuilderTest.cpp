@@ -134,7 +134,6 @@ TEST_F(ModelBuilderTest, BuildsCompositesWithOptionalResults) {
   }
   MoeOptions options;
   options.topK = 1;
-  options.withCounts = true;
   options.auxLoss = AuxLoss::Switch;
   FailureOr<MoeResult> result =
       b.moe(x, *b.param("gate.weight", {2, 4}), experts, {}, options);
