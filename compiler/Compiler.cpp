@@ -2,6 +2,7 @@
 
 #include "compiler/Compiler.h"
 #include "compiler/Pipeline.h"
+#include "compiler/Registration.h"
 #include "dialects/Kiln/IR/KilnOps.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -9,6 +10,8 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/ADT/StringSet.h"
+
+#include <mutex>
 
 using namespace mlir;
 
@@ -27,6 +30,9 @@ LogicalResult checkParameters(ModuleOp module, WeightSource &weights) {
 }
 
 LogicalResult runGraphPipeline(ModuleOp module, GraphStage stage) {
+  // The phases are textual pipelines: their passes must be registered.
+  static std::once_flag registered;
+  std::call_once(registered, registerCompilerPasses);
   std::vector<PipelinePhase> phases = defaultGraphPhases();
   size_t count = static_cast<size_t>(stage) + 1;
   PassManager pm(module.getContext());

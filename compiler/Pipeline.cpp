@@ -16,7 +16,8 @@ std::vector<kiln::PipelinePhase> kiln::defaultGraphPhases() {
   return {
       {"graph", "canonicalize, cse"},
       {"lowering",
-       "func.func(kiln-lower-to-linalg, kiln-materialize-weight-layouts)"},
+       "func.func(kiln-lower-to-linalg, canonicalize, cse, "
+       "kiln-materialize-weight-layouts, kiln-materialize-outputs)"},
       {"dispatch", "func.func(kiln-form-dispatch-regions), "
                    "kiln-outline-dispatches, "
                    "func.func(kiln-schedule-regions, kiln-plan-memory), "

@@ -85,7 +85,7 @@ struct CpuSelectWorkgroupTilesPass
   FailureOr<SmallVector<int64_t>> selectTile(func::FuncOp func) {
     ArrayRef<int64_t> shape = tiledShape(func);
     if (shape.empty()) {
-      return func.emitError("expects dispatch results of rank >= 1");
+      return SmallVector<int64_t>(); // Scalars: one workgroup.
     }
     bool wholeRows = false;
     for (Type type : func.getResultTypes()) {
@@ -124,6 +124,9 @@ struct CpuSelectWorkgroupTilesPass
                                       ArrayRef<int64_t> tile) {
     ArrayRef<int64_t> shape = tiledShape(func);
     size_t rank = shape.size();
+    if (rank == 0) {
+      return {1, 1, 1};
+    }
     SmallVector<int64_t> grid = {ceilDiv(shape.back(), tile.back()), 1, 1};
     if (rank >= 2) {
       grid[1] = ceilDiv(shape[rank - 2], tile[rank - 2]);

@@ -107,7 +107,8 @@ public:
   LogicalResult build(const Tile &tile);
 
 private:
-  LogicalResult tileOp(TilingInterface op, const Tile &resultTile);
+  LogicalResult tileOp(TilingInterface op, unsigned resultNumber,
+                       const Tile &resultTile);
 
   OpBuilder &b;
   func::FuncOp source;
@@ -115,6 +116,9 @@ private:
   /// Requested tile of every in-dispatch value, and the slices asking.
   DenseMap<Value, Tile> requested;
   SmallVector<tensor::ExtractSliceOp> slices;
+  /// Operands of tiled ops that use a whole in-dispatch value (rank 0).
+  SmallVector<OpOperand *> wholeUses;
+  DenseSet<Operation *> clones;
   DenseMap<Value, Value> tiledValue;
 };
 
@@ -124,6 +128,7 @@ LogicalResult TileBuilder::build(const Tile &tile) {
   SmallVector<Operation *> cloned;
   for (Operation &op : source.getBody().front().without_terminator()) {
     cloned.push_back(b.clone(op, mapping));
+    clones.insert(cloned.back());
   }
   OpBuilder::InsertPoint end = b.saveInsertionPoint();
   auto ret = cast<func::ReturnOp>(source.getBody().front().getTerminator());
@@ -146,15 +151,26 @@ LogicalResult TileBuilder::build(const Tile &tile) {
       }
       return op->emitError("cannot tile this op in a workgroup kernel");
     }
-    auto it = requested.find(op->getResult(0));
-    if (it == requested.end()) {
+    // Any result's requested tile fixes the op's tile.
+    std::optional<unsigned> resultNumber;
+    for (OpResult result : op->getResults()) {
+      if (requested.count(result)) {
+        resultNumber = result.getResultNumber();
+        break;
+      }
+    }
+    if (!resultNumber) {
       continue; // Dead.
     }
-    if (failed(tileOp(tileable, it->second))) {
+    if (failed(tileOp(tileable, *resultNumber,
+                      requested.lookup(op->getResult(*resultNumber))))) {
       return failure();
     }
   }
 
+  for (OpOperand *use : wholeUses) {
+    use->set(tiledValue.lookup(use->get()));
+  }
   for (tensor::ExtractSliceOp slice : slices) {
     Value tiled = tiledValue.lookup(slice.getSource());
     if (tiled.getType() != slice.getType()) {
@@ -186,7 +202,8 @@ LogicalResult TileBuilder::build(const Tile &tile) {
   return success();
 }
 
-LogicalResult TileBuilder::tileOp(TilingInterface op, const Tile &resultTile) {
+LogicalResult TileBuilder::tileOp(TilingInterface op, unsigned resultNumber,
+                                  const Tile &resultTile) {
   Location loc = op.getLoc();
   b.setInsertionPoint(op);
   SmallVector<OpFoldResult> iterOffsets, iterSizes;
@@ -200,7 +217,25 @@ LogicalResult TileBuilder::tileOp(TilingInterface op, const Tile &resultTile) {
   if (failed(tiled)) {
     return emitError(loc, "cannot tile this op for a workgroup");
   }
-  tiledValue[op->getResult(0)] = tiled->tiledValues[0];
+  for (auto [result, value] : llvm::zip(op->getResults(), tiled->tiledValues)) {
+    tiledValue[result] = value;
+  }
+  // Rank-0 operands are used whole, without a slice: their producer's tile
+  // is the whole (empty) tile.
+  for (Operation *tiledOp : tiled->tiledOps) {
+    for (OpOperand &operand : tiledOp->getOpOperands()) {
+      Operation *def = operand.get().getDefiningOp();
+      if (!def || !clones.contains(def) || !isa<TilingInterface>(def)) {
+        continue;
+      }
+      Tile whole;
+      auto [it, inserted] = requested.try_emplace(operand.get(), whole);
+      if (!inserted && !(it->second == whole)) {
+        return emitError(loc, "an op uses a whole value that others tile");
+      }
+      wholeUses.push_back(&operand);
+    }
+  }
   for (Operation *generated : tiled->generatedSlices) {
     auto slice = dyn_cast<tensor::ExtractSliceOp>(generated);
     Operation *producer = slice ? slice.getSource().getDefiningOp() : nullptr;
@@ -248,12 +283,14 @@ void CpuTileWorkgroupsPass::runOnOperation() {
   ArrayRef<int64_t> tile = tileAttr.asArrayRef();
   int64_t rank = tile.size();
   ArrayRef<int64_t> shape;
+  bool found = false;
   for (Type type : func.getResultTypes()) {
     if (cast<RankedTensorType>(type).getRank() == rank) {
       shape = cast<RankedTensorType>(type).getShape();
+      found = true;
     }
   }
-  if (shape.empty()) {
+  if (!found) {
     func.emitError("expects a result with the rank of exec.workgroup_tile");
     return signalPassFailure();
   }
@@ -301,7 +338,7 @@ void CpuTileWorkgroupsPass::runOnOperation() {
   // A dimension with a single tile has offset 0, not id * size, so that ops
   // reading it whole (reductions) see the same tile as the result.
   SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
-  if (tile[rank - 1] != shape[rank - 1]) {
+  if (rank >= 1 && tile[rank - 1] != shape[rank - 1]) {
     offsets[rank - 1] = scaled(idX, tile[rank - 1]);
   }
   if (rank >= 2 && tile[rank - 2] != shape[rank - 2]) {

@@ -39,12 +39,12 @@ struct Group {
   SmallVector<int64_t> shape;
 };
 
-/// Ops that are cheaper to recompute in every dispatch than to pass in.
+/// Ops that are cheaper to recompute (or embed) in every dispatch than to
+/// pass in: empty tensors, scalar and tensor literals (small tables such as
+/// RoPE's), and fills of them.
 bool isClonable(Operation *op) {
   if (isa<tensor::EmptyOp, arith::ConstantOp>(op)) {
-    return op->getNumResults() == 1 &&
-           (isa<tensor::EmptyOp>(op) ||
-            !isa<ShapedType>(op->getResult(0).getType()));
+    return true;
   }
   if (auto fill = dyn_cast<linalg::FillOp>(op)) {
     return llvm::all_of(fill->getOperands(), [](Value v) {
@@ -128,6 +128,18 @@ bool FormDispatchRegionsPass::canJoin(Operation *op, const Group &group,
   if (!readsGroupByRows(linalgOp, members)) {
     return false;
   }
+  // A body that reads a group value whole (tensor.extract) needs all of it,
+  // not the tile the group computes.
+  bool capturesGroup = false;
+  op->walk([&](Operation *nested) {
+    for (Value operand : nested->getOperands()) {
+      Operation *def = operand.getDefiningOp();
+      capturesGroup |= nested != op && def && members.contains(def);
+    }
+  });
+  if (capturesGroup) {
+    return false;
+  }
   // No outside op between the group's start and `op` may read the group.
   for (Operation *it = group.ops.front()->getNextNode(); it && it != op;
        it = it->getNextNode()) {
@@ -157,6 +169,13 @@ void FormDispatchRegionsPass::createRegion(Group &group) {
         escaping.push_back(result);
       }
     }
+  }
+  if (escaping.empty()) {
+    // Nothing reads the group: it is dead.
+    for (Operation *op : llvm::reverse(group.ops)) {
+      op->erase();
+    }
+    return;
   }
   // The root names the group: its first contraction, else its first op.
   Operation *root = group.ops.front();
@@ -218,10 +237,6 @@ void FormDispatchRegionsPass::runOnOperation() {
   for (Operation &op : block) {
     if (!isComputeOp(&op)) {
       continue;
-    }
-    if (op.getNumResults() != 1) {
-      op.emitError("expects compute ops with one result");
-      return signalPassFailure();
     }
     std::optional<unsigned> target;
     if (!matchGemm(cast<linalg::LinalgOp>(op))) {

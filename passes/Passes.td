@@ -63,6 +63,27 @@ def MaterializeWeightLayoutsPass
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def MaterializeOutputsPass
+    : Pass<"kiln-materialize-outputs", "mlir::func::FuncOp"> {
+  let summary = "Gives every model output a computation of its own.";
+  let description = [{
+    The runtime writes each model output from a dispatch into the caller's
+    tensor. An output that is an input, a parameter, a constant or a view of
+    another value, or a value returned twice, is copied with `linalg.copy`,
+    which becomes its dispatch.
+
+    ```mlir
+    return %x, %x : tensor<4xf32>, tensor<4xf32>
+    // becomes
+    %0 = linalg.copy ins(%x : tensor<4xf32>) outs(%e0 : tensor<4xf32>)
+    %1 = linalg.copy ins(%x : tensor<4xf32>) outs(%e1 : tensor<4xf32>)
+    return %0, %1 : tensor<4xf32>, tensor<4xf32>
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 //===----------------------------------------------------------------------===//
 // Dispatch formation and scheduling
 //===----------------------------------------------------------------------===//

@@ -10,6 +10,7 @@
 
 #include "dialects/Exec/IR/ExecOps.h"
 #include "passes/Passes.h"
+#include "passes/StorageRoots.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -58,17 +59,17 @@ struct PlanMemoryPass : kiln::impl::PlanMemoryPassBase<PlanMemoryPass> {
       }
       int64_t region = *dispatch.getScheduleRegion();
       for (Value result : dispatch.getResults()) {
-        bool isOutput = llvm::any_of(result.getUsers(), [&](Operation *user) {
-          return user == terminator;
-        });
-        if (isOutput) {
-          continue;
-        }
+        // Readers see the result directly or through reshapes (views).
+        bool isOutput = false;
         int64_t last = region;
-        for (Operation *user : result.getUsers()) {
+        forEachReader(result, [&](Operation *user) {
+          isOutput |= user == terminator;
           if (auto reader = dyn_cast<exec::DispatchOp>(user)) {
             last = std::max<int64_t>(last, *reader.getScheduleRegion());
           }
+        });
+        if (isOutput) {
+          continue;
         }
         buffers.push_back({result, byteSize(result), region, last, -1,
                            static_cast<unsigned>(buffers.size())});

@@ -2,6 +2,7 @@
 
 #include "dialects/Exec/IR/ExecOps.h"
 #include "passes/Passes.h"
+#include "passes/StorageRoots.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -23,7 +24,8 @@ struct ScheduleRegionsPass
     getOperation().walk([&](exec::DispatchOp dispatch) {
       int64_t region = 0;
       for (Value arg : dispatch.getArgs()) {
-        if (auto producer = arg.getDefiningOp<exec::DispatchOp>()) {
+        if (auto producer =
+                storageRoot(arg).getDefiningOp<exec::DispatchOp>()) {
           region = std::max<int64_t>(region, *producer.getScheduleRegion() + 1);
         }
       }

@@ -11,6 +11,7 @@
 #include "compiler/artifact/ArtifactEmitter.h"
 #include "dialects/Exec/IR/ExecOps.h"
 #include "dialects/Kiln/IR/KilnOps.h"
+#include "passes/StorageRoots.h"
 #include "runtime/ArtifactFormat.h"
 #include "runtime/ArtifactWriter.h"
 #include "runtime/schema/Artifact_generated.h"
@@ -43,7 +44,38 @@ std::string formatLocation(Location loc) {
   return text;
 }
 
-int64_t byteSize(RankedTensorType type) { return type.getNumElements() * 4; }
+int64_t byteSize(RankedTensorType type) {
+  return type.getNumElements() *
+         llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+}
+
+/// The artifact's name for an element type (f32, i32, i64 and i1 occur).
+fb::DType dtypeOf(Type type) {
+  if (type.isF32()) {
+    return fb::DType::F32;
+  }
+  if (type.isF16()) {
+    return fb::DType::F16;
+  }
+  if (type.isBF16()) {
+    return fb::DType::BF16;
+  }
+  if (type.isF64()) {
+    return fb::DType::F64;
+  }
+  switch (type.getIntOrFloatBitWidth()) {
+  case 1:
+    return fb::DType::Bool;
+  case 8:
+    return fb::DType::I8;
+  case 16:
+    return fb::DType::I16;
+  case 32:
+    return fb::DType::I32;
+  default:
+    return fb::DType::I64;
+  }
+}
 
 /// Floating-point operations of one run of an executable: for each linalg op,
 /// its iterations times the arithmetic ops of its body.
@@ -166,7 +198,7 @@ LogicalResult emitArtifact(ModuleOp module, const CompiledKernels &kernels,
   flatbuffers::FlatBufferBuilder fbb(1 << 16);
   auto tensorType = [&](Type type) {
     auto ranked = cast<RankedTensorType>(type);
-    return fb::CreateTensorType(fbb, fb::DType::F32,
+    return fb::CreateTensorType(fbb, dtypeOf(ranked.getElementType()),
                                 fbb.CreateVector(ranked.getShape().vec()));
   };
   auto nameOf = [](DictionaryAttr attrs, StringRef fallback, unsigned i) {
@@ -198,8 +230,9 @@ LogicalResult emitArtifact(ModuleOp module, const CompiledKernels &kernels,
   model.walk([&](exec::DispatchOp op) { dispatches.push_back(op); });
   for (exec::DispatchOp dispatch : dispatches) {
     for (Value arg : dispatch.getArgs()) {
-      auto param = arg.getDefiningOp<ParamOp>();
-      if (!param || places.count(arg)) {
+      Value root = storageRoot(arg);
+      auto param = root.getDefiningOp<ParamOp>();
+      if (!param || places.count(root)) {
         continue;
       }
       auto key = std::make_pair(param.getName().str(), layoutName(param));
@@ -208,7 +241,7 @@ LogicalResult emitArtifact(ModuleOp module, const CompiledKernels &kernels,
       if (inserted) {
         constantParams.push_back(param);
       }
-      places[arg] = {fb::BufferKind::Constant, it->second, 0};
+      places[root] = {fb::BufferKind::Constant, it->second, 0};
     }
   }
   SeededWeights seeded;
@@ -259,7 +292,8 @@ LogicalResult emitArtifact(ModuleOp module, const CompiledKernels &kernels,
     SmallVector<Value> bound(dispatch.getArgs());
     bound.append(dispatch.getResults().begin(), dispatch.getResults().end());
     for (Value value : bound) {
-      auto it = places.find(value);
+      // A reshape is a view: it binds its root's bytes.
+      auto it = places.find(storageRoot(value));
       if (it == places.end()) {
         return dispatch.emitOpError("reads a value that is not an input, a "
                                     "parameter or a dispatch result");

@@ -25,8 +25,8 @@ def Kiln_AttentionOp : Kiln_Op<"attention", [Pure]> {
     Per head, `softmax(q k^T * scale + mask) v`, with `scale` (default
     `head_dim^-0.5`) applied to the `scores` or to the `query` before the
     product. The mask is a structure, not a tensor:
-    - `none`, or `causal`: key `j` is visible to query `i` when
-      `j <= i + Sk - Sq`;
+    - `none`: every key is visible;
+    - `causal`: key `j` is visible to query `i` when `j <= i + Sk - Sq`;
     - `key_padding`: operand `[B]` of valid key counts; keys at or after it
       are hidden;
     - `row_spans`: operand `[B, Sq, 2]` giving each query row the visible
@@ -40,7 +40,8 @@ def Kiln_AttentionOp : Kiln_Op<"attention", [Pure]> {
     softmax for lower precisions.
 
     ```mlir
-    %a = kiln.attention %q, %k, %v {heads = 12 : i64, mask = causal}
+    %a = kiln.attention %q, %k, %v
+        {heads = 12 : i64, mask = #kiln.mask_kind<causal>}
         : (tensor<2x32x768xf32>, tensor<2x32x768xf32>, tensor<2x32x768xf32>)
         -> tensor<2x32x768xf32>
     ```

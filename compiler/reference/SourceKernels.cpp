@@ -1,0 +1,82 @@
+//===- SourceKernels.cpp - Parameters and constants -----------------------===//
+//
+// The ops that bring data into the graph. A parameter is loaded in its
+// declared (checkpoint) shape and then permuted into the stored layout the
+// op's result type has.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/reference/OpKernels.h"
+#include "compiler/reference/TensorLayout.h"
+#include "dialects/Kiln/IR/ShapeChecks.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::ref;
+
+FailureOr<Tensor> ref::runParam(ParamOp op, WeightSource &weights) {
+  SmallVector<int64_t> declared = op.getDeclaredShape();
+  FailureOr<std::vector<float>> data =
+      weights.load(op.getName(), declared, op.getLoc());
+  if (failed(data)) {
+    return failure();
+  }
+  int64_t count = elementCount(declared);
+  if (static_cast<int64_t>(data->size()) != count) {
+    return op.emitOpError("expects ")
+           << count << " values for parameter '" << op.getName()
+           << "' of shape " << formatShape(declared) << ", got "
+           << data->size();
+  }
+  Tensor tensor;
+  tensor.shape.assign(declared.begin(), declared.end());
+  if (isa<FloatType>(op.getType().getElementType())) {
+    tensor.floats = std::move(*data);
+  } else {
+    // Weight sources hold floats; an integer parameter (a lookup table)
+    // must hold integral values that survive the round trip exactly.
+    tensor.isFloat = false;
+    for (auto [i, value] : llvm::enumerate(*data)) {
+      if (!std::isfinite(value) || std::nearbyint(value) != value) {
+        return op.emitOpError("expects integral values for integer "
+                              "parameter '")
+               << op.getName() << "', got " << value << " at element " << i;
+      }
+      tensor.ints.push_back(static_cast<int64_t>(value));
+    }
+  }
+  if (std::optional<ArrayRef<int64_t>> permutation = op.getPermutation()) {
+    return transposed(tensor, *permutation);
+  }
+  return tensor;
+}
+
+FailureOr<Tensor> ref::runConstant(ConstantOp op) {
+  ElementsAttr value = op.getValue();
+  RankedTensorType type = op.getType();
+  Tensor tensor;
+  tensor.shape.assign(type.getShape().begin(), type.getShape().end());
+  if (isa<FloatType>(type.getElementType())) {
+    if (auto values = value.tryGetValues<APFloat>()) {
+      for (const APFloat &element : *values) {
+        tensor.floats.push_back(element.convertToFloat());
+      }
+    } else if (auto floats = value.tryGetValues<float>()) {
+      tensor.floats.assign(floats->begin(), floats->end());
+    } else {
+      return op.emitOpError("cannot read the elements of ") << value;
+    }
+  } else {
+    tensor.isFloat = false;
+    auto values = value.tryGetValues<APInt>();
+    if (!values) {
+      return op.emitOpError("cannot read the elements of ") << value;
+    }
+    for (const APInt &element : *values) {
+      tensor.ints.push_back(element.getSExtValue());
+    }
+  }
+  return tensor;
+}

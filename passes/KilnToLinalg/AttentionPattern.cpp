@@ -1,0 +1,223 @@
+//===- AttentionPattern.cpp - Attention as linalg (materialised scores) ---===//
+//
+// The structured lowering: heads are split by reshapes (views), scores
+// [B, H, Sq, Sk] are a contraction, the mask structure is applied by an
+// elementwise generic that computes each (row, key) visibility from the
+// indices and the mask operand, then a row softmax and the contraction with
+// V. Grouped-query attention reads kv head h / (H / Hkv) through the maps.
+//
+// Visible keys of row i of batch b: none and bias: all; causal: j <= i +
+// Sk - Sq; key_padding: j < len[b]; row_spans: lo[b, i] <= j < hi[b, i].
+// A row with no visible key sees all keys (`all_keys`) or yields zeros.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Kiln/IR/KilnOps.h"
+#include "passes/KilnToLinalg/GenericBuilder.h"
+#include "passes/KilnToLinalg/KilnToLinalgPatterns.h"
+
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <limits>
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+struct LowerAttention : OpConversionPattern<AttentionOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(AttentionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    GenericBuilder g(rewriter, op);
+    MLIRContext *ctx = op.getContext();
+    Location loc = op.getLoc();
+    auto qType = cast<RankedTensorType>(adaptor.getQuery().getType());
+    auto kType = cast<RankedTensorType>(adaptor.getKey().getType());
+    int64_t batch = qType.getDimSize(0), sq = qType.getDimSize(1),
+            sk = kType.getDimSize(1);
+    int64_t heads = op.getHeads(), kvHeads = op.getKvHeadCount();
+    int64_t headDim = op.getHeadDim(), group = heads / kvHeads;
+    Type f32 = rewriter.getF32Type();
+    auto view = [&](Value v, int64_t len, int64_t h) {
+      return ReshapeOp::create(
+          rewriter, loc, RankedTensorType::get({batch, len, h, headDim}, f32),
+          v);
+    };
+    Value q = view(adaptor.getQuery(), sq, heads);
+    Value k = view(adaptor.getKey(), sk, kvHeads);
+    Value v = view(adaptor.getValue(), sk, kvHeads);
+    double scale = op.getScaleValue();
+    bool scaleQuery = op.getScaleOn() == ScalePlacement::Query;
+
+    // scores[b, h, i, j] = sum_d q[b, i, h, d] k[b, j, h / g, d]
+    AffineExpr b = getAffineDimExpr(0, ctx), h = getAffineDimExpr(1, ctx),
+               i = getAffineDimExpr(2, ctx), j = getAffineDimExpr(3, ctx),
+               d = getAffineDimExpr(4, ctx);
+    SmallVector<utils::IteratorType> contract(4, utils::IteratorType::parallel);
+    contract.push_back(utils::IteratorType::reduction);
+    SmallVector<int64_t> scoreShape = {batch, heads, sq, sk};
+    Value scores = g.generic(
+        {q, k},
+        {AffineMap::get(5, 0, {b, i, h, d}, ctx),
+         AffineMap::get(5, 0, {b, j, h.floorDiv(group), d}, ctx)},
+        g.filled(scoreShape, 0.0), AffineMap::get(5, 0, {b, h, i, j}, ctx),
+        contract, [&](OpBuilder &nb, Location l, ValueRange a) {
+          Value qv = a[0];
+          if (scaleQuery) {
+            qv = arith::MulFOp::create(nb, l, qv, g.f32(scale));
+          }
+          Value prod = arith::MulFOp::create(nb, l, qv, a[1]);
+          return arith::AddFOp::create(nb, l, a[2], prod).getResult();
+        });
+
+    // Masked, scaled scores; masked entries are -inf.
+    MaskKind kind = op.getMask();
+    bool allKeys = op.getEmptyRows() == EmptyRows::AllKeys;
+    Value mask = adaptor.getMaskOperand();
+    AffineMap id4 = g.identity(4);
+    SmallVector<Value> inputs = {scores};
+    SmallVector<AffineMap> maps = {id4};
+    if (kind == MaskKind::Bias) {
+      inputs.push_back(mask);
+      maps.push_back(g.broadcastMap(
+          cast<RankedTensorType>(mask.getType()).getShape(), scoreShape));
+    }
+    double negInf = -std::numeric_limits<double>::infinity();
+    Value masked = g.generic(
+        inputs, maps, g.empty(scoreShape, f32), id4,
+        GenericBuilder::parallel(4),
+        [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+          Value s = a[0];
+          if (!scaleQuery) {
+            s = arith::MulFOp::create(nb, l, s, g.f32(scale));
+          }
+          if (kind == MaskKind::Bias) {
+            s = arith::AddFOp::create(nb, l, s, a[1]);
+          }
+          auto [visible, rowAny] = visibility(nb, l, kind, mask, sq, sk);
+          if (!visible) {
+            return s;
+          }
+          if (allKeys) {
+            visible = arith::OrIOp::create(
+                nb, l, visible,
+                arith::XOrIOp::create(
+                    nb, l, rowAny,
+                    arith::ConstantOp::create(nb, l, nb.getBoolAttr(true))));
+          }
+          return arith::SelectOp::create(nb, l, visible, s, g.f32(negInf));
+        });
+
+    // Row softmax over the keys; a row with every key masked yields 0.
+    SmallVector<int64_t> rowShape = {batch, heads, sq};
+    AffineMap row = g.dims(4, {0, 1, 2});
+    SmallVector<utils::IteratorType> reduceKeys(3,
+                                                utils::IteratorType::parallel);
+    reduceKeys.push_back(utils::IteratorType::reduction);
+    Value max = g.generic(
+        masked, {id4}, g.filled(rowShape, negInf), row, reduceKeys,
+        [](OpBuilder &nb, Location l, ValueRange a) {
+          return arith::MaximumFOp::create(nb, l, a[0], a[1]).getResult();
+        });
+    auto expShifted = [&](OpBuilder &nb, Location l, Value s, Value m) {
+      // exp(-inf - -inf) would be NaN: fully masked rows give 0.
+      Value empty = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, m,
+                                          g.f32(negInf));
+      Value e = math::ExpOp::create(nb, l, arith::SubFOp::create(nb, l, s, m));
+      return arith::SelectOp::create(nb, l, empty, g.f32(0.0), e).getResult();
+    };
+    Value sum =
+        g.generic({masked, max}, {id4, row}, g.filled(rowShape, 0.0), row,
+                  reduceKeys, [&](OpBuilder &nb, Location l, ValueRange a) {
+                    return arith::AddFOp::create(nb, l, a[2],
+                                                 expShifted(nb, l, a[0], a[1]))
+                        .getResult();
+                  });
+    Value probs = g.generic(
+        {masked, max, sum}, {id4, row, row}, g.empty(scoreShape, f32), id4,
+        GenericBuilder::parallel(4),
+        [&](OpBuilder &nb, Location l, ValueRange a) {
+          Value e = expShifted(nb, l, a[0], a[1]);
+          Value positive = arith::CmpFOp::create(
+              nb, l, arith::CmpFPredicate::OGT, a[2], g.f32(0.0));
+          Value p = arith::DivFOp::create(nb, l, e, a[2]);
+          return arith::SelectOp::create(nb, l, positive, p, g.f32(0.0))
+              .getResult();
+        });
+
+    // out[b, i, h, d] = sum_j p[b, h, i, j] v[b, j, h / g, d]
+    AffineExpr ob = getAffineDimExpr(0, ctx), oi = getAffineDimExpr(1, ctx),
+               oh = getAffineDimExpr(2, ctx), od = getAffineDimExpr(3, ctx),
+               oj = getAffineDimExpr(4, ctx);
+    Value out = g.generic(
+        {probs, v},
+        {AffineMap::get(5, 0, {ob, oh, oi, oj}, ctx),
+         AffineMap::get(5, 0, {ob, oj, oh.floorDiv(group), od}, ctx)},
+        g.filled({batch, sq, heads, headDim}, 0.0), g.dims(5, {0, 1, 2, 3}),
+        contract, [](OpBuilder &nb, Location l, ValueRange a) {
+          Value prod = arith::MulFOp::create(nb, l, a[0], a[1]);
+          return arith::AddFOp::create(nb, l, a[2], prod).getResult();
+        });
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(), out);
+    return success();
+  }
+
+  /// Whether key j is visible to the current (b, h, i, j) element, and
+  /// whether its row sees any key at all; both null when everything is.
+  static std::pair<Value, Value> visibility(OpBuilder &b, Location l,
+                                            MaskKind kind, Value mask,
+                                            int64_t sq, int64_t sk) {
+    auto cidx = [&](int64_t v) {
+      return arith::ConstantIndexOp::create(b, l, v).getResult();
+    };
+    auto cmp = [&](arith::CmpIPredicate p, Value x, Value y) {
+      return arith::CmpIOp::create(b, l, p, x, y).getResult();
+    };
+    Value batch = linalg::IndexOp::create(b, l, 0);
+    Value i = linalg::IndexOp::create(b, l, 2);
+    Value j = linalg::IndexOp::create(b, l, 3);
+    auto asIndex = [&](Value v) {
+      return arith::IndexCastOp::create(b, l, b.getIndexType(), v).getResult();
+    };
+    switch (kind) {
+    case MaskKind::None:
+    case MaskKind::Bias:
+      return {Value(), Value()};
+    case MaskKind::Causal: {
+      Value last = arith::AddIOp::create(b, l, i, cidx(sk - sq));
+      return {cmp(arith::CmpIPredicate::sle, j, last),
+              cmp(arith::CmpIPredicate::sge, last, cidx(0))};
+    }
+    case MaskKind::KeyPadding: {
+      Value len = asIndex(tensor::ExtractOp::create(b, l, mask, batch));
+      return {cmp(arith::CmpIPredicate::slt, j, len),
+              cmp(arith::CmpIPredicate::sgt, len, cidx(0))};
+    }
+    case MaskKind::RowSpans: {
+      Value lo = asIndex(
+          tensor::ExtractOp::create(b, l, mask, ValueRange{batch, i, cidx(0)}));
+      Value hi = asIndex(
+          tensor::ExtractOp::create(b, l, mask, ValueRange{batch, i, cidx(1)}));
+      Value visible =
+          arith::AndIOp::create(b, l, cmp(arith::CmpIPredicate::sge, j, lo),
+                                cmp(arith::CmpIPredicate::slt, j, hi));
+      Value clampedLo = arith::MaxSIOp::create(b, l, lo, cidx(0));
+      Value clampedHi = arith::MinSIOp::create(b, l, hi, cidx(sk));
+      return {visible, cmp(arith::CmpIPredicate::slt, clampedLo, clampedHi)};
+    }
+    }
+    llvm_unreachable("unknown mask kind");
+  }
+};
+
+} // namespace
+
+void populateAttentionLoweringPatterns(RewritePatternSet &patterns) {
+  patterns.add<LowerAttention>(patterns.getContext());
+}
+
+} // namespace kiln

@@ -1,0 +1,33 @@
+//===- KilnToLinalgPatterns.h - Lowering kiln ops to linalg -----*- C++ -*-===//
+//
+// Conversion patterns from kiln ops to linalg.generic on tensors, grouped by
+// kind; kiln-lower-to-linalg applies them all. `kiln.param` and
+// `kiln.reshape` stay: parameters become artifact constants and reshapes are
+// views (the buffer of a reshape is the buffer of its input).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_PASSES_KILNTOLINALG_KILNTOLINALGPATTERNS_H
+#define KILN_PASSES_KILNTOLINALG_KILNTOLINALGPATTERNS_H
+
+#include "mlir/IR/PatternMatch.h"
+
+namespace kiln {
+
+/// Elementwise arithmetic and activations, constants, broadcast, transpose,
+/// slice, concat, gather.
+void populateElementwiseLoweringPatterns(mlir::RewritePatternSet &patterns);
+/// linear, matmul, patch_embed.
+void populateContractionLoweringPatterns(mlir::RewritePatternSet &patterns);
+/// layer_norm, rms_norm, softmax, reduce, top_k.
+void populateReductionLoweringPatterns(mlir::RewritePatternSet &patterns);
+/// rope.
+void populateRopeLoweringPatterns(mlir::RewritePatternSet &patterns);
+/// attention.
+void populateAttentionLoweringPatterns(mlir::RewritePatternSet &patterns);
+/// moe.
+void populateMoeLoweringPatterns(mlir::RewritePatternSet &patterns);
+
+} // namespace kiln
+
+#endif // KILN_PASSES_KILNTOLINALG_KILNTOLINALGPATTERNS_H

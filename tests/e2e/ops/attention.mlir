@@ -1,0 +1,19 @@
+// Attention with every mask structure, GQA, scale placement and both kinds
+// of empty rows (spans with lo >= hi).
+func.func @attention(%q: tensor<2x9x32xf32>, %kv: tensor<2x13x16xf32>, %self: tensor<2x9x32xf32>,
+                     %len: tensor<2xi32> {kiln.int_range = array<i64: 0, 14>},
+                     %spans: tensor<2x9x2xi32> {kiln.int_range = array<i64: 0, 14>},
+                     %bias: tensor<2x1x9x13xf32>)
+    -> (tensor<2x9x32xf32>, tensor<2x9x32xf32>, tensor<2x9x32xf32>, tensor<2x9x32xf32>, tensor<2x9x32xf32>, tensor<2x9x32xf32>) {
+  %none = kiln.attention %q, %kv, %kv {heads = 4 : i64, kv_heads = 2 : i64} : (tensor<2x9x32xf32>, tensor<2x13x16xf32>, tensor<2x13x16xf32>) -> tensor<2x9x32xf32>
+  %causal = kiln.attention %self, %self, %self {heads = 4 : i64, mask = #kiln.mask_kind<causal>, scale_on = #kiln.scale_placement<query>} : (tensor<2x9x32xf32>, tensor<2x9x32xf32>, tensor<2x9x32xf32>) -> tensor<2x9x32xf32>
+  %pad = kiln.attention %q, %kv, %kv mask(%len) {heads = 4 : i64, kv_heads = 2 : i64, mask = #kiln.mask_kind<key_padding>, scale = 0.3 : f64}
+      : (tensor<2x9x32xf32>, tensor<2x13x16xf32>, tensor<2x13x16xf32>, tensor<2xi32>) -> tensor<2x9x32xf32>
+  %spansAll = kiln.attention %q, %kv, %kv mask(%spans) {heads = 4 : i64, kv_heads = 2 : i64, mask = #kiln.mask_kind<row_spans>}
+      : (tensor<2x9x32xf32>, tensor<2x13x16xf32>, tensor<2x13x16xf32>, tensor<2x9x2xi32>) -> tensor<2x9x32xf32>
+  %spansZero = kiln.attention %q, %kv, %kv mask(%spans) {heads = 4 : i64, kv_heads = 2 : i64, mask = #kiln.mask_kind<row_spans>, empty_rows = #kiln.empty_rows<zero>}
+      : (tensor<2x9x32xf32>, tensor<2x13x16xf32>, tensor<2x13x16xf32>, tensor<2x9x2xi32>) -> tensor<2x9x32xf32>
+  %biased = kiln.attention %q, %kv, %kv mask(%bias) {heads = 4 : i64, kv_heads = 2 : i64, mask = #kiln.mask_kind<bias>}
+      : (tensor<2x9x32xf32>, tensor<2x13x16xf32>, tensor<2x13x16xf32>, tensor<2x1x9x13xf32>) -> tensor<2x9x32xf32>
+  return %none, %causal, %pad, %spansAll, %spansZero, %biased : tensor<2x9x32xf32>, tensor<2x9x32xf32>, tensor<2x9x32xf32>, tensor<2x9x32xf32>, tensor<2x9x32xf32>, tensor<2x9x32xf32>
+}
