@@ -5,7 +5,10 @@
 // Arena and constant addresses never change; input and output addresses are
 // patched in at the start of each run from a precomputed list. A run is then
 // a loop over regions, each a parallel_for over the region's flattened tiles
-// followed by the implicit barrier of parallel_for returning.
+// followed by the implicit barrier of parallel_for returning. With a Tracer,
+// the same loops run as a second template instantiation that reads the
+// clock around every stretch of one dispatch's tiles; the untraced
+// instantiation has no clock reads and no tracer calls at all.
 //
 //===----------------------------------------------------------------------===//
 
@@ -89,8 +92,13 @@ struct Session::Impl {
                         Span<const MutableTensorView> outputs) const;
   /// Runs workgroup `local` of dispatch `index`; false if the kernel failed.
   bool runTile(uint32_t index, uint64_t local, size_t worker);
-  void runRegionInline(const RegionPlan &region);
-  void runRegionParallel(const RegionPlan &region);
+  template <bool Traced>
+  bool runTiles(const RegionPlan &region, uint32_t regionIndex, uint64_t begin,
+                uint64_t end, size_t worker, Tracer *tracer);
+  template <bool Traced>
+  void runRegion(const RegionPlan &region, uint32_t regionIndex,
+                 Tracer *tracer);
+  template <bool Traced> void runRegions(Tracer *tracer);
 };
 
 /// Does all allocation a run needs, so that run() itself allocates nothing.
@@ -256,22 +264,53 @@ bool Session::Impl::runTile(uint32_t index, uint64_t local, size_t worker) {
   return false;
 }
 
-/// Runs the region's tiles in schedule order on the calling thread.
-void Session::Impl::runRegionInline(const RegionPlan &region) {
-  for (uint32_t index : region.dispatches) {
-    uint64_t count = plan->dispatches[index].workgroupCount;
-    for (uint64_t local = 0; local < count; ++local) {
-      if (!runTile(index, local, 0)) {
-        return;
+/// Runs tiles [begin, end) of a region, in order, one dispatch's stretch at
+/// a time; false once a kernel failed. The untraced instantiation reads no
+/// clock and makes no calls beyond the kernels.
+template <bool Traced>
+bool Session::Impl::runTiles(const RegionPlan &region, uint32_t regionIndex,
+                             uint64_t begin, uint64_t end, size_t worker,
+                             Tracer *tracer) {
+  size_t i =
+      std::upper_bound(region.tileEnds.begin(), region.tileEnds.end(), begin) -
+      region.tileEnds.begin();
+  for (uint64_t tile = begin; tile < end; ++i) {
+    uint32_t index = region.dispatches[i];
+    uint64_t first = i ? region.tileEnds[i - 1] : 0;
+    uint64_t stop = std::min(end, region.tileEnds[i]);
+    int64_t startNs = Traced ? traceClockNs() : 0;
+    uint64_t next = tile;
+    bool ok = true;
+    for (; next < stop; ++next) {
+      if (!runTile(index, next - first, worker)) {
+        ok = false;
+        break;
       }
     }
+    if constexpr (Traced) {
+      tracer->dispatchRan({regionIndex, index, tile - first, next - tile,
+                           static_cast<uint32_t>(worker), startNs,
+                           traceClockNs()});
+    }
+    if (!ok) {
+      return false;
+    }
+    tile = stop;
   }
+  return true;
 }
 
-/// Runs the region's tiles on the task arena. Grain 1 lets TBB split down
-/// to single tiles, which matters when a region has few, large workgroups;
-/// each chunk finds its first dispatch once and then walks forward.
-void Session::Impl::runRegionParallel(const RegionPlan &region) {
+/// Runs one region: inline on the calling thread, or on the task arena.
+/// Grain 1 lets TBB split down to single tiles, which matters when a region
+/// has few, large workgroups; each chunk finds its first dispatch once and
+/// then walks forward.
+template <bool Traced>
+void Session::Impl::runRegion(const RegionPlan &region, uint32_t regionIndex,
+                              Tracer *tracer) {
+  if (inlineExecution) {
+    runTiles<Traced>(region, regionIndex, 0, region.tileCount, 0, tracer);
+    return;
+  }
   auto body = [&](const tbb::blocked_range<uint64_t> &range) {
     if (failure.happened.load(std::memory_order_relaxed)) {
       return;
@@ -280,18 +319,8 @@ void Session::Impl::runRegionParallel(const RegionPlan &region) {
     if (worker < 0 || worker >= threads) {
       worker = 0; // Not reachable inside our arena; stay in bounds anyway.
     }
-    size_t i = std::upper_bound(region.tileEnds.begin(), region.tileEnds.end(),
-                                range.begin()) -
-               region.tileEnds.begin();
-    for (uint64_t tile = range.begin(); tile < range.end(); ++tile) {
-      while (tile >= region.tileEnds[i]) {
-        ++i;
-      }
-      uint64_t start = i ? region.tileEnds[i - 1] : 0;
-      if (!runTile(region.dispatches[i], tile - start, worker)) {
-        return;
-      }
-    }
+    runTiles<Traced>(region, regionIndex, range.begin(), range.end(),
+                     static_cast<size_t>(worker), tracer);
   };
   taskArena->execute([&] {
     tbb::parallel_for(tbb::blocked_range<uint64_t>(0, region.tileCount, 1),
@@ -301,8 +330,23 @@ void Session::Impl::runRegionParallel(const RegionPlan &region) {
 
 /// Regions run in order; a region starts only after every tile of the one
 /// before has finished (parallel_for returning is the barrier).
+template <bool Traced> void Session::Impl::runRegions(Tracer *tracer) {
+  for (size_t r = 0; r < plan->regions.size(); ++r) {
+    int64_t startNs = Traced ? traceClockNs() : 0;
+    runRegion<Traced>(plan->regions[r], static_cast<uint32_t>(r), tracer);
+    if constexpr (Traced) {
+      tracer->regionRan({static_cast<uint32_t>(r), startNs, traceClockNs()});
+    }
+    if (failure.happened.load()) {
+      break;
+    }
+  }
+}
+
+/// Binds the caller's tensors, then runs every region; a failed kernel
+/// stops the run after its region.
 Status Session::run(Span<const TensorView> inputs,
-                    Span<const MutableTensorView> outputs) {
+                    Span<const MutableTensorView> outputs, Tracer *tracer) {
   if (impl->busy.exchange(true)) {
     return Status(StatusCode::InvalidArgument,
                   "the session is already running; use one session per "
@@ -326,15 +370,10 @@ Status Session::run(Span<const TensorView> inputs,
   failure.happened.store(false);
   failure.claimed.store(false);
   try {
-    for (const RegionPlan &region : impl->plan->regions) {
-      if (impl->inlineExecution) {
-        impl->runRegionInline(region);
-      } else {
-        impl->runRegionParallel(region);
-      }
-      if (failure.happened.load()) {
-        break;
-      }
+    if (tracer) {
+      impl->runRegions<true>(tracer);
+    } else {
+      impl->runRegions<false>(nullptr);
     }
   } catch (const std::exception &e) {
     return makeError(StatusCode::Internal, "execution failed: ", e.what());

@@ -15,6 +15,7 @@
 #include "runtime/Span.h"
 #include "runtime/Status.h"
 #include "runtime/Tensor.h"
+#include "runtime/Tracing.h"
 
 #include <memory>
 #include <vector>
@@ -50,8 +51,10 @@ public:
   /// match exactly and their data pointers must be non-null (unless the
   /// tensor is empty). Errors name the tensor ("input 'x': expected
   /// f32[32,768], got f32[32,769]") or the failing dispatch and workgroup.
+  /// With a `tracer`, every dispatch and region of the run is reported to
+  /// it (see Tracing.h); without one, nothing is timed.
   Status run(Span<const TensorView> inputs,
-             Span<const MutableTensorView> outputs);
+             Span<const MutableTensorView> outputs, Tracer *tracer = nullptr);
 
   /// Allocates zeroed tensors matching the program's outputs.
   StatusOr<std::vector<Tensor>> allocateOutputs() const;

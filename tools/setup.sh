@@ -30,7 +30,7 @@ jobs=${KILN_JOBS:-$(nproc)}
 packages=(cmake ninja-build g++ ccache pkg-config
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools lld-22 liblld-22-dev
   libgtest-dev libgmock-dev libtbb-dev libflatbuffers-dev flatbuffers-compiler
-  clang-format-22 python3)
+  zlib1g-dev libbenchmark-dev clang-format-22 python3)
 
 missing=()
 for p in "${packages[@]}"; do

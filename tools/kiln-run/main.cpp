@@ -1,17 +1,24 @@
 //===- main.cpp - kiln-run: run a compiled artifact -----------------------===//
 //
-// Loads a .kbin, feeds it inputs from .npy files or from a seeded random
-// generator, runs it (optionally repeatedly, for timing) and prints or saves
-// the outputs. Exit codes: 0 success, 1 runtime error, 2 usage error.
+// Loads a .kbin, feeds it inputs from .npy/.npz files or from a seeded random
+// generator, runs it (optionally repeatedly, for timing; optionally traced)
+// and prints or saves the outputs. Exit codes: 0 success, 1 runtime error
+// (bad artifact, bad input, failed kernel), 2 usage error.
 //
-// Random inputs are reproducible on every machine: one splitmix64 stream,
-// seeded with --seed, fills the inputs not given with --input, in signature
-// order and C order within each. Each 64-bit draw x becomes
+// Inputs are all given or all random: with any --input or --inputs, every
+// input of the model must be given, so that a typo or a forgotten input is
+// an error rather than silently random data. Random inputs are reproducible
+// on every machine: one splitmix64 stream, seeded with --seed, fills the
+// inputs in signature order and C order within each. Each 64-bit draw x
+// becomes
 //   f32/f16/bf16: ((x >> 40) * 2^-24) * 2 - 1   (uniform in [-1, 1))
 //   f64:          ((x >> 11) * 2^-53) * 2 - 1
 //   integers and bool: x >> 63                  (0 or 1, safe as an index)
 //
 //===----------------------------------------------------------------------===//
+
+#include "ChromeTrace.h"
+#include "NpzArchive.h"
 
 #include "runtime/Npy.h"
 #include "runtime/Session.h"
@@ -23,6 +30,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <string>
 #include <sys/stat.h>
 #include <vector>
@@ -35,23 +43,31 @@ const char *const kUsage =
     "usage: kiln-run MODEL.kbin [options]\n"
     "\n"
     "options:\n"
-    "  --input NAME=FILE.npy  feed input NAME from a .npy file (repeatable);\n"
-    "                         inputs not given are seeded random values\n"
+    "  --input NAME=FILE      feed input NAME from FILE: a .npy file, or a\n"
+    "                         .npz archive holding an array called NAME\n"
+    "                         (repeatable)\n"
+    "  --inputs FILE.npz      feed every input from the array of its name in\n"
+    "                         a .npz archive (numpy.savez or "
+    "savez_compressed)\n"
     "  --output-dir DIR       write <output name>.npy for every output\n"
     "  --threads N            threads to run on (default: all CPUs)\n"
     "  --repeat N             time N runs after one warm-up run\n"
+    "  --trace FILE.json      write a Chrome/Perfetto trace of every run\n"
     "  --seed S               seed of the random inputs (default: 0)\n"
     "  --inline               run every tile in order on one thread\n"
     "  --help                 show this text\n"
     "\n"
-    "Random inputs are the same on every machine: one splitmix64 stream\n"
-    "seeded with --seed fills the inputs not given, in signature order;\n"
-    "floats are uniform in [-1, 1), integers and bools are 0 or 1.\n";
+    "Inputs are all given or all random: with any --input or --inputs, every\n"
+    "model input must be given. Without them, one splitmix64 stream seeded\n"
+    "with --seed fills the inputs in signature order, the same on every\n"
+    "machine; floats are uniform in [-1, 1), integers and bools are 0 or 1.\n";
 
 struct Options {
   std::string model;
   std::vector<std::pair<std::string, std::string>> inputFiles;
+  std::vector<std::string> inputArchives;
   std::string outputDir;
+  std::string tracePath;
   int threads = 0;
   int repeat = 0;
   uint64_t seed = 0;
@@ -108,8 +124,9 @@ Options parseOptions(int argc, char **argv) {
       options.inlineExecution = true;
       continue;
     }
-    if (name != "--input" && name != "--output-dir" && name != "--threads" &&
-        name != "--repeat" && name != "--seed") {
+    if (name != "--input" && name != "--inputs" && name != "--output-dir" &&
+        name != "--threads" && name != "--repeat" && name != "--seed" &&
+        name != "--trace") {
       throw UsageError{"unknown option '" + arg + "'"};
     }
     if (!hasValue) {
@@ -121,12 +138,16 @@ Options parseOptions(int argc, char **argv) {
     if (name == "--input") {
       size_t eq = value.find('=');
       if (eq == std::string::npos || eq == 0 || eq + 1 == value.size()) {
-        throw UsageError{"bad --input '" + value + "': expected NAME=FILE.npy"};
+        throw UsageError{"bad --input '" + value + "': expected NAME=FILE"};
       }
       options.inputFiles.emplace_back(value.substr(0, eq),
                                       value.substr(eq + 1));
+    } else if (name == "--inputs") {
+      options.inputArchives.push_back(value);
     } else if (name == "--output-dir") {
       options.outputDir = value;
+    } else if (name == "--trace") {
+      options.tracePath = value;
     } else if (name == "--threads") {
       options.threads = static_cast<int>(parseNumber(name, value, 1, 1024));
     } else if (name == "--repeat") {
@@ -222,39 +243,132 @@ std::string formatElement(const Tensor &tensor, uint64_t i) {
   return text;
 }
 
-/// Loads or generates every input, in signature order.
-StatusOr<std::vector<Tensor>> prepareInputs(const Program &program,
-                                            const Options &options) {
-  std::map<std::string, std::string> files;
+/// Whether `path` names a .npz archive rather than a .npy file.
+bool isNpz(const std::string &path) {
+  return path.size() >= 4 && path.compare(path.size() - 4, 4, ".npz") == 0;
+}
+
+/// "x, mask" for messages.
+std::string inputNames(const Program &program) {
+  std::string names;
+  for (const TensorSpec &spec : program.inputs()) {
+    names += (names.empty() ? "" : ", ") + spec.name;
+  }
+  return names.empty() ? "none" : names;
+}
+
+/// Decides which file feeds each input: --input pairs and every array of
+/// every --inputs archive. Each must name a model input, none twice, and
+/// together they must cover every input. Archives are opened once, here.
+StatusOr<std::map<std::string, std::string>>
+inputSources(const Program &program, const Options &options,
+             std::map<std::string, NpzArchive> &archives) {
+  std::map<std::string, std::string> sources;
+  auto isInput = [&](const std::string &name) {
+    return std::any_of(
+        program.inputs().begin(), program.inputs().end(),
+        [&](const TensorSpec &spec) { return spec.name == name; });
+  };
+  auto add = [&](const std::string &name, const std::string &file) -> Status {
+    auto [it, added] = sources.emplace(name, file);
+    if (!added) {
+      return makeError(StatusCode::InvalidArgument, "input '", name,
+                       "' is given twice ('", it->second, "' and '", file,
+                       "')");
+    }
+    return Status();
+  };
   for (const auto &[name, file] : options.inputFiles) {
-    auto it =
-        std::find_if(program.inputs().begin(), program.inputs().end(),
-                     [&](const TensorSpec &spec) { return spec.name == name; });
-    if (it == program.inputs().end()) {
-      std::string known;
-      for (const TensorSpec &spec : program.inputs()) {
-        known += (known.empty() ? "" : ", ") + spec.name;
-      }
+    if (!isInput(name)) {
       return makeError(StatusCode::InvalidArgument, "--input '", name,
                        "': the model has no input of that name (inputs: ",
-                       known.empty() ? "none" : known, ")");
+                       inputNames(program), ")");
     }
-    if (!files.emplace(name, file).second) {
-      return makeError(StatusCode::InvalidArgument, "--input '", name,
-                       "' is given twice");
+    KILN_RETURN_IF_ERROR(add(name, file));
+  }
+  for (const std::string &file : options.inputArchives) {
+    if (!isNpz(file)) {
+      return makeError(StatusCode::InvalidArgument, "--inputs '", file,
+                       "': expected a .npz archive");
     }
+    StatusOr<NpzArchive> archive = NpzArchive::open(file);
+    if (!archive.ok()) {
+      return archive.status();
+    }
+    for (const std::string &name : archive->names()) {
+      if (!isInput(name)) {
+        return makeError(StatusCode::InvalidArgument, "'", file,
+                         "' has an array '", name,
+                         "' but the model has no input of that name "
+                         "(inputs: ",
+                         inputNames(program), ")");
+      }
+      KILN_RETURN_IF_ERROR(add(name, file));
+    }
+    archives.emplace(file, std::move(archive).value());
+  }
+  if (!sources.empty()) {
+    for (const TensorSpec &spec : program.inputs()) {
+      if (!sources.count(spec.name)) {
+        return makeError(StatusCode::InvalidArgument, "input '", spec.name,
+                         "' is not given; with --input or --inputs every "
+                         "input must be given (inputs: ",
+                         inputNames(program), ")");
+      }
+    }
+  }
+  return sources;
+}
+
+/// Reads input `spec` from `file` (a .npy file, or the array of its name in
+/// a .npz archive) and checks it against the signature.
+StatusOr<Tensor> readInput(const TensorSpec &spec, const std::string &file,
+                           std::map<std::string, NpzArchive> &archives) {
+  auto read = [&]() -> StatusOr<Tensor> {
+    if (!isNpz(file)) {
+      return readNpy(file);
+    }
+    auto it = archives.find(file);
+    if (it == archives.end()) {
+      StatusOr<NpzArchive> archive = NpzArchive::open(file);
+      if (!archive.ok()) {
+        return archive.status();
+      }
+      it = archives.emplace(file, std::move(archive).value()).first;
+    }
+    return it->second.read(spec.name);
+  };
+  StatusOr<Tensor> tensor = read();
+  if (tensor.ok() &&
+      (tensor->dtype() != spec.dtype || tensor->shape() != spec.shape)) {
+    return makeError(StatusCode::InvalidArgument, "input '", spec.name,
+                     "': expected ", formatTensorType(spec.dtype, spec.shape),
+                     ", got ",
+                     formatTensorType(tensor->dtype(), tensor->shape()),
+                     " (from '", file, "')");
+  }
+  return tensor;
+}
+
+/// Loads every input, in signature order, or generates them all.
+StatusOr<std::vector<Tensor>> prepareInputs(const Program &program,
+                                            const Options &options) {
+  std::map<std::string, NpzArchive> archives;
+  StatusOr<std::map<std::string, std::string>> sources =
+      inputSources(program, options, archives);
+  if (!sources.ok()) {
+    return sources.status();
   }
   SplitMix64 rng{options.seed};
   std::vector<Tensor> inputs;
   for (const TensorSpec &spec : program.inputs()) {
-    auto it = files.find(spec.name);
-    StatusOr<Tensor> tensor = it != files.end()
-                                  ? readNpy(it->second)
-                                  : Tensor::create(spec.dtype, spec.shape);
+    StatusOr<Tensor> tensor =
+        sources->empty() ? Tensor::create(spec.dtype, spec.shape)
+                         : readInput(spec, sources->at(spec.name), archives);
     if (!tensor.ok()) {
       return tensor.status();
     }
-    if (it == files.end()) {
+    if (sources->empty()) {
       fillRandom(*tensor, rng);
     }
     inputs.push_back(std::move(tensor).value());
@@ -290,19 +404,41 @@ int runModel(const Options &options) {
     outputViews.push_back(tensor.mutableView());
   }
 
+  // Without --trace no tracer is passed, and the runtime times nothing.
+  std::unique_ptr<ChromeTrace> trace;
+  if (!options.tracePath.empty()) {
+    trace = std::make_unique<ChromeTrace>((*program)->info(),
+                                          (*session)->threadCount());
+    // Fail before running if the trace cannot be written at all.
+    if (Status status = trace->write(options.tracePath); !status.ok()) {
+      return fail(status.message());
+    }
+  }
   int timedRuns = options.repeat ? options.repeat : 1;
   int totalRuns = options.repeat ? timedRuns + 1 : 1;
   std::vector<double> millis;
   for (int run = 0; run < totalRuns; ++run) {
+    bool timed = run >= totalRuns - timedRuns;
+    if (trace) {
+      trace->beginRun(timed ? "run " + std::to_string(run) : "warm-up run");
+    }
     auto start = std::chrono::steady_clock::now();
-    Status status = (*session)->run(inputViews, outputViews);
+    Status status = (*session)->run(inputViews, outputViews, trace.get());
     auto stop = std::chrono::steady_clock::now();
+    if (trace) {
+      trace->endRun();
+    }
     if (!status.ok()) {
       return fail(status.message());
     }
-    if (run >= totalRuns - timedRuns) {
+    if (timed) {
       millis.push_back(
           std::chrono::duration<double, std::milli>(stop - start).count());
+    }
+  }
+  if (trace) {
+    if (Status status = trace->write(options.tracePath); !status.ok()) {
+      return fail(status.message());
     }
   }
 

@@ -3,6 +3,7 @@
 #include "TestArtifact.h"
 
 #include "runtime/Session.h"
+#include "runtime/capi/KilnRuntime.h"
 
 #include <gtest/gtest.h>
 
@@ -307,6 +308,28 @@ TEST(SessionTest, RunAllocatesNothingAfterTheFirstRun) {
     EXPECT_EQ(allocations.load(), 0u)
         << (inlineExecution ? "inline" : "parallel") << " executor";
   }
+}
+
+TEST(SessionTest, CApiRunAllocatesNothingAfterTheFirstRun) {
+  Fixture f(addScaleModel(4096, 4));
+  kiln_program_t *program = nullptr;
+  ASSERT_EQ(kiln_program_load(f.dir.file("m.kbin").c_str(), &program), nullptr);
+  kiln_session_t *session = nullptr;
+  ASSERT_EQ(kiln_session_create(program, 2, 0, &session), nullptr);
+  int64_t n = 4096;
+  kiln_tensor_view_t input = {KILN_DTYPE_F32, 1, &n, f.inputs[0].data()};
+  kiln_mutable_tensor_view_t outputs[2] = {
+      {KILN_DTYPE_F32, 1, &n, f.outputs[0].data()},
+      {KILN_DTYPE_F32, 1, &n, f.outputs[1].data()}};
+  ASSERT_EQ(kiln_session_run(session, &input, 1, outputs, 2), nullptr);
+  allocations = 0;
+  countAllocations = true;
+  kiln_status_t *status = kiln_session_run(session, &input, 1, outputs, 2);
+  countAllocations = false;
+  EXPECT_EQ(status, nullptr);
+  EXPECT_EQ(allocations.load(), 0u);
+  kiln_session_release(session);
+  kiln_program_release(program);
 }
 
 TEST(SessionTest, ProgramWithoutDispatchesRuns) {

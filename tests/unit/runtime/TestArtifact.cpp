@@ -88,7 +88,7 @@ Status TestArtifact::write(const std::string &path) const {
     }
     disps.push_back(fb::CreateDispatchDirect(
         b, d.name.c_str(), d.executable, d.exportOrdinal, &d.grid, &bindings,
-        d.scratchSize, "kiln.test", "test.kiln:1:1", 0));
+        d.scratchSize, d.rootOp.c_str(), d.sourceLoc.c_str(), 0));
   }
   std::vector<flatbuffers::Offset<fb::Region>> regs;
   for (const std::vector<uint32_t> &r : regions) {
@@ -160,7 +160,31 @@ TestArtifact addScaleModel(int64_t n, uint32_t workgroups) {
        {arena, {BindingKind::Output, 0, 0, bytes}},
        (static_cast<uint64_t>(n) + 8 * w - 1) / (8 * w) * 4},
   };
+  a.dispatches[0].rootOp = a.dispatches[1].rootOp = "kiln.add";
+  a.dispatches[2].rootOp = "kiln.scale";
+  a.dispatches[0].sourceLoc = "models/add_scale.kiln:3:7";
+  a.dispatches[1].sourceLoc = "models/add_scale.kiln:4:11";
+  a.dispatches[2].sourceLoc = "models/add_scale.kiln:5:7";
   a.regions = {{0, 1}, {2}};
+  return a;
+}
+
+TestArtifact sumModel(int64_t n) {
+  uint64_t bytes = static_cast<uint64_t>(n) * 4;
+  TestArtifact a;
+  a.modelName = "sum";
+  a.inputs = {{"x", DType::F32, {n}}, {"z", DType::F32, {n}}};
+  a.outputs = {{"y", DType::F32, {n}}};
+  a.executables = {testKernels()};
+  a.dispatches = {{"sum",
+                   0,
+                   kAdd,
+                   {2, 1, 1},
+                   {{BindingKind::Input, 0, 0, bytes},
+                    {BindingKind::Input, 1, 0, bytes},
+                    {BindingKind::Output, 0, 0, bytes}},
+                   0}};
+  a.regions = {{0}};
   return a;
 }
 

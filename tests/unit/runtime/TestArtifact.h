@@ -46,6 +46,8 @@ struct TestDispatch {
   std::vector<uint32_t> grid = {1, 1, 1};
   std::vector<BindingInfo> bindings;
   uint64_t scratchSize = 0;
+  std::string rootOp = "kiln.test";
+  std::string sourceLoc = "test.kiln:1:1";
 };
 
 /// An artifact to write; every field maps to one in Artifact.fbs.
@@ -90,8 +92,14 @@ TestExecutable testKernels();
 ///   region 0: "add_c" arena = x + c;  "double_x" doubled = x + x
 ///   region 1: "scale" y = 2 * arena + 1 (through scratch)
 /// Inputs: x f32[n]. Outputs: y f32[n], doubled f32[n]. Constant c[i] = i/2.
-/// `workgroups` scales every grid.
+/// `workgroups` scales every grid. The dispatches' root ops and source
+/// locations are "kiln.add" at add_scale.kiln:3:7 and :4:11 and
+/// "kiln.scale" at add_scale.kiln:5:7.
 TestArtifact addScaleModel(int64_t n, uint32_t workgroups = 1);
+
+/// A model with two inputs, over `n` f32 elements: one dispatch "sum"
+/// computing y = x + z. Inputs: x f32[n], z f32[n]. Output: y f32[n].
+TestArtifact sumModel(int64_t n);
 
 /// A temporary directory removed with everything in it on destruction.
 class TempDir {

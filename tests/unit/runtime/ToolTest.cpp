@@ -1,44 +1,17 @@
 //===- ToolTest.cpp - kiln-run and kiln-inspect from the outside ----------===//
 
+#include "JsonReader.h"
 #include "TestArtifact.h"
+#include "ToolProcess.h"
 
 #include "runtime/Npy.h"
 
 #include <gtest/gtest.h>
 
-#include <cstdio>
-#include <sys/wait.h>
-
 using namespace kiln::rt;
 using namespace kiln::rt::test;
 
 namespace {
-
-struct ToolResult {
-  int exitCode = -1;
-  std::string output;
-};
-
-/// Runs `command` through the shell, capturing stdout and stderr together.
-ToolResult runTool(const std::string &command) {
-  ToolResult result;
-  FILE *pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (!pipe) {
-    return result;
-  }
-  char buffer[4096];
-  size_t got;
-  while ((got = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) {
-    result.output.append(buffer, got);
-  }
-  int status = ::pclose(pipe);
-  result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
-std::string kilnRun(const std::string &args) {
-  return std::string(KILN_RUN) + " " + args;
-}
 
 class ToolTest : public testing::Test {
 protected:
@@ -51,7 +24,7 @@ protected:
 };
 
 TEST_F(ToolTest, RunPrintsOutputsAndTiming) {
-  ToolResult r = runTool(kilnRun(model + " --threads 2 --repeat 3 --seed 5"));
+  ToolResult r = runKilnRun(model + " --threads 2 --repeat 3 --seed 5");
   ASSERT_EQ(r.exitCode, 0) << r.output;
   EXPECT_NE(r.output.find("y: f32[16] = ["), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("doubled: f32[16] = ["), std::string::npos);
@@ -62,8 +35,8 @@ TEST_F(ToolTest, RunPrintsOutputsAndTiming) {
 
 TEST_F(ToolTest, RunWritesOutputsAndIsReproducible) {
   for (const char *sub : {"a", "b"}) {
-    ToolResult r = runTool(
-        kilnRun(model + " --seed 42 --inline --output-dir " + dir.file(sub)));
+    ToolResult r =
+        runKilnRun(model + " --seed 42 --inline --output-dir " + dir.file(sub));
     ASSERT_EQ(r.exitCode, 0) << r.output;
   }
   StatusOr<Tensor> a = readNpy(dir.file("a/y.npy"));
@@ -82,8 +55,8 @@ TEST_F(ToolTest, RunFeedsInputsFromNpy) {
     x.dataAs<float>()[i] = static_cast<float>(i);
   }
   ASSERT_TRUE(writeNpy(dir.file("x.npy"), x.view()).ok());
-  ToolResult r = runTool(kilnRun(model + " --input x=" + dir.file("x.npy") +
-                                 " --output-dir=" + dir.path()));
+  ToolResult r = runKilnRun(model + " --input x=" + dir.file("x.npy") +
+                            " --output-dir=" + dir.path());
   ASSERT_EQ(r.exitCode, 0) << r.output;
   EXPECT_NE(r.output.find("y: f32[16] = [1, 4, 7, 10, 13, 16, 19, 22, ...]"),
             std::string::npos)
@@ -94,7 +67,7 @@ TEST_F(ToolTest, RunFeedsInputsFromNpy) {
 }
 
 TEST_F(ToolTest, RunReportsMissingFile) {
-  ToolResult r = runTool(kilnRun(dir.file("missing.kbin")));
+  ToolResult r = runKilnRun(dir.file("missing.kbin"));
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_NE(r.output.find("kiln-run: error: cannot open '" +
                           dir.file("missing.kbin") + "'"),
@@ -106,24 +79,24 @@ TEST_F(ToolTest, RunReportsCorruptArtifact) {
   std::vector<uint8_t> bytes = readFileBytes(model);
   bytes.resize(bytes.size() / 2);
   writeFileBytes(model, bytes);
-  ToolResult r = runTool(kilnRun(model));
+  ToolResult r = runKilnRun(model);
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_NE(r.output.find("kiln-run: error: "), std::string::npos);
   EXPECT_NE(r.output.find("truncated"), std::string::npos) << r.output;
 }
 
 TEST_F(ToolTest, RunRejectsBadInputSpecs) {
-  ToolResult r = runTool(kilnRun(model + " --input x"));
+  ToolResult r = runKilnRun(model + " --input x");
   EXPECT_EQ(r.exitCode, 2);
-  EXPECT_NE(r.output.find("bad --input 'x': expected NAME=FILE.npy"),
+  EXPECT_NE(r.output.find("bad --input 'x': expected NAME=FILE"),
             std::string::npos)
       << r.output;
-  r = runTool(kilnRun(model + " --input nope=" + dir.file("x.npy")));
+  r = runKilnRun(model + " --input nope=" + dir.file("x.npy"));
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_NE(r.output.find("no input of that name (inputs: x)"),
             std::string::npos)
       << r.output;
-  r = runTool(kilnRun(model + " --input x=" + dir.file("missing.npy")));
+  r = runKilnRun(model + " --input x=" + dir.file("missing.npy"));
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_NE(r.output.find("missing.npy"), std::string::npos) << r.output;
 }
@@ -131,7 +104,7 @@ TEST_F(ToolTest, RunRejectsBadInputSpecs) {
 TEST_F(ToolTest, RunRejectsWrongInputShape) {
   Tensor x = std::move(Tensor::create(DType::F32, {17})).value();
   ASSERT_TRUE(writeNpy(dir.file("x.npy"), x.view()).ok());
-  ToolResult r = runTool(kilnRun(model + " --input x=" + dir.file("x.npy")));
+  ToolResult r = runKilnRun(model + " --input x=" + dir.file("x.npy"));
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_NE(r.output.find("input 'x': expected f32[16], got f32[17]"),
             std::string::npos)
@@ -142,21 +115,22 @@ TEST_F(ToolTest, RunUsageErrorsExitWithTwo) {
   for (const std::string &args :
        {std::string("--frobnicate ") + model, model + " --threads",
         model + " --threads 0", model + " --repeat x", std::string()}) {
-    ToolResult r = runTool(kilnRun(args));
+    ToolResult r = runKilnRun(args);
     EXPECT_EQ(r.exitCode, 2) << args << "\n" << r.output;
     EXPECT_NE(r.output.find("usage: kiln-run"), std::string::npos);
   }
-  EXPECT_EQ(runTool(kilnRun("--help")).exitCode, 0);
+  EXPECT_EQ(runKilnRun("--help").exitCode, 0);
 }
 
 TEST_F(ToolTest, InspectDescribesTheArtifact) {
-  ToolResult r = runTool(std::string(KILN_INSPECT) + " " + model);
+  ToolResult r = runKilnInspect(model);
   ASSERT_EQ(r.exitCode, 0) << r.output;
   for (const char *needle :
        {"model        add_scale", "x86_64-unknown-linux-gnu", "region 1",
-        "#2 scale: kiln_test_scale, grid [2,2,2]", "binding 0: arena [64, +64)",
-        "c                    f32[16], 64 B", "arena        128 B",
-        "3 dispatches in 2 regions, 19 workgroups"}) {
+        "#2 scale: kiln_test_scale, grid [2,2,2]",
+        "root kiln.scale at models/add_scale.kiln:5:7",
+        "binding 0: arena [64, +64)", "c                    f32[16], 64 B",
+        "arena        128 B", "3 dispatches in 2 regions, 19 workgroups"}) {
     EXPECT_NE(r.output.find(needle), std::string::npos)
         << "missing '" << needle << "' in\n"
         << r.output;
@@ -164,7 +138,7 @@ TEST_F(ToolTest, InspectDescribesTheArtifact) {
 }
 
 TEST_F(ToolTest, InspectEmitsJson) {
-  ToolResult r = runTool(std::string(KILN_INSPECT) + " " + model + " --json");
+  ToolResult r = runKilnInspect(model + " --json");
   ASSERT_EQ(r.exitCode, 0) << r.output;
   for (const char *needle :
        {"\"model_name\": \"add_scale\"", "\"arena_size\": 128",
@@ -175,18 +149,24 @@ TEST_F(ToolTest, InspectEmitsJson) {
         << "missing '" << needle << "' in\n"
         << r.output;
   }
-  EXPECT_EQ(r.output.front(), '{');
+  std::string error;
+  std::optional<JsonValue> json = parseJson(r.output, error);
+  ASSERT_TRUE(json.has_value()) << error << "\n" << r.output;
+  const JsonValue *dispatches = json->get("dispatches");
+  ASSERT_TRUE(dispatches && dispatches->kind == JsonValue::Kind::Array);
+  ASSERT_EQ(dispatches->array.size(), 3u);
+  EXPECT_EQ(dispatches->array[2].get("root_op")->string, "kiln.scale");
 }
 
 TEST_F(ToolTest, InspectReportsErrors) {
   std::vector<uint8_t> bytes = readFileBytes(model);
   bytes[0] = 'X';
   writeFileBytes(model, bytes);
-  ToolResult r = runTool(std::string(KILN_INSPECT) + " " + model);
+  ToolResult r = runKilnInspect(model);
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_NE(r.output.find("kiln-inspect: error: "), std::string::npos);
   EXPECT_NE(r.output.find("bad magic"), std::string::npos);
-  EXPECT_EQ(runTool(std::string(KILN_INSPECT)).exitCode, 2);
+  EXPECT_EQ(runKilnInspect("").exitCode, 2);
 }
 
 } // namespace
