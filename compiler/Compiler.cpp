@@ -29,18 +29,43 @@ LogicalResult checkParameters(ModuleOp module, WeightSource &weights) {
   return success(ok && succeeded(weights.checkAllUsed(module.getLoc())));
 }
 
-LogicalResult runGraphPipeline(ModuleOp module, GraphStage stage) {
+LogicalResult runGraphPipeline(ModuleOp module, GraphStage stage,
+                               const CompileOptions &options) {
   // The phases are textual pipelines: their passes must be registered.
   static std::once_flag registered;
   std::call_once(registered, registerCompilerPasses);
-  std::vector<PipelinePhase> phases = defaultGraphPhases();
-  size_t count = static_cast<size_t>(stage) + 1;
   PassManager pm(module.getContext());
-  for (size_t i = 0; i < count && i < phases.size(); ++i) {
-    if (failed(parsePassPipeline(phases[i].passes, pm))) {
-      return emitError(module.getLoc(), "invalid pipeline of phase '")
-             << phases[i].name << "'";
+  std::string error;
+  llvm::raw_string_ostream errorStream(error);
+  if (!options.graphPipeline.empty()) {
+    if (failed(parsePassPipeline(options.graphPipeline, pm, errorStream))) {
+      return emitError(module.getLoc(), "invalid --pass-pipeline: ") << error;
     }
+  } else {
+    // The last phase each stage runs.
+    StringRef last = stage == GraphStage::Kiln     ? "graph"
+                     : stage == GraphStage::Linalg ? "lowering"
+                                                   : "";
+    std::vector<PipelinePhase> phases = defaultGraphPhases(options.extensions);
+    for (size_t i = 0; i < phases.size(); ++i) {
+      if (failed(parsePassPipeline(phases[i].passes, pm, errorStream))) {
+        return emitError(module.getLoc(), "invalid pipeline at '")
+               << phases[i].name << "': " << error;
+      }
+      // A stage includes the extensions right after its last phase.
+      bool nextIsExtension = i + 1 < phases.size() &&
+                             phases[i + 1].name == "after-graph-optimization";
+      if (phases[i].name == last && !(last == "graph" && nextIsExtension)) {
+        break;
+      }
+      if (phases[i].name == "after-graph-optimization" && last == "graph") {
+        break;
+      }
+    }
+  }
+  if (options.hooks.configurePassManager &&
+      failed(options.hooks.configurePassManager(pm))) {
+    return failure();
   }
   return pm.run(module);
 }
@@ -49,7 +74,7 @@ LogicalResult runGraphPipeline(ModuleOp module, GraphStage stage) {
 static FailureOr<CompiledKernels> compileThrough(ModuleOp module,
                                                  const CompileOptions &options,
                                                  FailureOr<CpuTarget> &target) {
-  if (failed(runGraphPipeline(module, GraphStage::Exec)) ||
+  if (failed(runGraphPipeline(module, GraphStage::Exec, options)) ||
       failed(checkArtifactSignature(module))) {
     return failure();
   }
@@ -59,7 +84,13 @@ static FailureOr<CompiledKernels> compileThrough(ModuleOp module,
   if (failed(target)) {
     return emitError(module.getLoc(), error);
   }
-  return compileCpuKernels(module, *target, options.hooks);
+  KernelCompileHooks hooks = options.hooks;
+  for (auto &[point, pipelines] : options.extensions) {
+    if (point == ExtensionPoint::BeforeCodegen) {
+      llvm::append_range(hooks.extensions[point], pipelines);
+    }
+  }
+  return compileCpuKernels(module, *target, hooks);
 }
 
 LogicalResult compileToArtifact(ModuleOp module, const CompileOptions &options,

@@ -25,8 +25,14 @@ struct CompileOptions {
   /// LLVM CPU name to compile kernels for, or "host".
   std::string cpu = "host";
   ArtifactOptions artifact;
-  /// Observers of kernel compilation (printing IR).
+  /// Kernel compilation: its extensions (before-codegen), pass manager
+  /// configuration and observers (printing IR).
   KernelCompileHooks hooks;
+  /// Pipelines added at the graph pipeline's extension points.
+  PipelineExtensions extensions;
+  /// A textual pipeline (anchored on builtin.module) replacing the whole
+  /// default graph pipeline; empty for the default.
+  std::string graphPipeline;
 };
 
 /// Checks, before anything is compiled, that `weights` holds every parameter
@@ -35,8 +41,10 @@ struct CompileOptions {
 mlir::LogicalResult checkParameters(mlir::ModuleOp module,
                                     WeightSource &weights);
 
-/// Runs the default graph pipeline on `module` up to and including `stage`.
-mlir::LogicalResult runGraphPipeline(mlir::ModuleOp module, GraphStage stage);
+/// Runs the graph pipeline (`options.graphPipeline`, or the default one with
+/// `options.extensions`) on `module` up to and including `stage`.
+mlir::LogicalResult runGraphPipeline(mlir::ModuleOp module, GraphStage stage,
+                                     const CompileOptions &options = {});
 
 /// Compiles `module` (the kiln dialect) to an artifact at `path`. Errors are
 /// reported as diagnostics; on failure no file is written.

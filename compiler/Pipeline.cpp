@@ -8,32 +8,74 @@
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
 
-std::vector<kiln::PipelinePhase> kiln::defaultGraphPhases() {
-  return {
-      {"graph", "canonicalize, cse"},
-      {"lowering",
-       "func.func(kiln-lower-to-linalg, canonicalize, cse, "
-       "kiln-materialize-weight-layouts, kiln-materialize-outputs)"},
-      {"dispatch", "func.func(kiln-form-dispatch-regions), "
-                   "kiln-outline-dispatches, "
-                   "func.func(kiln-schedule-regions, kiln-plan-memory), "
-                   "kiln-cpu-select-workgroup-tiles"},
-  };
+StringRef kiln::extensionPointName(ExtensionPoint point) {
+  switch (point) {
+  case ExtensionPoint::AfterImport:
+    return "after-import";
+  case ExtensionPoint::AfterGraphOptimization:
+    return "after-graph-optimization";
+  case ExtensionPoint::AfterDispatchFormation:
+    return "after-dispatch-formation";
+  case ExtensionPoint::BeforeCodegen:
+    return "before-codegen";
+  }
+  llvm_unreachable("unknown extension point");
 }
 
-std::string kiln::defaultGraphPipeline() {
+std::vector<kiln::PipelinePhase>
+kiln::defaultGraphPhases(const PipelineExtensions &extensions) {
+  std::vector<PipelinePhase> phases;
+  auto extend = [&](ExtensionPoint point) {
+    auto it = extensions.find(point);
+    if (it == extensions.end() || it->second.empty()) {
+      return;
+    }
+    std::string passes;
+    for (const std::string &pipeline : it->second) {
+      passes += (passes.empty() ? "" : ", ") + pipeline;
+    }
+    phases.push_back({extensionPointName(point).str(), passes});
+  };
+  extend(ExtensionPoint::AfterImport);
+  phases.push_back({"graph", "canonicalize, cse"});
+  extend(ExtensionPoint::AfterGraphOptimization);
+  phases.push_back({"lowering",
+                    "func.func(kiln-lower-to-linalg, canonicalize, cse, "
+                    "kiln-materialize-weight-layouts, "
+                    "kiln-materialize-outputs)"});
+  phases.push_back({"dispatch",
+                    "func.func(kiln-form-dispatch-regions), "
+                    "kiln-outline-dispatches, "
+                    "func.func(kiln-schedule-regions, kiln-plan-memory)"});
+  extend(ExtensionPoint::AfterDispatchFormation);
+  phases.push_back({"codegen-config", "kiln-cpu-select-workgroup-tiles"});
+  return phases;
+}
+
+std::string kiln::defaultGraphPipeline(const PipelineExtensions &extensions) {
   std::string text = "builtin.module(";
-  for (const PipelinePhase &phase : defaultGraphPhases()) {
+  for (const PipelinePhase &phase : defaultGraphPhases(extensions)) {
     text += (text.back() == '(' ? "" : ", ") + phase.passes;
   }
   return text + ")";
 }
 
-void kiln::buildCpuKernelPipeline(OpPassManager &pm) {
+LogicalResult
+kiln::buildCpuKernelPipeline(OpPassManager &pm,
+                             const PipelineExtensions &extensions) {
+  auto it = extensions.find(ExtensionPoint::BeforeCodegen);
+  if (it != extensions.end()) {
+    for (const std::string &pipeline : it->second) {
+      if (failed(parsePassPipeline(pipeline, pm))) {
+        return failure();
+      }
+    }
+  }
   OpPassManager &tiles = pm.nest<func::FuncOp>();
   tiles.addPass(createCpuTileWorkgroupsPass());
   tiles.addPass(createCanonicalizerPass());
@@ -67,4 +109,5 @@ void kiln::buildCpuKernelPipeline(OpPassManager &pm) {
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCpuEmitKernelAbiPass());
   pm.addPass(createCanonicalizerPass());
+  return success();
 }

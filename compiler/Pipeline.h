@@ -6,12 +6,17 @@
 //  - the kernel pipeline runs on each executable's function alone, moved
 //    into a module of its own: tiling, bufferization, vectorization and
 //    lowering to the LLVM dialect in the runtime's calling convention.
+// Both are built from textual pipelines so that they can be printed, and
+// users (or pass plugins) can add their own at named extension points.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef KILN_COMPILER_PIPELINE_H
 #define KILN_COMPILER_PIPELINE_H
 
+#include "compiler/plugin/PassPlugin.h"
+
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,6 +26,12 @@ class OpPassManager;
 
 namespace kiln {
 
+/// Textual pipelines (passes on builtin.module) to run at each point.
+using PipelineExtensions = std::map<ExtensionPoint, std::vector<std::string>>;
+
+/// The user-facing name of an extension point, e.g. "after-import".
+llvm::StringRef extensionPointName(ExtensionPoint point);
+
 /// One named phase of the graph pipeline; `passes` is a textual pipeline of
 /// passes on `builtin.module`.
 struct PipelinePhase {
@@ -28,19 +39,28 @@ struct PipelinePhase {
   std::string passes;
 };
 
-/// The phases of the default graph pipeline, in order:
+/// The phases of the default graph pipeline, in order, with `extensions`
+/// in their places:
+///  - "after-import" extensions;
 ///  - "graph":    graph-level cleanups on the kiln dialect;
-///  - "lowering": kiln to linalg, weight layouts;
-///  - "dispatch": dispatch formation, outlining, scheduling, memory
-///                planning and workgroup tiles.
-std::vector<PipelinePhase> defaultGraphPhases();
+///  - "after-graph-optimization" extensions;
+///  - "lowering": kiln to linalg, weight layouts, outputs;
+///  - "dispatch": dispatch formation, outlining, scheduling, memory plan;
+///  - "after-dispatch-formation" extensions;
+///  - "codegen-config": workgroup tiles of the CPU back end.
+std::vector<PipelinePhase>
+defaultGraphPhases(const PipelineExtensions &extensions = {});
 
-/// The whole default graph pipeline as one textual pipeline anchored on
+/// The whole graph pipeline as one textual pipeline anchored on
 /// `builtin.module` (what `kiln-compile --print-pipeline` prints).
-std::string defaultGraphPipeline();
+std::string defaultGraphPipeline(const PipelineExtensions &extensions = {});
 
-/// Adds the CPU kernel pipeline to `pm` (anchored on `builtin.module`).
-void buildCpuKernelPipeline(mlir::OpPassManager &pm);
+/// Adds the CPU kernel pipeline to `pm` (anchored on `builtin.module`),
+/// after the "before-codegen" extensions. Fails if an extension does not
+/// parse.
+mlir::LogicalResult
+buildCpuKernelPipeline(mlir::OpPassManager &pm,
+                       const PipelineExtensions &extensions = {});
 
 } // namespace kiln
 

@@ -71,7 +71,11 @@ FailureOr<CompiledKernels> compileCpuKernels(ModuleOp module, CpuTarget &target,
     OwningOpRef<ModuleOp> kernelModule = ModuleOp::create(executable.getLoc());
     kernelModule->push_back(func->clone());
     PassManager pm(ctx);
-    buildCpuKernelPipeline(pm);
+    if (failed(buildCpuKernelPipeline(pm, hooks.extensions)) ||
+        (hooks.configurePassManager &&
+         failed(hooks.configurePassManager(pm)))) {
+      return executable.emitError("invalid before-codegen pipeline");
+    }
     if (failed(pm.run(*kernelModule))) {
       return executable.emitError("failed to compile the kernel of @")
              << executable.getSymName();

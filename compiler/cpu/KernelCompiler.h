@@ -3,8 +3,10 @@
 #ifndef KILN_COMPILER_CPU_KERNELCOMPILER_H
 #define KILN_COMPILER_CPU_KERNELCOMPILER_H
 
+#include "compiler/Pipeline.h"
 #include "compiler/cpu/CpuTarget.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
 
 #include <functional>
 #include <map>
@@ -22,8 +24,13 @@ struct CompiledKernels {
   std::map<std::string, int64_t> scratchSize;
 };
 
-/// What a caller may observe of the compilation, e.g. to print IR.
+/// How kernels are compiled, and what a caller may observe of it.
 struct KernelCompileHooks {
+  /// Pipelines to run on each executable before the kernel pipeline.
+  PipelineExtensions extensions;
+  /// Called on every pass manager before it runs (e.g. to apply the
+  /// --mlir-print-ir-* options).
+  std::function<mlir::LogicalResult(mlir::PassManager &)> configurePassManager;
   /// Called with each executable's module after the kernel pipeline.
   std::function<void(mlir::ModuleOp)> onLoweredModule;
   /// Called with each executable's LLVM IR after optimisation.

@@ -93,12 +93,13 @@ FailureOr<Value> ModelBuilder::input(StringRef name, ArrayRef<int64_t> shape,
                           << formatShape(shape);
   }
   auto type = RankedTensorType::get(shape, elementType);
-  BlockArgument arg = entry.addArgument(type, location);
-  SmallVector<Type> inputs(entry.getArgumentTypes());
-  function.setFunctionType(builder.getFunctionType(inputs, {}));
-  function.setArgAttr(arg.getArgNumber(), "kiln.name",
-                      builder.getStringAttr(name));
-  return Value(arg);
+  unsigned index = entry.getNumArguments();
+  auto attrs = builder.getDictionaryAttr(
+      builder.getNamedAttr("kiln.name", builder.getStringAttr(name)));
+  if (failed(function.insertArgument(index, type, attrs, location))) {
+    return error("input") << "cannot add '" << name << "'";
+  }
+  return Value(entry.getArgument(index));
 }
 
 FailureOr<Value> ModelBuilder::param(StringRef name, ArrayRef<int64_t> shape) {

@@ -133,8 +133,12 @@ int main(int argc, char **argv) {
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   OwningOpRef<ModuleOp> module;
   if (isKdl) {
+    // Errors point at the model's source; the generic form of a rejected
+    // op would only be noise to a .kiln author.
+    context.printOpOnDiagnostic(false);
     FailureOr<OwningOpRef<ModuleOp>> imported =
         kiln::importKdl(sourceMgr, context, kdlOptions);
+    context.printOpOnDiagnostic(true);
     if (failed(imported)) {
       return 1;
     }

@@ -1,0 +1,102 @@
+//===- PassPluginLoader.cpp - Loading pass plugins into a tool ------------===//
+//
+// The library is opened for good (passes it registered live as long as the
+// process). Registrations are checked before they reach MLIR's registry,
+// which would abort on a duplicate pass argument.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/plugin/PassPluginLoader.h"
+#include "compiler/plugin/PassPlugin.h"
+
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/DynamicLibrary.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+class Registrar : public PassPluginRegistrar {
+public:
+  Registrar(PipelineExtensions &extensions, std::string plugin)
+      : extensions(extensions), plugin(std::move(plugin)) {}
+
+  void registerPass(std::function<std::unique_ptr<Pass>()> factory) override {
+    std::unique_ptr<Pass> pass = factory();
+    std::string argument = pass->getArgument().str();
+    if (argument.empty()) {
+      errors.push_back("registers a pass without an argument ('" +
+                       pass->getName().str() + "')");
+      return;
+    }
+    if (PassInfo::lookup(argument) || PassPipelineInfo::lookup(argument)) {
+      errors.push_back("registers pass '" + argument +
+                       "', which is already registered");
+      return;
+    }
+    mlir::registerPass(std::move(factory));
+  }
+
+  void addToPipeline(ExtensionPoint point, StringRef pipeline) override {
+    extensions[point].push_back(pipeline.str());
+  }
+
+  std::vector<std::string> errors;
+
+private:
+  PipelineExtensions &extensions;
+  std::string plugin;
+};
+
+} // namespace
+
+FailureOr<LoadedPassPlugin> loadPassPlugin(StringRef path,
+                                           PipelineExtensions &extensions,
+                                           llvm::raw_ostream &diag) {
+  auto fail = [&](const Twine &message) {
+    diag << "cannot load pass plugin '" << path << "': " << message << "\n";
+    return failure();
+  };
+  if (!llvm::sys::fs::exists(path)) {
+    return fail("no such file");
+  }
+  std::string error;
+  auto library = llvm::sys::DynamicLibrary::getPermanentLibrary(
+      path.str().c_str(), &error);
+  if (!library.isValid()) {
+    return fail(error);
+  }
+  auto *entry = reinterpret_cast<PassPluginInfo (*)()>(
+      library.getAddressOfSymbol("kilnGetPassPluginInfo"));
+  if (!entry) {
+    return fail("it is not a Kiln pass plugin (it does not export "
+                "kilnGetPassPluginInfo)");
+  }
+  PassPluginInfo info = entry();
+  if (info.apiVersion != KILN_PASS_PLUGIN_API_VERSION) {
+    return fail("it was built against Kiln pass plugin API version " +
+                Twine(info.apiVersion) + ", this Kiln supports version " +
+                Twine(KILN_PASS_PLUGIN_API_VERSION) +
+                "; rebuild it against this Kiln");
+  }
+  if (!info.name || !info.registerPlugin) {
+    return fail("its kilnGetPassPluginInfo returned no name or no "
+                "registration function");
+  }
+  Registrar registrar(extensions, info.name);
+  info.registerPlugin(registrar);
+  if (!registrar.errors.empty()) {
+    std::string all;
+    for (const std::string &e : registrar.errors) {
+      all += (all.empty() ? "" : "; ") + e;
+    }
+    return fail("plugin '" + Twine(info.name) + "' " + all);
+  }
+  return LoadedPassPlugin{path.str(), info.name,
+                          info.version ? info.version : ""};
+}
+
+} // namespace kiln

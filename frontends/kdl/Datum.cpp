@@ -1,0 +1,156 @@
+//===- Datum.cpp - Values computed while elaborating a model --------------===//
+
+#include "frontends/kdl/Datum.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace kiln::kdl;
+
+Datum Datum::ofInt(int64_t value) {
+  Datum d;
+  d.kind = Kind::Int;
+  d.intValue = value;
+  return d;
+}
+
+Datum Datum::ofFloat(double value) {
+  Datum d;
+  d.kind = Kind::Float;
+  d.floatValue = value;
+  return d;
+}
+
+Datum Datum::ofBool(bool value) {
+  Datum d;
+  d.kind = Kind::Bool;
+  d.boolValue = value;
+  return d;
+}
+
+Datum Datum::ofWord(llvm::StringRef word) {
+  Datum d;
+  d.kind = Kind::Word;
+  d.text = word.str();
+  return d;
+}
+
+Datum Datum::ofString(std::string text) {
+  Datum d;
+  d.kind = Kind::String;
+  d.text = std::move(text);
+  return d;
+}
+
+Datum Datum::ofTensor(mlir::Value value) {
+  Datum d;
+  d.kind = Kind::Tensor;
+  d.tensor = value;
+  return d;
+}
+
+Datum Datum::ofList(std::vector<Datum> elements) {
+  Datum d;
+  d.kind = Kind::List;
+  d.elements = std::move(elements);
+  return d;
+}
+
+Datum Datum::ofTuple(std::vector<Datum> elements) {
+  Datum d;
+  d.kind = Kind::Tuple;
+  d.elements = std::move(elements);
+  return d;
+}
+
+std::string kiln::kdl::formatTensorType(mlir::Type type) {
+  auto tensor = llvm::dyn_cast<mlir::RankedTensorType>(type);
+  if (!tensor) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << type;
+    return text;
+  }
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << tensor.getElementType() << "[";
+  llvm::interleaveComma(tensor.getShape(), os);
+  os << "]";
+  return text;
+}
+
+bool Datum::format(std::string &out) const {
+  switch (kind) {
+  case Kind::Int:
+    out += std::to_string(intValue);
+    return true;
+  case Kind::Float: {
+    llvm::raw_string_ostream os(out);
+    os << llvm::format("%g", floatValue);
+    return true;
+  }
+  case Kind::Bool:
+    out += boolValue ? "true" : "false";
+    return true;
+  case Kind::Word:
+  case Kind::String:
+    out += text;
+    return true;
+  default:
+    return false;
+  }
+}
+
+std::string Datum::describe() const {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  switch (kind) {
+  case Kind::Int:
+    os << "int " << intValue;
+    break;
+  case Kind::Float:
+    os << "float " << llvm::format("%g", floatValue);
+    break;
+  case Kind::Bool:
+    os << "bool " << (boolValue ? "true" : "false");
+    break;
+  case Kind::Word:
+    os << "word '" << this->text << "'";
+    break;
+  case Kind::String:
+    os << "string \"" << this->text << "\"";
+    break;
+  case Kind::Tensor:
+    os << "tensor " << formatTensorType(tensor.getType());
+    break;
+  case Kind::List:
+    os << "a list of " << elements.size();
+    break;
+  case Kind::Tuple:
+    os << elements.size() << " values";
+    break;
+  }
+  return text;
+}
+
+bool Datum::equals(const Datum &other) const {
+  if (isNumber() && other.isNumber()) {
+    if (kind == Kind::Int && other.kind == Kind::Int) {
+      return intValue == other.intValue;
+    }
+    return asDouble() == other.asDouble();
+  }
+  if (kind != other.kind) {
+    return false;
+  }
+  switch (kind) {
+  case Kind::Bool:
+    return boolValue == other.boolValue;
+  case Kind::Word:
+  case Kind::String:
+    return text == other.text;
+  default:
+    return false;
+  }
+}
