@@ -18,7 +18,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ChromeTrace.h"
-#include "NpzArchive.h"
+#include "ToolInputs.h"
 
 #include "runtime/Npy.h"
 #include "runtime/Session.h"
@@ -33,6 +33,7 @@
 #include <memory>
 #include <string>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <vector>
 
 using namespace kiln::rt;
@@ -55,6 +56,9 @@ const char *const kUsage =
     "  --trace FILE.json      write a Chrome/Perfetto trace of every run\n"
     "  --seed S               seed of the random inputs (default: 0)\n"
     "  --inline               run every tile in order on one thread\n"
+    "  --reference MODEL.kiln [-D NAME=VALUE] [--weights FILE.safetensors]\n"
+    "                         run a model through the reference interpreter\n"
+    "                         instead (kiln-reference; see its --help)\n"
     "  --help                 show this text\n"
     "\n"
     "Inputs are all given or all random: with any --input or --inputs, every\n"
@@ -162,220 +166,6 @@ Options parseOptions(int argc, char **argv) {
   return options;
 }
 
-/// splitmix64 (Steele, Lea, Flood 2014): tiny, fast and portable.
-struct SplitMix64 {
-  uint64_t state;
-  uint64_t next() {
-    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-};
-
-void fillRandom(Tensor &tensor, SplitMix64 &rng) {
-  for (uint64_t i = 0; i < tensor.numElements(); ++i) {
-    uint64_t x = rng.next();
-    float f = static_cast<float>(x >> 40) * (1.0f / 16777216.0f) * 2 - 1;
-    switch (tensor.dtype()) {
-    case DType::F32:
-      tensor.dataAs<float>()[i] = f;
-      break;
-    case DType::F16:
-      tensor.dataAs<uint16_t>()[i] = floatToHalf(f);
-      break;
-    case DType::BF16:
-      tensor.dataAs<uint16_t>()[i] = floatToBf16(f);
-      break;
-    case DType::F64:
-      tensor.dataAs<double>()[i] =
-          static_cast<double>(x >> 11) * (1.0 / 9007199254740992.0) * 2 - 1;
-      break;
-    case DType::I8:
-    case DType::U8:
-    case DType::Bool:
-      tensor.dataAs<uint8_t>()[i] = static_cast<uint8_t>(x >> 63);
-      break;
-    case DType::I16:
-      tensor.dataAs<int16_t>()[i] = static_cast<int16_t>(x >> 63);
-      break;
-    case DType::I32:
-      tensor.dataAs<int32_t>()[i] = static_cast<int32_t>(x >> 63);
-      break;
-    case DType::I64:
-      tensor.dataAs<int64_t>()[i] = static_cast<int64_t>(x >> 63);
-      break;
-    }
-  }
-}
-
-/// Element `i` of `tensor` as text.
-std::string formatElement(const Tensor &tensor, uint64_t i) {
-  char text[32];
-  switch (tensor.dtype()) {
-  case DType::F32:
-    std::snprintf(text, sizeof(text), "%.6g", tensor.dataAs<float>()[i]);
-    break;
-  case DType::F16:
-    std::snprintf(text, sizeof(text), "%.5g",
-                  halfToFloat(tensor.dataAs<uint16_t>()[i]));
-    break;
-  case DType::BF16:
-    std::snprintf(text, sizeof(text), "%.4g",
-                  bf16ToFloat(tensor.dataAs<uint16_t>()[i]));
-    break;
-  case DType::F64:
-    std::snprintf(text, sizeof(text), "%.9g", tensor.dataAs<double>()[i]);
-    break;
-  case DType::I8:
-    return std::to_string(tensor.dataAs<int8_t>()[i]);
-  case DType::U8:
-    return std::to_string(tensor.dataAs<uint8_t>()[i]);
-  case DType::Bool:
-    return tensor.dataAs<uint8_t>()[i] ? "true" : "false";
-  case DType::I16:
-    return std::to_string(tensor.dataAs<int16_t>()[i]);
-  case DType::I32:
-    return std::to_string(tensor.dataAs<int32_t>()[i]);
-  case DType::I64:
-    return std::to_string(tensor.dataAs<int64_t>()[i]);
-  }
-  return text;
-}
-
-/// Whether `path` names a .npz archive rather than a .npy file.
-bool isNpz(const std::string &path) {
-  return path.size() >= 4 && path.compare(path.size() - 4, 4, ".npz") == 0;
-}
-
-/// "x, mask" for messages.
-std::string inputNames(const Program &program) {
-  std::string names;
-  for (const TensorSpec &spec : program.inputs()) {
-    names += (names.empty() ? "" : ", ") + spec.name;
-  }
-  return names.empty() ? "none" : names;
-}
-
-/// Decides which file feeds each input: --input pairs and every array of
-/// every --inputs archive. Each must name a model input, none twice, and
-/// together they must cover every input. Archives are opened once, here.
-StatusOr<std::map<std::string, std::string>>
-inputSources(const Program &program, const Options &options,
-             std::map<std::string, NpzArchive> &archives) {
-  std::map<std::string, std::string> sources;
-  auto isInput = [&](const std::string &name) {
-    return std::any_of(
-        program.inputs().begin(), program.inputs().end(),
-        [&](const TensorSpec &spec) { return spec.name == name; });
-  };
-  auto add = [&](const std::string &name, const std::string &file) -> Status {
-    auto [it, added] = sources.emplace(name, file);
-    if (!added) {
-      return makeError(StatusCode::InvalidArgument, "input '", name,
-                       "' is given twice ('", it->second, "' and '", file,
-                       "')");
-    }
-    return Status();
-  };
-  for (const auto &[name, file] : options.inputFiles) {
-    if (!isInput(name)) {
-      return makeError(StatusCode::InvalidArgument, "--input '", name,
-                       "': the model has no input of that name (inputs: ",
-                       inputNames(program), ")");
-    }
-    KILN_RETURN_IF_ERROR(add(name, file));
-  }
-  for (const std::string &file : options.inputArchives) {
-    if (!isNpz(file)) {
-      return makeError(StatusCode::InvalidArgument, "--inputs '", file,
-                       "': expected a .npz archive");
-    }
-    StatusOr<NpzArchive> archive = NpzArchive::open(file);
-    if (!archive.ok()) {
-      return archive.status();
-    }
-    for (const std::string &name : archive->names()) {
-      if (!isInput(name)) {
-        return makeError(StatusCode::InvalidArgument, "'", file,
-                         "' has an array '", name,
-                         "' but the model has no input of that name "
-                         "(inputs: ",
-                         inputNames(program), ")");
-      }
-      KILN_RETURN_IF_ERROR(add(name, file));
-    }
-    archives.emplace(file, std::move(archive).value());
-  }
-  if (!sources.empty()) {
-    for (const TensorSpec &spec : program.inputs()) {
-      if (!sources.count(spec.name)) {
-        return makeError(StatusCode::InvalidArgument, "input '", spec.name,
-                         "' is not given; with --input or --inputs every "
-                         "input must be given (inputs: ",
-                         inputNames(program), ")");
-      }
-    }
-  }
-  return sources;
-}
-
-/// Reads input `spec` from `file` (a .npy file, or the array of its name in
-/// a .npz archive) and checks it against the signature.
-StatusOr<Tensor> readInput(const TensorSpec &spec, const std::string &file,
-                           std::map<std::string, NpzArchive> &archives) {
-  auto read = [&]() -> StatusOr<Tensor> {
-    if (!isNpz(file)) {
-      return readNpy(file);
-    }
-    auto it = archives.find(file);
-    if (it == archives.end()) {
-      StatusOr<NpzArchive> archive = NpzArchive::open(file);
-      if (!archive.ok()) {
-        return archive.status();
-      }
-      it = archives.emplace(file, std::move(archive).value()).first;
-    }
-    return it->second.read(spec.name);
-  };
-  StatusOr<Tensor> tensor = read();
-  if (tensor.ok() &&
-      (tensor->dtype() != spec.dtype || tensor->shape() != spec.shape)) {
-    return makeError(StatusCode::InvalidArgument, "input '", spec.name,
-                     "': expected ", formatTensorType(spec.dtype, spec.shape),
-                     ", got ",
-                     formatTensorType(tensor->dtype(), tensor->shape()),
-                     " (from '", file, "')");
-  }
-  return tensor;
-}
-
-/// Loads every input, in signature order, or generates them all.
-StatusOr<std::vector<Tensor>> prepareInputs(const Program &program,
-                                            const Options &options) {
-  std::map<std::string, NpzArchive> archives;
-  StatusOr<std::map<std::string, std::string>> sources =
-      inputSources(program, options, archives);
-  if (!sources.ok()) {
-    return sources.status();
-  }
-  SplitMix64 rng{options.seed};
-  std::vector<Tensor> inputs;
-  for (const TensorSpec &spec : program.inputs()) {
-    StatusOr<Tensor> tensor =
-        sources->empty() ? Tensor::create(spec.dtype, spec.shape)
-                         : readInput(spec, sources->at(spec.name), archives);
-    if (!tensor.ok()) {
-      return tensor.status();
-    }
-    if (sources->empty()) {
-      fillRandom(*tensor, rng);
-    }
-    inputs.push_back(std::move(tensor).value());
-  }
-  return inputs;
-}
-
 int runModel(const Options &options) {
   StatusOr<std::shared_ptr<const Program>> program =
       Program::load(options.model);
@@ -387,7 +177,9 @@ int runModel(const Options &options) {
   if (!session.ok()) {
     return fail(session.status().message());
   }
-  StatusOr<std::vector<Tensor>> inputs = prepareInputs(**program, options);
+  StatusOr<std::vector<Tensor>> inputs =
+      prepareInputs((*program)->inputs(),
+                    {options.inputFiles, options.inputArchives, options.seed});
   if (!inputs.ok()) {
     return fail(inputs.status().message());
   }
@@ -442,31 +234,10 @@ int runModel(const Options &options) {
     }
   }
 
-  const std::vector<TensorSpec> &specs = (*program)->outputs();
-  for (size_t i = 0; i < specs.size(); ++i) {
-    const Tensor &tensor = (*outputs)[i];
-    uint64_t shown = std::min<uint64_t>(tensor.numElements(), 8);
-    std::string values;
-    for (uint64_t e = 0; e < shown; ++e) {
-      values += (e ? ", " : "") + formatElement(tensor, e);
-    }
-    std::printf("%s: %s = [%s%s]\n", specs[i].name.c_str(),
-                formatTensorType(tensor.dtype(), tensor.shape()).c_str(),
-                values.c_str(), shown < tensor.numElements() ? ", ..." : "");
-    if (!options.outputDir.empty()) {
-      if (::mkdir(options.outputDir.c_str(), 0755) != 0 && errno != EEXIST) {
-        return fail("cannot create '" + options.outputDir +
-                    "': " + std::strerror(errno));
-      }
-      // Output names may contain '/'; keep every file inside the directory.
-      std::string file = specs[i].name;
-      std::replace(file.begin(), file.end(), '/', '_');
-      Status status =
-          writeNpy(options.outputDir + "/" + file + ".npy", tensor.view());
-      if (!status.ok()) {
-        return fail(status.message());
-      }
-    }
+  if (Status status =
+          reportOutputs((*program)->outputs(), *outputs, options.outputDir);
+      !status.ok()) {
+    return fail(status.message());
   }
   int threads = (*session)->threadCount();
   std::sort(millis.begin(), millis.end());
@@ -484,7 +255,33 @@ int runModel(const Options &options) {
 
 } // namespace
 
+/// `kiln-run --reference ...` is kiln-reference (a compiler tool, installed
+/// next to kiln-run when the compiler is built): hand the other arguments
+/// over to it.
+int runReference(int argc, char **argv) {
+  char self[4096];
+  ssize_t length = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+  std::string dir = length > 0 ? std::string(self, length) : argv[0];
+  dir = dir.substr(0, dir.find_last_of('/') + 1);
+  std::string tool = dir + "kiln-reference";
+  std::vector<char *> args = {tool.data()};
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--reference") != 0) {
+      args.push_back(argv[i]);
+    }
+  }
+  args.push_back(nullptr);
+  ::execv(tool.c_str(), args.data());
+  return fail("--reference runs '" + tool + "' (" + std::strerror(errno) +
+              "); it is built with the compiler (KILN_BUILD_COMPILER=ON)");
+}
+
 int main(int argc, char **argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--reference") == 0) {
+      return runReference(argc, argv);
+    }
+  }
   Options options;
   try {
     options = parseOptions(argc, argv);

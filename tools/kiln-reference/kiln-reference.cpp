@@ -1,0 +1,223 @@
+//===- kiln-reference.cpp - Run a model through the reference interpreter -===//
+//
+//   kiln-reference model.kiln [-D B=2] [--weights w.safetensors]
+//                  [--input x=x.npy] [--output-dir out/]
+//   kiln-run --reference ...   (the same; kiln-run hands over to this tool)
+//
+// The model runs op by op in the reference interpreter (f32, f64 sums): the
+// oracle compiled results are checked against. Inputs and outputs work as in
+// kiln-run.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Registration.h"
+#include "compiler/reference/ReferenceInterpreter.h"
+#include "frontends/kdl/KdlImporter.h"
+#include "tools/kiln-run/ToolInputs.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace {
+
+cl::OptionCategory category("kiln-reference options");
+cl::opt<std::string> modelFile(cl::Positional,
+                               cl::desc("<model.kiln | model.mlir>"),
+                               cl::cat(category));
+cl::list<std::string> defines("D", cl::Prefix,
+                              cl::desc("Override a dimension of the model"),
+                              cl::value_desc("NAME=VALUE"), cl::cat(category));
+cl::list<std::string> importDirs("I", cl::Prefix,
+                                 cl::desc("Search directory for imports"),
+                                 cl::value_desc("dir"), cl::cat(category));
+cl::opt<std::string> weightsFile("weights",
+                                 cl::desc("Parameters from a safetensors file"),
+                                 cl::value_desc("file"), cl::cat(category));
+cl::opt<uint64_t> paramSeed("param-seed",
+                            cl::desc("Seed of the parameter initialiser"),
+                            cl::init(kiln::kDefaultParameterSeed),
+                            cl::cat(category));
+cl::list<std::string> inputs("input", cl::desc("Input NAME from FILE"),
+                             cl::value_desc("NAME=FILE"), cl::cat(category));
+cl::list<std::string> inputArchives("inputs",
+                                    cl::desc("Every input from a .npz"),
+                                    cl::value_desc("file.npz"),
+                                    cl::cat(category));
+cl::opt<std::string> outputDir("output-dir",
+                               cl::desc("Write <output>.npy files here"),
+                               cl::value_desc("dir"), cl::cat(category));
+cl::opt<uint64_t> seed("seed", cl::desc("Seed of the random inputs"),
+                       cl::init(0), cl::cat(category));
+
+int fail(const std::string &message) {
+  llvm::errs() << "kiln-reference: error: " << message << "\n";
+  return 1;
+}
+
+/// The artifact-style signature of a function's arguments or results.
+std::vector<kiln::rt::TensorSpec> specsOf(func::FuncOp model, bool results) {
+  std::vector<kiln::rt::TensorSpec> specs;
+  unsigned count = results ? model.getNumResults() : model.getNumArguments();
+  for (unsigned i = 0; i < count; ++i) {
+    auto type = cast<RankedTensorType>(results ? model.getResultTypes()[i]
+                                               : model.getArgumentTypes()[i]);
+    auto name = results ? model.getResultAttrOfType<StringAttr>(i, "kiln.name")
+                        : model.getArgAttrOfType<StringAttr>(i, "kiln.name");
+    kiln::rt::TensorSpec spec;
+    spec.name =
+        name ? name.str() : (results ? "output" : "input") + std::to_string(i);
+    Type element = type.getElementType();
+    spec.dtype = element.isF32()         ? kiln::rt::DType::F32
+                 : element.isInteger(32) ? kiln::rt::DType::I32
+                 : element.isInteger(64) ? kiln::rt::DType::I64
+                                         : kiln::rt::DType::F32;
+    spec.shape.assign(type.getShape().begin(), type.getShape().end());
+    specs.push_back(spec);
+  }
+  return specs;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "Kiln reference interpreter\n\n"
+      "Runs a model op by op with naive C++ (f32, f64 sums), the oracle of "
+      "every compiled result.\n");
+  if (modelFile.empty()) {
+    return fail("no model given (see --help)");
+  }
+  DialectRegistry registry;
+  kiln::registerCompilerDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  context.printOpOnDiagnostic(false);
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  std::string error;
+  auto source = openInputFile(modelFile, &error);
+  if (!source) {
+    return fail(error);
+  }
+  sourceMgr.AddNewSourceBuffer(std::move(source), SMLoc());
+
+  OwningOpRef<ModuleOp> module;
+  if (StringRef(modelFile).ends_with(".kiln")) {
+    kiln::KdlOptions options;
+    options.importDirs.assign(importDirs.begin(), importDirs.end());
+    for (const std::string &define : defines) {
+      auto [name, value] = StringRef(define).split('=');
+      int64_t number = 0;
+      if (name.empty() || value.getAsInteger(10, number)) {
+        return fail("-D expects NAME=INTEGER, got '" + define + "'");
+      }
+      options.defines[name.str()] = number;
+    }
+    auto imported = kiln::importKdl(sourceMgr, context, options);
+    if (failed(imported)) {
+      return 1;
+    }
+    module = std::move(*imported);
+  } else {
+    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  }
+  if (!module || failed(verify(*module))) {
+    return 1;
+  }
+  func::FuncOp model;
+  module->walk([&](func::FuncOp f) { model = model ? model : f; });
+  if (!model) {
+    return fail("the module has no model function");
+  }
+
+  std::unique_ptr<kiln::WeightSource> weights;
+  if (!weightsFile.empty()) {
+    auto opened =
+        kiln::SafetensorsWeights::open(weightsFile, UnknownLoc::get(&context));
+    if (failed(opened)) {
+      return 1;
+    }
+    weights = std::move(*opened);
+  } else {
+    weights = std::make_unique<kiln::SeededWeights>(paramSeed);
+  }
+
+  kiln::rt::InputOptions inputOptions;
+  for (const std::string &pair : inputs) {
+    size_t eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == pair.size()) {
+      return fail("bad --input '" + pair + "': expected NAME=FILE");
+    }
+    inputOptions.inputFiles.emplace_back(pair.substr(0, eq),
+                                         pair.substr(eq + 1));
+  }
+  inputOptions.inputArchives.assign(inputArchives.begin(), inputArchives.end());
+  inputOptions.seed = seed;
+  std::vector<kiln::rt::TensorSpec> inputSpecs = specsOf(model, false);
+  auto tensors = kiln::rt::prepareInputs(inputSpecs, inputOptions);
+  if (!tensors.ok()) {
+    return fail(tensors.status().message());
+  }
+  std::vector<kiln::ref::Tensor> refInputs;
+  for (const kiln::rt::Tensor &t : *tensors) {
+    kiln::ref::Tensor r;
+    r.shape = t.shape();
+    if (t.dtype() == kiln::rt::DType::F32) {
+      r.floats.assign(t.dataAs<float>(), t.dataAs<float>() + t.numElements());
+    } else {
+      r.isFloat = false;
+      for (uint64_t i = 0; i < t.numElements(); ++i) {
+        r.ints.push_back(t.dtype() == kiln::rt::DType::I32
+                             ? t.dataAs<int32_t>()[i]
+                             : t.dataAs<int64_t>()[i]);
+      }
+    }
+    refInputs.push_back(std::move(r));
+  }
+
+  auto start = std::chrono::steady_clock::now();
+  auto results = kiln::ref::interpret(model, refInputs, *weights);
+  auto stop = std::chrono::steady_clock::now();
+  if (failed(results) || failed(weights->checkAllUsed(model.getLoc()))) {
+    return 1;
+  }
+  std::vector<kiln::rt::TensorSpec> outputSpecs = specsOf(model, true);
+  std::vector<kiln::rt::Tensor> outputs;
+  for (auto [spec, r] : llvm::zip(outputSpecs, *results)) {
+    kiln::rt::Tensor t =
+        kiln::rt::Tensor::create(spec.dtype, spec.shape).value();
+    for (int64_t i = 0; i < r.numElements(); ++i) {
+      if (spec.dtype == kiln::rt::DType::F32) {
+        t.dataAs<float>()[i] = r.floats[i];
+      } else if (spec.dtype == kiln::rt::DType::I32) {
+        t.dataAs<int32_t>()[i] = static_cast<int32_t>(r.ints[i]);
+      } else {
+        t.dataAs<int64_t>()[i] = r.ints[i];
+      }
+    }
+    outputs.push_back(std::move(t));
+  }
+  kiln::rt::Status status =
+      kiln::rt::reportOutputs(outputSpecs, outputs, outputDir);
+  if (!status.ok()) {
+    return fail(status.message());
+  }
+  std::printf("time: %.3f ms (reference interpreter)\n",
+              std::chrono::duration<double, std::milli>(stop - start).count());
+  return 0;
+}
