@@ -24,6 +24,6 @@ if os.environ.get("KILN_OPT_VERIFY_ROUNDTRIP"):
 tools = [
     lit.llvm.subst.ToolSubst("kiln-opt", command=os.path.join(
         config.kiln_tools_dir, "kiln-opt"), extra_args=opt.split()[1:]),
-    "kiln-compile", "kiln-run", "kiln-inspect",
+    "kiln-compile", "kiln-run", "kiln-inspect", "kiln-reference",
 ]
 llvm_config.add_tool_substitutions(tools, [config.kiln_tools_dir])

@@ -26,6 +26,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -58,12 +59,39 @@ cl::list<std::string> inputArchives("inputs",
 cl::opt<std::string> outputDir("output-dir",
                                cl::desc("Write <output>.npy files here"),
                                cl::value_desc("dir"), cl::cat(category));
+cl::list<std::string> expectFiles(
+    "expect", cl::desc("Compare output NAME with FILE; exit 1 if they differ"),
+    cl::value_desc("NAME=FILE"), cl::cat(category));
+cl::list<std::string>
+    expectArchives("expected", cl::desc("Compare every output named in a .npz"),
+                   cl::value_desc("file.npz"), cl::cat(category));
+cl::opt<double> rtolOption("rtol", cl::desc("Relative tolerance of --expect"),
+                           cl::init(1e-4), cl::cat(category));
+cl::opt<double> atolOption("atol", cl::desc("Absolute tolerance of --expect"),
+                           cl::init(1e-5), cl::cat(category));
 cl::opt<uint64_t> seed("seed", cl::desc("Seed of the random inputs"),
                        cl::init(0), cl::cat(category));
 
 int fail(const std::string &message) {
+  std::fflush(stdout);
   llvm::errs() << "kiln-reference: error: " << message << "\n";
   return 1;
+}
+
+/// NAME=FILE pairs of --input and --expect.
+std::optional<std::vector<std::pair<std::string, std::string>>>
+namedFiles(const char *option, const std::vector<std::string> &pairs) {
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const std::string &pair : pairs) {
+    size_t eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == pair.size()) {
+      llvm::errs() << "kiln-reference: error: bad " << option << " '" << pair
+                   << "': expected NAME=FILE\n";
+      return std::nullopt;
+    }
+    files.emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
+  }
+  return files;
 }
 
 /// The artifact-style signature of a function's arguments or results.
@@ -158,14 +186,17 @@ int main(int argc, char **argv) {
   }
 
   kiln::rt::InputOptions inputOptions;
-  for (const std::string &pair : inputs) {
-    size_t eq = pair.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == pair.size()) {
-      return fail("bad --input '" + pair + "': expected NAME=FILE");
-    }
-    inputOptions.inputFiles.emplace_back(pair.substr(0, eq),
-                                         pair.substr(eq + 1));
+  kiln::rt::ExpectOptions expect;
+  auto inputFiles = namedFiles("--input", inputs);
+  auto expectedFiles = namedFiles("--expect", expectFiles);
+  if (!inputFiles || !expectedFiles) {
+    return 1;
   }
+  inputOptions.inputFiles = std::move(*inputFiles);
+  expect.files = std::move(*expectedFiles);
+  expect.archives.assign(expectArchives.begin(), expectArchives.end());
+  expect.rtol = rtolOption;
+  expect.atol = atolOption;
   inputOptions.inputArchives.assign(inputArchives.begin(), inputArchives.end());
   inputOptions.seed = seed;
   std::vector<kiln::rt::TensorSpec> inputSpecs = specsOf(model, false);
@@ -217,7 +248,15 @@ int main(int argc, char **argv) {
   if (!status.ok()) {
     return fail(status.message());
   }
+  bool matched = true;
+  if (!expect.empty()) {
+    auto checked = kiln::rt::checkOutputs(outputSpecs, outputs, expect);
+    if (!checked.ok()) {
+      return fail(checked.status().message());
+    }
+    matched = *checked;
+  }
   std::printf("time: %.3f ms (reference interpreter)\n",
               std::chrono::duration<double, std::milli>(stop - start).count());
-  return 0;
+  return matched ? 0 : fail("outputs differ from the expected values");
 }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -102,7 +103,7 @@ bool isNpz(const std::string &path) {
 }
 
 /// "x, mask" for messages.
-std::string inputNames(const std::vector<TensorSpec> &specs) {
+std::string tensorNames(const std::vector<TensorSpec> &specs) {
   std::string names;
   for (const TensorSpec &spec : specs) {
     names += (names.empty() ? "" : ", ") + spec.name;
@@ -110,14 +111,29 @@ std::string inputNames(const std::vector<TensorSpec> &specs) {
   return names.empty() ? "none" : names;
 }
 
-/// Decides which file feeds each input: --input pairs and every array of
-/// every --inputs archive. Each must name a model input, none twice, and
-/// together they must cover every input. Archives are opened once, here.
+/// How the tools' flags name tensors of one role, for messages.
+struct SourceFlags {
+  const char *role;    // "input" or "output"
+  const char *single;  // "--input"
+  const char *archive; // "--inputs"
+  bool requireAll;
+};
+
+constexpr SourceFlags kInputFlags{"input", "--input", "--inputs", true};
+constexpr SourceFlags kExpectFlags{"output", "--expect", "--expected", false};
+
+/// Decides which file holds each tensor of `specs`: NAME=FILE pairs and
+/// every array of every archive. Each must name a tensor of the signature,
+/// none twice; with `flags.requireAll`, together they must cover every
+/// tensor (or none). Archives are opened once, here.
 StatusOr<std::map<std::string, std::string>>
-inputSources(const std::vector<TensorSpec> &specs, const InputOptions &options,
-             std::map<std::string, NpzArchive> &archives) {
+tensorSources(const std::vector<TensorSpec> &specs,
+              const std::vector<std::pair<std::string, std::string>> &files,
+              const std::vector<std::string> &archiveFiles,
+              const SourceFlags &flags,
+              std::map<std::string, NpzArchive> &archives) {
   std::map<std::string, std::string> sources;
-  auto isInput = [&](const std::string &name) {
+  auto isNamed = [&](const std::string &name) {
     return std::any_of(specs.begin(), specs.end(), [&](const TensorSpec &spec) {
       return spec.name == name;
     });
@@ -125,23 +141,23 @@ inputSources(const std::vector<TensorSpec> &specs, const InputOptions &options,
   auto add = [&](const std::string &name, const std::string &file) -> Status {
     auto [it, added] = sources.emplace(name, file);
     if (!added) {
-      return makeError(StatusCode::InvalidArgument, "input '", name,
+      return makeError(StatusCode::InvalidArgument, flags.role, " '", name,
                        "' is given twice ('", it->second, "' and '", file,
                        "')");
     }
     return Status();
   };
-  for (const auto &[name, file] : options.inputFiles) {
-    if (!isInput(name)) {
-      return makeError(StatusCode::InvalidArgument, "--input '", name,
-                       "': the model has no input of that name (inputs: ",
-                       inputNames(specs), ")");
+  for (const auto &[name, file] : files) {
+    if (!isNamed(name)) {
+      return makeError(StatusCode::InvalidArgument, flags.single, " '", name,
+                       "': the model has no ", flags.role, " of that name (",
+                       flags.role, "s: ", tensorNames(specs), ")");
     }
     KILN_RETURN_IF_ERROR(add(name, file));
   }
-  for (const std::string &file : options.inputArchives) {
+  for (const std::string &file : archiveFiles) {
     if (!isNpz(file)) {
-      return makeError(StatusCode::InvalidArgument, "--inputs '", file,
+      return makeError(StatusCode::InvalidArgument, flags.archive, " '", file,
                        "': expected a .npz archive");
     }
     StatusOr<NpzArchive> archive = NpzArchive::open(file);
@@ -149,34 +165,35 @@ inputSources(const std::vector<TensorSpec> &specs, const InputOptions &options,
       return archive.status();
     }
     for (const std::string &name : archive->names()) {
-      if (!isInput(name)) {
+      if (!isNamed(name)) {
         return makeError(StatusCode::InvalidArgument, "'", file,
-                         "' has an array '", name,
-                         "' but the model has no input of that name "
-                         "(inputs: ",
-                         inputNames(specs), ")");
+                         "' has an array '", name, "' but the model has no ",
+                         flags.role, " of that name (", flags.role,
+                         "s: ", tensorNames(specs), ")");
       }
       KILN_RETURN_IF_ERROR(add(name, file));
     }
     archives.emplace(file, std::move(archive).value());
   }
-  if (!sources.empty()) {
+  if (flags.requireAll && !sources.empty()) {
     for (const TensorSpec &spec : specs) {
       if (!sources.count(spec.name)) {
-        return makeError(StatusCode::InvalidArgument, "input '", spec.name,
-                         "' is not given; with --input or --inputs every "
-                         "input must be given (inputs: ",
-                         inputNames(specs), ")");
+        return makeError(StatusCode::InvalidArgument, flags.role, " '",
+                         spec.name, "' is not given; with ", flags.single,
+                         " or ", flags.archive, " every ", flags.role,
+                         " must be given (", flags.role,
+                         "s: ", tensorNames(specs), ")");
       }
     }
   }
   return sources;
 }
 
-/// Reads input `spec` from `file` (a .npy file, or the array of its name in
+/// Reads tensor `spec` from `file` (a .npy file, or the array of its name in
 /// a .npz archive) and checks it against the signature.
-StatusOr<Tensor> readInput(const TensorSpec &spec, const std::string &file,
-                           std::map<std::string, NpzArchive> &archives) {
+StatusOr<Tensor> readTensor(const TensorSpec &spec, const std::string &file,
+                            const SourceFlags &flags,
+                            std::map<std::string, NpzArchive> &archives) {
   auto read = [&]() -> StatusOr<Tensor> {
     if (!isNpz(file)) {
       return readNpy(file);
@@ -194,11 +211,16 @@ StatusOr<Tensor> readInput(const TensorSpec &spec, const std::string &file,
   StatusOr<Tensor> tensor = read();
   if (tensor.ok() &&
       (tensor->dtype() != spec.dtype || tensor->shape() != spec.shape)) {
-    return makeError(StatusCode::InvalidArgument, "input '", spec.name,
-                     "': expected ", formatTensorType(spec.dtype, spec.shape),
-                     ", got ",
-                     formatTensorType(tensor->dtype(), tensor->shape()),
-                     " (from '", file, "')");
+    std::string want = formatTensorType(spec.dtype, spec.shape);
+    std::string have = formatTensorType(tensor->dtype(), tensor->shape());
+    if (!flags.requireAll) {
+      return makeError(StatusCode::InvalidArgument, flags.role, " '", spec.name,
+                       "' is ", want, " but its expected value in '", file,
+                       "' is ", have);
+    }
+    return makeError(StatusCode::InvalidArgument, flags.role, " '", spec.name,
+                     "': expected ", want, ", got ", have, " (from '", file,
+                     "')");
   }
   return tensor;
 }
@@ -210,8 +232,8 @@ StatusOr<std::vector<Tensor>>
 prepareInputs(const std::vector<TensorSpec> &specs,
               const InputOptions &options) {
   std::map<std::string, NpzArchive> archives;
-  StatusOr<std::map<std::string, std::string>> sources =
-      inputSources(specs, options, archives);
+  StatusOr<std::map<std::string, std::string>> sources = tensorSources(
+      specs, options.inputFiles, options.inputArchives, kInputFlags, archives);
   if (!sources.ok()) {
     return sources.status();
   }
@@ -219,8 +241,9 @@ prepareInputs(const std::vector<TensorSpec> &specs,
   std::vector<Tensor> inputs;
   for (const TensorSpec &spec : specs) {
     StatusOr<Tensor> tensor =
-        sources->empty() ? Tensor::create(spec.dtype, spec.shape)
-                         : readInput(spec, sources->at(spec.name), archives);
+        sources->empty()
+            ? Tensor::create(spec.dtype, spec.shape)
+            : readTensor(spec, sources->at(spec.name), kInputFlags, archives);
     if (!tensor.ok()) {
       return tensor.status();
     }
@@ -260,6 +283,125 @@ Status reportOutputs(const std::vector<TensorSpec> &specs,
     }
   }
   return Status();
+}
+
+namespace {
+
+/// Element `i` of a floating-point tensor, widened.
+double floatElement(const Tensor &tensor, uint64_t i) {
+  switch (tensor.dtype()) {
+  case DType::F32:
+    return tensor.dataAs<float>()[i];
+  case DType::F16:
+    return halfToFloat(tensor.dataAs<uint16_t>()[i]);
+  case DType::BF16:
+    return bf16ToFloat(tensor.dataAs<uint16_t>()[i]);
+  default:
+    return tensor.dataAs<double>()[i];
+  }
+}
+
+bool isFloat(DType dtype) {
+  return dtype == DType::F32 || dtype == DType::F16 || dtype == DType::BF16 ||
+         dtype == DType::F64;
+}
+
+/// "[1, 0, 3]": the index of flat element `i` of `shape`.
+std::string formatIndex(const std::vector<int64_t> &shape, uint64_t i) {
+  std::vector<int64_t> index(shape.size());
+  for (size_t d = shape.size(); d-- > 0;) {
+    index[d] = static_cast<int64_t>(i % shape[d]);
+    i /= shape[d];
+  }
+  std::string text = "[";
+  for (size_t d = 0; d < index.size(); ++d) {
+    text += (d ? ", " : "") + std::to_string(index[d]);
+  }
+  return text + "]";
+}
+
+/// Compares one output; prints its line and returns whether it matched.
+bool compareOutput(const TensorSpec &spec, const Tensor &got,
+                   const Tensor &expected, const ExpectOptions &expect) {
+  uint64_t mismatches = 0, first = 0;
+  // The largest error, and the largest fraction of its tolerance an
+  // element used.
+  double maxAbs = 0, maxShare = 0;
+  bool floats = isFloat(got.dtype());
+  size_t width = dtypeSize(got.dtype());
+  for (uint64_t i = 0; i < got.numElements(); ++i) {
+    bool ok;
+    if (floats) {
+      double a = floatElement(got, i), b = floatElement(expected, i);
+      double diff = std::fabs(a - b);
+      double tolerance = expect.atol + expect.rtol * std::fabs(b);
+      ok = (std::isnan(a) && std::isnan(b)) || a == b || diff <= tolerance;
+      if (ok && !std::isnan(diff)) {
+        maxAbs = std::max(maxAbs, diff);
+        maxShare = std::max(maxShare, diff / tolerance);
+      }
+    } else {
+      ok = std::memcmp(static_cast<const char *>(got.data()) + i * width,
+                       static_cast<const char *>(expected.data()) + i * width,
+                       width) == 0;
+    }
+    if (!ok && mismatches++ == 0) {
+      first = i;
+    }
+  }
+  if (mismatches == 0) {
+    if (floats) {
+      std::printf("%s: matches (max abs error %.3g, at most %.0f%% of the "
+                  "tolerance)\n",
+                  spec.name.c_str(), maxAbs, 100 * maxShare);
+    } else {
+      std::printf("%s: matches exactly\n", spec.name.c_str());
+    }
+    return true;
+  }
+  // Floats with every digit: a mismatch may be in the last bit.
+  auto element = [&](const Tensor &tensor) {
+    if (!floats) {
+      return formatElement(tensor, first);
+    }
+    char text[32];
+    std::snprintf(text, sizeof(text), "%.9g", floatElement(tensor, first));
+    return std::string(text);
+  };
+  std::printf("%s: MISMATCH in %llu of %llu elements; first at %s: got %s, "
+              "expected %s (rtol %g, atol %g)\n",
+              spec.name.c_str(), static_cast<unsigned long long>(mismatches),
+              static_cast<unsigned long long>(got.numElements()),
+              formatIndex(spec.shape, first).c_str(), element(got).c_str(),
+              element(expected).c_str(), expect.rtol, expect.atol);
+  return false;
+}
+
+} // namespace
+
+StatusOr<bool> checkOutputs(const std::vector<TensorSpec> &specs,
+                            const std::vector<Tensor> &outputs,
+                            const ExpectOptions &expect) {
+  std::map<std::string, NpzArchive> archives;
+  StatusOr<std::map<std::string, std::string>> sources = tensorSources(
+      specs, expect.files, expect.archives, kExpectFlags, archives);
+  if (!sources.ok()) {
+    return sources.status();
+  }
+  bool allMatch = true;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    auto it = sources->find(specs[i].name);
+    if (it == sources->end()) {
+      continue;
+    }
+    StatusOr<Tensor> expected =
+        readTensor(specs[i], it->second, kExpectFlags, archives);
+    if (!expected.ok()) {
+      return expected.status();
+    }
+    allMatch &= compareOutput(specs[i], outputs[i], *expected, expect);
+  }
+  return allMatch;
 }
 
 } // namespace kiln::rt

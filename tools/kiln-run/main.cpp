@@ -51,6 +51,11 @@ const char *const kUsage =
     "                         a .npz archive (numpy.savez or "
     "savez_compressed)\n"
     "  --output-dir DIR       write <output name>.npy for every output\n"
+    "  --expect NAME=FILE     compare output NAME with FILE (.npy, or .npz\n"
+    "                         holding an array NAME); exit 1 if they differ\n"
+    "  --expected FILE.npz    compare every output named in the archive\n"
+    "  --rtol R, --atol A     tolerance of the comparison, as numpy.allclose\n"
+    "                         (default: rtol 1e-4, atol 1e-5)\n"
     "  --threads N            threads to run on (default: all CPUs)\n"
     "  --repeat N             time N runs after one warm-up run\n"
     "  --trace FILE.json      write a Chrome/Perfetto trace of every run\n"
@@ -76,6 +81,7 @@ struct Options {
   int repeat = 0;
   uint64_t seed = 0;
   bool inlineExecution = false;
+  ExpectOptions expect;
 };
 
 /// Thrown for command-line mistakes; main turns it into exit code 2.
@@ -84,6 +90,7 @@ struct UsageError {
 };
 
 int fail(const std::string &message) {
+  std::fflush(stdout); // What was printed comes before the error.
   std::fprintf(stderr, "kiln-run: error: %s\n", message.c_str());
   return 1;
 }
@@ -100,6 +107,26 @@ uint64_t parseNumber(const std::string &option, const std::string &text,
                      ", got '" + text + "'"};
   }
   return value;
+}
+
+double parseTolerance(const std::string &option, const std::string &text) {
+  char *end = nullptr;
+  errno = 0;
+  double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || errno != 0 || !(value >= 0)) {
+    throw UsageError{option + " expects a number >= 0, got '" + text + "'"};
+  }
+  return value;
+}
+
+/// NAME=FILE of --input and --expect.
+std::pair<std::string, std::string> parseNamedFile(const std::string &option,
+                                                   const std::string &value) {
+  size_t eq = value.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == value.size()) {
+    throw UsageError{"bad " + option + " '" + value + "': expected NAME=FILE"};
+  }
+  return {value.substr(0, eq), value.substr(eq + 1)};
 }
 
 Options parseOptions(int argc, char **argv) {
@@ -128,9 +155,12 @@ Options parseOptions(int argc, char **argv) {
       options.inlineExecution = true;
       continue;
     }
-    if (name != "--input" && name != "--inputs" && name != "--output-dir" &&
-        name != "--threads" && name != "--repeat" && name != "--seed" &&
-        name != "--trace") {
+    static const char *const kValued[] = {
+        "--input",    "--inputs", "--output-dir", "--threads",
+        "--repeat",   "--seed",   "--trace",      "--expect",
+        "--expected", "--rtol",   "--atol"};
+    if (std::find(std::begin(kValued), std::end(kValued), name) ==
+        std::end(kValued)) {
       throw UsageError{"unknown option '" + arg + "'"};
     }
     if (!hasValue) {
@@ -140,12 +170,15 @@ Options parseOptions(int argc, char **argv) {
       value = argv[++i];
     }
     if (name == "--input") {
-      size_t eq = value.find('=');
-      if (eq == std::string::npos || eq == 0 || eq + 1 == value.size()) {
-        throw UsageError{"bad --input '" + value + "': expected NAME=FILE"};
-      }
-      options.inputFiles.emplace_back(value.substr(0, eq),
-                                      value.substr(eq + 1));
+      options.inputFiles.push_back(parseNamedFile(name, value));
+    } else if (name == "--expect") {
+      options.expect.files.push_back(parseNamedFile(name, value));
+    } else if (name == "--expected") {
+      options.expect.archives.push_back(value);
+    } else if (name == "--rtol") {
+      options.expect.rtol = parseTolerance(name, value);
+    } else if (name == "--atol") {
+      options.expect.atol = parseTolerance(name, value);
     } else if (name == "--inputs") {
       options.inputArchives.push_back(value);
     } else if (name == "--output-dir") {
@@ -239,6 +272,15 @@ int runModel(const Options &options) {
       !status.ok()) {
     return fail(status.message());
   }
+  bool matched = true;
+  if (!options.expect.empty()) {
+    StatusOr<bool> checked =
+        checkOutputs((*program)->outputs(), *outputs, options.expect);
+    if (!checked.ok()) {
+      return fail(checked.status().message());
+    }
+    matched = *checked;
+  }
   int threads = (*session)->threadCount();
   std::sort(millis.begin(), millis.end());
   if (options.repeat) {
@@ -250,7 +292,7 @@ int runModel(const Options &options) {
     std::printf("time: %.3f ms (1 run, %d thread%s)\n", millis.front(), threads,
                 threads == 1 ? "" : "s");
   }
-  return 0;
+  return matched ? 0 : fail("outputs differ from the expected values");
 }
 
 } // namespace
