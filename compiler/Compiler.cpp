@@ -29,6 +29,19 @@ LogicalResult checkParameters(ModuleOp module, WeightSource &weights) {
   return success(ok && succeeded(weights.checkAllUsed(module.getLoc())));
 }
 
+/// The first phase a stage does not run.
+static StringRef firstPhaseAfter(GraphStage stage) {
+  switch (stage) {
+  case GraphStage::Kiln:
+    return "lowering";
+  case GraphStage::Linalg:
+    return "dispatch";
+  case GraphStage::Exec:
+    return "";
+  }
+  llvm_unreachable("unknown stage");
+}
+
 LogicalResult runGraphPipeline(ModuleOp module, GraphStage stage,
                                const CompileOptions &options) {
   // The phases are textual pipelines: their passes must be registered.
@@ -38,33 +51,32 @@ LogicalResult runGraphPipeline(ModuleOp module, GraphStage stage,
   std::string error;
   llvm::raw_string_ostream errorStream(error);
   if (!options.graphPipeline.empty()) {
-    if (failed(parsePassPipeline(options.graphPipeline, pm, errorStream))) {
+    FailureOr<OpPassManager> parsed =
+        parsePassPipeline(options.graphPipeline, errorStream);
+    if (failed(parsed)) {
       return emitError(module.getLoc(), "invalid --pass-pipeline: ") << error;
     }
+    if (parsed->getOpAnchorName() != ModuleOp::getOperationName()) {
+      return emitError(module.getLoc(), "--pass-pipeline must be anchored on "
+                                        "'builtin.module', not '")
+             << parsed->getOpAnchorName() << "'";
+    }
+    static_cast<OpPassManager &>(pm) = *parsed;
   } else {
-    // The last phase each stage runs.
-    StringRef last = stage == GraphStage::Kiln     ? "graph"
-                     : stage == GraphStage::Linalg ? "lowering"
-                                                   : "";
-    std::vector<PipelinePhase> phases = defaultGraphPhases(options.extensions);
-    for (size_t i = 0; i < phases.size(); ++i) {
-      if (failed(parsePassPipeline(phases[i].passes, pm, errorStream))) {
+    // A stage runs its phases and the extensions right after them.
+    StringRef stop = firstPhaseAfter(stage);
+    for (const PipelinePhase &phase : defaultGraphPhases(options.extensions)) {
+      if (phase.name == stop) {
+        break;
+      }
+      if (failed(parsePassPipeline(phase.passes, pm, errorStream))) {
         return emitError(module.getLoc(), "invalid pipeline at '")
-               << phases[i].name << "': " << error;
-      }
-      // A stage includes the extensions right after its last phase.
-      bool nextIsExtension = i + 1 < phases.size() &&
-                             phases[i + 1].name == "after-graph-optimization";
-      if (phases[i].name == last && !(last == "graph" && nextIsExtension)) {
-        break;
-      }
-      if (phases[i].name == "after-graph-optimization" && last == "graph") {
-        break;
+               << phase.name << "': " << error;
       }
     }
   }
   if (options.hooks.configurePassManager &&
-      failed(options.hooks.configurePassManager(pm))) {
+      failed(options.hooks.configurePassManager(pm, "graph"))) {
     return failure();
   }
   return pm.run(module);

@@ -15,6 +15,7 @@
 #define KILN_COMPILER_PIPELINE_H
 
 #include "compiler/plugin/PassPlugin.h"
+#include "mlir/Support/LLVM.h"
 
 #include <map>
 #include <string>
@@ -61,6 +62,14 @@ std::string defaultGraphPipeline(const PipelineExtensions &extensions = {});
 mlir::LogicalResult
 buildCpuKernelPipeline(mlir::OpPassManager &pm,
                        const PipelineExtensions &extensions = {});
+
+/// The kernel pipeline, with its "before-codegen" extensions, as text
+/// anchored on `builtin.module`; empty if an extension does not parse.
+std::string defaultKernelPipeline(const PipelineExtensions &extensions = {});
+
+/// Registers the default pipelines under names, for kiln-opt and textual
+/// pipelines: `kiln-graph-pipeline` and `kiln-cpu-kernel-pipeline`.
+void registerDefaultPipelines();
 
 } // namespace kiln
 

@@ -174,6 +174,18 @@ LogicalResult checkArtifactSignature(ModuleOp module) {
   if (failed(model)) {
     return failure();
   }
+  // After dispatch formation the model holds parameters, views of values
+  // (reshapes), dispatches and the return, nothing else.
+  for (Operation &op : model->getBody().front()) {
+    if (!isa<ParamOp, ReshapeOp, func::ReturnOp>(op) &&
+        !isa<exec::ExecDialect>(op.getDialect())) {
+      return op.emitError("'")
+             << op.getName()
+             << "' is not lowered to a dispatch: an artifact needs the graph "
+                "pipeline to run to the exec dialect (does --pass-pipeline "
+                "include kiln-graph-pipeline?)";
+    }
+  }
   auto ret = cast<func::ReturnOp>(model->getBody().front().getTerminator());
   DenseSet<Value> seen;
   for (auto [i, value] : llvm::enumerate(ret.getOperands())) {

@@ -73,7 +73,7 @@ FailureOr<CompiledKernels> compileCpuKernels(ModuleOp module, CpuTarget &target,
     PassManager pm(ctx);
     if (failed(buildCpuKernelPipeline(pm, hooks.extensions)) ||
         (hooks.configurePassManager &&
-         failed(hooks.configurePassManager(pm)))) {
+         failed(hooks.configurePassManager(pm, "kernel")))) {
       return executable.emitError("invalid before-codegen pipeline");
     }
     if (failed(pm.run(*kernelModule))) {

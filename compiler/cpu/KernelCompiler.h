@@ -29,8 +29,11 @@ struct KernelCompileHooks {
   /// Pipelines to run on each executable before the kernel pipeline.
   PipelineExtensions extensions;
   /// Called on every pass manager before it runs (e.g. to apply the
-  /// --mlir-print-ir-* options).
-  std::function<mlir::LogicalResult(mlir::PassManager &)> configurePassManager;
+  /// --mlir-print-ir-* options), with the name of its pipeline: "graph", or
+  /// "kernel" for each executable's.
+  std::function<mlir::LogicalResult(mlir::PassManager &,
+                                    llvm::StringRef pipeline)>
+      configurePassManager;
   /// Called with each executable's module after the kernel pipeline.
   std::function<void(mlir::ModuleOp)> onLoweredModule;
   /// Called with each executable's LLVM IR after optimisation.

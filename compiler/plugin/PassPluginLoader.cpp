@@ -10,6 +10,8 @@
 #include "compiler/plugin/PassPlugin.h"
 
 #include "mlir/Pass/PassRegistry.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
@@ -21,8 +23,7 @@ namespace {
 
 class Registrar : public PassPluginRegistrar {
 public:
-  Registrar(PipelineExtensions &extensions, std::string plugin)
-      : extensions(extensions), plugin(std::move(plugin)) {}
+  explicit Registrar(PipelineExtensions &extensions) : extensions(extensions) {}
 
   void registerPass(std::function<std::unique_ptr<Pass>()> factory) override {
     std::unique_ptr<Pass> pass = factory();
@@ -48,7 +49,6 @@ public:
 
 private:
   PipelineExtensions &extensions;
-  std::string plugin;
 };
 
 } // namespace
@@ -63,6 +63,15 @@ FailureOr<LoadedPassPlugin> loadPassPlugin(StringRef path,
   if (!llvm::sys::fs::exists(path)) {
     return fail("no such file");
   }
+  // The same library twice would register its passes twice.
+  static llvm::StringSet<> loaded;
+  llvm::SmallString<256> realPath;
+  if (llvm::sys::fs::real_path(path, realPath)) {
+    realPath = path;
+  }
+  if (loaded.contains(realPath)) {
+    return fail("it is already loaded");
+  }
   std::string error;
   auto library = llvm::sys::DynamicLibrary::getPermanentLibrary(
       path.str().c_str(), &error);
@@ -71,6 +80,11 @@ FailureOr<LoadedPassPlugin> loadPassPlugin(StringRef path,
   }
   auto *entry = reinterpret_cast<PassPluginInfo (*)()>(
       library.getAddressOfSymbol("kilnGetPassPluginInfo"));
+  if (!entry && library.getAddressOfSymbol("mlirGetPassPluginInfo")) {
+    return fail("it is an upstream MLIR pass plugin (mlirGetPassPluginInfo); "
+                "Kiln loads plugins that export kilnGetPassPluginInfo "
+                "(compiler/plugin/PassPlugin.h)");
+  }
   if (!entry) {
     return fail("it is not a Kiln pass plugin (it does not export "
                 "kilnGetPassPluginInfo)");
@@ -86,7 +100,7 @@ FailureOr<LoadedPassPlugin> loadPassPlugin(StringRef path,
     return fail("its kilnGetPassPluginInfo returned no name or no "
                 "registration function");
   }
-  Registrar registrar(extensions, info.name);
+  Registrar registrar(extensions);
   info.registerPlugin(registrar);
   if (!registrar.errors.empty()) {
     std::string all;
@@ -95,6 +109,7 @@ FailureOr<LoadedPassPlugin> loadPassPlugin(StringRef path,
     }
     return fail("plugin '" + Twine(info.name) + "' " + all);
   }
+  loaded.insert(realPath);
   return LoadedPassPlugin{path.str(), info.name,
                           info.version ? info.version : ""};
 }

@@ -12,6 +12,7 @@ config.test_exec_root = os.path.join(config.kiln_obj_root, "tests", "lit")
 config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
 
 config.substitutions.append(("%kiln_src_root", config.kiln_src_root))
+config.substitutions.append(("%test_plugins", config.kiln_test_plugins_dir))
 # Test helpers are plain Python 3 without third-party modules.
 config.substitutions.append(("%python", "/usr/bin/python3"))
 llvm_config.use_default_substitutions()

@@ -3,6 +3,8 @@
 //   kiln-compile model.kiln -o model.kbin [-D B=8] [--weights w.safetensors]
 //   kiln-compile model.kiln --emit=exec      (IR after a stage, to stdout)
 //   kiln-compile model.mlir -o model.kbin    (a model in the kiln dialect)
+//   kiln-compile model.kiln -o model.kbin --load-pass-plugin=my.so \
+//       --after-graph-optimization='func.func(my-pass)'
 //
 // Errors are printed as `file:line:col: error: ...` with the offending
 // source line; the exit code is 1 and no output file is left behind.
@@ -12,6 +14,7 @@
 #include "compiler/Compiler.h"
 #include "compiler/Pipeline.h"
 #include "compiler/Registration.h"
+#include "compiler/plugin/PassPluginLoader.h"
 #include "frontends/kdl/KdlImporter.h"
 
 #include "mlir/IR/AsmState.h"
@@ -20,11 +23,14 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
+
+#include <optional>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -67,26 +73,135 @@ cl::opt<std::string> targetCpu("target-cpu",
 cl::opt<uint64_t> seed("seed", cl::desc("Seed of the parameter initialiser"),
                        cl::init(kiln::kDefaultParameterSeed),
                        cl::cat(category));
-cl::opt<bool>
-    printPipeline("print-pipeline",
-                  cl::desc("Print the default graph pipeline and exit"),
-                  cl::cat(category));
+cl::opt<bool> printPipeline(
+    "print-pipeline",
+    cl::desc("Print the pipelines (with plugins' and --after-* additions) "
+             "and exit"),
+    cl::cat(category));
+
+cl::OptionCategory pipelineCategory("Pipeline control and pass plugins");
+cl::list<std::string> passPlugins(
+    "load-pass-plugin",
+    cl::desc("Load a Kiln pass plugin (see docs/writing-a-pass.md)"),
+    cl::value_desc("plugin.so"), cl::cat(pipelineCategory));
+cl::opt<std::string> passPipeline(
+    "pass-pipeline",
+    cl::desc("Run this graph pipeline instead of the default one (anchored "
+             "on builtin.module; it must leave the exec dialect)"),
+    cl::value_desc("builtin.module(...)"), cl::cat(pipelineCategory));
+
+/// One --<extension point> option per point of the default pipeline.
+struct ExtensionOption {
+  kiln::ExtensionPoint point;
+  cl::list<std::string> pipelines;
+
+  ExtensionOption(kiln::ExtensionPoint point, const char *description)
+      : point(point),
+        pipelines(kiln::extensionPointName(point), cl::desc(description),
+                  cl::value_desc("passes"), cl::cat(pipelineCategory)) {}
+};
+ExtensionOption extensionOptions[] = {
+    {kiln::ExtensionPoint::AfterImport,
+     "Run passes on the kiln dialect as imported, e.g. 'func.func(my-pass)'"},
+    {kiln::ExtensionPoint::AfterGraphOptimization,
+     "Run passes on the kiln dialect after graph optimisation"},
+    {kiln::ExtensionPoint::AfterDispatchFormation,
+     "Run passes on the exec dialect once dispatches are formed"},
+    {kiln::ExtensionPoint::BeforeCodegen,
+     "Run passes on each executable's module before the kernel pipeline"},
+};
+
+/// Loads the plugins and adds the --<extension point> pipelines after
+/// theirs; checks that every pipeline parses. False on an error (reported).
+bool setUpPipelines(kiln::CompileOptions &options) {
+  for (const std::string &path : passPlugins) {
+    std::string message;
+    llvm::raw_string_ostream os(message);
+    if (failed(kiln::loadPassPlugin(path, options.extensions, os))) {
+      llvm::errs() << "kiln-compile: error: " << message;
+      return false;
+    }
+  }
+  for (ExtensionOption &option : extensionOptions) {
+    llvm::append_range(options.extensions[option.point], option.pipelines);
+  }
+  for (const auto &[point, pipelines] : options.extensions) {
+    for (const std::string &pipeline : pipelines) {
+      OpPassManager pm(ModuleOp::getOperationName());
+      std::string error;
+      llvm::raw_string_ostream os(error);
+      if (failed(parsePassPipeline(pipeline, pm, os))) {
+        llvm::errs() << "kiln-compile: error: bad pipeline at '"
+                     << kiln::extensionPointName(point) << "' ('" << pipeline
+                     << "'): " << error;
+        return false;
+      }
+    }
+  }
+  options.graphPipeline = passPipeline;
+  if (!passPipeline.empty()) {
+    for (const auto &[point, pipelines] : options.extensions) {
+      if (point != kiln::ExtensionPoint::BeforeCodegen && !pipelines.empty()) {
+        llvm::errs() << "kiln-compile: error: --pass-pipeline replaces the "
+                        "default graph pipeline, so it has no '"
+                     << kiln::extensionPointName(point)
+                     << "' point; add those passes to it\n";
+        return false;
+      }
+    }
+    std::string error;
+    llvm::raw_string_ostream os(error);
+    auto parsed = parsePassPipeline(passPipeline, os);
+    if (failed(parsed)) {
+      llvm::errs() << "kiln-compile: error: bad --pass-pipeline: " << error;
+      return false;
+    }
+    if (parsed->getOpAnchorName() != ModuleOp::getOperationName()) {
+      llvm::errs() << "kiln-compile: error: --pass-pipeline must be anchored "
+                      "on 'builtin.module', e.g. 'builtin.module("
+                   << passPipeline << ")'\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+void printPipelines(const kiln::CompileOptions &options) {
+  llvm::outs() << "graph pipeline:\n  "
+               << (options.graphPipeline.empty()
+                       ? kiln::defaultGraphPipeline(options.extensions)
+                       : options.graphPipeline)
+               << "\nkernel pipeline (on each executable):\n  "
+               << kiln::defaultKernelPipeline(options.extensions) << "\n";
+}
 
 } // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  // Passes first: --mlir-print-ir-before=<pass> and friends list the passes
+  // registered when they are created.
+  kiln::registerCompilerPasses();
+  kiln::registerDefaultPipelines();
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
-  cl::HideUnrelatedOptions(category);
+  registerDefaultTimingManagerCLOptions();
+  cl::HideUnrelatedOptions({&category, &pipelineCategory});
   cl::ParseCommandLineOptions(
       argc, argv,
       "Kiln model compiler\n\n"
-      "Compiles a model in the kiln dialect to a .kbin artifact that "
-      "kiln-run executes.\n");
+      "Compiles a model (.kiln, or the kiln dialect in .mlir) to a .kbin "
+      "artifact that kiln-run executes.\n\n"
+      "MLIR's debugging options apply to every pass manager it runs, e.g.\n"
+      "--mlir-print-ir-after-all, --mlir-print-ir-before=<pass>, "
+      "--mlir-timing,\n--mlir-pass-statistics; --help-hidden lists them.\n");
+  kiln::CompileOptions options;
+  if (!setUpPipelines(options)) {
+    return 1;
+  }
   if (printPipeline) {
-    llvm::outs() << kiln::defaultGraphPipeline() << "\n";
+    printPipelines(options);
     return 0;
   }
   if (inputFile.empty()) {
@@ -96,7 +211,6 @@ int main(int argc, char **argv) {
   // The linker library resets every cl::opt when it runs: keep copies.
   const std::string input = inputFile, output = outputFile;
   const Emit what = emit;
-  kiln::CompileOptions options;
   options.cpu = targetCpu;
   bool isKdl = StringRef(input).ends_with(".kiln");
   kiln::KdlOptions kdlOptions;
@@ -118,7 +232,6 @@ int main(int argc, char **argv) {
 
   DialectRegistry registry;
   kiln::registerCompilerDialects(registry);
-  kiln::registerCompilerPasses();
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
 
@@ -164,6 +277,29 @@ int main(int argc, char **argv) {
   }
   options.artifact.weights = weights.get();
 
+  // --mlir-print-ir-*, --mlir-timing and friends, on every pass manager.
+  // Timings add up per pipeline: the graph's, and all the kernels' (with
+  // LLVM's code generation after each as "Rest"). Pipelines run one after
+  // the other, each configured right before it runs.
+  DefaultTimingManager timing;
+  applyDefaultTimingManagerCLOptions(timing);
+  TimingScope timingRoot = timing.getRootScope();
+  std::optional<TimingScope> pipelineTiming;
+  options.hooks.configurePassManager = [&](PassManager &pm,
+                                           StringRef pipeline) {
+    if (failed(applyPassManagerCLOptions(pm))) {
+      return failure();
+    }
+    if (timing.isEnabled()) {
+      if (pipelineTiming) {
+        pipelineTiming->stop();
+      }
+      pipelineTiming = timingRoot.nest(pipeline.str() + " pipeline");
+      pm.enableTiming(*pipelineTiming);
+    }
+    return success();
+  };
+
   if (what == Emit::Artifact) {
     if (output == "-") {
       llvm::errs() << "kiln-compile: error: an artifact needs -o <file>\n";
@@ -184,7 +320,7 @@ int main(int argc, char **argv) {
     kiln::GraphStage stage = what == Emit::Kiln     ? kiln::GraphStage::Kiln
                              : what == Emit::Linalg ? kiln::GraphStage::Linalg
                                                     : kiln::GraphStage::Exec;
-    if (failed(kiln::runGraphPipeline(*module, stage))) {
+    if (failed(kiln::runGraphPipeline(*module, stage, options))) {
       return 1;
     }
     module->print(os);
