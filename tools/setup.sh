@@ -55,11 +55,16 @@ cmake --build "$build" -- -j "$jobs"
 
 case "$mode" in
   run)
-    model=$root/models/mlp_block.mlir
+    # The default model: BLIP-2's Q-Former at full size (B=1), seeded
+    # parameters and inputs.
+    model=$root/models/qformer.kiln
     echo "== compiling $model"
+    start=$(date +%s%N)
     "$build/bin/kiln-compile" "$model" -o "$build/default-model.kbin"
+    ms=$((($(date +%s%N) - start) / 1000000))
+    printf 'compiled in %d.%d s\n' $((ms / 1000)) $((ms % 1000 / 100))
     echo "== running"
-    "$build/bin/kiln-run" "$build/default-model.kbin" --repeat 20
+    "$build/bin/kiln-run" "$build/default-model.kbin" --repeat 10
     ;;
   test)
     cd "$build"

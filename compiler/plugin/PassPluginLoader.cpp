@@ -16,6 +16,8 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <optional>
+
 using namespace mlir;
 
 namespace kiln {
@@ -112,6 +114,38 @@ FailureOr<LoadedPassPlugin> loadPassPlugin(StringRef path,
   loaded.insert(realPath);
   return LoadedPassPlugin{path.str(), info.name,
                           info.version ? info.version : ""};
+}
+
+FailureOr<std::vector<char *>>
+loadPassPluginsFromCommandLine(int argc, char **argv, StringRef tool,
+                               PipelineExtensions &extensions,
+                               llvm::raw_ostream &diag) {
+  std::vector<char *> rest = {argv[0]};
+  for (int i = 1; i < argc; ++i) {
+    std::optional<StringRef> path;
+    for (StringRef option : {"--load-pass-plugin", "-load-pass-plugin"}) {
+      StringRef arg = argv[i];
+      if (arg == option && i + 1 < argc) {
+        path = argv[++i];
+        break;
+      }
+      if (arg.consume_front(option) && arg.consume_front("=")) {
+        path = arg;
+        break;
+      }
+    }
+    if (!path) {
+      rest.push_back(argv[i]);
+      continue;
+    }
+    std::string message;
+    llvm::raw_string_ostream os(message);
+    if (failed(loadPassPlugin(*path, extensions, os))) {
+      diag << tool << ": error: " << message;
+      return failure();
+    }
+  }
+  return rest;
 }
 
 } // namespace kiln

@@ -7,6 +7,7 @@
 #include "mlir/Support/LLVM.h"
 
 #include <string>
+#include <vector>
 
 namespace kiln {
 
@@ -23,6 +24,18 @@ struct LoadedPassPlugin {
 mlir::FailureOr<LoadedPassPlugin> loadPassPlugin(llvm::StringRef path,
                                                  PipelineExtensions &extensions,
                                                  llvm::raw_ostream &diag);
+
+/// Loads the plugin of every `--load-pass-plugin=<path>` (or
+/// `--load-pass-plugin <path>`, one dash or two) of a tool's command line,
+/// in order, and returns the other arguments (argv[0] first, no trailing
+/// null). A tool calls this before it creates the options that list passes
+/// (--mlir-print-ir-before=<pass>, mlir-opt's --<pass>), so that those know
+/// the plugins' passes too. On failure writes "<tool>: error: ..." to
+/// `diag`.
+mlir::FailureOr<std::vector<char *>>
+loadPassPluginsFromCommandLine(int argc, char **argv, llvm::StringRef tool,
+                               PipelineExtensions &extensions,
+                               llvm::raw_ostream &diag);
 
 } // namespace kiln
 

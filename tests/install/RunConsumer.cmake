@@ -4,23 +4,9 @@
 # builds the consumer project against that prefix only, runs both clients
 # and the installed kiln-run on ARTIFACT, and fails unless everything
 # succeeds and both APIs produce bit-identical outputs.
-foreach(var KILN_BUILD_DIR CONSUMER_SOURCE_DIR WORK_DIR ARTIFACT GENERATOR
-    C_COMPILER CXX_COMPILER)
-  if(NOT DEFINED ${var})
-    message(FATAL_ERROR "RunConsumer.cmake needs -D${var}=...")
-  endif()
-endforeach()
-
-# Runs a command; stops the test with its output if it fails.
-function(run_step name)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE status
-    OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT status EQUAL 0)
-    message(FATAL_ERROR "${name} failed (${status}):\n${ARGN}\n${out}${err}")
-  endif()
-  message(STATUS "${name}: ok")
-  set(step_output "${out}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/InstallSteps.cmake)
+require_variables(RunConsumer.cmake KILN_BUILD_DIR CONSUMER_SOURCE_DIR
+  WORK_DIR ARTIFACT GENERATOR C_COMPILER CXX_COMPILER)
 
 set(prefix ${WORK_DIR}/prefix)
 set(build ${WORK_DIR}/build)
@@ -33,11 +19,7 @@ run_step("configure the consumer" ${CMAKE_COMMAND} -G ${GENERATOR}
   -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_C_COMPILER=${C_COMPILER}
   -DCMAKE_CXX_COMPILER=${CXX_COMPILER})
 # The package must come from the fresh prefix, not from anywhere else.
-file(STRINGS ${build}/CMakeCache.txt kiln_dir REGEX "^Kiln_DIR:")
-string(FIND "${kiln_dir}" "${prefix}/" at)
-if(NOT at GREATER 0)
-  message(FATAL_ERROR "Kiln was not found in ${prefix}: ${kiln_dir}")
-endif()
+require_package_from(${build} ${prefix})
 run_step("build the consumer" ${CMAKE_COMMAND} --build ${build})
 
 run_step("run-with-cxx-api" ${build}/run-with-cxx-api ${ARTIFACT})

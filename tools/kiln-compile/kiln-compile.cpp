@@ -80,6 +80,8 @@ cl::opt<bool> printPipeline(
     cl::cat(category));
 
 cl::OptionCategory pipelineCategory("Pipeline control and pass plugins");
+// Loaded before the command line is parsed (loadPassPluginsFromCommandLine);
+// declared for --help.
 cl::list<std::string> passPlugins(
     "load-pass-plugin",
     cl::desc("Load a Kiln pass plugin (see docs/writing-a-pass.md)"),
@@ -111,15 +113,29 @@ ExtensionOption extensionOptions[] = {
      "Run passes on each executable's module before the kernel pipeline"},
 };
 
-/// Loads the plugins and adds the --<extension point> pipelines after
-/// theirs; checks that every pipeline parses. False on an error (reported).
+/// Adds the --<extension point> pipelines after the plugins'; checks that
+/// every pipeline parses. False on an error (reported).
 bool setUpPipelines(kiln::CompileOptions &options) {
-  for (const std::string &path : passPlugins) {
-    std::string message;
-    llvm::raw_string_ostream os(message);
-    if (failed(kiln::loadPassPlugin(path, options.extensions, os))) {
-      llvm::errs() << "kiln-compile: error: " << message;
-      return false;
+  // With --pass-pipeline there are no graph extension points: a mistake on
+  // the command line, and a plugin's additions there do not run.
+  if (!passPipeline.empty()) {
+    for (ExtensionOption &option : extensionOptions) {
+      if (option.point != kiln::ExtensionPoint::BeforeCodegen &&
+          !option.pipelines.empty()) {
+        llvm::errs() << "kiln-compile: error: --pass-pipeline replaces the "
+                        "default graph pipeline, so it has no '"
+                     << kiln::extensionPointName(option.point)
+                     << "' point; add those passes to it\n";
+        return false;
+      }
+    }
+    for (auto &[point, pipelines] : options.extensions) {
+      if (point != kiln::ExtensionPoint::BeforeCodegen && !pipelines.empty()) {
+        llvm::errs() << "kiln-compile: warning: --pass-pipeline replaces the "
+                        "default graph pipeline: what plugins add at '"
+                     << kiln::extensionPointName(point) << "' does not run\n";
+        pipelines.clear();
+      }
     }
   }
   for (ExtensionOption &option : extensionOptions) {
@@ -139,29 +155,21 @@ bool setUpPipelines(kiln::CompileOptions &options) {
     }
   }
   options.graphPipeline = passPipeline;
-  if (!passPipeline.empty()) {
-    for (const auto &[point, pipelines] : options.extensions) {
-      if (point != kiln::ExtensionPoint::BeforeCodegen && !pipelines.empty()) {
-        llvm::errs() << "kiln-compile: error: --pass-pipeline replaces the "
-                        "default graph pipeline, so it has no '"
-                     << kiln::extensionPointName(point)
-                     << "' point; add those passes to it\n";
-        return false;
-      }
-    }
-    std::string error;
-    llvm::raw_string_ostream os(error);
-    auto parsed = parsePassPipeline(passPipeline, os);
-    if (failed(parsed)) {
-      llvm::errs() << "kiln-compile: error: bad --pass-pipeline: " << error;
-      return false;
-    }
-    if (parsed->getOpAnchorName() != ModuleOp::getOperationName()) {
-      llvm::errs() << "kiln-compile: error: --pass-pipeline must be anchored "
-                      "on 'builtin.module', e.g. 'builtin.module("
-                   << passPipeline << ")'\n";
-      return false;
-    }
+  if (passPipeline.empty()) {
+    return true;
+  }
+  std::string error;
+  llvm::raw_string_ostream os(error);
+  auto parsed = parsePassPipeline(passPipeline, os);
+  if (failed(parsed)) {
+    llvm::errs() << "kiln-compile: error: bad --pass-pipeline: " << error;
+    return false;
+  }
+  if (parsed->getOpAnchorName() != ModuleOp::getOperationName()) {
+    llvm::errs() << "kiln-compile: error: --pass-pipeline must be anchored "
+                    "on 'builtin.module', e.g. 'builtin.module("
+                 << passPipeline << ")'\n";
+    return false;
   }
   return true;
 }
@@ -179,24 +187,29 @@ void printPipelines(const kiln::CompileOptions &options) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  // Passes first: --mlir-print-ir-before=<pass> and friends list the passes
-  // registered when they are created.
+  // Passes and plugins first: --mlir-print-ir-before=<pass> and friends
+  // list the passes registered when they are created.
   kiln::registerCompilerPasses();
   kiln::registerDefaultPipelines();
+  kiln::CompileOptions options;
+  FailureOr<std::vector<char *>> args = kiln::loadPassPluginsFromCommandLine(
+      argc, argv, "kiln-compile", options.extensions, llvm::errs());
+  if (failed(args)) {
+    return 1;
+  }
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
   cl::HideUnrelatedOptions({&category, &pipelineCategory});
   cl::ParseCommandLineOptions(
-      argc, argv,
+      static_cast<int>(args->size()), args->data(),
       "Kiln model compiler\n\n"
       "Compiles a model (.kiln, or the kiln dialect in .mlir) to a .kbin "
       "artifact that kiln-run executes.\n\n"
       "MLIR's debugging options apply to every pass manager it runs, e.g.\n"
       "--mlir-print-ir-after-all, --mlir-print-ir-before=<pass>, "
       "--mlir-timing,\n--mlir-pass-statistics; --help-hidden lists them.\n");
-  kiln::CompileOptions options;
   if (!setUpPipelines(options)) {
     return 1;
   }

@@ -28,3 +28,19 @@ func.func @block(%x: tensor<4x8xf32> {kiln.name = "x"}) -> (tensor<4x16xf32> {ki
   %y = kiln.gelu %h : tensor<4x16xf32>
   return %y : tensor<4x16xf32>
 }
+
+// Plugins load before the options that name passes exist, so MLIR's
+// debugging options can name a plugin's pass.
+// RUN: kiln-compile --load-pass-plugin=%test_plugins/TagGelusPlugin.so %s --emit=kiln \
+// RUN:   --mlir-print-ir-after=test-tag-gelus 2>&1 >/dev/null | FileCheck %s --check-prefix=PRINT
+// PRINT: IR Dump After {{.*}}TagGelusPass (test-tag-gelus)
+
+// A replacement pipeline can wrap the default one by name; a plugin's
+// additions at graph points do not run then, and kiln-compile says so.
+// RUN: kiln-compile --load-pass-plugin=%test_plugins/TagGelusPlugin.so %s -o %t/wrapped.kbin \
+// RUN:   --pass-pipeline='builtin.module(func.func(test-tag-gelus), kiln-graph-pipeline)' \
+// RUN:   --mlir-print-ir-after=test-tag-gelus 2>&1 | FileCheck %s --check-prefix=WRAPPED
+// WRAPPED: kiln-compile: warning: --pass-pipeline replaces the default graph pipeline: what plugins add at 'after-graph-optimization' does not run
+// WRAPPED: IR Dump After {{.*}}TagGelusPass (test-tag-gelus)
+// WRAPPED: kiln.gelu %{{.*}} {test.tagged}
+// RUN: kiln-run %t/wrapped.kbin | FileCheck %s --check-prefix=RUNS
