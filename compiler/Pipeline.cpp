@@ -41,7 +41,7 @@ kiln::defaultGraphPhases(const PipelineExtensions &extensions) {
   phases.push_back({"lowering",
                     "func.func(kiln-lower-to-linalg, canonicalize, cse, "
                     "kiln-materialize-weight-layouts, "
-                    "kiln-materialize-outputs)"});
+                    "kiln-pack-gemm-operands, kiln-materialize-outputs)"});
   phases.push_back({"dispatch",
                     "func.func(kiln-form-dispatch-regions), "
                     "kiln-outline-dispatches, "

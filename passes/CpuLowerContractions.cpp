@@ -1,17 +1,25 @@
 //===- CpuLowerContractions.cpp - GEMM tiles to register-blocked vectors --===//
 //
 // After workgroup tiling and bufferization a GEMM is a linalg.generic on
-// memref views: C[1.., m, n] += A[1.., m, k] * B[k, n], with static sizes.
-// It is emitted as a loop nest over register blocks of C (`mr` rows by `nr`
-// columns, `nr / vectorWidth` vectors per row). For one block, the
-// accumulators are loaded once, carried through the K loop as loop values
-// (LLVM keeps them in registers), and stored once; each k step broadcasts
-// `mr` elements of A and loads `nr / vectorWidth` vectors of B. Row
-// remainders get a block with fewer rows, column remainders fewer vectors and
-// a masked last vector, so all shapes stay vectorized.
+// memref views: C[1.., m, n] += A[1.., m, k] * B, with static sizes, B read
+// as B[k, n] or, for weights stored in panels, B[n / p, k, n % p]. It is
+// emitted as a loop nest in the order of BLIS's macro-kernel:
+//
+//   for each block of `nr` columns of C          (one panel of B)
+//     for each block of `kc` of the depth        (a kc x nr slab of B that
+//       for each block of `mr` rows of C          stays in L1 across rows)
+//         C[mr x nr] += A[mr x kc] * B[kc x nr]  (the micro-kernel)
+//
+// The micro-kernel loads its accumulators once, carries them through its
+// depth loop as loop values (LLVM keeps them in registers) and stores them
+// once; each k step broadcasts `mr` elements of A and loads `nr / width`
+// vectors of B. Row remainders get a block with fewer rows, column
+// remainders fewer vectors and a masked last vector, so every shape stays
+// vectorized. The order of the additions into each element of C depends
+// only on the shapes, never on the thread count.
 //
 // B read as B[n, k] (a transposed operand) is left to the generic loop
-// lowering; weights are re-laid-out as B[k, n] before dispatch formation.
+// lowering; weights are re-laid-out before dispatch formation.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,27 +43,36 @@ using namespace kiln;
 
 namespace {
 
-/// Emits the register-blocked loop nest of one GEMM tile.
+/// The blocking of one GEMM.
+struct Blocking {
+  int64_t mr, nr, kc, width;
+};
+
+/// Emits the loop nest of one GEMM tile.
 class GemmEmitter {
 public:
   GemmEmitter(OpBuilder &b, Location loc, Value a, Value bMat, Value c,
-              int64_t mr, int64_t nr, int64_t width)
-      : b(b), loc(loc), a(a), bMat(bMat), c(c), mr(mr), nr(nr), width(width) {
+              int64_t panel, Blocking blocking)
+      : b(b), loc(loc), a(a), bMat(bMat), c(c), panel(panel),
+        blocking(blocking) {
     auto cType = cast<MemRefType>(c.getType());
     rows = cType.getDimSize(cType.getRank() - 2);
     cols = cType.getDimSize(cType.getRank() - 1);
-    depth = cast<MemRefType>(bMat.getType()).getDimSize(0);
-    vectorType = VectorType::get({width}, cType.getElementType());
-    maskType = VectorType::get({width}, b.getI1Type());
+    depth = cast<MemRefType>(bMat.getType()).getDimSize(panel ? 1 : 0);
+    vectorType = VectorType::get({blocking.width}, cType.getElementType());
+    maskType = VectorType::get({blocking.width}, b.getI1Type());
   }
 
   void emit() {
-    int64_t fullRows = rows - rows % mr;
-    if (fullRows > 0) {
-      forLoop(0, fullRows, mr, [&](Value m0) { emitRowBlock(m0, mr); });
+    int64_t nr = blocking.nr, width = blocking.width;
+    int64_t fullCols = cols - cols % nr;
+    if (fullCols > 0) {
+      forLoop(0, fullCols, nr,
+              [&](Value n0) { emitColumnBlock(n0, nr / width, 0); });
     }
-    if (rows % mr) {
-      emitRowBlock(index(fullRows), rows % mr);
+    if (int64_t rest = cols % nr) {
+      emitColumnBlock(index(fullCols), llvm::divideCeil(rest, width),
+                      rest % width);
     }
   }
 
@@ -88,17 +105,36 @@ private:
     return idx;
   }
 
-  void emitRowBlock(Value m0, int64_t blockRows) {
-    int64_t fullCols = cols - cols % nr;
-    if (fullCols > 0) {
-      forLoop(0, fullCols, nr, [&](Value n0) {
-        emitMicroKernel(m0, blockRows, n0, nr / width, 0);
-      });
+  /// `vectors` vectors of C columns from n0 (the last masked to `tailLanes`
+  /// lanes when that is non-zero), over the whole depth in blocks of kc.
+  void emitColumnBlock(Value n0, int64_t vectors, int64_t tailLanes) {
+    // The panel holding these columns (n0 is a multiple of nr == panel).
+    Value panelIndex =
+        panel ? arith::DivUIOp::create(b, loc, n0, index(panel)).getResult()
+              : Value();
+    int64_t kc = std::min(blocking.kc, depth);
+    int64_t fullDepth = depth - depth % kc;
+    auto depthBlock = [&](Value k0, int64_t length) {
+      int64_t mr = blocking.mr;
+      int64_t fullRows = rows - rows % mr;
+      if (fullRows > 0) {
+        forLoop(0, fullRows, mr, [&](Value m0) {
+          emitMicroKernel(m0, mr, n0, panelIndex, vectors, tailLanes, k0,
+                          length);
+        });
+      }
+      if (rows % mr) {
+        emitMicroKernel(index(fullRows), rows % mr, n0, panelIndex, vectors,
+                        tailLanes, k0, length);
+      }
+    };
+    if (fullDepth == kc) {
+      depthBlock(index(0), kc);
+    } else if (fullDepth > 0) {
+      forLoop(0, fullDepth, kc, [&](Value k0) { depthBlock(k0, kc); });
     }
-    int64_t rest = cols % nr;
-    if (rest) {
-      emitMicroKernel(m0, blockRows, index(fullCols),
-                      llvm::divideCeil(rest, width), rest % width);
+    if (depth % kc) {
+      depthBlock(index(fullDepth), depth % kc);
     }
   }
 
@@ -123,17 +159,29 @@ private:
     vector::MaskedStoreOp::create(b, loc, view, idx, mask, value);
   }
 
-  /// One block of `blockRows` x `vectors` vectors of C at (m0, n0); the last
-  /// vector is masked to `tailLanes` lanes when that is non-zero.
-  void emitMicroKernel(Value m0, int64_t blockRows, Value n0, int64_t vectors,
-                       int64_t tailLanes) {
+  /// Vector j of row k of B in the column block at n0 (panel panelIndex).
+  Value loadB(Value k, Value n0, Value panelIndex, int64_t j,
+              int64_t maskLanes) {
+    if (panel) {
+      // Panels are whole (p divides N): no mask is needed.
+      return load(bMat, {panelIndex, k, index(j * blocking.width)}, 0);
+    }
+    return load(bMat, {k, add(n0, j * blocking.width)}, maskLanes);
+  }
+
+  /// C[m0 .. m0+blockRows, n0 .. n0+vectors*width] += A[.., k0 .. k0+length]
+  /// * B[k0 .. k0+length, ..]; the last vector is masked to `tailLanes`
+  /// lanes when that is non-zero.
+  void emitMicroKernel(Value m0, int64_t blockRows, Value n0, Value panelIndex,
+                       int64_t vectors, int64_t tailLanes, Value k0,
+                       int64_t length) {
     auto lanesOf = [&](int64_t j) { return j == vectors - 1 ? tailLanes : 0; };
     SmallVector<Value> rowIdx, colIdx;
     for (int64_t i = 0; i < blockRows; ++i) {
       rowIdx.push_back(add(m0, i));
     }
     for (int64_t j = 0; j < vectors; ++j) {
-      colIdx.push_back(add(n0, j * width));
+      colIdx.push_back(add(n0, j * blocking.width));
     }
     SmallVector<Value> acc;
     for (int64_t i = 0; i < blockRows; ++i) {
@@ -141,14 +189,15 @@ private:
         acc.push_back(load(c, indices(c, rowIdx[i], colIdx[j]), lanesOf(j)));
       }
     }
+    Value kEnd = arith::AddIOp::create(b, loc, k0, index(length));
     auto loop = scf::ForOp::create(
-        b, loc, index(0), index(depth), index(1), acc,
+        b, loc, k0, kEnd, index(1), acc,
         [&](OpBuilder &nb, Location, Value k, ValueRange carried) {
           OpBuilder::InsertionGuard guard(b);
           b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
           SmallVector<Value> bVec;
           for (int64_t j = 0; j < vectors; ++j) {
-            bVec.push_back(load(bMat, {k, colIdx[j]}, lanesOf(j)));
+            bVec.push_back(loadB(k, n0, panelIndex, j, lanesOf(j)));
           }
           SmallVector<Value> next;
           for (int64_t i = 0; i < blockRows; ++i) {
@@ -173,7 +222,8 @@ private:
   OpBuilder &b;
   Location loc;
   Value a, bMat, c;
-  int64_t mr, nr, width;
+  int64_t panel;
+  Blocking blocking;
   int64_t rows = 0, cols = 0, depth = 0;
   VectorType vectorType, maskType;
 };
@@ -195,6 +245,10 @@ struct CpuLowerContractionsPass
       if (!gemm || gemm->rhsTransposed || !op.hasPureBufferSemantics()) {
         return;
       }
+      // Panels are consumed one register block of columns at a time.
+      if (gemm->rhsPanel && gemm->rhsPanel != nr) {
+        return;
+      }
       Value a = op.getDpsInputOperand(gemm->lhs)->get();
       Value c = op.getDpsInitOperand(0)->get();
       auto f32 = [](Value v) {
@@ -212,7 +266,8 @@ struct CpuLowerContractionsPass
       OpBuilder b(op);
       GemmEmitter(b, op.getLoc(), op.getDpsInputOperand(gemm->lhs)->get(),
                   op.getDpsInputOperand(gemm->rhs)->get(),
-                  op.getDpsInitOperand(0)->get(), mr, nr, vectorWidth)
+                  op.getDpsInitOperand(0)->get(), gemm->rhsPanel,
+                  {mr, nr, kc, vectorWidth})
           .emit();
       op.erase();
     }

@@ -10,8 +10,10 @@
 // Dispatches whose ops produce per-row values (norm statistics) need whole
 // rows; the others tile columns in multiples of 32 (the GEMM register
 // block) that divide the column count, so that every column tile is full.
-// A whole-row workgroup of a GEMM dispatch reads all of B, so it takes
-// enough rows (up to `row-tile`) to reuse B while leaving two workgroups.
+// A GEMM dispatch takes up to `gemm-row-tile` rows while four row tiles
+// remain, so that B is reused from cache across more rows. A whole-row
+// workgroup of a GEMM dispatch reads all of B, so it takes enough rows (up
+// to `row-tile`) to reuse B while leaving two workgroups.
 //
 //===----------------------------------------------------------------------===//
 
@@ -107,7 +109,12 @@ struct CpuSelectWorkgroupTilesPass
     if (shape.size() >= 2) {
       int64_t rows = shape[shape.size() - 2];
       int64_t rowsPerTile = rowTile;
-      if (wholeRows && hasGemm) {
+      if (hasGemm && !wholeRows) {
+        // Each panel of B brought into cache serves every row of the tile:
+        // take more rows when there are many, keeping four row tiles.
+        rowsPerTile = std::clamp<int64_t>(llvm::alignDown(rows / 4, 32),
+                                          rowTile, gemmRowTile);
+      } else if (wholeRows && hasGemm) {
         // Every workgroup streams all of B: take enough rows to reuse it,
         // but leave at least two workgroups when there are rows for them.
         rowsPerTile = std::clamp<int64_t>(llvm::alignTo(rows / 2, 8),

@@ -1,9 +1,14 @@
-//===- MaterializeWeightLayouts.cpp - Store GEMM weights as [K, N] --------===//
+//===- MaterializeWeightLayouts.cpp - Store GEMM weights as GEMMs read ----===//
 //
-// Checkpoints store linear weights as [out, in] = [N, K]; a GEMM tile wants
-// to load contiguous runs of N for one k. Weights are constants, so the
-// transpose is free at run time: the parameter is re-declared with a
-// permutation that the artifact writer applies once.
+// Checkpoints store linear weights as [out, in] = [N, K]; a GEMM kernel
+// computing `panel` output columns at a time wants, for each k, those
+// columns' weights side by side, and the K of one group of columns in one
+// contiguous run. Weights are constants, so re-laying them out is free at
+// run time: the parameter is re-declared with a layout that the artifact
+// writer applies once.
+//  - panels: [N / p, K, p], read as B[n floordiv p, k, n mod p], when every
+//    use of the parameter is such a GEMM and p divides N;
+//  - otherwise a transpose to [K, N], read as B[k, n].
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,39 +29,105 @@ using namespace kiln;
 
 namespace {
 
+/// The B operand of a GEMM that reads a checkpoint-layout parameter as
+/// B[n, k], or null.
+OpOperand *transposedWeightUse(Operation *user, ParamOp param) {
+  auto op = dyn_cast<linalg::GenericOp>(user);
+  std::optional<GemmOperands> gemm = op ? matchGemm(op) : std::nullopt;
+  if (!gemm || !gemm->rhsTransposed) {
+    return nullptr;
+  }
+  OpOperand *rhs = op.getDpsInputOperand(gemm->rhs);
+  return rhs->get() == param.getResult() ? rhs : nullptr;
+}
+
 struct MaterializeWeightLayoutsPass
     : kiln::impl::MaterializeWeightLayoutsPassBase<
           MaterializeWeightLayoutsPass> {
+  using Base::Base;
+
   void runOnOperation() override {
-    getOperation().walk([](linalg::GenericOp op) {
-      std::optional<GemmOperands> gemm = matchGemm(op);
-      if (!gemm || !gemm->rhsTransposed) {
-        return;
+    SmallVector<ParamOp> params;
+    getOperation().walk([&](ParamOp param) {
+      if (!param.getPermutation() && !param.getPanel() &&
+          param.getType().getRank() == 2) {
+        params.push_back(param);
       }
-      OpOperand *rhs = op.getDpsInputOperand(gemm->rhs);
-      auto param = rhs->get().getDefiningOp<ParamOp>();
-      if (!param || param.getPermutation() || param.getType().getRank() != 2) {
-        return;
+    });
+    for (ParamOp param : params) {
+      SmallVector<OpOperand *> uses;
+      bool allGemm = true;
+      for (OpOperand &use : param->getUses()) {
+        OpOperand *rhs = transposedWeightUse(use.getOwner(), param);
+        allGemm &= rhs != nullptr;
+        if (rhs) {
+          uses.push_back(rhs);
+        }
       }
-      OpBuilder b(op);
-      auto type = param.getType();
-      auto transposed = RankedTensorType::get(
-          {type.getDimSize(1), type.getDimSize(0)}, type.getElementType());
-      auto stored =
-          ParamOp::create(b, param.getLoc(), transposed, param.getNameAttr(),
-                          b.getDenseI64ArrayAttr({1, 0}));
-      rhs->set(stored);
-      // Swap the map's results: (n, k) -> (k, n).
-      SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-      AffineMap old = maps[rhs->getOperandNumber()];
-      maps[rhs->getOperandNumber()] =
-          AffineMap::get(old.getNumDims(), 0,
-                         {old.getResult(1), old.getResult(0)}, op.getContext());
-      op.setIndexingMapsAttr(b.getAffineMapArrayAttr(maps));
+      if (uses.empty()) {
+        continue;
+      }
+      int64_t n = param.getType().getDimSize(0);
+      if (allGemm && panel > 0 && n % panel == 0) {
+        storeAsPanels(param, uses);
+      } else {
+        storeTransposed(param, uses);
+      }
       if (param->use_empty()) {
         param->erase();
       }
-    });
+    }
+  }
+
+  /// [N, K] -> [N / p, K, p], read with (n floordiv p, k, n mod p).
+  void storeAsPanels(ParamOp param, ArrayRef<OpOperand *> uses) {
+    OpBuilder b(param);
+    auto type = param.getType();
+    auto stored =
+        ParamOp::create(b, param.getLoc(),
+                        RankedTensorType::get({type.getDimSize(0) / panel,
+                                               type.getDimSize(1), panel},
+                                              type.getElementType()),
+                        param.getNameAttr(), /*permutation=*/nullptr,
+                        b.getI64IntegerAttr(panel));
+    for (OpOperand *use : uses) {
+      rewriteMap(use, stored, [&](AffineExpr n, AffineExpr k) {
+        return SmallVector<AffineExpr>{n.floorDiv(panel), k, n % panel};
+      });
+    }
+  }
+
+  /// [N, K] -> [K, N], read with (k, n).
+  void storeTransposed(ParamOp param, ArrayRef<OpOperand *> uses) {
+    OpBuilder b(param);
+    auto type = param.getType();
+    auto stored = ParamOp::create(
+        b, param.getLoc(),
+        RankedTensorType::get({type.getDimSize(1), type.getDimSize(0)},
+                              type.getElementType()),
+        param.getNameAttr(), b.getDenseI64ArrayAttr({1, 0}),
+        /*panel=*/nullptr);
+    for (OpOperand *use : uses) {
+      rewriteMap(use, stored, [](AffineExpr n, AffineExpr k) {
+        return SmallVector<AffineExpr>{k, n};
+      });
+    }
+  }
+
+  /// Makes `use` read `stored` with the results `results(n, k)`, n and k
+  /// being the expressions of the old (n, k) map.
+  static void rewriteMap(
+      OpOperand *use, Value stored,
+      function_ref<SmallVector<AffineExpr>(AffineExpr, AffineExpr)> results) {
+    auto op = cast<linalg::GenericOp>(use->getOwner());
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    AffineMap old = maps[use->getOperandNumber()];
+    maps[use->getOperandNumber()] = AffineMap::get(
+        old.getNumDims(), 0, results(old.getResult(0), old.getResult(1)),
+        op.getContext());
+    use->set(stored);
+    op.setIndexingMapsAttr(
+        Builder(op.getContext()).getAffineMapArrayAttr(maps));
   }
 };
 

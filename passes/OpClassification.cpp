@@ -32,6 +32,28 @@ static bool hasDims(AffineMap map, ArrayRef<unsigned> dims) {
   return true;
 }
 
+/// p when `map` is (n floordiv p, k, n mod p).
+static std::optional<int64_t> panelWidth(AffineMap map, unsigned nDim,
+                                         unsigned kDim) {
+  if (map.getNumResults() != 3 ||
+      map.getResult(1) != getAffineDimExpr(kDim, map.getContext())) {
+    return std::nullopt;
+  }
+  auto outer = dyn_cast<AffineBinaryOpExpr>(map.getResult(0));
+  auto inner = dyn_cast<AffineBinaryOpExpr>(map.getResult(2));
+  if (!outer || !inner || outer.getKind() != AffineExprKind::FloorDiv ||
+      inner.getKind() != AffineExprKind::Mod) {
+    return std::nullopt;
+  }
+  AffineExpr n = getAffineDimExpr(nDim, map.getContext());
+  auto p = dyn_cast<AffineConstantExpr>(outer.getRHS());
+  if (!p || outer.getLHS() != n || inner.getLHS() != n ||
+      inner.getRHS() != outer.getRHS()) {
+    return std::nullopt;
+  }
+  return p.getValue();
+}
+
 bool isRowReduction(linalg::LinalgOp op) {
   unsigned loops = op.getNumLoops();
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
@@ -82,6 +104,8 @@ std::optional<GemmOperands> matchGemm(linalg::LinalgOp op) {
     gemm.rhsTransposed = false;
   } else if (hasDims(map1, {nDim, kDim})) {
     gemm.rhsTransposed = true;
+  } else if (std::optional<int64_t> panel = panelWidth(map1, nDim, kDim)) {
+    gemm.rhsPanel = *panel;
   } else {
     return std::nullopt;
   }

@@ -24,10 +24,13 @@ struct GemmOperands {
   unsigned lhs = 0, rhs = 1;
   /// True when B is read as B[n, k] (the checkpoint [out, in] layout).
   bool rhsTransposed = false;
+  /// Non-zero when B is read from panels of this width (kiln.param's
+  /// `panel` layout): B[n floordiv p, k, n mod p].
+  int64_t rhsPanel = 0;
 };
 
-/// Matches `C[lead.., n] += A[lead.., k] * B[k, n]` (or `B[n, k]`) with a
-/// `mulf` + `addf` body and the reduction as the last loop.
+/// Matches `C[lead.., n] += A[lead.., k] * B[k, n]` (or `B[n, k]`, or B in
+/// panels) with a `mulf` + `addf` body and the reduction as the last loop.
 std::optional<GemmOperands> matchGemm(mlir::linalg::LinalgOp op);
 
 /// True for an op whose only reduction loop is the last one and whose

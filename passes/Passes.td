@@ -50,19 +50,67 @@ def MaterializeWeightLayoutsPass
   let summary = "Stores contraction weights in the layout GEMM tiles read.";
   let description = [{
     A contraction that reads a parameter as `B[n, k]` (the `[out, in]`
-    layout of checkpoints) is rewritten to read a transposed copy `B[k, n]`,
-    so that a GEMM tile loads contiguous rows of B. The copy is a
-    `kiln.param` with a `permutation`: the artifact writer transposes the
-    data once, at compile time.
+    layout of checkpoints) is rewritten to read it in the layout GEMM
+    kernels stream, re-declared on the `kiln.param` so that the artifact
+    writer re-lays the data out once, at compile time:
+
+    - in panels of `panel` columns, `[N / p, K, p]` read as
+      `B[n floordiv p, k, n mod p]`, when every use of the parameter is such
+      a GEMM and p divides N;
+    - otherwise transposed, `[K, N]` read as `B[k, n]`.
 
     Before: `%w = kiln.param "fc.weight" : tensor<3072x768xf32>` read with
     the map `(m, n, k) -> (n, k)`.
-    After: `%w = kiln.param "fc.weight" {permutation = array<i64: 1, 0>} :
-    tensor<768x3072xf32>` read with `(m, n, k) -> (k, n)`.
+    After: `%w = kiln.param "fc.weight" {panel = 32 : i64} :
+    tensor<96x768x32xf32>` read with
+    `(m, n, k) -> (n floordiv 32, k, n mod 32)`.
   }];
+  let options = [
+    Option<"panel", "panel", "int64_t", "32",
+           "Columns per weight panel (the GEMM kernel's nr); 0 transposes "
+           "instead">
+  ];
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+
+def PackGemmOperandsPass
+    : Pass<"kiln-pack-gemm-operands", "mlir::func::FuncOp"> {
+  let summary = "Packs run-time GEMM operands into the panel layout.";
+  let description = [{
+    A contraction whose B is computed at run time (not a `kiln.param`) is
+    made to read a copy of B in panels of `panel` columns, `[N / p, K, p]`
+    read as `B[n floordiv p, k, n mod p]`, written by an elementwise
+    `linalg.generic` (tagged `kiln.op = "kiln.pack_panels"`) that dispatch
+    formation keeps in a dispatch of its own. The copy is made when p
+    divides N and the GEMM has at least `min-rows` rows, or at any row
+    count when B is read as `B[n, k]`.
+
+    ```mlir
+    // Before: B is an argument, read as B[k, n].
+    %c = linalg.generic {maps = [(m, n, k) -> (m, k), (m, n, k) -> (k, n),
+                                 (m, n, k) -> (m, n)]}
+        ins(%a, %b : tensor<128x64xf32>, tensor<64x64xf32>) ...
+    // After:
+    %p = linalg.generic {maps = [(i, k, j) -> (k, i * 32 + j),
+                                 (i, k, j) -> (i, k, j)]}
+        ins(%b : tensor<64x64xf32>) outs(%e : tensor<2x64x32xf32>)
+    %c = linalg.generic {maps = [(m, n, k) -> (m, k),
+                                 (m, n, k) -> (n floordiv 32, k, n mod 32),
+                                 (m, n, k) -> (m, n)]}
+        ins(%a, %p : tensor<128x64xf32>, tensor<2x64x32xf32>) ...
+    ```
+  }];
+  let options = [
+    Option<"panel", "panel", "int64_t", "32",
+           "Columns per panel (the GEMM kernel's nr); 0 disables packing">,
+    Option<"minRows", "min-rows", "int64_t", "64",
+           "Rows of C from which packing B pays for itself">
+  ];
+  let dependentDialects = [
+    "mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"
+  ];
+}
 def MaterializeOutputsPass
     : Pass<"kiln-materialize-outputs", "mlir::func::FuncOp"> {
   let summary = "Gives every model output a computation of its own.";
@@ -179,7 +227,10 @@ def CpuSelectWorkgroupTilesPass
   }];
   let options = [
     Option<"rowTile", "row-tile", "int64_t", "32",
-           "Rows per workgroup of a GEMM dispatch">,
+           "Rows per workgroup of a dispatch (the least for a GEMM)">,
+    Option<"gemmRowTile", "gemm-row-tile", "int64_t", "128",
+           "Most rows per workgroup of a GEMM dispatch (taken while at "
+           "least four row tiles remain)">,
     Option<"colTile", "col-tile", "int64_t", "256",
            "Largest column count per workgroup of a GEMM dispatch">,
     Option<"normRowTile", "norm-row-tile", "int64_t", "8",
@@ -246,16 +297,38 @@ def CpuLowerContractionsPass
     : Pass<"kiln-cpu-lower-contractions", "mlir::func::FuncOp"> {
   let summary = "Lowers GEMM tiles to register-blocked vector code.";
   let description = [{
-    A contraction on memrefs, `C[.., m, n] += A[.., m, k] * B[k, n]`,
-    becomes a loop nest over register blocks of `mr` x `nr` elements of C:
-    the block's accumulators live in vector registers across the whole K
-    loop, each step broadcasting `mr` elements of A and loading `nr / 16`
-    vectors of B for `mr * nr / 16` FMAs. Row and column remainders get
-    smaller blocks and masked vectors, so every shape stays vectorized.
+    A contraction on memrefs, `C[.., m, n] += A[.., m, k] * B[k, n]` (or B
+    in panels, `B[n floordiv nr, k, n mod nr]`), becomes BLIS's
+    macro-kernel loop nest: for each `nr` columns of C, for each `kc` of
+    the depth, for each `mr` rows, a micro-kernel whose `mr` x `nr`
+    accumulators live in vector registers across its depth loop, each step
+    broadcasting `mr` elements of A and loading `nr / 16` vectors of B for
+    `mr * nr / 16` FMAs. Row and column remainders get smaller blocks and
+    masked vectors, so every shape stays vectorized.
+
+    ```mlir
+    linalg.generic {indexing_maps = [(m, n, k) -> (m, k),
+                                     (m, n, k) -> (n floordiv 32, k, n mod 32),
+                                     (m, n, k) -> (m, n)], ...}
+        ins(%a, %b : memref<32x768xf32, ...>, memref<8x768x32xf32, ...>)
+        outs(%c : memref<32x256xf32, ...>)
+    // becomes
+    scf.for %n0 = %c0 to %c256 step %c32 {          // panels
+      scf.for %m0 = %c0 to %c32 step %c8 {          // kc = K = 768 here
+        %acc = vector.load %c[..] ...               // 16 accumulators
+        %r:16 = scf.for %k = ... iter_args(...) {   // 2 loads of B,
+          ...                                       // 8 broadcasts of A,
+        }                                           // 16 vector.fma
+        vector.store ...
+      }
+    }
+    ```
   }];
   let options = [
     Option<"mr", "mr", "int64_t", "8", "Rows of C per register block">,
     Option<"nr", "nr", "int64_t", "32", "Columns of C per register block">,
+    Option<"kc", "kc", "int64_t", "512",
+           "Depth per block (the slab of B kept in L1 across rows)">,
     Option<"vectorWidth", "vector-width", "int64_t", "16",
            "f32 lanes per vector register">
   ];

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/artifact/ArtifactEmitter.h"
+#include "compiler/weights/PanelLayout.h"
 #include "dialects/Exec/IR/ExecOps.h"
 #include "dialects/Kiln/IR/KilnOps.h"
 #include "passes/StorageRoots.h"
@@ -102,6 +103,9 @@ FailureOr<std::vector<float>> materialize(ParamOp param,
     return failure();
   }
   std::vector<float> values = std::move(*loaded);
+  if (std::optional<int64_t> panel = param.getPanel()) {
+    return toPanels(values, declared[0], declared[1], *panel);
+  }
   std::optional<ArrayRef<int64_t>> permutation = param.getPermutation();
   if (!permutation) {
     return values;
@@ -139,6 +143,9 @@ std::string layoutName(ParamOp param) {
     os << "transpose(";
     llvm::interleaveComma(*permutation, os);
     os << ")";
+  }
+  if (std::optional<int64_t> panel = param.getPanel()) {
+    text = "panels(" + std::to_string(*panel) + ")";
   }
   return text;
 }

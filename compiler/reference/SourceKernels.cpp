@@ -8,6 +8,7 @@
 
 #include "compiler/reference/OpKernels.h"
 #include "compiler/reference/TensorLayout.h"
+#include "compiler/weights/PanelLayout.h"
 #include "dialects/Kiln/IR/ShapeChecks.h"
 
 #include <cmath>
@@ -49,6 +50,11 @@ FailureOr<Tensor> ref::runParam(ParamOp op, WeightSource &weights) {
   }
   if (std::optional<ArrayRef<int64_t>> permutation = op.getPermutation()) {
     return transposed(tensor, *permutation);
+  }
+  if (std::optional<int64_t> panel = op.getPanel()) {
+    tensor.floats = toPanels(tensor.floats, declared[0], declared[1], *panel);
+    tensor.shape.assign(op.getType().getShape().begin(),
+                        op.getType().getShape().end());
   }
   return tensor;
 }

@@ -68,11 +68,24 @@ LogicalResult ParamOp::verify() {
              << rank << "), got " << formatShape(*permutation);
     }
   }
+  if (std::optional<int64_t> panel = getPanel()) {
+    ArrayRef<int64_t> shape = getType().getShape();
+    if (getPermutation()) {
+      return emitOpError("expects either a permutation or a panel layout");
+    }
+    if (*panel < 1 || shape.size() != 3 || shape[2] != *panel) {
+      return emitOpError("expects a panel layout N/p x K x p with p = ")
+             << *panel << ", got " << formatShape(shape);
+    }
+  }
   return success();
 }
 
 SmallVector<int64_t> ParamOp::getDeclaredShape() {
   ArrayRef<int64_t> shape = getType().getShape();
+  if (std::optional<int64_t> panel = getPanel()) {
+    return {shape[0] * *panel, shape[1]};
+  }
   SmallVector<int64_t> declared(shape);
   if (std::optional<ArrayRef<int64_t>> permutation = getPermutation()) {
     for (auto [i, dim] : llvm::enumerate(*permutation)) {

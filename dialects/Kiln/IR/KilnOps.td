@@ -47,9 +47,19 @@ def Kiln_ParamOp : Kiln_Op<"param", [Pure]> {
     %wt = kiln.param "fc1.weight" {permutation = array<i64: 1, 0>}
         : tensor<768x3072xf32>
     ```
+
+    With `panel = p`, a declared [N, K] parameter (N a multiple of p) is
+    stored as N / p panels of p rows, each panel K x p with the rows of the
+    declared parameter as its columns: `result[i, k, j] = declared[i * p + j,
+    k]`. This is the layout GEMM kernels stream B in.
+
+    ```mlir
+    %wp = kiln.param "fc1.weight" {panel = 32 : i64} : tensor<96x768x32xf32>
+    ```
   }];
   let arguments = (ins StrAttr:$name,
-                       OptionalAttr<DenseI64ArrayAttr>:$permutation);
+                       OptionalAttr<DenseI64ArrayAttr>:$permutation,
+                       OptionalAttr<I64Attr>:$panel);
   let results = (outs Kiln_AnyTensor:$result);
   let assemblyFormat = "$name attr-dict `:` type($result)";
   let hasVerifier = 1;

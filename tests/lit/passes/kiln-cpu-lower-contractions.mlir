@@ -44,3 +44,25 @@ func.func @transposed(%a: memref<4x16xf32>, %b: memref<8x16xf32>, %c: memref<4x8
   }
   return
 }
+
+// B in panels of 32 columns, B[n floordiv 32, k, n mod 32]: each 32-column
+// block of C streams one contiguous panel, K split into kc = 512 slabs.
+// CHECK-LABEL: func.func @panels
+// CHECK-SAME: (%[[A:.+]]: memref<16x1024xf32>, %[[B:.+]]: memref<2x1024x32xf32>, %[[C:.+]]: memref<16x64xf32>)
+// CHECK-NOT: linalg.generic
+// CHECK: scf.for %[[N:.+]] = %{{.+}} to %{{.+}} step %{{.+}} {
+// CHECK: scf.for %[[K0:.+]] = %{{.+}} to %{{.+}} step %{{.+}} {
+// CHECK: %{{.+}}:16 = scf.for %[[K:.+]] = %[[K0]] to
+// CHECK: vector.load %[[B]][%{{.+}}, %[[K]], %{{.+}}] : memref<2x1024x32xf32>, vector<16xf32>
+// CHECK-COUNT-16: vector.fma
+#p = affine_map<(d0, d1, d2) -> (d1 floordiv 32, d2, d1 mod 32)>
+func.func @panels(%a: memref<16x1024xf32>, %b: memref<2x1024x32xf32>, %c: memref<16x64xf32>) {
+  linalg.generic {indexing_maps = [#x, #p, #y], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<16x1024xf32>, memref<2x1024x32xf32>) outs(%c : memref<16x64xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %0 = arith.mulf %in, %in_0 : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}

@@ -1,7 +1,10 @@
 // RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-lower-to-linalg, kiln-materialize-weight-layouts))" | FileCheck %s
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-lower-to-linalg, kiln-materialize-weight-layouts{panel=0}))" | FileCheck %s --check-prefix=NOPANEL
 
-// A linear's [out, in] weight is stored transposed and read as B[k, n].
+// A linear's [out, in] weight whose N is not a multiple of the panel width
+// is stored transposed and read as B[k, n].
 // CHECK-DAG: #[[KN:.+]] = affine_map<(d0, d1, d2) -> (d2, d1)>
+// CHECK-DAG: #[[PANEL:.+]] = affine_map<(d0, d1, d2) -> (d1 floordiv 32, d2, d1 mod 32)>
 // CHECK-DAG: #[[NK:.+]] = affine_map<(d0, d1, d2) -> (d1, d2)>
 // CHECK-LABEL: func.func @linear
 // CHECK-NOT: kiln.param "fc.weight" : tensor<8x4xf32>
@@ -20,4 +23,29 @@ func.func @linear(%x: tensor<2x4xf32>) -> tensor<2x8xf32> {
 func.func @activation_weight(%x: tensor<2x4xf32>, %w: tensor<8x4xf32>) -> tensor<2x8xf32> {
   %0 = kiln.linear %x, %w : (tensor<2x4xf32>, tensor<8x4xf32>) -> tensor<2x8xf32>
   return %0 : tensor<2x8xf32>
+}
+
+// N = 64: the weight is stored in two panels of 32 columns, [2, 16, 32].
+// CHECK-LABEL: func.func @panels
+// CHECK: %[[P:.+]] = kiln.param "up.weight" {panel = 32 : i64} : tensor<2x16x32xf32>
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PANEL]], #{{.+}}]
+// CHECK-SAME: ins(%{{.+}}, %[[P]] : tensor<4x16xf32>, tensor<2x16x32xf32>)
+// NOPANEL-LABEL: func.func @panels
+// NOPANEL: kiln.param "up.weight" {permutation = array<i64: 1, 0>} : tensor<16x64xf32>
+func.func @panels(%x: tensor<4x16xf32>) -> tensor<4x64xf32> {
+  %w = kiln.param "up.weight" : tensor<64x16xf32>
+  %0 = kiln.linear %x, %w : (tensor<4x16xf32>, tensor<64x16xf32>) -> tensor<4x64xf32>
+  return %0 : tensor<4x64xf32>
+}
+
+// A parameter also read by something other than a GEMM keeps one layout
+// for all its uses: transposed, which the GEMM still reads well.
+// CHECK-LABEL: func.func @shared_weight
+// CHECK-NOT: panel =
+// CHECK: kiln.param "tied.weight" {permutation = array<i64: 1, 0>} : tensor<16x64xf32>
+// CHECK: kiln.param "tied.weight" : tensor<64x16xf32>
+func.func @shared_weight(%x: tensor<4x16xf32>) -> (tensor<4x64xf32>, tensor<64x16xf32>) {
+  %w = kiln.param "tied.weight" : tensor<64x16xf32>
+  %0 = kiln.linear %x, %w : (tensor<4x16xf32>, tensor<64x16xf32>) -> tensor<4x64xf32>
+  return %0, %w : tensor<4x64xf32>, tensor<64x16xf32>
 }

@@ -16,6 +16,22 @@ func.func @bad_permutation() -> tensor<4x8xf32> {
 
 // -----
 
+func.func @panel_and_permutation() -> tensor<2x4x4xf32> {
+  // expected-error @+1 {{'kiln.param' op expects either a permutation or a panel layout}}
+  %w = kiln.param "w" {panel = 4 : i64, permutation = array<i64: 0, 1, 2>} : tensor<2x4x4xf32>
+  return %w : tensor<2x4x4xf32>
+}
+
+// -----
+
+func.func @bad_panel_shape() -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'kiln.param' op expects a panel layout N/p x K x p with p = 4, got [2, 4, 8]}}
+  %w = kiln.param "w" {panel = 4 : i64} : tensor<2x4x8xf32>
+  return %w : tensor<2x4x8xf32>
+}
+
+// -----
+
 func.func @dynamic_param() -> tensor<?xf32> {
   // expected-error @+1 {{must be statically shaped tensor}}
   %w = kiln.param "w" : tensor<?xf32>

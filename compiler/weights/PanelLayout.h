@@ -1,0 +1,50 @@
+//===- PanelLayout.h - GEMM weights stored as panels ------------*- C++ -*-===//
+//
+// A linear weight declared [N, K] (checkpoint layout: rows are outputs) is
+// stored for GEMM kernels as N / p panels of K x p: panel i holds rows
+// i*p .. i*p+p-1 of the weight as its columns, so that a kernel computing p
+// output columns streams one contiguous panel. See kiln.param's `panel`.
+//
+// Header-only and free of LLVM: the artifact writer and the reference
+// interpreter share it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_COMPILER_WEIGHTS_PANELLAYOUT_H
+#define KILN_COMPILER_WEIGHTS_PANELLAYOUT_H
+
+#include <cstdint>
+#include <vector>
+
+namespace kiln {
+
+/// `declared` ([n, k], row-major) as panels: result[i][kk][j] =
+/// declared[i * p + j][kk]. `n` must be a multiple of `p`.
+inline std::vector<float> toPanels(const std::vector<float> &declared,
+                                   int64_t n, int64_t k, int64_t p) {
+  std::vector<float> panels(declared.size());
+  for (int64_t row = 0; row < n; ++row) {
+    int64_t panel = row / p, lane = row % p;
+    for (int64_t kk = 0; kk < k; ++kk) {
+      panels[(panel * k + kk) * p + lane] = declared[row * k + kk];
+    }
+  }
+  return panels;
+}
+
+/// The inverse of toPanels.
+inline std::vector<float> fromPanels(const std::vector<float> &panels,
+                                     int64_t n, int64_t k, int64_t p) {
+  std::vector<float> declared(panels.size());
+  for (int64_t row = 0; row < n; ++row) {
+    int64_t panel = row / p, lane = row % p;
+    for (int64_t kk = 0; kk < k; ++kk) {
+      declared[row * k + kk] = panels[(panel * k + kk) * p + lane];
+    }
+  }
+  return declared;
+}
+
+} // namespace kiln
+
+#endif // KILN_COMPILER_WEIGHTS_PANELLAYOUT_H

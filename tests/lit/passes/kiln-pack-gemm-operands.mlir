@@ -1,0 +1,64 @@
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-lower-to-linalg, kiln-materialize-weight-layouts, kiln-pack-gemm-operands))" | FileCheck %s
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-lower-to-linalg, kiln-materialize-weight-layouts, kiln-pack-gemm-operands{min-rows=1}))" | FileCheck %s --check-prefix=ALL
+
+// CHECK-DAG: #[[PACK_KN:.+]] = affine_map<(d0, d1, d2) -> (d1, d0 * 32 + d2)>
+// CHECK-DAG: #[[PACK_NK:.+]] = affine_map<(d0, d1, d2) -> (d0 * 32 + d2, d1)>
+// CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[PANEL:.+]] = affine_map<(d0, d1, d2) -> (d1 floordiv 32, d2, d1 mod 32)>
+
+// 64 rows: B, a run-time input, is copied into two panels of 32 columns.
+// CHECK-LABEL: func.func @rows64
+// CHECK-SAME: (%[[A:.+]]: tensor<64x16xf32>, %[[B:.+]]: tensor<16x64xf32>)
+// CHECK: %[[E:.+]] = tensor.empty() : tensor<2x16x32xf32>
+// CHECK: %[[P:.+]] = linalg.generic {indexing_maps = [#[[PACK_KN]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel"]}
+// CHECK-SAME: ins(%[[B]] : tensor<16x64xf32>) outs(%[[E]] : tensor<2x16x32xf32>)
+// CHECK: kiln.op = "kiln.pack_panels"
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PANEL]], #{{.+}}]
+// CHECK-SAME: ins(%[[A]], %[[P]] : tensor<64x16xf32>, tensor<2x16x32xf32>)
+func.func @rows64(%a: tensor<64x16xf32>, %b: tensor<16x64xf32>) -> tensor<64x64xf32> {
+  %0 = kiln.matmul %a, %b : (tensor<64x16xf32>, tensor<16x64xf32>) -> tensor<64x64xf32>
+  return %0 : tensor<64x64xf32>
+}
+
+// Below min-rows, B read as B[k, n] is used as it is.
+// CHECK-LABEL: func.func @rows8
+// CHECK-NOT: kiln.pack_panels
+// CHECK: return
+// ALL-LABEL: func.func @rows8
+// ALL: kiln.op = "kiln.pack_panels"
+func.func @rows8(%a: tensor<8x16xf32>, %b: tensor<16x64xf32>) -> tensor<8x64xf32> {
+  %0 = kiln.matmul %a, %b : (tensor<8x16xf32>, tensor<16x64xf32>) -> tensor<8x64xf32>
+  return %0 : tensor<8x64xf32>
+}
+
+// B read as B[n, k] (x y^T) is packed at any row count: unpacked, it has
+// no vector code.
+// CHECK-LABEL: func.func @transposed
+// CHECK: linalg.generic {indexing_maps = [#[[PACK_NK]], #[[ID]]]
+// CHECK-SAME: ins(%{{.+}} : tensor<64x16xf32>) outs(%{{.+}} : tensor<2x16x32xf32>)
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PANEL]], #{{.+}}]
+func.func @transposed(%x: tensor<2x16xf32>, %y: tensor<64x16xf32>) -> tensor<2x64xf32> {
+  %0 = kiln.linear %x, %y : (tensor<2x16xf32>, tensor<64x16xf32>) -> tensor<2x64xf32>
+  return %0 : tensor<2x64xf32>
+}
+
+// N = 40 is not a whole number of panels.
+// CHECK-LABEL: func.func @ragged_columns
+// CHECK-NOT: kiln.pack_panels
+// CHECK: return
+func.func @ragged_columns(%a: tensor<64x16xf32>, %b: tensor<16x40xf32>) -> tensor<64x40xf32> {
+  %0 = kiln.matmul %a, %b : (tensor<64x16xf32>, tensor<16x40xf32>) -> tensor<64x40xf32>
+  return %0 : tensor<64x40xf32>
+}
+
+// Weights were laid out at compile time already.
+// CHECK-LABEL: func.func @weight
+// CHECK-NOT: kiln.pack_panels
+// CHECK: kiln.param "fc.weight" {panel = 32 : i64}
+// CHECK-NOT: kiln.pack_panels
+// CHECK: return
+func.func @weight(%x: tensor<64x16xf32>) -> tensor<64x64xf32> {
+  %w = kiln.param "fc.weight" : tensor<64x16xf32>
+  %0 = kiln.linear %x, %w : (tensor<64x16xf32>, tensor<64x16xf32>) -> tensor<64x64xf32>
+  return %0 : tensor<64x64xf32>
+}
