@@ -1,8 +1,10 @@
 //===- CpuLowerContractions.cpp - GEMM tiles to register-blocked vectors --===//
 //
 // After workgroup tiling and bufferization a GEMM is a linalg.generic on
-// memref views: C[1.., m, n] += A[1.., m, k] * B, with static sizes, B read
-// as B[k, n] or, for weights stored in panels, B[n / p, k, n % p]. It is
+// memref views: C[1.., m, n] += A[.., m, .., k] * B, with static sizes, B
+// read as B[.., k, .., n] or, for weights stored in panels,
+// B[n / p, k, n % p]; every other dim of the views is a batch dim, of size
+// 1 in a workgroup's tile. It is
 // emitted as a loop nest in the order of BLIS's macro-kernel:
 //
 //   for each block of `nr` columns of C          (one panel of B)
@@ -52,13 +54,14 @@ struct Blocking {
 class GemmEmitter {
 public:
   GemmEmitter(OpBuilder &b, Location loc, Value a, Value bMat, Value c,
-              int64_t panel, Blocking blocking)
-      : b(b), loc(loc), a(a), bMat(bMat), c(c), panel(panel),
-        blocking(blocking) {
+              const GemmOperands &gemm, Blocking blocking)
+      : b(b), loc(loc), a(a), bMat(bMat), c(c), gemm(gemm),
+        panel(gemm.rhsPanel), blocking(blocking) {
     auto cType = cast<MemRefType>(c.getType());
     rows = cType.getDimSize(cType.getRank() - 2);
     cols = cType.getDimSize(cType.getRank() - 1);
-    depth = cast<MemRefType>(bMat.getType()).getDimSize(panel ? 1 : 0);
+    depth =
+        cast<MemRefType>(bMat.getType()).getDimSize(panel ? 1 : gemm.rhsKPos);
     vectorType = VectorType::get({blocking.width}, cType.getElementType());
     maskType = VectorType::get({blocking.width}, b.getI1Type());
   }
@@ -97,12 +100,27 @@ private:
                        });
   }
 
-  /// Indices of element [row, col] of a rank-r view whose leading dims are 1.
-  SmallVector<Value> indices(Value view, Value row, Value col) {
+  /// Indices of the element of a view at `first` in dim `firstPos` and
+  /// `second` in dim `secondPos`, its other (unit) dims at 0.
+  SmallVector<Value> indices(Value view, unsigned firstPos, Value first,
+                             unsigned secondPos, Value second) {
     int64_t rank = cast<MemRefType>(view.getType()).getRank();
-    SmallVector<Value> idx(rank - 2, index(0));
-    idx.append({row, col});
+    SmallVector<Value> idx(rank, index(0));
+    idx[firstPos] = first;
+    idx[secondPos] = second;
     return idx;
+  }
+
+  /// Indices of C[.., row, col].
+  SmallVector<Value> cIndices(Value row, Value col) {
+    int64_t rank = cast<MemRefType>(c.getType()).getRank();
+    return indices(c, rank - 2, row, rank - 1, col);
+  }
+
+  /// Indices of A[.., row, .., k].
+  SmallVector<Value> aIndices(Value row, Value k) {
+    int64_t rank = cast<MemRefType>(a.getType()).getRank();
+    return indices(a, gemm.lhsRowPos, row, rank - 1, k);
   }
 
   /// `vectors` vectors of C columns from n0 (the last masked to `tailLanes`
@@ -166,7 +184,10 @@ private:
       // Panels are whole (p divides N): no mask is needed.
       return load(bMat, {panelIndex, k, index(j * blocking.width)}, 0);
     }
-    return load(bMat, {k, add(n0, j * blocking.width)}, maskLanes);
+    return load(bMat,
+                indices(bMat, gemm.rhsKPos, k, gemm.rhsNPos,
+                        add(n0, j * blocking.width)),
+                maskLanes);
   }
 
   /// C[m0 .. m0+blockRows, n0 .. n0+vectors*width] += A[.., k0 .. k0+length]
@@ -186,7 +207,7 @@ private:
     SmallVector<Value> acc;
     for (int64_t i = 0; i < blockRows; ++i) {
       for (int64_t j = 0; j < vectors; ++j) {
-        acc.push_back(load(c, indices(c, rowIdx[i], colIdx[j]), lanesOf(j)));
+        acc.push_back(load(c, cIndices(rowIdx[i], colIdx[j]), lanesOf(j)));
       }
     }
     Value kEnd = arith::AddIOp::create(b, loc, k0, index(length));
@@ -202,7 +223,7 @@ private:
           SmallVector<Value> next;
           for (int64_t i = 0; i < blockRows; ++i) {
             Value aElem =
-                memref::LoadOp::create(b, loc, a, indices(a, rowIdx[i], k));
+                memref::LoadOp::create(b, loc, a, aIndices(rowIdx[i], k));
             Value aVec = vector::BroadcastOp::create(b, loc, vectorType, aElem);
             for (int64_t j = 0; j < vectors; ++j) {
               next.push_back(vector::FMAOp::create(b, loc, aVec, bVec[j],
@@ -214,7 +235,7 @@ private:
     for (int64_t i = 0; i < blockRows; ++i) {
       for (int64_t j = 0; j < vectors; ++j) {
         store(loop.getResult(i * vectors + j), c,
-              indices(c, rowIdx[i], colIdx[j]), lanesOf(j));
+              cIndices(rowIdx[i], colIdx[j]), lanesOf(j));
       }
     }
   }
@@ -222,16 +243,31 @@ private:
   OpBuilder &b;
   Location loc;
   Value a, bMat, c;
+  GemmOperands gemm;
   int64_t panel;
   Blocking blocking;
   int64_t rows = 0, cols = 0, depth = 0;
   VectorType vectorType, maskType;
 };
 
-/// True when all but the last two dims of a view are 1.
-bool hasUnitLeadingDims(Value view, int64_t keep) {
+/// True when every dim of a view but those at `keep` is 1.
+bool hasUnitDimsExcept(Value view, ArrayRef<unsigned> keep) {
   ArrayRef<int64_t> shape = cast<MemRefType>(view.getType()).getShape();
-  return llvm::all_of(shape.drop_back(keep), [](int64_t d) { return d == 1; });
+  for (auto [pos, size] : llvm::enumerate(shape)) {
+    if (size != 1 && !llvm::is_contained(keep, pos)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/// True when the innermost dim of a view is contiguous (vector loads).
+bool hasUnitInnerStride(Value view) {
+  auto type = cast<MemRefType>(view.getType());
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return succeeded(type.getStridesAndOffset(strides, offset)) &&
+         strides.back() == 1;
 }
 
 struct CpuLowerContractionsPass
@@ -250,13 +286,26 @@ struct CpuLowerContractionsPass
         return;
       }
       Value a = op.getDpsInputOperand(gemm->lhs)->get();
+      Value bMat = op.getDpsInputOperand(gemm->rhs)->get();
       Value c = op.getDpsInitOperand(0)->get();
       auto f32 = [](Value v) {
         auto type = cast<MemRefType>(v.getType());
         return type.getElementType().isF32() && type.hasStaticShape();
       };
-      if (!f32(a) || !f32(c) || !f32(op.getDpsInputOperand(gemm->rhs)->get()) ||
-          !hasUnitLeadingDims(a, 2) || !hasUnitLeadingDims(c, 2)) {
+      if (!f32(a) || !f32(c) || !f32(bMat)) {
+        return;
+      }
+      unsigned aRank = cast<MemRefType>(a.getType()).getRank();
+      unsigned bRank = cast<MemRefType>(bMat.getType()).getRank();
+      unsigned cRank = cast<MemRefType>(c.getType()).getRank();
+      bool bOk =
+          gemm->rhsPanel
+              ? bRank == 3
+              : gemm->rhsNPos == bRank - 1 &&
+                    hasUnitDimsExcept(bMat, {gemm->rhsKPos, gemm->rhsNPos});
+      if (!bOk || !hasUnitInnerStride(bMat) || !hasUnitInnerStride(c) ||
+          !hasUnitDimsExcept(a, {gemm->lhsRowPos, aRank - 1}) ||
+          !hasUnitDimsExcept(c, {cRank - 2, cRank - 1})) {
         return;
       }
       gemms.push_back(op);
@@ -266,7 +315,7 @@ struct CpuLowerContractionsPass
       OpBuilder b(op);
       GemmEmitter(b, op.getLoc(), op.getDpsInputOperand(gemm->lhs)->get(),
                   op.getDpsInputOperand(gemm->rhs)->get(),
-                  op.getDpsInitOperand(0)->get(), gemm->rhsPanel,
+                  op.getDpsInitOperand(0)->get(), *gemm,
                   {mr, nr, kc, vectorWidth})
           .emit();
       op.erase();

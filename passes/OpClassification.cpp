@@ -18,20 +18,6 @@ static bool isLeadingIdentity(AffineMap map) {
   return true;
 }
 
-/// True when `map` has exactly the dims `dims`, in order.
-static bool hasDims(AffineMap map, ArrayRef<unsigned> dims) {
-  if (map.getNumResults() != dims.size()) {
-    return false;
-  }
-  for (auto [expr, want] : llvm::zip(map.getResults(), dims)) {
-    auto dim = dyn_cast<AffineDimExpr>(expr);
-    if (!dim || dim.getPosition() != want) {
-      return false;
-    }
-  }
-  return true;
-}
-
 /// p when `map` is (n floordiv p, k, n mod p).
 static std::optional<int64_t> panelWidth(AffineMap map, unsigned nDim,
                                          unsigned kDim) {
@@ -89,25 +75,50 @@ std::optional<GemmOperands> matchGemm(linalg::LinalgOp op) {
       op.getMatchingIndexingMap(init).getNumResults() != loops - 1) {
     return std::nullopt;
   }
-  SmallVector<unsigned> lhsDims;
-  for (unsigned d = 0; d < nDim; ++d) {
-    lhsDims.push_back(d);
-  }
-  lhsDims.push_back(kDim);
+  unsigned mDim = loops - 3;
   AffineMap map0 = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
   AffineMap map1 = op.getMatchingIndexingMap(op.getDpsInputOperand(1));
-  if (!hasDims(map0, lhsDims)) {
+  // A: batch dims (in any order), m once, k last.
+  GemmOperands gemm;
+  SmallVector<unsigned> seen;
+  for (auto [pos, expr] : llvm::enumerate(map0.getResults())) {
+    auto dim = dyn_cast<AffineDimExpr>(expr);
+    bool last = pos + 1 == map0.getNumResults();
+    if (!dim || llvm::is_contained(seen, dim.getPosition()) ||
+        (last != (dim.getPosition() == kDim)) || dim.getPosition() == nDim) {
+      return std::nullopt;
+    }
+    seen.push_back(dim.getPosition());
+    if (dim.getPosition() == mDim) {
+      gemm.lhsRowPos = pos;
+    }
+  }
+  if (!llvm::is_contained(seen, mDim)) {
     return std::nullopt;
   }
-  GemmOperands gemm;
-  if (hasDims(map1, {kDim, nDim})) {
-    gemm.rhsTransposed = false;
-  } else if (hasDims(map1, {nDim, kDim})) {
-    gemm.rhsTransposed = true;
-  } else if (std::optional<int64_t> panel = panelWidth(map1, nDim, kDim)) {
+  // B: k and n once each, anything else a function of batch dims only; or
+  // exactly the panel layout.
+  if (std::optional<int64_t> panel = panelWidth(map1, nDim, kDim)) {
     gemm.rhsPanel = *panel;
   } else {
-    return std::nullopt;
+    std::optional<unsigned> kPos, nPos;
+    for (auto [pos, expr] : llvm::enumerate(map1.getResults())) {
+      auto dim = dyn_cast<AffineDimExpr>(expr);
+      if (dim && dim.getPosition() == kDim && !kPos) {
+        kPos = pos;
+      } else if (dim && dim.getPosition() == nDim && !nPos) {
+        nPos = pos;
+      } else if (expr.isFunctionOfDim(mDim) || expr.isFunctionOfDim(nDim) ||
+                 expr.isFunctionOfDim(kDim)) {
+        return std::nullopt;
+      }
+    }
+    if (!kPos || !nPos) {
+      return std::nullopt;
+    }
+    gemm.rhsKPos = *kPos;
+    gemm.rhsNPos = *nPos;
+    gemm.rhsTransposed = *nPos < *kPos;
   }
   // The body must be `out + a * b`.
   Block &body = op->getRegion(0).front();

@@ -4,7 +4,9 @@
 // Dispatch formation, tiling and code generation agree on three kinds of
 // linalg op, all with the leading loops of their operands as the leading
 // parallel loops (see LowerToLinalg.cpp):
-//  - GEMM contractions  C[lead.., n] += A[lead.., k] * B[k, n] (or B[n, k]),
+//  - GEMM contractions  C[batch.., m, n] += A[.., m, .., k] * B[.., k, .., n]
+//                       (or B[.., n, .., k]); A's other dims are batch dims
+//                       in any order, B's other dims functions of them,
 //  - row reductions     r[lead..] = reduce over the last loop,
 //  - elementwise ops    all loops parallel.
 //
@@ -22,15 +24,23 @@ namespace kiln {
 struct GemmOperands {
   /// Operand numbers of A (rows x K) and B.
   unsigned lhs = 0, rhs = 1;
-  /// True when B is read as B[n, k] (the checkpoint [out, in] layout).
+  /// Position of the row dim m among A's results (k is the last one).
+  unsigned lhsRowPos = 0;
+  /// Positions of k and n among B's results (B's other results are
+  /// functions of batch dims only), when B is not in panels.
+  unsigned rhsKPos = 0, rhsNPos = 1;
+  /// True when n comes before k in B (B[n, k], the checkpoint [out, in]
+  /// layout).
   bool rhsTransposed = false;
   /// Non-zero when B is read from panels of this width (kiln.param's
   /// `panel` layout): B[n floordiv p, k, n mod p].
   int64_t rhsPanel = 0;
 };
 
-/// Matches `C[lead.., n] += A[lead.., k] * B[k, n]` (or `B[n, k]`, or B in
-/// panels) with a `mulf` + `addf` body and the reduction as the last loop.
+/// Matches `C[batch.., m, n] += A[.., m, .., k] * B[.., k, .., n]` (B may
+/// also be `B[.., n, .., k]` or in panels) with a `mulf` + `addf` body and
+/// the reduction as the last loop. Batch dims of A and B may be permuted
+/// (attention reads heads from the middle of [batch, seq, heads, dim]).
 std::optional<GemmOperands> matchGemm(mlir::linalg::LinalgOp op);
 
 /// True for an op whose only reduction loop is the last one and whose

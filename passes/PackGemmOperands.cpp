@@ -63,7 +63,8 @@ struct PackGemmOperandsPass
     }
     Value rhs = op.getDpsInputOperand(gemm->rhs)->get();
     auto type = cast<RankedTensorType>(rhs.getType());
-    if (rhs.getDefiningOp<ParamOp>() || !type.getElementType().isF32()) {
+    if (rhs.getDefiningOp<ParamOp>() || !type.getElementType().isF32() ||
+        type.getRank() != 2) {
       return false; // Weights already have their layout.
     }
     SmallVector<int64_t> loops = op.getStaticLoopRanges();

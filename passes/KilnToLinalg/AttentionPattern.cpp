@@ -1,10 +1,14 @@
 //===- AttentionPattern.cpp - Attention as linalg (materialised scores) ---===//
 //
-// The structured lowering: heads are split by reshapes (views), scores
-// [B, H, Sq, Sk] are a contraction, the mask structure is applied by an
-// elementwise generic that computes each (row, key) visibility from the
-// indices and the mask operand, then a row softmax and the contraction with
-// V. Grouped-query attention reads kv head h / (H / Hkv) through the maps.
+// The structured lowering: heads are split by reshapes (views), keys are
+// transposed head-major ([B, Hkv, dh, Sk]), scores [B, H, Sq, Sk] are a
+// batched GEMM, the mask structure is applied by an elementwise generic that
+// computes each (row, key) visibility from the indices and the mask operand,
+// then a row softmax, the batched GEMM with V into [B, H, Sq, dh] and a
+// transpose back to [B, Sq, H, dh]. Grouped-query attention reads kv head
+// h / (H / Hkv) through the maps. Both contractions are GEMMs that the CPU
+// kernels vectorize (OpClassification.h); the scores are materialised, one
+// workgroup's rows at a time.
 //
 // Visible keys of row i of batch b: none and bias: all; causal: j <= i +
 // Sk - Sq; key_padding: j < len[b]; row_spans: lo[b, i] <= j < hi[b, i].
@@ -53,26 +57,37 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     double scale = op.getScaleValue();
     bool scaleQuery = op.getScaleOn() == ScalePlacement::Query;
 
-    // scores[b, h, i, j] = sum_d q[b, i, h, d] k[b, j, h / g, d]
+    // kT[b, hk, d, j] = k[b, j, hk, d] (times the scale when it applies to
+    // the query: q . (s k) = (s q) . k), so that the scores are a GEMM whose
+    // B rows are contiguous along the keys.
     AffineExpr b = getAffineDimExpr(0, ctx), h = getAffineDimExpr(1, ctx),
                i = getAffineDimExpr(2, ctx), j = getAffineDimExpr(3, ctx),
                d = getAffineDimExpr(4, ctx);
+    Value kT =
+        g.generic(k, {AffineMap::get(4, 0, {b, j, h, i}, ctx)},
+                  g.empty({batch, kvHeads, headDim, sk}, f32), g.identity(4),
+                  GenericBuilder::parallel(4),
+                  [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                    if (!scaleQuery) {
+                      return a[0];
+                    }
+                    return arith::MulFOp::create(nb, l, a[0], g.f32(scale));
+                  });
+
+    // scores[b, h, i, j] = sum_d q[b, i, h, d] kT[b, h / g, d, j]
     SmallVector<utils::IteratorType> contract(4, utils::IteratorType::parallel);
     contract.push_back(utils::IteratorType::reduction);
     SmallVector<int64_t> scoreShape = {batch, heads, sq, sk};
+    auto multiplyAdd = [](OpBuilder &nb, Location l, ValueRange a) {
+      Value prod = arith::MulFOp::create(nb, l, a[0], a[1]);
+      return arith::AddFOp::create(nb, l, a[2], prod).getResult();
+    };
     Value scores = g.generic(
-        {q, k},
+        {q, kT},
         {AffineMap::get(5, 0, {b, i, h, d}, ctx),
-         AffineMap::get(5, 0, {b, j, h.floorDiv(group), d}, ctx)},
+         AffineMap::get(5, 0, {b, h.floorDiv(group), d, j}, ctx)},
         g.filled(scoreShape, 0.0), AffineMap::get(5, 0, {b, h, i, j}, ctx),
-        contract, [&](OpBuilder &nb, Location l, ValueRange a) {
-          Value qv = a[0];
-          if (scaleQuery) {
-            qv = arith::MulFOp::create(nb, l, qv, g.f32(scale));
-          }
-          Value prod = arith::MulFOp::create(nb, l, qv, a[1]);
-          return arith::AddFOp::create(nb, l, a[2], prod).getResult();
-        });
+        contract, multiplyAdd);
 
     // Masked, scaled scores; masked entries are -inf.
     MaskKind kind = op.getMask();
@@ -149,19 +164,19 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
               .getResult();
         });
 
-    // out[b, i, h, d] = sum_j p[b, h, i, j] v[b, j, h / g, d]
-    AffineExpr ob = getAffineDimExpr(0, ctx), oi = getAffineDimExpr(1, ctx),
-               oh = getAffineDimExpr(2, ctx), od = getAffineDimExpr(3, ctx),
-               oj = getAffineDimExpr(4, ctx);
-    Value out = g.generic(
-        {probs, v},
-        {AffineMap::get(5, 0, {ob, oh, oi, oj}, ctx),
-         AffineMap::get(5, 0, {ob, oj, oh.floorDiv(group), od}, ctx)},
-        g.filled({batch, sq, heads, headDim}, 0.0), g.dims(5, {0, 1, 2, 3}),
-        contract, [](OpBuilder &nb, Location l, ValueRange a) {
-          Value prod = arith::MulFOp::create(nb, l, a[0], a[1]);
-          return arith::AddFOp::create(nb, l, a[2], prod).getResult();
-        });
+    // o[b, h, i, d] = sum_j p[b, h, i, j] v[b, j, h / g, d] (head-major, a
+    // GEMM per head), then out[b, i, h, d] = o[b, h, i, d].
+    Value o =
+        g.generic({probs, v},
+                  {AffineMap::get(5, 0, {b, h, i, d}, ctx),
+                   AffineMap::get(5, 0, {b, d, h.floorDiv(group), j}, ctx)},
+                  g.filled({batch, heads, sq, headDim}, 0.0),
+                  g.dims(5, {0, 1, 2, 3}), contract, multiplyAdd);
+    Value out =
+        g.generic(o, {AffineMap::get(4, 0, {b, i, h, j}, ctx)},
+                  g.empty({batch, sq, heads, headDim}, f32), g.identity(4),
+                  GenericBuilder::parallel(4),
+                  [](OpBuilder &, Location, ValueRange a) { return a[0]; });
     rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(), out);
     return success();
   }

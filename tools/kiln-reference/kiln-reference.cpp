@@ -23,6 +23,7 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -71,6 +72,10 @@ cl::opt<double> atolOption("atol", cl::desc("Absolute tolerance of --expect"),
                            cl::init(1e-5), cl::cat(category));
 cl::opt<uint64_t> seed("seed", cl::desc("Seed of the random inputs"),
                        cl::init(0), cl::cat(category));
+cl::opt<unsigned> repeat(
+    "repeat",
+    cl::desc("Time N runs after one warm-up run (min/median/max, as kiln-run)"),
+    cl::value_desc("N"), cl::init(0), cl::cat(category));
 
 int fail(const std::string &message) {
   std::fflush(stdout);
@@ -221,10 +226,23 @@ int main(int argc, char **argv) {
     refInputs.push_back(std::move(r));
   }
 
-  auto start = std::chrono::steady_clock::now();
-  auto results = kiln::ref::interpret(model, refInputs, *weights);
-  auto stop = std::chrono::steady_clock::now();
-  if (failed(results) || failed(weights->checkAllUsed(model.getLoc()))) {
+  // With --repeat, a warm-up run and then N timed ones, as kiln-run does.
+  unsigned runs = repeat ? repeat + 1 : 1;
+  std::vector<double> millis;
+  FailureOr<std::vector<kiln::ref::Tensor>> results = failure();
+  for (unsigned run = 0; run < runs; ++run) {
+    auto start = std::chrono::steady_clock::now();
+    results = kiln::ref::interpret(model, refInputs, *weights);
+    auto stop = std::chrono::steady_clock::now();
+    if (failed(results)) {
+      return 1;
+    }
+    if (!repeat || run > 0) {
+      millis.push_back(
+          std::chrono::duration<double, std::milli>(stop - start).count());
+    }
+  }
+  if (failed(weights->checkAllUsed(model.getLoc()))) {
     return 1;
   }
   std::vector<kiln::rt::TensorSpec> outputSpecs = specsOf(model, true);
@@ -256,7 +274,14 @@ int main(int argc, char **argv) {
     }
     matched = *checked;
   }
-  std::printf("time: %.3f ms (reference interpreter)\n",
-              std::chrono::duration<double, std::milli>(stop - start).count());
+  std::sort(millis.begin(), millis.end());
+  if (repeat) {
+    std::printf("time: min %.3f ms, median %.3f ms, max %.3f ms over %u runs "
+                "after 1 warm-up (reference interpreter, 1 thread)\n",
+                millis.front(), millis[millis.size() / 2], millis.back(),
+                static_cast<unsigned>(repeat));
+  } else {
+    std::printf("time: %.3f ms (reference interpreter)\n", millis.front());
+  }
   return matched ? 0 : fail("outputs differ from the expected values");
 }

@@ -66,3 +66,27 @@ func.func @panels(%a: memref<16x1024xf32>, %b: memref<2x1024x32xf32>, %c: memref
   }
   return
 }
+
+// A batched GEMM in a workgroup's tile, read the way attention reads heads:
+// A[b, m, h, k] (the row dim in the middle), B[b, h, k, n]; the unit batch
+// dims are indexed at 0.
+// CHECK-LABEL: func.func @heads
+// CHECK-SAME: (%[[A:.+]]: memref<1x8x1x64xf32, strided<[4096, 512, 64, 1]>>, %[[B:.+]]: memref<1x1x64x40xf32>, %[[C:.+]]: memref<1x1x8x40xf32>)
+// CHECK-NOT: linalg.generic
+// CHECK: scf.for %[[K:.+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args(
+// CHECK: vector.load %[[B]][%[[C0:.+]], %[[C0]], %[[K]], %{{.+}}] : memref<1x1x64x40xf32>, vector<16xf32>
+// CHECK: memref.load %[[A]][%[[C0]], %{{.+}}, %[[C0]], %[[K]]]
+// CHECK: vector.fma
+#qa = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d1, d4)>
+#kb = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4, d3)>
+#sc = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
+func.func @heads(%a: memref<1x8x1x64xf32, strided<[4096, 512, 64, 1]>>, %b: memref<1x1x64x40xf32>, %c: memref<1x1x8x40xf32>) {
+  linalg.generic {indexing_maps = [#qa, #kb, #sc], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<1x8x1x64xf32, strided<[4096, 512, 64, 1]>>, memref<1x1x64x40xf32>) outs(%c : memref<1x1x8x40xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %0 = arith.mulf %in, %in_0 : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
