@@ -47,6 +47,9 @@ LogicalResult runGraphPipeline(ModuleOp module, GraphStage stage,
   // The phases are textual pipelines: their passes must be registered.
   static std::once_flag registered;
   std::call_once(registered, registerCompilerPasses);
+  if (options.hooks.onProgress) {
+    options.hooks.onProgress({CompileProgress::Stage::Graph});
+  }
   PassManager pm(module.getContext());
   std::string error;
   llvm::raw_string_ostream errorStream(error);
@@ -87,6 +90,8 @@ static FailureOr<CompiledKernels> compileThrough(ModuleOp module,
                                                  const CompileOptions &options,
                                                  FailureOr<CpuTarget> &target) {
   if (failed(runGraphPipeline(module, GraphStage::Exec, options)) ||
+      (options.onDispatchesFormed &&
+       failed(options.onDispatchesFormed(module))) ||
       failed(checkArtifactSignature(module))) {
     return failure();
   }
@@ -115,6 +120,9 @@ LogicalResult compileToArtifact(ModuleOp module, const CompileOptions &options,
   FailureOr<CompiledKernels> kernels = compileThrough(module, options, target);
   if (failed(kernels)) {
     return failure();
+  }
+  if (options.hooks.onProgress) {
+    options.hooks.onProgress({CompileProgress::Stage::Write});
   }
   return emitArtifact(module, *kernels, *target, options.artifact, path);
 }

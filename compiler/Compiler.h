@@ -7,6 +7,7 @@
 #include "compiler/cpu/KernelCompiler.h"
 #include "mlir/IR/BuiltinOps.h"
 
+#include <functional>
 #include <string>
 
 namespace kiln {
@@ -33,6 +34,10 @@ struct CompileOptions {
   /// A textual pipeline (anchored on builtin.module) replacing the whole
   /// default graph pipeline; empty for the default.
   std::string graphPipeline;
+  /// Called once the graph pipeline has formed the dispatches, before any
+  /// kernel is compiled (so that what it writes is there even if code
+  /// generation fails); a failure stops the compile.
+  std::function<mlir::LogicalResult(mlir::ModuleOp)> onDispatchesFormed;
 };
 
 /// Checks, before anything is compiled, that `weights` holds every parameter

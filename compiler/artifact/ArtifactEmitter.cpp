@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/artifact/ArtifactEmitter.h"
+#include "compiler/DispatchSummary.h"
 #include "compiler/weights/PanelLayout.h"
 #include "dialects/Exec/IR/ExecOps.h"
 #include "dialects/Kiln/IR/KilnOps.h"
@@ -18,7 +19,6 @@
 #include "runtime/schema/Artifact_generated.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/MapVector.h"
 
@@ -29,21 +29,6 @@ namespace fb = kiln::fb;
 
 namespace kiln {
 namespace {
-
-/// Prints `loc` as "file:line:col", looking through names and call sites.
-std::string formatLocation(Location loc) {
-  std::string text;
-  loc->walk([&](Location inner) {
-    if (auto file = dyn_cast<FileLineColLoc>(inner)) {
-      text = (file.getFilename().getValue() + ":" + Twine(file.getLine()) +
-              ":" + Twine(file.getColumn()))
-                 .str();
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  return text;
-}
 
 int64_t byteSize(RankedTensorType type) {
   return type.getNumElements() *
@@ -76,21 +61,6 @@ fb::DType dtypeOf(Type type) {
   default:
     return fb::DType::I64;
   }
-}
-
-/// Floating-point operations of one run of an executable: for each linalg op,
-/// its iterations times the arithmetic ops of its body.
-uint64_t estimateFlops(func::FuncOp func) {
-  uint64_t flops = 0;
-  func.walk([&](linalg::GenericOp op) {
-    uint64_t iterations = 1;
-    for (int64_t range : op.getStaticLoopRanges()) {
-      iterations *= std::max<int64_t>(range, 1);
-    }
-    uint64_t bodyOps = op.getBody()->getOperations().size() - 1;
-    flops += iterations * bodyOps;
-  });
-  return flops;
 }
 
 /// The parameter's data in the stored layout.
@@ -342,7 +312,7 @@ LogicalResult emitArtifact(ModuleOp module, const CompiledKernels &kernels,
         fbb.CreateVector(gridValues), fbb.CreateVector(bindings),
         scratch == kernels.scratchSize.end() ? 0 : scratch->second,
         fbb.CreateString(dispatch.getRoot().str()),
-        fbb.CreateString(formatLocation(dispatch.getLoc())),
+        fbb.CreateString(formatSourceLocation(dispatch.getLoc())),
         estimateFlops(executable.getFunction())));
     int64_t region = static_cast<int64_t>(*dispatch.getScheduleRegion());
     regions[region].push_back(static_cast<uint32_t>(d));

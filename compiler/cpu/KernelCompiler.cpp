@@ -66,6 +66,15 @@ FailureOr<CompiledKernels> compileCpuKernels(ModuleOp module, CpuTarget &target,
   MLIRContext *ctx = module.getContext();
   CompiledKernels kernels;
   std::vector<std::vector<char>> objects;
+  CompileProgress progress{CompileProgress::Stage::Kernels};
+  auto report = [&] {
+    if (hooks.onProgress) {
+      hooks.onProgress(progress);
+    }
+  };
+  progress.total = llvm::range_size(module.getOps<exec::ExecutableOp>());
+  module.walk([&](exec::DispatchOp) { ++progress.dispatches; });
+  report();
   for (auto executable : module.getOps<exec::ExecutableOp>()) {
     func::FuncOp func = executable.getFunction();
     OwningOpRef<ModuleOp> kernelModule = ModuleOp::create(executable.getLoc());
@@ -115,7 +124,11 @@ FailureOr<CompiledKernels> compileCpuKernels(ModuleOp module, CpuTarget &target,
     }
     objects.push_back(std::move(*object));
     kernels.exports.push_back(name);
+    ++progress.done;
+    report();
   }
+  progress.stage = CompileProgress::Stage::Link;
+  report();
   std::string error;
   llvm::raw_string_ostream errorStream(error);
   FailureOr<std::vector<char>> image =

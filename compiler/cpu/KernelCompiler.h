@@ -24,6 +24,23 @@ struct CompiledKernels {
   std::map<std::string, int64_t> scratchSize;
 };
 
+/// How far a compile has come, for progress reports.
+struct CompileProgress {
+  enum class Stage {
+    /// The graph pipeline starts.
+    Graph,
+    /// `done` of `total` executables are compiled (0 before the first);
+    /// `dispatches` dispatches run them.
+    Kernels,
+    /// The kernels are being linked into one shared object.
+    Link,
+    /// The artifact is being written (parameters laid out and stored).
+    Write,
+  };
+  Stage stage = Stage::Graph;
+  size_t done = 0, total = 0, dispatches = 0;
+};
+
 /// How kernels are compiled, and what a caller may observe of it.
 struct KernelCompileHooks {
   /// Pipelines to run on each executable before the kernel pipeline.
@@ -38,6 +55,8 @@ struct KernelCompileHooks {
   std::function<void(mlir::ModuleOp)> onLoweredModule;
   /// Called with each executable's LLVM IR after optimisation.
   std::function<void(llvm::Module &)> onLlvmModule;
+  /// Called at the start of each stage of a compile and after each kernel.
+  std::function<void(const CompileProgress &)> onProgress;
 };
 
 /// Compiles every exec.executable of `module` for `target` and links them.

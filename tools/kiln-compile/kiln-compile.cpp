@@ -2,20 +2,27 @@
 //
 //   kiln-compile model.kiln -o model.kbin [-D B=8] [--weights w.safetensors]
 //   kiln-compile model.kiln --emit=exec      (IR after a stage, to stdout)
+//   kiln-compile model.kiln --emit=dot-schedule -o s.dot  (Graphviz)
+//   kiln-compile model.kiln -o model.kbin --dump-dispatches
 //   kiln-compile model.mlir -o model.kbin    (a model in the kiln dialect)
 //   kiln-compile model.kiln -o model.kbin --load-pass-plugin=my.so \
 //       --after-graph-optimization='func.func(my-pass)'
 //
 // Errors are printed as `file:line:col: error: ...` with the offending
 // source line; the exit code is 1 and no output file is left behind.
+// A compile that takes over a second prints progress lines on stderr
+// (--quiet drops them); stdout only ever holds the requested output.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Compiler.h"
+#include "compiler/DispatchSummary.h"
+#include "compiler/GraphvizExport.h"
 #include "compiler/Pipeline.h"
 #include "compiler/Registration.h"
 #include "compiler/plugin/PassPluginLoader.h"
 #include "frontends/kdl/KdlImporter.h"
+#include "tools/kiln-compile/ProgressPrinter.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -26,7 +33,10 @@
 #include "mlir/Support/Timing.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 
@@ -37,7 +47,7 @@ namespace cl = llvm::cl;
 
 namespace {
 
-enum class Emit { Artifact, Kiln, Linalg, Exec, Llvm };
+enum class Emit { Artifact, Kiln, Linalg, Exec, Llvm, DotGraph, DotSchedule };
 
 cl::OptionCategory category("kiln-compile options");
 
@@ -64,7 +74,11 @@ cl::opt<Emit> emit(
         clEnumValN(Emit::Kiln, "kiln", "the kiln dialect after graph cleanups"),
         clEnumValN(Emit::Linalg, "linalg", "linalg on tensors"),
         clEnumValN(Emit::Exec, "exec", "dispatches and executables"),
-        clEnumValN(Emit::Llvm, "llvm", "optimised LLVM IR of the kernels")),
+        clEnumValN(Emit::Llvm, "llvm", "optimised LLVM IR of the kernels"),
+        clEnumValN(Emit::DotGraph, "dot-graph",
+                   "the kiln dataflow graph (Graphviz DOT)"),
+        clEnumValN(Emit::DotSchedule, "dot-schedule",
+                   "the dispatches by barrier region (Graphviz DOT)")),
     cl::cat(category));
 cl::opt<std::string> targetCpu("target-cpu",
                                cl::desc("CPU to compile kernels for"),
@@ -78,6 +92,28 @@ cl::opt<bool> printPipeline(
     cl::desc("Print the pipelines (with plugins' and --after-* additions) "
              "and exit"),
     cl::cat(category));
+
+cl::OptionCategory inspectCategory("Inspecting a compile");
+cl::opt<std::string> dumpDispatches(
+    "dump-dispatches", cl::ValueOptional,
+    cl::desc("Print the dispatches in schedule order to stderr (or to "
+             "<file>): region, index, executable, root op, grid, tile, "
+             "flops, source location"),
+    cl::value_desc("file"), cl::cat(inspectCategory));
+cl::opt<std::string> dumpDispatchesDir(
+    "dump-dispatches-dir",
+    cl::desc("Write each executable's function (before code generation) to "
+             "<dir>/<executable>.mlir"),
+    cl::value_desc("dir"), cl::cat(inspectCategory));
+cl::opt<bool> quiet("quiet",
+                    cl::desc("Print no progress lines (a compile that takes "
+                             "over a second prints them to stderr)"),
+                    cl::cat(inspectCategory));
+cl::opt<double> progressThreshold(
+    "progress-threshold",
+    cl::desc("Seconds a compile runs before it prints progress lines"),
+    cl::value_desc("seconds"), cl::init(1.0), cl::Hidden,
+    cl::cat(inspectCategory));
 
 cl::OptionCategory pipelineCategory("Pipeline control and pass plugins");
 // Loaded before the command line is parsed (loadPassPluginsFromCommandLine);
@@ -183,9 +219,106 @@ void printPipelines(const kiln::CompileOptions &options) {
                << kiln::defaultKernelPipeline(options.extensions) << "\n";
 }
 
+/// The name `--emit` knows `what` by.
+StringRef emitName(Emit what) {
+  switch (what) {
+  case Emit::Artifact:
+    return "artifact";
+  case Emit::Kiln:
+    return "kiln";
+  case Emit::Linalg:
+    return "linalg";
+  case Emit::Exec:
+    return "exec";
+  case Emit::Llvm:
+    return "llvm";
+  case Emit::DotGraph:
+    return "dot-graph";
+  case Emit::DotSchedule:
+    return "dot-schedule";
+  }
+  llvm_unreachable("unknown --emit");
+}
+
+/// Writes `text` to `path` ("-" for stdout) in one go. False on an error
+/// (reported).
+bool writeTextFile(StringRef path, StringRef text) {
+  std::string error;
+  auto file = openOutputFile(path, &error);
+  if (!file) {
+    llvm::errs() << "kiln-compile: error: " << error << "\n";
+    return false;
+  }
+  file->os() << text;
+  file->keep();
+  return true;
+}
+
+/// What --dump-dispatches and --dump-dispatches-dir ask for, copied out of
+/// the options (the linker resets them).
+struct DispatchDumps {
+  bool table = false;
+  /// Where the table goes; empty for stderr.
+  std::string tablePath;
+  std::string directory;
+
+  bool any() const { return table || !directory.empty(); }
+
+  /// Writes the dumps of `module`, in the exec dialect.
+  LogicalResult write(ModuleOp module) const;
+};
+
+LogicalResult DispatchDumps::write(ModuleOp module) const {
+  std::vector<kiln::DispatchSummary> dispatches =
+      kiln::summarizeDispatches(module);
+  if (table) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    kiln::printDispatchTable(dispatches, os);
+    if (tablePath.empty()) {
+      llvm::errs() << text;
+    } else if (!writeTextFile(tablePath, text)) {
+      return failure();
+    }
+  }
+  if (directory.empty()) {
+    return success();
+  }
+  if (std::error_code ec = llvm::sys::fs::create_directories(directory)) {
+    llvm::errs() << "kiln-compile: error: cannot create '" << directory
+                 << "': " << ec.message() << "\n";
+    return failure();
+  }
+  for (auto executable : module.getOps<kiln::exec::ExecutableOp>()) {
+    StringRef name = executable.getSymName();
+    SmallString<128> path(directory);
+    llvm::sys::path::append(path, name + ".mlir");
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    SmallVector<std::string> users;
+    for (const kiln::DispatchSummary &d : dispatches) {
+      if (d.executable == name) {
+        users.push_back("#" + std::to_string(d.index));
+      }
+    }
+    os << "// @" << name << ", run by dispatch"
+       << (users.size() == 1 ? " " : "es ") << llvm::join(users, ", ");
+    os << ". Compile it with\n//   kiln-opt " << path
+       << " --kiln-cpu-kernel-pipeline\n";
+    executable.getFunction().print(os);
+    os << "\n";
+    if (!writeTextFile(path, text)) {
+      return failure();
+    }
+  }
+  return success();
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
+  // Progress lines count from here.
+  auto start = kiln::ProgressPrinter::Clock::now();
   llvm::InitLLVM init(argc, argv);
   // Passes and plugins first: --mlir-print-ir-before=<pass> and friends
   // list the passes registered when they are created.
@@ -201,7 +334,7 @@ int main(int argc, char **argv) {
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
-  cl::HideUnrelatedOptions({&category, &pipelineCategory});
+  cl::HideUnrelatedOptions({&category, &inspectCategory, &pipelineCategory});
   cl::ParseCommandLineOptions(
       static_cast<int>(args->size()), args->data(),
       "Kiln model compiler\n\n"
@@ -224,6 +357,18 @@ int main(int argc, char **argv) {
   // The linker library resets every cl::opt when it runs: keep copies.
   const std::string input = inputFile, output = outputFile;
   const Emit what = emit;
+  const DispatchDumps dumps{dumpDispatches.getNumOccurrences() > 0,
+                            dumpDispatches, dumpDispatchesDir};
+  kiln::ProgressPrinter progress(llvm::errs(), start, progressThreshold,
+                                 !quiet);
+  if (dumps.any() &&
+      (what == Emit::Kiln || what == Emit::Linalg || what == Emit::DotGraph)) {
+    llvm::errs() << "kiln-compile: error: --dump-dispatches"
+                 << (dumps.table ? "" : "-dir")
+                 << " needs dispatches: compile an artifact or use "
+                    "--emit=exec, llvm or dot-schedule\n";
+    return 2;
+  }
   options.cpu = targetCpu;
   bool isKdl = StringRef(input).ends_with(".kiln");
   kiln::KdlOptions kdlOptions;
@@ -313,12 +458,29 @@ int main(int argc, char **argv) {
     return success();
   };
 
+  options.hooks.onProgress = [&](const kiln::CompileProgress &p) {
+    progress.report(p);
+  };
+  if (dumps.any()) {
+    options.onDispatchesFormed = [&](ModuleOp m) { return dumps.write(m); };
+  }
+
   if (what == Emit::Artifact) {
     if (output == "-") {
       llvm::errs() << "kiln-compile: error: an artifact needs -o <file>\n";
       return 1;
     }
-    return failed(kiln::compileToArtifact(*module, options, output)) ? 1 : 0;
+    if (failed(kiln::compileToArtifact(*module, options, output))) {
+      return 1;
+    }
+    size_t dispatches = 0;
+    module->walk([&](kiln::exec::DispatchOp) { ++dispatches; });
+    uint64_t bytes = 0;
+    (void)llvm::sys::fs::file_size(output, bytes);
+    progress.finish(llvm::formatv("{0} ({1} dispatches, {2:F1} MiB)", output,
+                                  dispatches, bytes / (1024.0 * 1024.0))
+                        .str());
+    return 0;
   }
 
   // Textual output appears only once everything succeeded.
@@ -330,21 +492,30 @@ int main(int argc, char **argv) {
       return 1;
     }
   } else {
-    kiln::GraphStage stage = what == Emit::Kiln     ? kiln::GraphStage::Kiln
+    kiln::GraphStage stage = what == Emit::Kiln || what == Emit::DotGraph
+                                 ? kiln::GraphStage::Kiln
                              : what == Emit::Linalg ? kiln::GraphStage::Linalg
                                                     : kiln::GraphStage::Exec;
-    if (failed(kiln::runGraphPipeline(*module, stage, options))) {
+    if (failed(kiln::runGraphPipeline(*module, stage, options)) ||
+        (dumps.any() && failed(dumps.write(*module)))) {
       return 1;
     }
-    module->print(os);
-    os << "\n";
+    if (what == Emit::DotGraph || what == Emit::DotSchedule) {
+      if (failed(what == Emit::DotGraph
+                     ? kiln::writeDataflowGraph(*module, os)
+                     : kiln::writeScheduleGraph(*module, os))) {
+        return 1;
+      }
+    } else {
+      module->print(os);
+      os << "\n";
+    }
   }
-  auto file = openOutputFile(output, &error);
-  if (!file) {
-    llvm::errs() << "kiln-compile: error: " << error << "\n";
+  if (!writeTextFile(output, text)) {
     return 1;
   }
-  file->os() << text;
-  file->keep();
+  progress.finish(
+      ((output == "-" ? "stdout" : output) + " (--emit=" + emitName(what) + ")")
+          .str());
   return 0;
 }

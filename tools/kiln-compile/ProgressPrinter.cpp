@@ -1,0 +1,68 @@
+//===- ProgressPrinter.cpp - kiln-compile's progress lines ----------------===//
+
+#include "tools/kiln-compile/ProgressPrinter.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#include <algorithm>
+
+namespace kiln {
+
+ProgressPrinter::ProgressPrinter(llvm::raw_ostream &os, Clock::time_point start,
+                                 double thresholdSeconds, bool enabled)
+    : os(os), threshold(thresholdSeconds), enabled(enabled), start(start) {}
+
+double ProgressPrinter::elapsed() const {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+bool ProgressPrinter::print(llvm::StringRef message) {
+  double now = elapsed();
+  if (!enabled || now < threshold) {
+    return false;
+  }
+  os << llvm::formatv("kiln-compile: [{0:F1} s] {1}\n", now, message);
+  return true;
+}
+
+void ProgressPrinter::report(const CompileProgress &progress) {
+  switch (progress.stage) {
+  case CompileProgress::Stage::Graph:
+    print("running the graph pipeline...");
+    return;
+  case CompileProgress::Stage::Kernels: {
+    if (progress.done == 0) {
+      print(llvm::formatv("compiling {0} executables ({1} dispatches)...",
+                          progress.total, progress.dispatches)
+                .str());
+      return;
+    }
+    // One line per interval, and always the last.
+    double interval = std::min(threshold, 1.0);
+    if (progress.done < progress.total &&
+        elapsed() - lastKernelLine < interval) {
+      return;
+    }
+    if (print(llvm::formatv("kernels {0}/{1}", progress.done, progress.total)
+                  .str())) {
+      lastKernelLine = elapsed();
+    }
+    return;
+  }
+  case CompileProgress::Stage::Link:
+    print("linking the kernels...");
+    return;
+  case CompileProgress::Stage::Write:
+    print("writing the artifact...");
+    return;
+  }
+}
+
+void ProgressPrinter::finish(llvm::StringRef what) {
+  double now = elapsed();
+  if (enabled && now >= threshold) {
+    os << llvm::formatv("kiln-compile: wrote {0} in {1:F1} s\n", what, now);
+  }
+}
+
+} // namespace kiln
