@@ -30,7 +30,8 @@ jobs=${KILN_JOBS:-$(nproc)}
 packages=(cmake ninja-build g++ ccache pkg-config
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools lld-22 liblld-22-dev
   libgtest-dev libgmock-dev libtbb-dev libflatbuffers-dev flatbuffers-compiler
-  zlib1g-dev libbenchmark-dev clang-format-22 python3)
+  zlib1g-dev libbenchmark-dev clang-format-22 python3
+  python3-numpy libopenblas0-pthread)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -65,6 +66,14 @@ case "$mode" in
     printf 'compiled in %d.%d s\n' $((ms / 1000)) $((ms % 1000 / 100))
     echo "== running"
     "$build/bin/kiln-run" "$build/default-model.kbin" --repeat 10
+    # With the benchmark peers installed (tools/kiln-bench/setup-peers.sh):
+    # the same model under ONNX Runtime, alternating with Kiln.
+    if [ -x "$build/peers/bin/python" ]; then
+      echo "== the same model under ONNX Runtime (kiln-bench, docs/benchmarks.md)"
+      "$root/tools/kiln-bench/kiln-bench" model qformer --engines kiln,onnxruntime \
+        --rounds 3 --quiet --build-dir "$build" ||
+        echo "kiln-bench failed; see docs/benchmarks.md"
+    fi
     ;;
   test)
     cd "$build"
