@@ -14,6 +14,35 @@ include "mlir/Pass/PassBase.td"
 // Graph level to linalg
 //===----------------------------------------------------------------------===//
 
+def SplitCausalAttentionPass
+    : Pass<"kiln-split-causal-attention", "mlir::func::FuncOp"> {
+  let summary = "Splits long causal attentions so masked key tiles are skipped.";
+  let description = [{
+    A causal `kiln.attention` with at least `2 * chunk` query rows (and no
+    fewer keys than queries) becomes one attention per `chunk` query rows,
+    each over only the prefix of keys its rows can see, with the same causal
+    mask, concatenated along the sequence. Key tiles above the diagonal are
+    never computed: for n chunks the work is (n + 1) / 2n of the whole.
+
+    ```mlir
+    %a = kiln.attention %q, %k, %v {heads = 4 : i64, mask = #kiln<mask causal>}
+        : (tensor<1x512x64xf32>, tensor<1x512x64xf32>, tensor<1x512x64xf32>)
+        -> tensor<1x512x64xf32>
+    // becomes, with chunk = 256
+    %q0 = kiln.slice %q {offsets = [0, 0, 0], sizes = [1, 256, 64], ...}
+    %k0 = kiln.slice %k {... sizes = [1, 256, 64] ...}  // and %v0
+    %a0 = kiln.attention %q0, %k0, %v0 {... mask = causal, scale = 0.25}
+    %q1 = kiln.slice %q {offsets = [0, 256, 0], sizes = [1, 256, 64], ...}
+    %a1 = kiln.attention %q1, %k1, %v1 ...              // all 512 keys
+    %a = kiln.concat %a0, %a1 {axis = 1 : i64}
+    ```
+  }];
+  let options = [
+    Option<"chunk", "chunk", "int64_t", "256",
+           "Query rows per chunk; 0 disables the split">
+  ];
+}
+
 def LowerToLinalgPass : Pass<"kiln-lower-to-linalg", "mlir::func::FuncOp"> {
   let summary = "Lowers kiln ops to linalg.generic ops on tensors.";
   let description = [{
