@@ -38,6 +38,16 @@ std::string quote(const std::string &text) {
   return out + "\"";
 }
 
+/// Index of the row with `source` in `rows`, or rows.size().
+template <typename Rows>
+size_t findRow(const Rows &rows, const std::string &source) {
+  size_t i = 0;
+  while (i < rows.size() && rows[i].source != source) {
+    ++i;
+  }
+  return i;
+}
+
 /// Microseconds with nanosecond precision, as JSON.
 std::string micros(int64_t ns) {
   char text[32];
@@ -50,8 +60,8 @@ std::string micros(int64_t ns) {
 ChromeTrace::ChromeTrace(const ArtifactInfo &info, int workers)
     : info(info), dispatches(static_cast<size_t>(std::max(workers, 1))) {}
 
-void ChromeTrace::beginRun(std::string label) {
-  runs.push_back({std::move(label), traceClockNs(), 0});
+void ChromeTrace::beginRun(std::string label, bool timed) {
+  runs.push_back({std::move(label), traceClockNs(), 0, timed});
 }
 
 void ChromeTrace::endRun() { runs.back().endNs = traceClockNs(); }
@@ -64,6 +74,82 @@ void ChromeTrace::dispatchRan(const DispatchSpan &span) {
 
 void ChromeTrace::regionRan(const RegionSpan &span) {
   regions.push_back({static_cast<uint32_t>(runs.size() - 1), span});
+}
+
+std::string ChromeTrace::summary(size_t top) const {
+  struct Row {
+    std::string source;
+    int64_t busyNs = 0;
+    uint64_t workgroups = 0;
+    std::vector<bool> dispatches;
+  };
+  std::vector<Row> rows;
+  std::vector<size_t> rowOf(info.dispatches.size(), SIZE_MAX);
+  size_t timedRuns = 0;
+  int64_t totalNs = 0, wallNs = 0;
+  for (const Run &run : runs) {
+    timedRuns += run.timed;
+    wallNs += run.timed ? run.endNs - run.beginNs : 0;
+  }
+  for (const auto &worker : dispatches) {
+    for (const InRun<DispatchSpan> &entry : worker) {
+      if (!runs[entry.run].timed) {
+        continue;
+      }
+      size_t d = entry.span.dispatch;
+      if (rowOf[d] == SIZE_MAX) {
+        const DispatchInfo &dispatch = info.dispatches[d];
+        std::string source =
+            (dispatch.rootOp.empty() ? dispatch.name : dispatch.rootOp) +
+            (dispatch.sourceLoc.empty() ? "" : " " + dispatch.sourceLoc);
+        auto it = findRow(rows, source);
+        rowOf[d] = it;
+        if (it == rows.size()) {
+          rows.push_back({source, 0, 0, {}});
+          rows.back().dispatches.assign(info.dispatches.size(), false);
+        }
+      }
+      Row &row = rows[rowOf[d]];
+      int64_t ns = std::max<int64_t>(entry.span.endNs - entry.span.beginNs, 0);
+      row.busyNs += ns;
+      row.workgroups += entry.span.workgroupCount;
+      row.dispatches[d] = true;
+      totalNs += ns;
+    }
+  }
+  if (timedRuns == 0 || totalNs == 0) {
+    return "";
+  }
+  std::sort(rows.begin(), rows.end(),
+            [](const Row &a, const Row &b) { return a.busyNs > b.busyNs; });
+  auto perRunMs = [&](int64_t ns) {
+    return static_cast<double>(ns) / 1e6 / static_cast<double>(timedRuns);
+  };
+  char line[160];
+  std::snprintf(line, sizeof(line),
+                "trace: %.3f ms wall, %.3f ms busy on %zu worker%s per run "
+                "(%zu timed run%s); by source:\n",
+                perRunMs(wallNs), perRunMs(totalNs), dispatches.size(),
+                dispatches.size() == 1 ? "" : "s", timedRuns,
+                timedRuns == 1 ? "" : "s");
+  std::string out = line;
+  out += "   share  busy ms/run  dispatches  workgroups/run  root op and "
+         "source\n";
+  for (size_t i = 0; i < rows.size() && i < top; ++i) {
+    const Row &row = rows[i];
+    std::snprintf(line, sizeof(line), "  %5.1f%%  %12.3f  %10zu  %14llu  ",
+                  100.0 * static_cast<double>(row.busyNs) /
+                      static_cast<double>(totalNs),
+                  perRunMs(row.busyNs),
+                  static_cast<size_t>(std::count(row.dispatches.begin(),
+                                                 row.dispatches.end(), true)),
+                  static_cast<unsigned long long>(row.workgroups / timedRuns));
+    out += line + row.source + "\n";
+  }
+  if (rows.size() > top) {
+    out += "  (" + std::to_string(rows.size() - top) + " more)\n";
+  }
+  return out;
 }
 
 std::string ChromeTrace::dispatchLabel(size_t index) const {

@@ -32,8 +32,8 @@ public:
   ChromeTrace(const ArtifactInfo &info, int workers);
 
   /// Starts run `label` (e.g. "run 1", "warm-up run"); pass the trace to
-  /// Session::run next.
-  void beginRun(std::string label);
+  /// Session::run next. Only timed runs count in summary().
+  void beginRun(std::string label, bool timed = true);
   /// Ends the current run.
   void endRun();
 
@@ -43,6 +43,11 @@ public:
   /// Writes the JSON file; errors name the path.
   Status write(const std::string &path) const;
 
+  /// A table of where the timed runs spent their time: busy time (the sum
+  /// of the dispatches' spans over all workers) per run, grouped by root op
+  /// and model-source location, largest first, the first `top` rows.
+  std::string summary(size_t top) const;
+
   /// The event name of dispatch `index`: its root op and the file name and
   /// line of its source location, or its own name if it has no root op.
   std::string dispatchLabel(size_t index) const;
@@ -51,6 +56,7 @@ private:
   struct Run {
     std::string label;
     int64_t beginNs = 0, endNs = 0;
+    bool timed = true;
   };
   /// A span and the run it belongs to.
   template <typename SpanT> struct InRun {

@@ -58,7 +58,8 @@ const char *const kUsage =
     "                         (default: rtol 1e-4, atol 1e-5)\n"
     "  --threads N            threads to run on (default: all CPUs)\n"
     "  --repeat N             time N runs after one warm-up run\n"
-    "  --trace FILE.json      write a Chrome/Perfetto trace of every run\n"
+    "  --trace FILE.json      write a Chrome/Perfetto trace of every run and\n"
+    "                         print where the timed runs spent their time\n"
     "  --seed S               seed of the random inputs (default: 0)\n"
     "  --inline               run every tile in order on one thread\n"
     "  --reference MODEL.kiln [-D NAME=VALUE] [--weights FILE.safetensors]\n"
@@ -245,7 +246,8 @@ int runModel(const Options &options) {
   for (int run = 0; run < totalRuns; ++run) {
     bool timed = run >= totalRuns - timedRuns;
     if (trace) {
-      trace->beginRun(timed ? "run " + std::to_string(run) : "warm-up run");
+      trace->beginRun(timed ? "run " + std::to_string(run) : "warm-up run",
+                      timed);
     }
     auto start = std::chrono::steady_clock::now();
     Status status = (*session)->run(inputViews, outputViews, trace.get());
@@ -291,6 +293,9 @@ int runModel(const Options &options) {
   } else {
     std::printf("time: %.3f ms (1 run, %d thread%s)\n", millis.front(), threads,
                 threads == 1 ? "" : "s");
+  }
+  if (trace) {
+    std::printf("%s", trace->summary(10).c_str());
   }
   return matched ? 0 : fail("outputs differ from the expected values");
 }
