@@ -322,6 +322,46 @@ def CpuAllocateScratchPass
                            "mlir::arith::ArithDialect"];
 }
 
+def CpuLowerRowReductionsPass
+    : Pass<"kiln-cpu-lower-row-reductions", "mlir::func::FuncOp"> {
+  let summary = "Lowers row reductions to loops that keep accumulators in registers.";
+  let description = [{
+    A row reduction on memrefs (all loops parallel but the last) becomes
+    loops over its parallel dims around an `scf.for` over the reduced dim
+    that carries the accumulators as loop values: the outputs are loaded
+    once per row and stored once, and the combiner (`arith.addf`, `mulf`,
+    `maximumf` or `minimumf` of the accumulator) is marked
+    `fastmath<reassoc>` so that LLVM's loop vectorizer may keep vector
+    partial results. The order is fixed at compile time: results do not
+    depend on the thread count. Inputs and outputs are accessed with
+    `memref.load`/`memref.store` at the op's indexing maps (`affine.apply`
+    for non-trivial results); `linalg.index` becomes the loop index.
+
+    ```mlir
+    linalg.generic {iterator_types = ["parallel", "reduction"]}
+        ins(%x : memref<4x64xf32>) outs(%m : memref<4xf32>) {
+    ^bb0(%in: f32, %acc: f32):
+      %0 = arith.maximumf %in, %acc : f32
+      linalg.yield %0 : f32
+    }
+    // becomes
+    scf.for %i = %c0 to %c4 step %c1 {
+      %init = memref.load %m[%i] : memref<4xf32>
+      %r = scf.for %j = %c0 to %c64 step %c1 iter_args(%acc = %init) -> f32 {
+        %in = memref.load %x[%i, %j] : memref<4x64xf32>
+        %0 = arith.maximumf %in, %acc fastmath<reassoc> : f32
+        scf.yield %0 : f32
+      }
+      memref.store %r, %m[%i] : memref<4xf32>
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
+    "mlir::scf::SCFDialect"
+  ];
+}
+
 def CpuLowerContractionsPass
     : Pass<"kiln-cpu-lower-contractions", "mlir::func::FuncOp"> {
   let summary = "Lowers GEMM tiles to register-blocked vector code.";

@@ -34,6 +34,7 @@ kiln::buildCpuKernelPipeline(OpPassManager &pm,
   OpPassManager &loops = pm.nest<func::FuncOp>();
   loops.addPass(createCpuAllocateScratchPass());
   loops.addPass(createCpuLowerContractionsPass());
+  loops.addPass(createCpuLowerRowReductionsPass());
   loops.addPass(createConvertLinalgToLoopsPass());
   loops.addPass(createCpuExpandMathPass());
   loops.addPass(createCanonicalizerPass());

@@ -1,0 +1,72 @@
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-cpu-lower-row-reductions))" | FileCheck %s
+
+// A row max: the accumulator is loaded once per row, carried through the
+// reduced loop and stored once; the combiner may be reassociated.
+// CHECK-LABEL: func.func @row_max
+// CHECK-SAME: (%[[X:.+]]: memref<4x64xf32>, %[[M:.+]]: memref<4xf32>)
+// CHECK-NOT: linalg.generic
+// CHECK: scf.for %[[I:.+]] = %{{.+}} to %{{.+}} step %{{.+}} {
+// CHECK: %[[INIT:.+]] = memref.load %[[M]][%[[I]]] : memref<4xf32>
+// CHECK: %[[R:.+]] = scf.for %[[J:.+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[ACC:.+]] = %[[INIT]]) -> (f32) {
+// CHECK: %[[IN:.+]] = memref.load %[[X]][%[[I]], %[[J]]] : memref<4x64xf32>
+// CHECK: %[[NEXT:.+]] = arith.maximumf %[[IN]], %[[ACC]] fastmath<reassoc> : f32
+// CHECK: scf.yield %[[NEXT]] : f32
+// CHECK: memref.store %[[R]], %[[M]][%[[I]]] : memref<4xf32>
+func.func @row_max(%x: memref<4x64xf32>, %m: memref<4xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<4x64xf32>) outs(%m : memref<4xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %0 = arith.maximumf %in, %acc : f32
+    linalg.yield %0 : f32
+  }
+  return
+}
+
+// A masked sum of exp(x - max) with a per-row operand and linalg.index:
+// the index becomes the loop's, the body is cloned, only the combiner is
+// marked.
+// CHECK-LABEL: func.func @masked_sum
+// CHECK-SAME: (%[[X:.+]]: memref<2x3x8xf32>, %[[MAX:.+]]: memref<2x3xf32>, %[[S:.+]]: memref<2x3xf32>)
+// CHECK: scf.for %[[B:.+]] = {{.+}} {
+// CHECK: scf.for %[[I:.+]] = {{.+}} {
+// CHECK: scf.for %[[J:.+]] = {{.+}} iter_args(%[[ACC:.+]] = %{{.+}}) -> (f32) {
+// CHECK-DAG: memref.load %[[X]][%[[B]], %[[I]], %[[J]]]
+// CHECK-DAG: memref.load %[[MAX]][%[[B]], %[[I]]]
+// CHECK: arith.subf %{{.+}}, %{{.+}} : f32
+// CHECK: math.exp %{{.+}} : f32
+// CHECK: arith.cmpi sle, %[[J]], %[[I]] : index
+// CHECK: arith.select
+// CHECK: arith.addf %[[ACC]], %{{.+}} fastmath<reassoc> : f32
+func.func @masked_sum(%x: memref<2x3x8xf32>, %max: memref<2x3xf32>, %s: memref<2x3xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>,
+                                   affine_map<(d0, d1, d2) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %max : memref<2x3x8xf32>, memref<2x3xf32>) outs(%s : memref<2x3xf32>) {
+  ^bb0(%in: f32, %m: f32, %acc: f32):
+    %i = linalg.index 1 : index
+    %j = linalg.index 2 : index
+    %d = arith.subf %in, %m : f32
+    %e = math.exp %d : f32
+    %visible = arith.cmpi sle, %j, %i : index
+    %v = arith.select %visible, %e, %zero : f32
+    %0 = arith.addf %acc, %v : f32
+    linalg.yield %0 : f32
+  }
+  return
+}
+
+// Elementwise ops and GEMMs are left alone.
+// CHECK-LABEL: func.func @not_reductions
+// CHECK: linalg.generic
+func.func @not_reductions(%x: memref<4x64xf32>, %y: memref<4x64xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<4x64xf32>) outs(%y : memref<4x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.negf %in : f32
+    linalg.yield %0 : f32
+  }
+  return
+}
