@@ -2,6 +2,7 @@
 
 #include "compiler/DispatchSummary.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -14,6 +15,17 @@ using namespace mlir;
 
 namespace kiln {
 
+/// An arith or math op computing floats (not a constant or a select).
+static bool isFloatArithmetic(Operation &op) {
+  StringRef dialect = op.getDialect() ? op.getDialect()->getNamespace() : "";
+  if ((dialect != "arith" && dialect != "math") ||
+      isa<arith::ConstantOp, arith::SelectOp>(op)) {
+    return false;
+  }
+  return llvm::any_of(op.getResultTypes(),
+                      [](Type type) { return isa<FloatType>(type); });
+}
+
 uint64_t estimateFlops(func::FuncOp func) {
   uint64_t flops = 0;
   func.walk([&](linalg::GenericOp op) {
@@ -21,7 +33,11 @@ uint64_t estimateFlops(func::FuncOp func) {
     for (int64_t range : op.getStaticLoopRanges()) {
       iterations *= std::max<int64_t>(range, 1);
     }
-    uint64_t bodyOps = op.getBody()->getOperations().size() - 1;
+    // Floating-point arithmetic only: copies, index computations, masks'
+    // comparisons and selects are not flops.
+    uint64_t bodyOps = llvm::count_if(
+        op.getBody()->without_terminator(),
+        [](Operation &nested) { return isFloatArithmetic(nested); });
     flops += iterations * bodyOps;
   });
   return flops;

@@ -53,7 +53,8 @@ void printDispatchTable(llvm::ArrayRef<DispatchSummary> dispatches,
 std::string formatSizes(llvm::ArrayRef<int64_t> sizes);
 
 /// Floating-point operations of one run of an executable's function: for
-/// each linalg op, its iterations times the arithmetic ops of its body.
+/// each linalg op, its iterations times the floating-point arith and math
+/// ops of its body (copies, index arithmetic and mask selects count 0).
 uint64_t estimateFlops(mlir::func::FuncOp func);
 
 /// `loc` as "file:line:col": the first file location in it, looking through
