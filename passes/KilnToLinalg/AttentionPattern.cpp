@@ -7,8 +7,11 @@
 // then a row softmax, the batched GEMM with V into [B, H, Sq, dh] and a
 // transpose back to [B, Sq, H, dh]. Grouped-query attention reads kv head
 // h / (H / Hkv) through the maps. Both contractions are GEMMs that the CPU
-// kernels vectorize (OpClassification.h); the scores are materialised, one
-// workgroup's rows at a time.
+// kernels vectorize (OpClassification.h). Dispatch formation puts the
+// scores, mask and softmax in one dispatch (whole rows per workgroup, the
+// scores in scratch) and the product with V in the next, so the
+// probabilities are materialised in the arena: this is not a flash
+// attention.
 //
 // Visible keys of row i of batch b: none and bias: all; causal: j <= i +
 // Sk - Sq; key_padding: j < len[b]; row_spans: lo[b, i] <= j < hi[b, i].

@@ -9,9 +9,12 @@
 //   w, idx [T, K]   slot k holds the expert of rank k and its weight
 //   coef[t, e]      the weight of expert e for token t (0 if not chosen)
 //   y = sum_e coef[:, e] * expert_e(x) (ascending e) + shared(x)
-// Every expert runs on every token here (its coefficient is 0 where it was
-// not chosen, which adds exactly 0); the CPU back end's grouped MoE kernel
-// does the work of the selected experts only.
+// Every expert runs on every token (its coefficient is 0 where it was not
+// chosen, which adds exactly 0), so the work grows with the number of
+// experts, not with top_k. A grouped lowering (tokens gathered per expert,
+// GEMMs over the routed rows only, a weighted scatter-add) is not built yet:
+// it needs row counts known only at run time (docs/compiler.md, Known
+// limits).
 //
 //===----------------------------------------------------------------------===//
 
