@@ -33,6 +33,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 namespace kiln {
@@ -53,10 +54,12 @@ struct Blocking {
 /// Emits the loop nest of one GEMM tile.
 class GemmEmitter {
 public:
+  /// `zeroInit`: C holds zeros (its fill was removed), so the sums start
+  /// from zero rather than from a load of C.
   GemmEmitter(OpBuilder &b, Location loc, Value a, Value bMat, Value c,
-              const GemmOperands &gemm, Blocking blocking)
+              const GemmOperands &gemm, Blocking blocking, bool zeroInit)
       : b(b), loc(loc), a(a), bMat(bMat), c(c), gemm(gemm),
-        panel(gemm.rhsPanel), blocking(blocking) {
+        panel(gemm.rhsPanel), blocking(blocking), zeroInit(zeroInit) {
     auto cType = cast<MemRefType>(c.getType());
     rows = cType.getDimSize(cType.getRank() - 2);
     cols = cType.getDimSize(cType.getRank() - 1);
@@ -132,28 +135,40 @@ private:
               : Value();
     int64_t kc = std::min(blocking.kc, depth);
     int64_t fullDepth = depth - depth % kc;
-    auto depthBlock = [&](Value k0, int64_t length) {
+    // `first`: the block that starts the sums, from zero when C was only
+    // zero-filled (the fill is gone) instead of from C.
+    auto depthBlock = [&](Value k0, int64_t length, bool first) {
+      bool fromZero = first && zeroInit;
       int64_t mr = blocking.mr;
       int64_t fullRows = rows - rows % mr;
       if (fullRows > 0) {
         forLoop(0, fullRows, mr, [&](Value m0) {
           emitMicroKernel(m0, mr, n0, panelIndex, vectors, tailLanes, k0,
-                          length);
+                          length, fromZero);
         });
       }
       if (rows % mr) {
         emitMicroKernel(index(fullRows), rows % mr, n0, panelIndex, vectors,
-                        tailLanes, k0, length);
+                        tailLanes, k0, length, fromZero);
       }
     };
-    if (fullDepth == kc) {
-      depthBlock(index(0), kc);
-    } else if (fullDepth > 0) {
-      forLoop(0, fullDepth, kc, [&](Value k0) { depthBlock(k0, kc); });
+    if (fullDepth > 0) {
+      // The first block on its own, so that it can start from zero.
+      depthBlock(index(0), kc, /*first=*/true);
+      if (fullDepth > kc) {
+        forLoop(kc, fullDepth, kc,
+                [&](Value k0) { depthBlock(k0, kc, /*first=*/false); });
+      }
     }
     if (depth % kc) {
-      depthBlock(index(fullDepth), depth % kc);
+      depthBlock(index(fullDepth), depth % kc, /*first=*/fullDepth == 0);
     }
+  }
+
+  Value zeroVector() {
+    return arith::ConstantOp::create(
+        b, loc, vectorType,
+        DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
   }
 
   Value load(Value view, ArrayRef<Value> idx, int64_t maskLanes) {
@@ -195,7 +210,7 @@ private:
   /// lanes when that is non-zero.
   void emitMicroKernel(Value m0, int64_t blockRows, Value n0, Value panelIndex,
                        int64_t vectors, int64_t tailLanes, Value k0,
-                       int64_t length) {
+                       int64_t length, bool fromZero) {
     auto lanesOf = [&](int64_t j) { return j == vectors - 1 ? tailLanes : 0; };
     SmallVector<Value> rowIdx, colIdx;
     for (int64_t i = 0; i < blockRows; ++i) {
@@ -207,7 +222,9 @@ private:
     SmallVector<Value> acc;
     for (int64_t i = 0; i < blockRows; ++i) {
       for (int64_t j = 0; j < vectors; ++j) {
-        acc.push_back(load(c, cIndices(rowIdx[i], colIdx[j]), lanesOf(j)));
+        acc.push_back(
+            fromZero ? zeroVector()
+                     : load(c, cIndices(rowIdx[i], colIdx[j]), lanesOf(j)));
       }
     }
     Value kEnd = arith::AddIOp::create(b, loc, k0, index(length));
@@ -246,6 +263,7 @@ private:
   GemmOperands gemm;
   int64_t panel;
   Blocking blocking;
+  bool zeroInit;
   int64_t rows = 0, cols = 0, depth = 0;
   VectorType vectorType, maskType;
 };
@@ -268,6 +286,57 @@ bool hasUnitInnerStride(Value view) {
   int64_t offset;
   return succeeded(type.getStridesAndOffset(strides, offset)) &&
          strides.back() == 1;
+}
+
+/// True when `x` and `y` are views of one scratch buffer at constant byte
+/// offsets whose byte ranges do not overlap.
+bool disjointViews(Value x, Value y) {
+  auto vx = x.getDefiningOp<memref::ViewOp>();
+  auto vy = y.getDefiningOp<memref::ViewOp>();
+  if (!vx || !vy || vx.getSource() != vy.getSource()) {
+    return false;
+  }
+  std::optional<int64_t> ox = getConstantIntValue(vx.getByteShift());
+  std::optional<int64_t> oy = getConstantIntValue(vy.getByteShift());
+  auto tx = cast<MemRefType>(x.getType()), ty = cast<MemRefType>(y.getType());
+  if (!ox || !oy || !tx.hasStaticShape() || !ty.hasStaticShape()) {
+    return false;
+  }
+  int64_t ex = *ox + tx.getNumElements() * tx.getElementTypeBitWidth() / 8;
+  int64_t ey = *oy + ty.getNumElements() * ty.getElementTypeBitWidth() / 8;
+  return ex <= *oy || ey <= *ox;
+}
+
+/// The linalg.fill of +0.0 into `c` that `gemm` accumulates onto, when
+/// nothing between the two touches `c`: the GEMM can start its sums from
+/// zero and the fill can go (one pass over C less; 0 + x is exactly x).
+linalg::FillOp zeroFillOf(linalg::GenericOp gemm, Value c) {
+  for (Operation *prev = gemm->getPrevNode(); prev;
+       prev = prev->getPrevNode()) {
+    auto fill = dyn_cast<linalg::FillOp>(prev);
+    if (fill && fill.getDpsInitOperand(0)->get() == c) {
+      auto value =
+          fill.getDpsInputOperand(0)->get().getDefiningOp<arith::ConstantOp>();
+      auto zero = value ? dyn_cast<FloatAttr>(value.getValue()) : nullptr;
+      bool positiveZero =
+          zero && zero.getValue().isZero() && !zero.getValue().isNegative();
+      return positiveZero ? fill : linalg::FillOp();
+    }
+    // Fills of other scratch views (a softmax's running max and sum) are
+    // harmless; anything else that may read or write C, or its memory
+    // through another view, ends the search.
+    if (fill && disjointViews(fill.getDpsInitOperand(0)->get(), c)) {
+      continue;
+    }
+    if (!isa<memref::SubViewOp, memref::ViewOp, arith::ConstantOp>(prev) &&
+        !isMemoryEffectFree(prev)) {
+      return {};
+    }
+    if (llvm::is_contained(prev->getOperands(), c)) {
+      return {};
+    }
+  }
+  return {};
 }
 
 struct CpuLowerContractionsPass
@@ -312,12 +381,16 @@ struct CpuLowerContractionsPass
     });
     for (linalg::GenericOp op : gemms) {
       std::optional<GemmOperands> gemm = matchGemm(op);
+      Value c = op.getDpsInitOperand(0)->get();
+      linalg::FillOp fill = zeroFillOf(op, c);
       OpBuilder b(op);
       GemmEmitter(b, op.getLoc(), op.getDpsInputOperand(gemm->lhs)->get(),
-                  op.getDpsInputOperand(gemm->rhs)->get(),
-                  op.getDpsInitOperand(0)->get(), *gemm,
-                  {mr, nr, kc, vectorWidth})
+                  op.getDpsInputOperand(gemm->rhs)->get(), c, *gemm,
+                  {mr, nr, kc, vectorWidth}, /*zeroInit=*/bool(fill))
           .emit();
+      if (fill) {
+        fill.erase();
+      }
       op.erase();
     }
   }

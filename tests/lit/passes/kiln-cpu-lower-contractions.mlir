@@ -48,17 +48,20 @@ func.func @transposed(%a: memref<4x16xf32>, %b: memref<8x16xf32>, %c: memref<4x8
 // B in panels of 32 columns, B[n floordiv 32, k, n mod 32]: each 32-column
 // block of C streams one contiguous panel, K split into kc = 512 slabs.
 // CHECK-LABEL: func.func @panels
-// CHECK-SAME: (%[[A:.+]]: memref<16x1024xf32>, %[[B:.+]]: memref<2x1024x32xf32>, %[[C:.+]]: memref<16x64xf32>)
+// CHECK-SAME: (%[[A:.+]]: memref<16x1536xf32>, %[[B:.+]]: memref<2x1536x32xf32>, %[[C:.+]]: memref<16x64xf32>)
 // CHECK-NOT: linalg.generic
 // CHECK: scf.for %[[N:.+]] = %{{.+}} to %{{.+}} step %{{.+}} {
-// CHECK: scf.for %[[K0:.+]] = %{{.+}} to %{{.+}} step %{{.+}} {
+// The first slab on its own (it starts the sums), then the others.
+// CHECK: %{{.+}}:16 = scf.for %[[KF:.+]] = %[[C0:.+]] to %[[C512:.+]] step
+// CHECK: vector.load %[[B]][%{{.+}}, %[[KF]], %{{.+}}] : memref<2x1536x32xf32>, vector<16xf32>
+// CHECK: scf.for %[[K0:.+]] = %[[C512]] to %{{.+}} step %[[C512]] {
 // CHECK: %{{.+}}:16 = scf.for %[[K:.+]] = %[[K0]] to
-// CHECK: vector.load %[[B]][%{{.+}}, %[[K]], %{{.+}}] : memref<2x1024x32xf32>, vector<16xf32>
+// CHECK: vector.load %[[B]][%{{.+}}, %[[K]], %{{.+}}] : memref<2x1536x32xf32>, vector<16xf32>
 // CHECK-COUNT-16: vector.fma
 #p = affine_map<(d0, d1, d2) -> (d1 floordiv 32, d2, d1 mod 32)>
-func.func @panels(%a: memref<16x1024xf32>, %b: memref<2x1024x32xf32>, %c: memref<16x64xf32>) {
+func.func @panels(%a: memref<16x1536xf32>, %b: memref<2x1536x32xf32>, %c: memref<16x64xf32>) {
   linalg.generic {indexing_maps = [#x, #p, #y], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%a, %b : memref<16x1024xf32>, memref<2x1024x32xf32>) outs(%c : memref<16x64xf32>) {
+      ins(%a, %b : memref<16x1536xf32>, memref<2x1536x32xf32>) outs(%c : memref<16x64xf32>) {
   ^bb0(%in: f32, %in_0: f32, %out: f32):
     %0 = arith.mulf %in, %in_0 : f32
     %1 = arith.addf %out, %0 : f32
@@ -83,6 +86,72 @@ func.func @panels(%a: memref<16x1024xf32>, %b: memref<2x1024x32xf32>, %c: memref
 func.func @heads(%a: memref<1x8x1x64xf32, strided<[4096, 512, 64, 1]>>, %b: memref<1x1x64x40xf32>, %c: memref<1x1x8x40xf32>) {
   linalg.generic {indexing_maps = [#qa, #kb, #sc], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
       ins(%a, %b : memref<1x8x1x64xf32, strided<[4096, 512, 64, 1]>>, memref<1x1x64x40xf32>) outs(%c : memref<1x1x8x40xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %0 = arith.mulf %in, %in_0 : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// C zero-filled just before: the fill goes and the sums start from zero
+// vectors instead of loads of C.
+// CHECK-LABEL: func.func @zero_filled
+// CHECK-SAME: (%[[A:.+]]: memref<8x16xf32>, %[[B:.+]]: memref<16x32xf32>, %[[C:.+]]: memref<8x32xf32>)
+// CHECK-NOT: linalg.fill
+// CHECK: %[[ZERO:.+]] = arith.constant dense<0.000000e+00> : vector<16xf32>
+// CHECK-NOT: vector.load %[[C]]
+// CHECK: scf.for {{.+}} iter_args(%{{.+}} = %[[ZERO]],
+// CHECK-COUNT-16: vector.store {{.+}}, %[[C]]
+func.func @zero_filled(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %c: memref<8x32xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<8x32xf32>)
+  linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<8x16xf32>, memref<16x32xf32>) outs(%c : memref<8x32xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %0 = arith.mulf %in, %in_0 : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// A fill of another value is kept and C is loaded.
+// CHECK-LABEL: func.func @one_filled
+// CHECK: linalg.fill
+// CHECK: vector.load %{{.+}} : memref<8x32xf32>, vector<16xf32>
+func.func @one_filled(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %c: memref<8x32xf32>) {
+  %one = arith.constant 1.0 : f32
+  linalg.fill ins(%one : f32) outs(%c : memref<8x32xf32>)
+  linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<8x16xf32>, memref<16x32xf32>) outs(%c : memref<8x32xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %0 = arith.mulf %in, %in_0 : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// A fill of a disjoint view of the same scratch in between (a softmax's
+// running max) does not hide C's zero fill; that other fill stays.
+// CHECK-LABEL: func.func @scratch_views
+// CHECK-SAME: (%{{.+}}: memref<8x16xf32>, %{{.+}}: memref<16x32xf32>, %[[S:.+]]: memref<1056xi8>)
+// CHECK: %[[W:.+]] = memref.view %[[S]][%{{.+}}][] : memref<1056xi8> to memref<8xf32>
+// CHECK: linalg.fill ins(%{{.+}} : f32) outs(%[[W]] : memref<8xf32>)
+// CHECK-NOT: linalg.fill
+// CHECK: scf.for {{.+}} iter_args(%{{.+}} = %{{.+}}, 
+func.func @scratch_views(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %s: memref<1056xi8>) {
+  %zero = arith.constant 0.0 : f32
+  %ninf = arith.constant 0xFF800000 : f32
+  %c0 = arith.constant 0 : index
+  %c1024 = arith.constant 1024 : index
+  %v = memref.view %s[%c0][] : memref<1056xi8> to memref<8x32xf32>
+  %w = memref.view %s[%c1024][] : memref<1056xi8> to memref<8xf32>
+  linalg.fill ins(%zero : f32) outs(%v : memref<8x32xf32>)
+  linalg.fill ins(%ninf : f32) outs(%w : memref<8xf32>)
+  linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<8x16xf32>, memref<16x32xf32>) outs(%v : memref<8x32xf32>) {
   ^bb0(%in: f32, %in_0: f32, %out: f32):
     %0 = arith.mulf %in, %in_0 : f32
     %1 = arith.addf %out, %0 : f32
