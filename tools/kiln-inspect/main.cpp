@@ -11,6 +11,7 @@
 #include "runtime/ArtifactInfo.h"
 #include "runtime/CpuFeatures.h"
 #include "runtime/Tensor.h"
+#include "tools/kiln-run/JsonString.h"
 
 #include <cstdio>
 #include <string>
@@ -34,23 +35,6 @@ std::string formatBytes(uint64_t bytes) {
   std::snprintf(text, sizeof(text), unit ? "%.1f %s" : "%.0f %s", value,
                 units[unit]);
   return text;
-}
-
-std::string quoteJson(const std::string &text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char escape[8];
-      std::snprintf(escape, sizeof(escape), "\\u%04x", c);
-      out += escape;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
 }
 
 template <typename T, typename Fn>

@@ -9,44 +9,19 @@
 //===----------------------------------------------------------------------===//
 
 #include "ChromeTrace.h"
+#include "JsonString.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <map>
+#include <set>
 
 namespace kiln::rt {
 
 namespace {
-
-/// A JSON string literal of `text`.
-std::string quote(const std::string &text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char escape[8];
-      std::snprintf(escape, sizeof(escape), "\\u%04x", c);
-      out += escape;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
-
-/// Index of the row with `source` in `rows`, or rows.size().
-template <typename Rows>
-size_t findRow(const Rows &rows, const std::string &source) {
-  size_t i = 0;
-  while (i < rows.size() && rows[i].source != source) {
-    ++i;
-  }
-  return i;
-}
 
 /// Microseconds with nanosecond precision, as JSON.
 std::string micros(int64_t ns) {
@@ -81,9 +56,10 @@ std::string ChromeTrace::summary(size_t top) const {
     std::string source;
     int64_t busyNs = 0;
     uint64_t workgroups = 0;
-    std::vector<bool> dispatches;
+    std::set<size_t> dispatches;
   };
   std::vector<Row> rows;
+  std::map<std::string, size_t> rowBySource;
   std::vector<size_t> rowOf(info.dispatches.size(), SIZE_MAX);
   size_t timedRuns = 0;
   int64_t totalNs = 0, wallNs = 0;
@@ -102,18 +78,17 @@ std::string ChromeTrace::summary(size_t top) const {
         std::string source =
             (dispatch.rootOp.empty() ? dispatch.name : dispatch.rootOp) +
             (dispatch.sourceLoc.empty() ? "" : " " + dispatch.sourceLoc);
-        auto it = findRow(rows, source);
-        rowOf[d] = it;
-        if (it == rows.size()) {
+        auto [it, added] = rowBySource.try_emplace(source, rows.size());
+        if (added) {
           rows.push_back({source, 0, 0, {}});
-          rows.back().dispatches.assign(info.dispatches.size(), false);
         }
+        rowOf[d] = it->second;
       }
       Row &row = rows[rowOf[d]];
       int64_t ns = std::max<int64_t>(entry.span.endNs - entry.span.beginNs, 0);
       row.busyNs += ns;
       row.workgroups += entry.span.workgroupCount;
-      row.dispatches[d] = true;
+      row.dispatches.insert(d);
       totalNs += ns;
     }
   }
@@ -140,9 +115,7 @@ std::string ChromeTrace::summary(size_t top) const {
     std::snprintf(line, sizeof(line), "  %5.1f%%  %12.3f  %10zu  %14llu  ",
                   100.0 * static_cast<double>(row.busyNs) /
                       static_cast<double>(totalNs),
-                  perRunMs(row.busyNs),
-                  static_cast<size_t>(std::count(row.dispatches.begin(),
-                                                 row.dispatches.end(), true)),
+                  perRunMs(row.busyNs), row.dispatches.size(),
                   static_cast<unsigned long long>(row.workgroups / timedRuns));
     out += line + row.source + "\n";
   }
@@ -172,7 +145,7 @@ std::string ChromeTrace::json() const {
                    int64_t beginNs, int64_t endNs, const std::string &args) {
     out += first ? "" : ",\n";
     first = false;
-    out += "{\"name\": " + quote(name) + ", \"cat\": \"" + category +
+    out += "{\"name\": " + quoteJson(name) + ", \"cat\": \"" + category +
            "\", \"ph\": \"X\", \"pid\": 1, \"tid\": " + std::to_string(tid) +
            ", \"ts\": " + micros(beginNs - origin) +
            ", \"dur\": " + micros(std::max<int64_t>(endNs - beginNs, 0)) +
@@ -183,7 +156,7 @@ std::string ChromeTrace::json() const {
     first = false;
     out += std::string("{\"name\": \"") + kind +
            "\", \"ph\": \"M\", \"pid\": 1, \"tid\": " + std::to_string(tid) +
-           ", \"args\": {\"name\": " + quote(name) + "}}";
+           ", \"args\": {\"name\": " + quoteJson(name) + "}}";
   };
   metadata("process_name", 0, "kiln-run " + info.modelName);
   for (size_t w = 0; w < schedule; ++w) {
@@ -202,7 +175,7 @@ std::string ChromeTrace::json() const {
       end = std::max(end, span.endNs);
       event(
           dispatchLabel(span.dispatch), "dispatch", w, span.beginNs, span.endNs,
-          "\"dispatch\": " + quote(info.dispatches[span.dispatch].name) +
+          "\"dispatch\": " + quoteJson(info.dispatches[span.dispatch].name) +
               ", \"region\": " + std::to_string(span.region) +
               ", \"run\": " + std::to_string(entry.run) +
               ", \"first_workgroup\": " + std::to_string(span.firstWorkgroup) +
