@@ -45,6 +45,7 @@ struct PackGemmOperandsPass
     if (panel <= 0) {
       return;
     }
+    packs.clear();
     SmallVector<linalg::GenericOp> gemms;
     getOperation().walk([&](linalg::GenericOp op) {
       if (shouldPack(op)) {
@@ -79,6 +80,9 @@ struct PackGemmOperandsPass
     return gemm->rhsTransposed || rows >= minRows;
   }
 
+  /// Panels made so far, by operand and orientation.
+  DenseMap<std::pair<Value, unsigned>, Value> packs;
+
   void pack(linalg::GenericOp op) {
     std::optional<GemmOperands> gemm = matchGemm(op);
     OpOperand *rhs = op.getDpsInputOperand(gemm->rhs);
@@ -98,18 +102,26 @@ struct PackGemmOperandsPass
                        gemm->rhsTransposed ? ArrayRef<AffineExpr>{column, k}
                                            : ArrayRef<AffineExpr>{k, column},
                        ctx);
-    auto packedType = RankedTensorType::get({nExtent / panel, kExtent, panel},
-                                            type.getElementType());
-    Value empty = tensor::EmptyOp::create(b, loc, packedType.getShape(),
-                                          packedType.getElementType());
-    auto packOp = linalg::GenericOp::create(
-        b, loc, packedType, rhs->get(), empty,
-        {read, b.getMultiDimIdentityMap(3)},
-        SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
-        [](OpBuilder &nb, Location nloc, ValueRange args) {
-          linalg::YieldOp::create(nb, nloc, args[0]);
-        });
-    packOp->setAttr("kiln.op", b.getStringAttr("kiln.pack_panels"));
+    // GEMMs sharing a B (one activation read by several products) share
+    // its panels: the first one's pack dominates the later ones.
+    Value &packed = packs[{rhs->get(), gemm->rhsTransposed ? 1u : 0u}];
+    Operation *earlier = packed ? packed.getDefiningOp() : nullptr;
+    if (!earlier || earlier->getBlock() != op->getBlock() ||
+        !earlier->isBeforeInBlock(op)) {
+      auto packedType = RankedTensorType::get({nExtent / panel, kExtent, panel},
+                                              type.getElementType());
+      Value empty = tensor::EmptyOp::create(b, loc, packedType.getShape(),
+                                            packedType.getElementType());
+      auto packOp = linalg::GenericOp::create(
+          b, loc, packedType, rhs->get(), empty,
+          {read, b.getMultiDimIdentityMap(3)},
+          SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
+          [](OpBuilder &nb, Location nloc, ValueRange args) {
+            linalg::YieldOp::create(nb, nloc, args[0]);
+          });
+      packOp->setAttr("kiln.op", b.getStringAttr("kiln.pack_panels"));
+      packed = packOp.getResult(0);
+    }
 
     // The GEMM reads the panels with (n floordiv p, k, n mod p).
     SmallVector<AffineMap> maps = op.getIndexingMapsArray();
@@ -119,7 +131,7 @@ struct PackGemmOperandsPass
         loops, 0,
         {nDim.floorDiv(panel), getAffineDimExpr(loops - 1, ctx), nDim % panel},
         ctx);
-    rhs->set(packOp.getResult(0));
+    rhs->set(packed);
     op.setIndexingMapsAttr(b.getAffineMapArrayAttr(maps));
   }
 };

@@ -62,3 +62,14 @@ func.func @weight(%x: tensor<64x16xf32>) -> tensor<64x64xf32> {
   %0 = kiln.linear %x, %w : (tensor<64x16xf32>, tensor<64x16xf32>) -> tensor<64x64xf32>
   return %0 : tensor<64x64xf32>
 }
+
+// Two GEMMs reading the same run-time B share one copy of its panels.
+// CHECK-LABEL: func.func @shared_operand
+// CHECK-COUNT-1: kiln.op = "kiln.pack_panels"
+// CHECK-NOT: kiln.op = "kiln.pack_panels"
+// CHECK: return
+func.func @shared_operand(%a: tensor<64x16xf32>, %c: tensor<64x16xf32>, %b: tensor<16x64xf32>) -> (tensor<64x64xf32>, tensor<64x64xf32>) {
+  %0 = kiln.matmul %a, %b : (tensor<64x16xf32>, tensor<16x64xf32>) -> tensor<64x64xf32>
+  %1 = kiln.matmul %c, %b : (tensor<64x16xf32>, tensor<16x64xf32>) -> tensor<64x64xf32>
+  return %0, %1 : tensor<64x64xf32>, tensor<64x64xf32>
+}
