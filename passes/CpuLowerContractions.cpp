@@ -20,6 +20,10 @@
 // vectorized. The order of the additions into each element of C depends
 // only on the shapes, never on the thread count.
 //
+// A row-limited GEMM (OpClassification.h) runs its row blocks only up to
+// its count: the last block may read and write rows past it (they are in
+// the tile, and nobody wants their values), but no block starts past it.
+//
 // B read as B[n, k] (a transposed operand) is left to the generic loop
 // lowering; weights are re-laid-out before dispatch formation.
 //
@@ -55,11 +59,14 @@ struct Blocking {
 class GemmEmitter {
 public:
   /// `zeroInit`: C holds zeros (its fill was removed), so the sums start
-  /// from zero rather than from a load of C.
+  /// from zero rather than from a load of C. `rowCount`: the index of rows
+  /// wanted, when the GEMM is row-limited.
   GemmEmitter(OpBuilder &b, Location loc, Value a, Value bMat, Value c,
-              const GemmOperands &gemm, Blocking blocking, bool zeroInit)
+              const GemmOperands &gemm, Blocking blocking, bool zeroInit,
+              Value rowCount)
       : b(b), loc(loc), a(a), bMat(bMat), c(c), gemm(gemm),
-        panel(gemm.rhsPanel), blocking(blocking), zeroInit(zeroInit) {
+        panel(gemm.rhsPanel), blocking(blocking), zeroInit(zeroInit),
+        rowCount(rowCount) {
     auto cType = cast<MemRefType>(c.getType());
     rows = cType.getDimSize(cType.getRank() - 2);
     cols = cType.getDimSize(cType.getRank() - 1);
@@ -93,7 +100,11 @@ private:
 
   void forLoop(int64_t lb, int64_t ub, int64_t step,
                function_ref<void(Value)> body) {
-    scf::ForOp::create(b, loc, index(lb), index(ub), index(step), ValueRange{},
+    forLoop(lb, index(ub), step, body);
+  }
+  void forLoop(int64_t lb, Value ub, int64_t step,
+               function_ref<void(Value)> body) {
+    scf::ForOp::create(b, loc, index(lb), ub, index(step), ValueRange{},
                        [&](OpBuilder &nb, Location, Value iv, ValueRange) {
                          OpBuilder::InsertionGuard guard(b);
                          b.setInsertionPoint(nb.getInsertionBlock(),
@@ -142,14 +153,30 @@ private:
       int64_t mr = blocking.mr;
       int64_t fullRows = rows - rows % mr;
       if (fullRows > 0) {
-        forLoop(0, fullRows, mr, [&](Value m0) {
+        Value end = index(fullRows);
+        if (rowCount) {
+          end = arith::MinSIOp::create(b, loc, end, rowCount);
+        }
+        forLoop(0, end, mr, [&](Value m0) {
           emitMicroKernel(m0, mr, n0, panelIndex, vectors, tailLanes, k0,
                           length, fromZero);
         });
       }
       if (rows % mr) {
-        emitMicroKernel(index(fullRows), rows % mr, n0, panelIndex, vectors,
-                        tailLanes, k0, length, fromZero);
+        auto lastBlock = [&] {
+          emitMicroKernel(index(fullRows), rows % mr, n0, panelIndex, vectors,
+                          tailLanes, k0, length, fromZero);
+        };
+        if (!rowCount) {
+          lastBlock();
+          return;
+        }
+        Value wanted = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
+                                             rowCount, index(fullRows));
+        auto branch = scf::IfOp::create(b, loc, wanted, false);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(branch.thenBlock()->getTerminator());
+        lastBlock();
       }
     };
     if (fullDepth > 0) {
@@ -264,6 +291,7 @@ private:
   int64_t panel;
   Blocking blocking;
   bool zeroInit;
+  Value rowCount;
   int64_t rows = 0, cols = 0, depth = 0;
   VectorType vectorType, maskType;
 };
@@ -384,9 +412,15 @@ struct CpuLowerContractionsPass
       Value c = op.getDpsInitOperand(0)->get();
       linalg::FillOp fill = zeroFillOf(op, c);
       OpBuilder b(op);
+      Value rowCount;
+      if (OpOperand *count = rowLimitOperand(op)) {
+        Value loaded = memref::LoadOp::create(b, op.getLoc(), count->get());
+        rowCount = arith::IndexCastOp::create(b, op.getLoc(), b.getIndexType(),
+                                              loaded);
+      }
       GemmEmitter(b, op.getLoc(), op.getDpsInputOperand(gemm->lhs)->get(),
                   op.getDpsInputOperand(gemm->rhs)->get(), c, *gemm,
-                  {mr, nr, kc, vectorWidth}, /*zeroInit=*/bool(fill))
+                  {mr, nr, kc, vectorWidth}, /*zeroInit=*/bool(fill), rowCount)
           .emit();
       if (fill) {
         fill.erase();

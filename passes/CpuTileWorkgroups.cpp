@@ -12,8 +12,13 @@
 // A value of rank r gets the first r dimensions of the workgroup tile:
 // per-row values (norm statistics) take the batch and row offsets only.
 //
+// In a row-limited dispatch (OpClassification.h) the body runs only when the
+// tile has rows below the count, and the tiled ops get the count of rows
+// from the tile's first one.
+//
 //===----------------------------------------------------------------------===//
 
+#include "passes/OpClassification.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -269,6 +274,30 @@ LogicalResult TileBuilder::tileOp(TilingInterface op, unsigned resultNumber,
   return success();
 }
 
+/// The dispatch input that row-limited ops of `func` count their rows
+/// with, if any; all of them must use the same one.
+FailureOr<std::optional<unsigned>> rowLimitArgument(func::FuncOp func) {
+  std::optional<unsigned> found;
+  WalkResult walk = func.walk([&](linalg::LinalgOp op) {
+    OpOperand *count = rowLimitOperand(op);
+    if (!count) {
+      return WalkResult::advance();
+    }
+    auto arg = dyn_cast<BlockArgument>(count->get());
+    if (!arg || arg.getOwner() != &func.getBody().front() ||
+        (found && *found != arg.getArgNumber())) {
+      op.emitError("a row limit must be one input of the whole dispatch");
+      return WalkResult::interrupt();
+    }
+    found = arg.getArgNumber();
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted()) {
+    return failure();
+  }
+  return found;
+}
+
 struct CpuTileWorkgroupsPass
     : kiln::impl::CpuTileWorkgroupsPassBase<CpuTileWorkgroupsPass> {
   void runOnOperation() override;
@@ -361,6 +390,36 @@ void CpuTileWorkgroupsPass::runOnOperation() {
     return t;
   };
 
+  // A row-limited dispatch (OpClassification.h) skips tiles past its count
+  // and passes its ops the count of the tile's own rows.
+  FailureOr<std::optional<unsigned>> limitArg = rowLimitArgument(func);
+  if (failed(limitArg)) {
+    entry->dropAllDefinedValueUses();
+    delete entry;
+    return signalPassFailure();
+  }
+  Value tileCount;
+  scf::IfOp skip;
+  if (*limitArg) {
+    if (rank < 2) {
+      func.emitError("a row limit needs results with rows");
+      entry->dropAllDefinedValueUses();
+      delete entry;
+      return signalPassFailure();
+    }
+    Value count = tensor::ExtractOp::create(b, loc, inputs[**limitArg]);
+    Value first = getValueOrCreateConstantIndexOp(b, loc, offsets[rank - 2]);
+    tileCount = arith::SubIOp::create(
+        b, loc, count,
+        arith::IndexCastOp::create(b, loc, count.getType(), first));
+    Value zero =
+        arith::ConstantOp::create(b, loc, b.getIntegerAttr(count.getType(), 0));
+    Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
+                                      tileCount, zero);
+    skip = scf::IfOp::create(b, loc, any, /*withElseRegion=*/false);
+    b.setInsertionPoint(skip.thenBlock()->getTerminator());
+  }
+
   // A partial last row tile is a second, statically shaped body.
   LogicalResult status = success();
   int64_t rowRemainder = rank >= 2 ? shape[rank - 2] % tile[rank - 2] : 0;
@@ -382,6 +441,23 @@ void CpuTileWorkgroupsPass::runOnOperation() {
       status = TileBuilder(b, func, inputs, outputs)
                    .build(tileWithRows(tile[rank - 2]));
     }
+  }
+  if (succeeded(status) && skip) {
+    // The tiled ops count from the tile's first row (the count is made
+    // before the tile's ops, so that nothing comes between a GEMM and the
+    // zero fill of its accumulator).
+    Value local;
+    skip.getThenRegion().walk([&](linalg::LinalgOp op) {
+      if (OpOperand *count = rowLimitOperand(op)) {
+        if (!local) {
+          b.setInsertionPoint(skip);
+          local = tensor::FromElementsOp::create(
+              b, loc, cast<RankedTensorType>(count->get().getType()),
+              ValueRange{tileCount});
+        }
+        count->set(local);
+      }
+    });
   }
   b.setInsertionPointToEnd(entry);
   func::ReturnOp::create(b, loc);

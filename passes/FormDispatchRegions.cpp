@@ -140,17 +140,24 @@ bool FormDispatchRegionsPass::canJoin(Operation *op, const Group &group,
   if (capturesGroup) {
     return false;
   }
-  // No outside op between the group's start and `op` may read the group.
+  // No outside op between the group's start and `op` may read the group,
+  // through an operand or from its body.
   for (Operation *it = group.ops.front()->getNextNode(); it && it != op;
        it = it->getNextNode()) {
     if (members.contains(it)) {
       continue;
     }
-    for (Value operand : it->getOperands()) {
-      Operation *def = operand.getDefiningOp();
-      if (def && members.contains(def)) {
-        return false;
+    WalkResult reads = it->walk([&](Operation *nested) {
+      for (Value operand : nested->getOperands()) {
+        Operation *def = operand.getDefiningOp();
+        if (def && members.contains(def)) {
+          return WalkResult::interrupt();
+        }
       }
+      return WalkResult::advance();
+    });
+    if (reads.wasInterrupted()) {
+      return false;
     }
   }
   return true;

@@ -60,8 +60,21 @@ bool isElementwise(linalg::LinalgOp op) {
   return op.getNumLoops() == op.getNumParallelLoops();
 }
 
+OpOperand *rowLimitOperand(linalg::LinalgOp op) {
+  if (!op->hasAttr(kRowLimitAttr) || op.getNumDpsInputs() == 0) {
+    return nullptr;
+  }
+  OpOperand *count = op.getDpsInputOperand(op.getNumDpsInputs() - 1);
+  auto type = dyn_cast<ShapedType>(count->get().getType());
+  bool scalar = type && type.getRank() == 0 &&
+                type.getElementType().isSignlessInteger() &&
+                op.getMatchingIndexingMap(count).getNumResults() == 0;
+  return scalar ? count : nullptr;
+}
+
 std::optional<GemmOperands> matchGemm(linalg::LinalgOp op) {
-  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+  unsigned inputs = rowLimitOperand(op) ? 3 : 2;
+  if (op.getNumDpsInputs() != inputs || op.getNumDpsInits() != 1 ||
       op.getNumReductionLoops() != 1 || op.getNumLoops() < 3) {
     return std::nullopt;
   }
@@ -129,7 +142,7 @@ std::optional<GemmOperands> matchGemm(linalg::LinalgOp op) {
   if (!add || body.getOperations().size() != 3) {
     return std::nullopt;
   }
-  Value acc = body.getArgument(2);
+  Value acc = body.getArgument(inputs);
   Value other = add.getLhs() == acc ? add.getRhs() : add.getLhs();
   auto mul = other.getDefiningOp<arith::MulFOp>();
   if (!mul || (add.getLhs() != acc && add.getRhs() != acc)) {

@@ -10,6 +10,15 @@
 //  - row reductions     r[lead..] = reduce over the last loop,
 //  - elementwise ops    all loops parallel.
 //
+// Any of them may carry a row limit: the unit attribute `kiln.row_limit`
+// and, as its last input, a rank-0 integer count read through the map
+// `(d..) -> ()`. Only the result rows below the count (rows are the
+// second-to-last dim of the result) are wanted; the others may hold
+// anything. Grouped MoE expert GEMMs use it: their rows are the tokens
+// routed to one expert, a number known only at run time, in a buffer sized
+// for all tokens. Workgroup tiling skips tiles past the count and GEMM code
+// generation stops at it.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef KILN_PASSES_OPCLASSIFICATION_H
@@ -37,10 +46,17 @@ struct GemmOperands {
   int64_t rhsPanel = 0;
 };
 
+/// The attribute marking a row-limited op.
+inline constexpr llvm::StringLiteral kRowLimitAttr = "kiln.row_limit";
+
+/// The count operand of a row-limited op, or null.
+mlir::OpOperand *rowLimitOperand(mlir::linalg::LinalgOp op);
+
 /// Matches `C[batch.., m, n] += A[.., m, .., k] * B[.., k, .., n]` (B may
 /// also be `B[.., n, .., k]` or in panels) with a `mulf` + `addf` body and
 /// the reduction as the last loop. Batch dims of A and B may be permuted
-/// (attention reads heads from the middle of [batch, seq, heads, dim]).
+/// (attention reads heads from the middle of [batch, seq, heads, dim]). A
+/// row limit may follow A and B.
 std::optional<GemmOperands> matchGemm(mlir::linalg::LinalgOp op);
 
 /// True for an op whose only reduction loop is the last one and whose

@@ -177,7 +177,9 @@ def FormDispatchRegionsPass
     layer norm). So a linear's bias and activation join its GEMM, and a
     residual add and layer norm join the GEMM before them. Each group
     becomes an `exec.dispatch_region` at the place of its last op; values
-    used after the group become its results.
+    used after the group become its results. So an op may join only if no
+    outside op between the group's first op and it reads the group, through
+    an operand or from inside its body.
 
     ```mlir
     %0 = exec.dispatch_region root("kiln.linear") -> (tensor<32x3072xf32>) {
@@ -277,7 +279,10 @@ def CpuTileWorkgroupsPass
     (x, y, z). Every op is tiled exactly once, consumers first: the tile a
     consumer needs of a producer's result becomes the producer's tile, and
     all consumers must agree on it. The last row tile, when the rows do not
-    divide evenly, is a second, statically shaped copy of the body.
+    divide evenly, is a second, statically shaped copy of the body. In a
+    row-limited dispatch (`kiln.row_limit`, passes/OpClassification.h) the
+    body runs only when the tile's first row is below the count, and the
+    tiled ops get the count of rows from the tile's first one.
 
     ```mlir
     func.func @d(%a: memref<32x768xf32>, %w: memref<768x3072xf32>,
@@ -377,7 +382,8 @@ def CpuLowerContractionsPass
     just before (nothing in between touches it), the fill is removed and the
     first depth block starts its sums from zero vectors instead of loads of
     C: one pass over C less, and no huge unrolled memset for LLVM to compile
-    (attention's score tiles made that 4,096 stores per kernel).
+    (attention's score tiles made that 4,096 stores per kernel). A
+    row-limited GEMM starts no `mr`-row block past its count.
 
     ```mlir
     linalg.generic {indexing_maps = [(m, n, k) -> (m, k),

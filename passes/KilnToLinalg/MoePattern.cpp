@@ -7,20 +7,16 @@
 //   rank[t, e]      eligible experts ranked by selection value, ties to the
 //                   lower index
 //   w, idx [T, K]   slot k holds the expert of rank k and its weight
-//   coef[t, e]      the weight of expert e for token t (0 if not chosen)
-//   y = sum_e coef[:, e] * expert_e(x) (ascending e) + shared(x)
-// Every expert runs on every token (its coefficient is 0 where it was not
-// chosen, which adds exactly 0), so the work grows with the number of
-// experts, not with top_k. A grouped lowering (tokens gathered per expert,
-// GEMMs over the routed rows only, a weighted scatter-add) is not built yet:
-// it needs row counts known only at run time (docs/compiler.md, Known
-// limits).
+//   y = shared(x) + sum over slots k of w[:, k] * expert_idx[:, k](x)
+// The experts run over the tokens routed to them only (MoeExperts.cpp); the
+// shared experts run densely, their sum the start of the weighted sum.
 //
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Kiln/IR/KilnOps.h"
 #include "passes/KilnToLinalg/GenericBuilder.h"
 #include "passes/KilnToLinalg/KilnToLinalgPatterns.h"
+#include "passes/KilnToLinalg/MoeExperts.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -107,40 +103,13 @@ struct LowerMoe : OpConversionPattern<MoeOp> {
     auto [weights, indices] =
         route(g, op, logits, scores, eligible, rank, tokens, experts, k);
 
-    // coef[t, e] = sum_k w[t, k] (idx[t, k] == e)
-    Value coef = g.generic(
-        {weights, indices}, {g.dims(3, {0, 2}), g.dims(3, {0, 2})},
-        g.filled({tokens, experts}, 0.0), g.dims(3, {0, 1}),
-        {utils::IteratorType::parallel, utils::IteratorType::parallel,
-         utils::IteratorType::reduction},
-        [](OpBuilder &b, Location l, ValueRange a) {
-          Value e = arith::IndexCastOp::create(
-              b, l, b.getI64Type(), linalg::IndexOp::create(b, l, 1));
-          Value hit =
-              arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, a[1], e);
-          Value add = arith::AddFOp::create(b, l, a[2], a[0]);
-          return arith::SelectOp::create(b, l, hit, add, a[2]).getResult();
-        });
-
-    Value y;
-    for (int64_t e = 0; e < experts; ++e) {
-      ValueRange weightsOfE = adaptor.getExperts().slice(3 * e, 3);
-      Value out = expert(rewriter, loc, x, weightsOfE[0], weightsOfE[1],
-                         weightsOfE[2], tokens, d);
-      Value column = SliceOp::create(rewriter, loc, t2(tokens, 1, f32), coef,
-                                     rewriter.getDenseI64ArrayAttr({0, e}),
-                                     rewriter.getDenseI64ArrayAttr({tokens, 1}),
-                                     rewriter.getDenseI64ArrayAttr({1, 1}));
-      out = MulOp::create(rewriter, loc, t2(tokens, d, f32), out, column);
-      y = y ? AddOp::create(rewriter, loc, t2(tokens, d, f32), y, out)
-                  .getResult()
-            : out;
-    }
+    Value shared;
     if (!adaptor.getShared().empty()) {
-      ValueRange s = adaptor.getShared();
-      Value shared = expert(rewriter, loc, x, s[0], s[1], s[2], tokens, d);
-      y = AddOp::create(rewriter, loc, t2(tokens, d, f32), y, shared);
+      ValueRange sw = adaptor.getShared();
+      shared = expert(rewriter, loc, x, sw[0], sw[1], sw[2], tokens, d);
     }
+    Value y = lowerRoutedExperts(g, x, weights, indices, adaptor.getExperts(),
+                                 shared);
     Value result = ReshapeOp::create(rewriter, loc, inputType, y);
 
     // counts[e] = #{(t, k) : idx[t, k] == e}

@@ -159,3 +159,27 @@ func.func @scratch_views(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %s: memref
   }
   return
 }
+
+// A row-limited GEMM (kiln.row_limit, the count as its last input): the
+// 8-row blocks run up to the count, the 2-row remainder block only when the
+// count reaches past the full blocks.
+// CHECK-LABEL: func.func @row_limited
+// CHECK-SAME: %[[COUNT:[^:]+]]: memref<i64>
+// CHECK: %[[N:.+]] = memref.load %[[COUNT]][] : memref<i64>
+// CHECK: %[[ROWS:.+]] = arith.index_cast %[[N]] : i64 to index
+// CHECK: %[[END:.+]] = arith.minsi %[[ROWS]], %{{.+}} : index
+// CHECK: scf.for %{{.+}} = %{{.+}} to %[[END]] step %{{.+}}
+// CHECK: %[[MORE:.+]] = arith.cmpi sgt, %[[ROWS]], %{{.+}} : index
+// CHECK: scf.if %[[MORE]]
+// CHECK-NOT: linalg.generic
+#none = affine_map<(d0, d1, d2) -> ()>
+func.func @row_limited(%a: memref<10x16xf32>, %b: memref<16x32xf32>, %count: memref<i64>, %c: memref<10x32xf32>) {
+  linalg.generic {indexing_maps = [#x, #w, #none, #y], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b, %count : memref<10x16xf32>, memref<16x32xf32>, memref<i64>) outs(%c : memref<10x32xf32>) attrs = {kiln.row_limit} {
+  ^bb0(%in: f32, %in_0: f32, %n: i64, %out: f32):
+    %0 = arith.mulf %in, %in_0 : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}

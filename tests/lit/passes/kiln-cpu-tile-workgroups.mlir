@@ -78,3 +78,38 @@ func.func @norm(%x: tensor<2x4x16xf32>) -> tensor<2x4x16xf32>
   } -> tensor<2x4x16xf32>
   return %y : tensor<2x4x16xf32>
 }
+
+// A row-limited GEMM: tiles whose first row is past the count skip their
+// body, and the tiled GEMM counts from the tile's first row.
+// CHECK-LABEL: func.func @row_limited
+// CHECK-SAME: (%{{.+}}: memref<64x16xf32>, %{{.+}}: memref<16x32xf32>, %[[COUNT:.+]]: memref<i64>, %{{.+}}: memref<64x32xf32>, %{{.+}}: index, %[[Y:.+]]: index, %{{.+}}: index)
+// CHECK: %[[TC:.+]] = bufferization.to_tensor %[[COUNT]]
+// CHECK: %[[M0:.+]] = affine.apply #{{.*}}()[%[[Y]]]
+// CHECK: %[[N:.+]] = tensor.extract %[[TC]][] : tensor<i64>
+// CHECK: %[[FIRST:.+]] = arith.index_cast %[[M0]] : index to i64
+// CHECK: %[[LEFT:.+]] = arith.subi %[[N]], %[[FIRST]] : i64
+// CHECK: %[[ANY:.+]] = arith.cmpi sgt, %[[LEFT]], %{{.+}} : i64
+// CHECK: %[[LOCAL:.+]] = tensor.from_elements %[[LEFT]] : tensor<i64>
+// CHECK: scf.if %[[ANY]] {
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%{{.+}}, %{{.+}}, %[[LOCAL]] : tensor<16x16xf32>, tensor<16x32xf32>, tensor<i64>)
+// CHECK-SAME: kiln.row_limit
+// CHECK: memref.subview
+// CHECK: }
+// CHECK-NEXT: return
+#rl_none = affine_map<(d0, d1, d2) -> ()>
+func.func @row_limited(%a: tensor<64x16xf32>, %w: tensor<16x32xf32>, %count: tensor<i64>) -> tensor<64x32xf32>
+    attributes {exec.workgroup_tile = array<i64: 16, 32>} {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64x32xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<64x32xf32>) -> tensor<64x32xf32>
+  %mm = linalg.generic {indexing_maps = [#x, #w, #rl_none, #y], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w, %count : tensor<64x16xf32>, tensor<16x32xf32>, tensor<i64>) outs(%init : tensor<64x32xf32>) attrs = {kiln.row_limit} {
+  ^bb0(%in: f32, %in_0: f32, %n: i64, %out: f32):
+    %0 = arith.mulf %in, %in_0 : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
+  } -> tensor<64x32xf32>
+  return %mm : tensor<64x32xf32>
+}
+

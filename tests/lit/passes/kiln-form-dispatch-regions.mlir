@@ -71,3 +71,23 @@ func.func @dominance(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>) -> (tensor<4x8xf3
   %s = kiln.gelu %h : tensor<4x8xf32>
   return %u, %s : tensor<4x8xf32>, tensor<4x8xf32>
 }
+
+// -----
+
+// The same when the reader in between reads the group's value from its
+// body (a gather captures its table): the GELU stays out of the GEMM's
+// group, which would otherwise be placed after the gather that reads it.
+// CHECK-LABEL: func.func @captured_reader
+// CHECK: %[[G:.+]] = exec.dispatch_region root("kiln.linear") -> (tensor<4x8xf32>) {
+// CHECK-COUNT-1: linalg.generic
+// CHECK-NOT: linalg.generic
+// CHECK: exec.yield
+// CHECK: exec.dispatch_region root("kiln.gather")
+// CHECK: tensor.extract %[[G]]
+// CHECK: exec.dispatch_region root("kiln.gelu")
+func.func @captured_reader(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>, %i: tensor<3xi32>) -> (tensor<3x8xf32>, tensor<4x8xf32>) {
+  %h = kiln.linear %x, %w : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+  %r = kiln.gather %h, %i {axis = 0 : i64} : (tensor<4x8xf32>, tensor<3xi32>) -> tensor<3x8xf32>
+  %s = kiln.gelu %h : tensor<4x8xf32>
+  return %r, %s : tensor<3x8xf32>, tensor<4x8xf32>
+}

@@ -74,3 +74,38 @@ func.func @param() -> tensor<4xf32> {
   %w = kiln.param "w" : tensor<4xf32>
   return %w : tensor<4xf32>
 }
+
+// -----
+
+// MoE: the routing, then per expert the count of its rows, the token of
+// each row, the gather and three GEMMs, all four row-limited by the count
+// (kiln.row_limit, the count the last input); then the weighted sum picks
+// each slot's expert output with a switch.
+// CHECK-LABEL: func.func @moe
+// CHECK: %[[COUNT:.+]] = linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%{{.+}} : tensor<6xi64>) outs(%{{.+}} : tensor<i64>)
+// CHECK: arith.maxsi
+// CHECK: %[[ROWS:.+]] = linalg.generic {{.*}} ins(%{{.+}}, %[[COUNT]] : tensor<6xi64>, tensor<i64>) {{.*}} kiln.row_limit
+// CHECK: linalg.generic {{.*}} ins(%[[ROWS]], %{{.+}}, %[[COUNT]] : tensor<6x8xf32>, tensor<4x8xf32>, tensor<i64>) {{.*}} kiln.row_limit
+// CHECK: linalg.generic {{.*}} ins(%[[ROWS]], %{{.+}}, %[[COUNT]] : tensor<6x8xf32>, tensor<4x8xf32>, tensor<i64>) {{.*}} kiln.row_limit
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}}, %[[COUNT]] : tensor<6x4xf32>, tensor<8x4xf32>, tensor<i64>) {{.*}} kiln.row_limit
+// CHECK: arith.maxsi
+// CHECK-COUNT-4: kiln.row_limit
+// CHECK-NOT: kiln.row_limit
+// CHECK: scf.index_switch
+// CHECK: case 0 {
+// CHECK: case 1 {
+// CHECK: default {
+// CHECK: scf.index_switch
+func.func @moe(%x: tensor<6x8xf32>) -> tensor<6x8xf32> {
+  %r = kiln.param "gate.weight" : tensor<2x8xf32>
+  %g0 = kiln.param "experts.0.w1" : tensor<4x8xf32>
+  %u0 = kiln.param "experts.0.w3" : tensor<4x8xf32>
+  %d0 = kiln.param "experts.0.w2" : tensor<8x4xf32>
+  %g1 = kiln.param "experts.1.w1" : tensor<4x8xf32>
+  %u1 = kiln.param "experts.1.w3" : tensor<4x8xf32>
+  %d1 = kiln.param "experts.1.w2" : tensor<8x4xf32>
+  %y:3 = kiln.moe %x, %r experts(%g0, %u0, %d0, %g1, %u1, %d1) {top_k = 2 : i64}
+      : (tensor<6x8xf32>, tensor<2x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<8x4xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<8x4xf32>)
+      -> (tensor<6x8xf32>, tensor<2xi64>, tensor<f32>)
+  return %y#0 : tensor<6x8xf32>
+}
