@@ -36,8 +36,7 @@ kiln::defaultGraphPhases(const PipelineExtensions &extensions) {
     phases.push_back({extensionPointName(point).str(), passes});
   };
   extend(ExtensionPoint::AfterImport);
-  phases.push_back(
-      {"graph", "canonicalize, cse, func.func(kiln-split-causal-attention)"});
+  phases.push_back({"graph", "canonicalize, cse"});
   extend(ExtensionPoint::AfterGraphOptimization);
   phases.push_back({"lowering",
                     "func.func(kiln-lower-to-linalg, canonicalize, cse, "

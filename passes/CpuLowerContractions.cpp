@@ -23,6 +23,10 @@
 // A row-limited GEMM (OpClassification.h) runs its row blocks only up to
 // its count: the last block may read and write rows past it (they are in
 // the tile, and nobody wants their values), but no block starts past it.
+// A causal limit on the columns (attention's scores) stops the column
+// blocks after the last one the tile's last row sees; on the depth (the
+// product with V) each row block's depth loop stops after the last key its
+// last row sees.
 //
 // B read as B[n, k] (a transposed operand) is left to the generic loop
 // lowering; weights are re-laid-out before dispatch formation.
@@ -55,18 +59,26 @@ struct Blocking {
   int64_t mr, nr, kc, width;
 };
 
+/// Where a GEMM stops early: rows past a count, columns or depth past a
+/// causal diagonal (C row m sees columns or depth <= m + causalBase).
+struct Limits {
+  Value rowCount;
+  Value causalBase;
+  bool causalOnDepth = false;
+};
+
 /// Emits the loop nest of one GEMM tile.
 class GemmEmitter {
 public:
   /// `zeroInit`: C holds zeros (its fill was removed), so the sums start
-  /// from zero rather than from a load of C. `rowCount`: the index of rows
-  /// wanted, when the GEMM is row-limited.
+  /// from zero rather than from a load of C.
   GemmEmitter(OpBuilder &b, Location loc, Value a, Value bMat, Value c,
               const GemmOperands &gemm, Blocking blocking, bool zeroInit,
-              Value rowCount)
+              const Limits &limits)
       : b(b), loc(loc), a(a), bMat(bMat), c(c), gemm(gemm),
         panel(gemm.rhsPanel), blocking(blocking), zeroInit(zeroInit),
-        rowCount(rowCount) {
+        rowCount(limits.rowCount), causalBase(limits.causalBase),
+        causalOnDepth(limits.causalOnDepth) {
     auto cType = cast<MemRefType>(c.getType());
     rows = cType.getDimSize(cType.getRank() - 2);
     cols = cType.getDimSize(cType.getRank() - 1);
@@ -79,13 +91,34 @@ public:
   void emit() {
     int64_t nr = blocking.nr, width = blocking.width;
     int64_t fullCols = cols - cols % nr;
+    // Columns seen by some row: [0, rows + causalBase) under a causal limit.
+    Value seen =
+        causalBase && !causalOnDepth
+            ? arith::AddIOp::create(b, loc, causalBase, index(rows)).getResult()
+            : Value();
     if (fullCols > 0) {
-      forLoop(0, fullCols, nr,
+      Value end = index(fullCols);
+      if (seen) {
+        end = arith::MinSIOp::create(b, loc, end, seen);
+      }
+      forLoop(0, end, nr,
               [&](Value n0) { emitColumnBlock(n0, nr / width, 0); });
     }
     if (int64_t rest = cols % nr) {
-      emitColumnBlock(index(fullCols), llvm::divideCeil(rest, width),
-                      rest % width);
+      auto lastBlock = [&] {
+        emitColumnBlock(index(fullCols), llvm::divideCeil(rest, width),
+                        rest % width);
+      };
+      if (!seen) {
+        lastBlock();
+        return;
+      }
+      Value wanted = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
+                                           seen, index(fullCols));
+      auto branch = scf::IfOp::create(b, loc, wanted, false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(branch.thenBlock()->getTerminator());
+      lastBlock();
     }
   }
 
@@ -255,6 +288,13 @@ private:
       }
     }
     Value kEnd = arith::AddIOp::create(b, loc, k0, index(length));
+    if (causalBase && causalOnDepth) {
+      // The block's last row sees depth up to m0 + blockRows - 1 + base.
+      Value seen = arith::AddIOp::create(
+          b, loc, causalBase,
+          arith::AddIOp::create(b, loc, m0, index(blockRows)));
+      kEnd = arith::MinSIOp::create(b, loc, kEnd, seen);
+    }
     auto loop = scf::ForOp::create(
         b, loc, k0, kEnd, index(1), acc,
         [&](OpBuilder &nb, Location, Value k, ValueRange carried) {
@@ -291,7 +331,8 @@ private:
   int64_t panel;
   Blocking blocking;
   bool zeroInit;
-  Value rowCount;
+  Value rowCount, causalBase;
+  bool causalOnDepth;
   int64_t rows = 0, cols = 0, depth = 0;
   VectorType vectorType, maskType;
 };
@@ -335,6 +376,32 @@ bool disjointViews(Value x, Value y) {
   return ex <= *oy || ey <= *ox;
 }
 
+/// The buffer a view is carved from: a kernel argument (a binding or the
+/// scratch) or an allocation.
+Value baseBuffer(Value view) {
+  while (Operation *def = view.getDefiningOp()) {
+    if (auto subview = dyn_cast<memref::SubViewOp>(def)) {
+      view = subview.getSource();
+    } else if (auto viewOp = dyn_cast<memref::ViewOp>(def)) {
+      view = viewOp.getSource();
+    } else {
+      break;
+    }
+  }
+  return view;
+}
+
+/// True when `x` and `y` cannot share bytes: views of different kernel
+/// arguments (bindings never overlap each other or the scratch), or
+/// disjoint views of the scratch.
+bool distinctBuffers(Value x, Value y) {
+  Value bx = baseBuffer(x), by = baseBuffer(y);
+  if (isa<BlockArgument>(bx) && isa<BlockArgument>(by) && bx != by) {
+    return true;
+  }
+  return disjointViews(x, y);
+}
+
 /// The linalg.fill of +0.0 into `c` that `gemm` accumulates onto, when
 /// nothing between the two touches `c`: the GEMM can start its sums from
 /// zero and the fill can go (one pass over C less; 0 + x is exactly x).
@@ -354,6 +421,15 @@ linalg::FillOp zeroFillOf(linalg::GenericOp gemm, Value c) {
     // harmless; anything else that may read or write C, or its memory
     // through another view, ends the search.
     if (fill && disjointViews(fill.getDpsInitOperand(0)->get(), c)) {
+      continue;
+    }
+    // Scalars read or written elsewhere (a limit's count) are harmless too.
+    if (auto store = dyn_cast<memref::StoreOp>(prev);
+        store && distinctBuffers(store.getMemRef(), c)) {
+      continue;
+    }
+    if (auto load = dyn_cast<memref::LoadOp>(prev);
+        load && distinctBuffers(load.getMemRef(), c)) {
       continue;
     }
     if (!isa<memref::SubViewOp, memref::ViewOp, arith::ConstantOp>(prev) &&
@@ -392,6 +468,12 @@ struct CpuLowerContractionsPass
       if (!f32(a) || !f32(c) || !f32(bMat)) {
         return;
       }
+      if (std::optional<CausalLimit> causal = causalLimit(op)) {
+        unsigned loops = op.getNumLoops();
+        if (causal->rowLoop != loops - 3 || causal->keyLoop < loops - 2) {
+          return;
+        }
+      }
       unsigned aRank = cast<MemRefType>(a.getType()).getRank();
       unsigned bRank = cast<MemRefType>(bMat.getType()).getRank();
       unsigned cRank = cast<MemRefType>(c.getType()).getRank();
@@ -412,15 +494,22 @@ struct CpuLowerContractionsPass
       Value c = op.getDpsInitOperand(0)->get();
       linalg::FillOp fill = zeroFillOf(op, c);
       OpBuilder b(op);
-      Value rowCount;
+      auto loadIndex = [&](OpOperand *scalar) -> Value {
+        Value loaded = memref::LoadOp::create(b, op.getLoc(), scalar->get());
+        return arith::IndexCastOp::create(b, op.getLoc(), b.getIndexType(),
+                                          loaded);
+      };
+      Limits limits;
       if (OpOperand *count = rowLimitOperand(op)) {
-        Value loaded = memref::LoadOp::create(b, op.getLoc(), count->get());
-        rowCount = arith::IndexCastOp::create(b, op.getLoc(), b.getIndexType(),
-                                              loaded);
+        limits.rowCount = loadIndex(count);
+      }
+      if (std::optional<CausalLimit> causal = causalLimit(op)) {
+        limits.causalBase = loadIndex(causal->base);
+        limits.causalOnDepth = causal->keyLoop == op.getNumLoops() - 1;
       }
       GemmEmitter(b, op.getLoc(), op.getDpsInputOperand(gemm->lhs)->get(),
                   op.getDpsInputOperand(gemm->rhs)->get(), c, *gemm,
-                  {mr, nr, kc, vectorWidth}, /*zeroInit=*/bool(fill), rowCount)
+                  {mr, nr, kc, vectorWidth}, /*zeroInit=*/bool(fill), limits)
           .emit();
       if (fill) {
         fill.erase();

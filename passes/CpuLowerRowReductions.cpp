@@ -23,7 +23,8 @@
 //   }
 //
 // The order of the combination is fixed at compile time: results never
-// depend on the thread count.
+// depend on the thread count. Under a causal limit (OpClassification.h) the
+// reduction loop of row i stops after key i + base.
 //
 //===----------------------------------------------------------------------===//
 
@@ -92,6 +93,13 @@ void lower(linalg::GenericOp op) {
   Block &body = op->getRegion(0).front();
   auto yield = cast<linalg::YieldOp>(body.getTerminator());
   unsigned inputs = op.getNumDpsInputs();
+  std::optional<CausalLimit> causal = causalLimit(op);
+  Value causalBase;
+  if (causal) {
+    causalBase = arith::IndexCastOp::create(
+        b, loc, b.getIndexType(),
+        memref::LoadOp::create(b, loc, causal->base->get()));
+  }
 
   // The parallel loops, outermost first.
   SmallVector<Value> ivs;
@@ -120,9 +128,17 @@ void lower(linalg::GenericOp op) {
     for (OpOperand &init : op.getDpsInitsMutable()) {
       inits.push_back(loadOperand(b, loc, op, init, rowIvs));
     }
+    Value end = arith::ConstantIndexOp::create(b, loc, ranges.back());
+    if (causal) {
+      // Row i sees keys up to i + base.
+      Value seen = arith::AddIOp::create(
+          b, loc, ivs[causal->rowLoop],
+          arith::AddIOp::create(b, loc, causalBase,
+                                arith::ConstantIndexOp::create(b, loc, 1)));
+      end = arith::MinSIOp::create(b, loc, end, seen);
+    }
     auto reduce = scf::ForOp::create(
-        b, loc, zero, arith::ConstantIndexOp::create(b, loc, ranges.back()),
-        arith::ConstantIndexOp::create(b, loc, 1), inits,
+        b, loc, zero, end, arith::ConstantIndexOp::create(b, loc, 1), inits,
         [&](OpBuilder &nb, Location, Value r, ValueRange accs) {
           OpBuilder::InsertionGuard guard(b);
           b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
@@ -167,10 +183,16 @@ struct CpuLowerRowReductionsPass
   void runOnOperation() override {
     SmallVector<linalg::GenericOp> reductions;
     getOperation().walk([&](linalg::GenericOp op) {
-      if (op.hasPureBufferSemantics() && isRowReduction(op) && !matchGemm(op) &&
-          !op.hasDynamicShape() && op.getNumLoops() >= 1) {
-        reductions.push_back(op);
+      if (!op.hasPureBufferSemantics() || !isRowReduction(op) ||
+          matchGemm(op) || op.hasDynamicShape() || op.getNumLoops() < 1) {
+        return;
       }
+      std::optional<CausalLimit> causal = causalLimit(op);
+      if (causal && (causal->keyLoop + 1 != op.getNumLoops() ||
+                     causal->rowLoop + 1 >= op.getNumLoops())) {
+        return;
+      }
+      reductions.push_back(op);
     });
     for (linalg::GenericOp op : reductions) {
       lower(op);

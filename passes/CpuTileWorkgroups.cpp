@@ -14,7 +14,8 @@
 //
 // In a row-limited dispatch (OpClassification.h) the body runs only when the
 // tile has rows below the count, and the tiled ops get the count of rows
-// from the tile's first one.
+// from the tile's first one. A causal limit's base moves with the tile's
+// first row and first key.
 //
 //===----------------------------------------------------------------------===//
 
@@ -224,6 +225,33 @@ LogicalResult TileBuilder::tileOp(TilingInterface op, unsigned resultNumber,
   }
   for (auto [result, value] : llvm::zip(op->getResults(), tiled->tiledValues)) {
     tiledValue[result] = value;
+  }
+  // A causal limit counts from the tile's first row and first key.
+  for (Operation *tiledOp : tiled->tiledOps) {
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(tiledOp);
+    std::optional<CausalLimit> causal =
+        linalgOp ? causalLimit(linalgOp) : std::nullopt;
+    if (!causal) {
+      continue;
+    }
+    b.setInsertionPoint(tiledOp);
+    Value base = tensor::ExtractOp::create(b, loc, causal->base->get());
+    // The offsets may be values of a consumer's slice, which comes later:
+    // compose them down to the workgroup ids.
+    auto offsetOf = [&](unsigned loop) {
+      OpFoldResult offset = affine::makeComposedFoldedAffineApply(
+          b, loc, getAffineDimExpr(0, b.getContext()), {iterOffsets[loop]});
+      return arith::IndexCastOp::create(
+          b, loc, base.getType(),
+          getValueOrCreateConstantIndexOp(b, loc, offset));
+    };
+    base = arith::AddIOp::create(
+        b, loc, base,
+        arith::SubIOp::create(b, loc, offsetOf(causal->rowLoop),
+                              offsetOf(causal->keyLoop)));
+    causal->base->set(tensor::FromElementsOp::create(
+        b, loc, cast<RankedTensorType>(causal->base->get().getType()),
+        ValueRange{base}));
   }
   // Rank-0 operands are used whole, without a slice: their producer's tile
   // is the whole (empty) tile.

@@ -60,20 +60,37 @@ bool isElementwise(linalg::LinalgOp op) {
   return op.getNumLoops() == op.getNumParallelLoops();
 }
 
-OpOperand *rowLimitOperand(linalg::LinalgOp op) {
-  if (!op->hasAttr(kRowLimitAttr) || op.getNumDpsInputs() == 0) {
+/// The last input of `op` when it is a rank-0 integer read whole.
+static OpOperand *trailingScalar(linalg::LinalgOp op) {
+  if (op.getNumDpsInputs() == 0) {
     return nullptr;
   }
-  OpOperand *count = op.getDpsInputOperand(op.getNumDpsInputs() - 1);
-  auto type = dyn_cast<ShapedType>(count->get().getType());
+  OpOperand *last = op.getDpsInputOperand(op.getNumDpsInputs() - 1);
+  auto type = dyn_cast<ShapedType>(last->get().getType());
   bool scalar = type && type.getRank() == 0 &&
                 type.getElementType().isSignlessInteger() &&
-                op.getMatchingIndexingMap(count).getNumResults() == 0;
-  return scalar ? count : nullptr;
+                op.getMatchingIndexingMap(last).getNumResults() == 0;
+  return scalar ? last : nullptr;
+}
+
+OpOperand *rowLimitOperand(linalg::LinalgOp op) {
+  return op->hasAttr(kRowLimitAttr) ? trailingScalar(op) : nullptr;
+}
+
+std::optional<CausalLimit> causalLimit(linalg::LinalgOp op) {
+  auto loops = op->getAttrOfType<DenseI64ArrayAttr>(kCausalAttr);
+  OpOperand *base = loops ? trailingScalar(op) : nullptr;
+  if (!base || loops.size() != 2 || loops[0] < 0 || loops[1] < 0 ||
+      loops[0] >= op.getNumLoops() || loops[1] >= op.getNumLoops() ||
+      loops[0] == loops[1]) {
+    return std::nullopt;
+  }
+  return CausalLimit{static_cast<unsigned>(loops[0]),
+                     static_cast<unsigned>(loops[1]), base};
 }
 
 std::optional<GemmOperands> matchGemm(linalg::LinalgOp op) {
-  unsigned inputs = rowLimitOperand(op) ? 3 : 2;
+  unsigned inputs = rowLimitOperand(op) || causalLimit(op) ? 3 : 2;
   if (op.getNumDpsInputs() != inputs || op.getNumDpsInits() != 1 ||
       op.getNumReductionLoops() != 1 || op.getNumLoops() < 3) {
     return std::nullopt;

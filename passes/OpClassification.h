@@ -19,6 +19,16 @@
 // for all tokens. Workgroup tiling skips tiles past the count and GEMM code
 // generation stops at it.
 //
+// Or a causal limit: the attribute `kiln.causal = array<i64: row, key>`
+// naming two loops and, as the last input, a rank-0 integer `base` read
+// through `(d..) -> ()`: the iteration points where loop `key` is past loop
+// `row` plus `base` are masked, so nothing needs computing there (a
+// parallel key loop leaves those outputs unspecified; a reduction over the
+// key loop skips them, the producer having made them neutral: -inf for a
+// max, 0 for a sum or a product). Attention under a causal mask uses it:
+// key tiles past the diagonal are skipped in every op of the scores,
+// softmax and product with V. Tiling moves `base` with the tile's offsets.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef KILN_PASSES_OPCLASSIFICATION_H
@@ -52,11 +62,23 @@ inline constexpr llvm::StringLiteral kRowLimitAttr = "kiln.row_limit";
 /// The count operand of a row-limited op, or null.
 mlir::OpOperand *rowLimitOperand(mlir::linalg::LinalgOp op);
 
+/// The attribute marking a causally limited op.
+inline constexpr llvm::StringLiteral kCausalAttr = "kiln.causal";
+
+/// The loops and base of a causally limited op.
+struct CausalLimit {
+  unsigned rowLoop = 0, keyLoop = 0;
+  mlir::OpOperand *base = nullptr;
+};
+
+/// The causal limit of `op`, if it has one.
+std::optional<CausalLimit> causalLimit(mlir::linalg::LinalgOp op);
+
 /// Matches `C[batch.., m, n] += A[.., m, .., k] * B[.., k, .., n]` (B may
 /// also be `B[.., n, .., k]` or in panels) with a `mulf` + `addf` body and
 /// the reduction as the last loop. Batch dims of A and B may be permuted
 /// (attention reads heads from the middle of [batch, seq, heads, dim]). A
-/// row limit may follow A and B.
+/// row limit or a causal limit may follow A and B.
 std::optional<GemmOperands> matchGemm(mlir::linalg::LinalgOp op);
 
 /// True for an op whose only reduction loop is the last one and whose

@@ -14,35 +14,6 @@ include "mlir/Pass/PassBase.td"
 // Graph level to linalg
 //===----------------------------------------------------------------------===//
 
-def SplitCausalAttentionPass
-    : Pass<"kiln-split-causal-attention", "mlir::func::FuncOp"> {
-  let summary = "Splits long causal attentions so masked key tiles are skipped.";
-  let description = [{
-    A causal `kiln.attention` with at least `2 * chunk` query rows (and no
-    fewer keys than queries) becomes one attention per `chunk` query rows,
-    each over only the prefix of keys its rows can see, with the same causal
-    mask, concatenated along the sequence. Key tiles above the diagonal are
-    never computed: for n chunks the work is (n + 1) / 2n of the whole.
-
-    ```mlir
-    %a = kiln.attention %q, %k, %v {heads = 4 : i64, mask = #kiln<mask causal>}
-        : (tensor<1x512x64xf32>, tensor<1x512x64xf32>, tensor<1x512x64xf32>)
-        -> tensor<1x512x64xf32>
-    // becomes, with chunk = 256
-    %q0 = kiln.slice %q {offsets = [0, 0, 0], sizes = [1, 256, 64], ...}
-    %k0 = kiln.slice %k {... sizes = [1, 256, 64] ...}  // and %v0
-    %a0 = kiln.attention %q0, %k0, %v0 {... mask = causal, scale = 0.25}
-    %q1 = kiln.slice %q {offsets = [0, 256, 0], sizes = [1, 256, 64], ...}
-    %a1 = kiln.attention %q1, %k1, %v1 ...              // all 512 keys
-    %a = kiln.concat %a0, %a1 {axis = 1 : i64}
-    ```
-  }];
-  let options = [
-    Option<"chunk", "chunk", "int64_t", "256",
-           "Query rows per chunk; 0 disables the split">
-  ];
-}
-
 def LowerToLinalgPass : Pass<"kiln-lower-to-linalg", "mlir::func::FuncOp"> {
   let summary = "Lowers kiln ops to linalg.generic ops on tensors.";
   let description = [{
@@ -282,7 +253,8 @@ def CpuTileWorkgroupsPass
     divide evenly, is a second, statically shaped copy of the body. In a
     row-limited dispatch (`kiln.row_limit`, passes/OpClassification.h) the
     body runs only when the tile's first row is below the count, and the
-    tiled ops get the count of rows from the tile's first one.
+    tiled ops get the count of rows from the tile's first one. A causal
+    limit's base moves by the tile's first row minus its first key.
 
     ```mlir
     func.func @d(%a: memref<32x768xf32>, %w: memref<768x3072xf32>,
@@ -327,6 +299,35 @@ def CpuAllocateScratchPass
                            "mlir::arith::ArithDialect"];
 }
 
+def CpuLimitCausalLoopsPass
+    : Pass<"kiln-cpu-limit-causal-loops", "mlir::func::FuncOp"> {
+  let summary = "Stops causally limited elementwise ops at the diagonal.";
+  let description = [{
+    An elementwise op with a causal limit (`kiln.causal = array<i64: row,
+    key>` and a rank-0 base as its last input, see
+    passes/OpClassification.h) computes its key loop over
+    `[0, rows + base)` only, the keys the tile's last row sees: its
+    operands become views with that many keys. GEMMs and row reductions
+    under a causal limit are lowered by kiln-cpu-lower-contractions and
+    kiln-cpu-lower-row-reductions before this pass; any other op left with
+    a causal limit is an error.
+
+    ```mlir
+    linalg.generic {... iterator_types = ["parallel", "parallel"]}
+        ins(%s, %base : memref<8x64xf32>, memref<i64>)
+        outs(%p : memref<8x64xf32>) attrs = {kiln.causal = array<i64: 0, 1>}
+    // becomes
+    %n = ... min(8 + base, 64), at least 0
+    %sv = memref.subview %s[0, 0] [8, %n] [1, 1]
+    %pv = memref.subview %p[0, 0] [8, %n] [1, 1]
+    linalg.generic {...} ins(%sv, %base : ...) outs(%pv : ...)
+    ```
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect"
+  ];
+}
+
 def CpuLowerRowReductionsPass
     : Pass<"kiln-cpu-lower-row-reductions", "mlir::func::FuncOp"> {
   let summary = "Lowers row reductions to loops that keep accumulators in registers.";
@@ -338,7 +339,8 @@ def CpuLowerRowReductionsPass
     `maximumf` or `minimumf` of the accumulator) is marked
     `fastmath<reassoc>` so that LLVM's loop vectorizer may keep vector
     partial results. The order is fixed at compile time: results do not
-    depend on the thread count. Inputs and outputs are accessed with
+    depend on the thread count. Under a causal limit the reduction of row
+    i stops after key i + base. Inputs and outputs are accessed with
     `memref.load`/`memref.store` at the op's indexing maps (`affine.apply`
     for non-trivial results); `linalg.index` becomes the loop index.
 
@@ -383,7 +385,10 @@ def CpuLowerContractionsPass
     first depth block starts its sums from zero vectors instead of loads of
     C: one pass over C less, and no huge unrolled memset for LLVM to compile
     (attention's score tiles made that 4,096 stores per kernel). A
-    row-limited GEMM starts no `mr`-row block past its count.
+    row-limited GEMM starts no `mr`-row block past its count. Under a causal
+    limit on the columns the column blocks stop after the last column the
+    tile's last row sees; on the depth each row block's depth loop stops
+    after the last key its last row sees.
 
     ```mlir
     linalg.generic {indexing_maps = [(m, n, k) -> (m, k),

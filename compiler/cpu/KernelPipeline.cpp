@@ -35,6 +35,7 @@ kiln::buildCpuKernelPipeline(OpPassManager &pm,
   loops.addPass(createCpuAllocateScratchPass());
   loops.addPass(createCpuLowerContractionsPass());
   loops.addPass(createCpuLowerRowReductionsPass());
+  loops.addPass(createCpuLimitCausalLoopsPass());
   loops.addPass(createConvertLinalgToLoopsPass());
   loops.addPass(createCpuExpandMathPass());
   loops.addPass(createCanonicalizerPass());

@@ -13,6 +13,12 @@
 // probabilities are materialised in the arena: this is not a flash
 // attention.
 //
+// Under a causal mask (with Sk >= Sq, so that every row sees a key) each op
+// from the scores to the product with V carries a causal limit
+// (OpClassification.h): key j of row i is masked past i + Sk - Sq, so the
+// kernels skip the key tiles past the diagonal of their query tile. The
+// mask op still selects -inf within the tiles computed.
+//
 // Visible keys of row i of batch b: none and bias: all; causal: j <= i +
 // Sk - Sq; key_padding: j < len[b]; row_spans: lo[b, i] <= j < hi[b, i].
 // A row with no visible key sees all keys (`all_keys`) or yields zeros.
@@ -22,6 +28,7 @@
 #include "dialects/Kiln/IR/KilnOps.h"
 #include "passes/KilnToLinalg/GenericBuilder.h"
 #include "passes/KilnToLinalg/KilnToLinalgPatterns.h"
+#include "passes/OpClassification.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -88,15 +95,47 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
       Value prod = arith::MulFOp::create(nb, l, a[0], a[1]);
       return arith::AddFOp::create(nb, l, a[2], prod).getResult();
     };
-    Value scores = g.generic(
+    MaskKind kind = op.getMask();
+    // Ops under a causal limit take its base as their last input, which
+    // their bodies do not see.
+    Value causalBase;
+    if (kind == MaskKind::Causal && sk >= sq) {
+      causalBase = arith::ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(
+              RankedTensorType::get({}, rewriter.getI64Type()),
+              rewriter.getI64IntegerAttr(sk - sq).getValue()));
+    }
+    auto limited = [&](SmallVector<Value> inputs, SmallVector<AffineMap> maps,
+                       Value init, AffineMap outputMap,
+                       ArrayRef<utils::IteratorType> iterators,
+                       unsigned keyLoop, BodyFn body) -> Value {
+      if (!causalBase) {
+        return g.generic(inputs, maps, init, outputMap, iterators, body);
+      }
+      unsigned n = inputs.size();
+      inputs.push_back(causalBase);
+      maps.push_back(AffineMap::get(outputMap.getNumDims(), 0, {}, ctx));
+      Value result = g.generic(inputs, maps, init, outputMap, iterators,
+                               [&](OpBuilder &nb, Location l, ValueRange a) {
+                                 SmallVector<Value> args(a.take_front(n));
+                                 llvm::append_range(args, a.drop_front(n + 1));
+                                 return body(nb, l, args);
+                               });
+      // The query row is loop 2 in every op.
+      result.getDefiningOp()->setAttr(
+          kCausalAttr, rewriter.getDenseI64ArrayAttr({2, keyLoop}));
+      return result;
+    };
+
+    Value scores = limited(
         {q, kT},
         {AffineMap::get(5, 0, {b, i, h, d}, ctx),
          AffineMap::get(5, 0, {b, h.floorDiv(group), d, j}, ctx)},
         g.filled(scoreShape, 0.0), AffineMap::get(5, 0, {b, h, i, j}, ctx),
-        contract, multiplyAdd);
+        contract, 3, multiplyAdd);
 
     // Masked, scaled scores; masked entries are -inf.
-    MaskKind kind = op.getMask();
     bool allKeys = op.getEmptyRows() == EmptyRows::AllKeys;
     Value mask = adaptor.getMaskOperand();
     AffineMap id4 = g.identity(4);
@@ -108,9 +147,9 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
           cast<RankedTensorType>(mask.getType()).getShape(), scoreShape));
     }
     double negInf = -std::numeric_limits<double>::infinity();
-    Value masked = g.generic(
+    Value masked = limited(
         inputs, maps, g.empty(scoreShape, f32), id4,
-        GenericBuilder::parallel(4),
+        GenericBuilder::parallel(4), 3,
         [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
           Value s = a[0];
           if (!scaleQuery) {
@@ -139,8 +178,8 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     SmallVector<utils::IteratorType> reduceKeys(3,
                                                 utils::IteratorType::parallel);
     reduceKeys.push_back(utils::IteratorType::reduction);
-    Value max = g.generic(
-        masked, {id4}, g.filled(rowShape, negInf), row, reduceKeys,
+    Value max = limited(
+        {masked}, {id4}, g.filled(rowShape, negInf), row, reduceKeys, 3,
         [](OpBuilder &nb, Location l, ValueRange a) {
           return arith::MaximumFOp::create(nb, l, a[0], a[1]).getResult();
         });
@@ -152,32 +191,31 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
       return arith::SelectOp::create(nb, l, empty, g.f32(0.0), e).getResult();
     };
     Value sum =
-        g.generic({masked, max}, {id4, row}, g.filled(rowShape, 0.0), row,
-                  reduceKeys, [&](OpBuilder &nb, Location l, ValueRange a) {
-                    return arith::AddFOp::create(nb, l, a[2],
-                                                 expShifted(nb, l, a[0], a[1]))
-                        .getResult();
-                  });
-    Value probs = g.generic(
-        {masked, max, sum}, {id4, row, row}, g.empty(scoreShape, f32), id4,
-        GenericBuilder::parallel(4),
-        [&](OpBuilder &nb, Location l, ValueRange a) {
-          Value e = expShifted(nb, l, a[0], a[1]);
-          Value positive = arith::CmpFOp::create(
-              nb, l, arith::CmpFPredicate::OGT, a[2], g.f32(0.0));
-          Value p = arith::DivFOp::create(nb, l, e, a[2]);
-          return arith::SelectOp::create(nb, l, positive, p, g.f32(0.0))
-              .getResult();
-        });
+        limited({masked, max}, {id4, row}, g.filled(rowShape, 0.0), row,
+                reduceKeys, 3, [&](OpBuilder &nb, Location l, ValueRange a) {
+                  return arith::AddFOp::create(nb, l, a[2],
+                                               expShifted(nb, l, a[0], a[1]))
+                      .getResult();
+                });
+    Value probs =
+        limited({masked, max, sum}, {id4, row, row}, g.empty(scoreShape, f32),
+                id4, GenericBuilder::parallel(4), 3,
+                [&](OpBuilder &nb, Location l, ValueRange a) {
+                  Value e = expShifted(nb, l, a[0], a[1]);
+                  Value positive = arith::CmpFOp::create(
+                      nb, l, arith::CmpFPredicate::OGT, a[2], g.f32(0.0));
+                  Value p = arith::DivFOp::create(nb, l, e, a[2]);
+                  return arith::SelectOp::create(nb, l, positive, p, g.f32(0.0))
+                      .getResult();
+                });
 
     // o[b, h, i, d] = sum_j p[b, h, i, j] v[b, j, h / g, d] (head-major, a
     // GEMM per head), then out[b, i, h, d] = o[b, h, i, d].
-    Value o =
-        g.generic({probs, v},
-                  {AffineMap::get(5, 0, {b, h, i, d}, ctx),
-                   AffineMap::get(5, 0, {b, d, h.floorDiv(group), j}, ctx)},
-                  g.filled({batch, heads, sq, headDim}, 0.0),
-                  g.dims(5, {0, 1, 2, 3}), contract, multiplyAdd);
+    Value o = limited({probs, v},
+                      {AffineMap::get(5, 0, {b, h, i, d}, ctx),
+                       AffineMap::get(5, 0, {b, d, h.floorDiv(group), j}, ctx)},
+                      g.filled({batch, heads, sq, headDim}, 0.0),
+                      g.dims(5, {0, 1, 2, 3}), contract, 4, multiplyAdd);
     Value out =
         g.generic(o, {AffineMap::get(4, 0, {b, i, h, j}, ctx)},
                   g.empty({batch, sq, heads, headDim}, f32), g.identity(4),

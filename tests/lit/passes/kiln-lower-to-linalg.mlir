@@ -109,3 +109,35 @@ func.func @moe(%x: tensor<6x8xf32>) -> tensor<6x8xf32> {
       -> (tensor<6x8xf32>, tensor<2xi64>, tensor<f32>)
   return %y#0 : tensor<6x8xf32>
 }
+
+// -----
+
+// Causal attention with more keys than queries (a kv cache): every op from
+// the scores to the product with V carries a causal limit on the query row
+// (loop 2) and the key loop, with base Sk - Sq = 4 as its last input.
+// CHECK-LABEL: func.func @causal_attention
+// CHECK: %[[BASE:.+]] = arith.constant dense<4> : tensor<i64>
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}}, %[[BASE]] : {{.*}}) {{.*}}kiln.causal = array<i64: 2, 3>
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[BASE]] : {{.*}}) {{.*}}kiln.causal = array<i64: 2, 3>
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[BASE]] : {{.*}}) {{.*}}kiln.causal = array<i64: 2, 3>
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}}, %[[BASE]] : {{.*}}) {{.*}}kiln.causal = array<i64: 2, 3>
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}}, %{{.+}}, %[[BASE]] : {{.*}}) {{.*}}kiln.causal = array<i64: 2, 3>
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}}, %[[BASE]] : {{.*}}) {{.*}}kiln.causal = array<i64: 2, 4>
+// CHECK-NOT: kiln.causal
+func.func @causal_attention(%q: tensor<1x4x16xf32>, %kv: tensor<1x8x16xf32>) -> tensor<1x4x16xf32> {
+  %a = kiln.attention %q, %kv, %kv {heads = 2 : i64, mask = #kiln.mask_kind<causal>}
+      : (tensor<1x4x16xf32>, tensor<1x8x16xf32>, tensor<1x8x16xf32>) -> tensor<1x4x16xf32>
+  return %a : tensor<1x4x16xf32>
+}
+
+// -----
+
+// With fewer keys than queries, leading rows see no key at all and the
+// empty-row policy decides; the ops carry no causal limit.
+// CHECK-LABEL: func.func @causal_short_keys
+// CHECK-NOT: kiln.causal
+func.func @causal_short_keys(%q: tensor<1x8x16xf32>, %kv: tensor<1x4x16xf32>) -> tensor<1x8x16xf32> {
+  %a = kiln.attention %q, %kv, %kv {heads = 2 : i64, mask = #kiln.mask_kind<causal>}
+      : (tensor<1x8x16xf32>, tensor<1x4x16xf32>, tensor<1x4x16xf32>) -> tensor<1x8x16xf32>
+  return %a : tensor<1x8x16xf32>
+}
