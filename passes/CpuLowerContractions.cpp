@@ -23,10 +23,9 @@
 // A row-limited GEMM (OpClassification.h) runs its row blocks only up to
 // its count: the last block may read and write rows past it (they are in
 // the tile, and nobody wants their values), but no block starts past it.
-// A causal limit on the columns (attention's scores) stops the column
-// blocks after the last one the tile's last row sees; on the depth (the
-// product with V) each row block's depth loop stops after the last key its
-// last row sees.
+// A key limit on the columns (attention's scores) stops the column blocks
+// at the largest key end of the tile's rows; on the depth (the product with
+// V) each row block's depth loop stops at the largest key end of its rows.
 //
 // B read as B[n, k] (a transposed operand) is left to the generic loop
 // lowering; weights are re-laid-out before dispatch formation.
@@ -44,6 +43,8 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
+#include <functional>
+
 namespace kiln {
 #define GEN_PASS_DEF_CPULOWERCONTRACTIONSPASS
 #include "passes/Passes.h.inc"
@@ -59,12 +60,12 @@ struct Blocking {
   int64_t mr, nr, kc, width;
 };
 
-/// Where a GEMM stops early: rows past a count, columns or depth past a
-/// causal diagonal (C row m sees columns or depth <= m + causalBase).
+/// Where a GEMM stops early: rows past a count, columns or depth past the
+/// key end of their row (`keyEnd(m)`, an index).
 struct Limits {
   Value rowCount;
-  Value causalBase;
-  bool causalOnDepth = false;
+  std::function<Value(OpBuilder &, Value)> keyEnd;
+  bool keysOnDepth = false;
 };
 
 /// Emits the loop nest of one GEMM tile.
@@ -77,8 +78,8 @@ public:
               const Limits &limits)
       : b(b), loc(loc), a(a), bMat(bMat), c(c), gemm(gemm),
         panel(gemm.rhsPanel), blocking(blocking), zeroInit(zeroInit),
-        rowCount(limits.rowCount), causalBase(limits.causalBase),
-        causalOnDepth(limits.causalOnDepth) {
+        rowCount(limits.rowCount), keyEnd(limits.keyEnd),
+        keysOnDepth(limits.keysOnDepth) {
     auto cType = cast<MemRefType>(c.getType());
     rows = cType.getDimSize(cType.getRank() - 2);
     cols = cType.getDimSize(cType.getRank() - 1);
@@ -91,11 +92,8 @@ public:
   void emit() {
     int64_t nr = blocking.nr, width = blocking.width;
     int64_t fullCols = cols - cols % nr;
-    // Columns seen by some row: [0, rows + causalBase) under a causal limit.
-    Value seen =
-        causalBase && !causalOnDepth
-            ? arith::AddIOp::create(b, loc, causalBase, index(rows)).getResult()
-            : Value();
+    // Columns some row sees, under a key limit on the columns.
+    Value seen = keyEnd && !keysOnDepth ? lastKeyEnd(index(0), rows) : Value();
     if (fullCols > 0) {
       Value end = index(fullCols);
       if (seen) {
@@ -225,6 +223,20 @@ private:
     }
   }
 
+  /// The largest key end of rows [first, first + count).
+  Value lastKeyEnd(Value first, int64_t count) {
+    Value last = arith::AddIOp::create(b, loc, first, index(count));
+    auto loop = scf::ForOp::create(
+        b, loc, first, last, index(1), ValueRange{index(0)},
+        [&](OpBuilder &nb, Location, Value row, ValueRange carried) {
+          Value end = keyEnd(nb, row);
+          scf::YieldOp::create(
+              nb, loc,
+              ValueRange{arith::MaxSIOp::create(nb, loc, carried[0], end)});
+        });
+    return loop.getResult(0);
+  }
+
   Value zeroVector() {
     return arith::ConstantOp::create(
         b, loc, vectorType,
@@ -288,12 +300,8 @@ private:
       }
     }
     Value kEnd = arith::AddIOp::create(b, loc, k0, index(length));
-    if (causalBase && causalOnDepth) {
-      // The block's last row sees depth up to m0 + blockRows - 1 + base.
-      Value seen = arith::AddIOp::create(
-          b, loc, causalBase,
-          arith::AddIOp::create(b, loc, m0, index(blockRows)));
-      kEnd = arith::MinSIOp::create(b, loc, kEnd, seen);
+    if (keyEnd && keysOnDepth) {
+      kEnd = arith::MinSIOp::create(b, loc, kEnd, lastKeyEnd(m0, blockRows));
     }
     auto loop = scf::ForOp::create(
         b, loc, k0, kEnd, index(1), acc,
@@ -331,8 +339,9 @@ private:
   int64_t panel;
   Blocking blocking;
   bool zeroInit;
-  Value rowCount, causalBase;
-  bool causalOnDepth;
+  Value rowCount;
+  std::function<Value(OpBuilder &, Value)> keyEnd;
+  bool keysOnDepth;
   int64_t rows = 0, cols = 0, depth = 0;
   VectorType vectorType, maskType;
 };
@@ -468,9 +477,8 @@ struct CpuLowerContractionsPass
       if (!f32(a) || !f32(c) || !f32(bMat)) {
         return;
       }
-      if (std::optional<CausalLimit> causal = causalLimit(op)) {
-        unsigned loops = op.getNumLoops();
-        if (causal->rowLoop != loops - 3 || causal->keyLoop < loops - 2) {
+      if (std::optional<KeyLimit> limit = keyLimit(op)) {
+        if (limit->keyLoop < op.getNumLoops() - 2) {
           return;
         }
       }
@@ -503,9 +511,20 @@ struct CpuLowerContractionsPass
       if (OpOperand *count = rowLimitOperand(op)) {
         limits.rowCount = loadIndex(count);
       }
-      if (std::optional<CausalLimit> causal = causalLimit(op)) {
-        limits.causalBase = loadIndex(causal->base);
-        limits.causalOnDepth = causal->keyLoop == op.getNumLoops() - 1;
+      if (std::optional<KeyLimit> limit = keyLimit(op)) {
+        // Every loop of the tile but the row one is at 0 for the ends.
+        unsigned loops = op.getNumLoops();
+        Value ends = limit->ends->get();
+        Location loc = op.getLoc();
+        Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+        SmallVector<Value> ivs(loops, zero);
+        limits.keyEnd = [=](OpBuilder &nb, Value row) mutable -> Value {
+          ivs[loops - 3] = row;
+          Value end = memref::LoadOp::create(nb, loc, ends,
+                                             keyEndIndices(op, *limit, ivs));
+          return arith::IndexCastOp::create(nb, loc, nb.getIndexType(), end);
+        };
+        limits.keysOnDepth = limit->keyLoop == loops - 1;
       }
       GemmEmitter(b, op.getLoc(), op.getDpsInputOperand(gemm->lhs)->get(),
                   op.getDpsInputOperand(gemm->rhs)->get(), c, *gemm,

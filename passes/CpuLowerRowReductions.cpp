@@ -23,8 +23,8 @@
 //   }
 //
 // The order of the combination is fixed at compile time: results never
-// depend on the thread count. Under a causal limit (OpClassification.h) the
-// reduction loop of row i stops after key i + base.
+// depend on the thread count. Under a key limit (OpClassification.h) the
+// reduction loop of each row stops at the row's key end.
 //
 //===----------------------------------------------------------------------===//
 
@@ -93,13 +93,7 @@ void lower(linalg::GenericOp op) {
   Block &body = op->getRegion(0).front();
   auto yield = cast<linalg::YieldOp>(body.getTerminator());
   unsigned inputs = op.getNumDpsInputs();
-  std::optional<CausalLimit> causal = causalLimit(op);
-  Value causalBase;
-  if (causal) {
-    causalBase = arith::IndexCastOp::create(
-        b, loc, b.getIndexType(),
-        memref::LoadOp::create(b, loc, causal->base->get()));
-  }
+  std::optional<KeyLimit> limit = keyLimit(op);
 
   // The parallel loops, outermost first.
   SmallVector<Value> ivs;
@@ -129,13 +123,11 @@ void lower(linalg::GenericOp op) {
       inits.push_back(loadOperand(b, loc, op, init, rowIvs));
     }
     Value end = arith::ConstantIndexOp::create(b, loc, ranges.back());
-    if (causal) {
-      // Row i sees keys up to i + base.
-      Value seen = arith::AddIOp::create(
-          b, loc, ivs[causal->rowLoop],
-          arith::AddIOp::create(b, loc, causalBase,
-                                arith::ConstantIndexOp::create(b, loc, 1)));
-      end = arith::MinSIOp::create(b, loc, end, seen);
+    if (limit) {
+      Value rowEnd = arith::IndexCastOp::create(
+          b, loc, b.getIndexType(),
+          loadOperand(b, loc, op, *limit->ends, rowIvs));
+      end = arith::MinSIOp::create(b, loc, end, rowEnd);
     }
     auto reduce = scf::ForOp::create(
         b, loc, zero, end, arith::ConstantIndexOp::create(b, loc, 1), inits,
@@ -187,9 +179,8 @@ struct CpuLowerRowReductionsPass
           matchGemm(op) || op.hasDynamicShape() || op.getNumLoops() < 1) {
         return;
       }
-      std::optional<CausalLimit> causal = causalLimit(op);
-      if (causal && (causal->keyLoop + 1 != op.getNumLoops() ||
-                     causal->rowLoop + 1 >= op.getNumLoops())) {
+      std::optional<KeyLimit> limit = keyLimit(op);
+      if (limit && limit->keyLoop + 1 != op.getNumLoops()) {
         return;
       }
       reductions.push_back(op);

@@ -14,8 +14,7 @@
 //
 // In a row-limited dispatch (OpClassification.h) the body runs only when the
 // tile has rows below the count, and the tiled ops get the count of rows
-// from the tile's first one. A causal limit's base moves with the tile's
-// first row and first key.
+// from the tile's first one. Ops with a key limit must get all their keys.
 //
 //===----------------------------------------------------------------------===//
 
@@ -226,32 +225,19 @@ LogicalResult TileBuilder::tileOp(TilingInterface op, unsigned resultNumber,
   for (auto [result, value] : llvm::zip(op->getResults(), tiled->tiledValues)) {
     tiledValue[result] = value;
   }
-  // A causal limit counts from the tile's first row and first key.
-  for (Operation *tiledOp : tiled->tiledOps) {
-    auto linalgOp = dyn_cast<linalg::LinalgOp>(tiledOp);
-    std::optional<CausalLimit> causal =
-        linalgOp ? causalLimit(linalgOp) : std::nullopt;
-    if (!causal) {
-      continue;
+  // Key ends are absolute key indices: the tile must hold every key.
+  if (std::optional<KeyLimit> limit =
+          keyLimit(cast<linalg::LinalgOp>(op.getOperation()))) {
+    SmallVector<int64_t> ranges =
+        cast<linalg::LinalgOp>(op.getOperation()).getStaticLoopRanges();
+    std::optional<int64_t> offset =
+        getConstantIntValue(iterOffsets[limit->keyLoop]);
+    std::optional<int64_t> size =
+        getConstantIntValue(iterSizes[limit->keyLoop]);
+    if (!offset || *offset != 0 || !size || *size != ranges[limit->keyLoop]) {
+      return emitError(loc, "a workgroup tile of an op with a key limit must "
+                            "hold all its keys");
     }
-    b.setInsertionPoint(tiledOp);
-    Value base = tensor::ExtractOp::create(b, loc, causal->base->get());
-    // The offsets may be values of a consumer's slice, which comes later:
-    // compose them down to the workgroup ids.
-    auto offsetOf = [&](unsigned loop) {
-      OpFoldResult offset = affine::makeComposedFoldedAffineApply(
-          b, loc, getAffineDimExpr(0, b.getContext()), {iterOffsets[loop]});
-      return arith::IndexCastOp::create(
-          b, loc, base.getType(),
-          getValueOrCreateConstantIndexOp(b, loc, offset));
-    };
-    base = arith::AddIOp::create(
-        b, loc, base,
-        arith::SubIOp::create(b, loc, offsetOf(causal->rowLoop),
-                              offsetOf(causal->keyLoop)));
-    causal->base->set(tensor::FromElementsOp::create(
-        b, loc, cast<RankedTensorType>(causal->base->get().getType()),
-        ValueRange{base}));
   }
   // Rank-0 operands are used whole, without a slice: their producer's tile
   // is the whole (empty) tile.

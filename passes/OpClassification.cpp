@@ -77,20 +77,38 @@ OpOperand *rowLimitOperand(linalg::LinalgOp op) {
   return op->hasAttr(kRowLimitAttr) ? trailingScalar(op) : nullptr;
 }
 
-std::optional<CausalLimit> causalLimit(linalg::LinalgOp op) {
-  auto loops = op->getAttrOfType<DenseI64ArrayAttr>(kCausalAttr);
-  OpOperand *base = loops ? trailingScalar(op) : nullptr;
-  if (!base || loops.size() != 2 || loops[0] < 0 || loops[1] < 0 ||
-      loops[0] >= op.getNumLoops() || loops[1] >= op.getNumLoops() ||
-      loops[0] == loops[1]) {
+std::optional<KeyLimit> keyLimit(linalg::LinalgOp op) {
+  auto loop = op->getAttrOfType<DenseI64ArrayAttr>(kKeyEndAttr);
+  if (!loop || loop.size() != 1 || loop[0] < 0 || loop[0] >= op.getNumLoops() ||
+      op.getNumDpsInputs() == 0) {
     return std::nullopt;
   }
-  return CausalLimit{static_cast<unsigned>(loops[0]),
-                     static_cast<unsigned>(loops[1]), base};
+  unsigned key = loop[0];
+  OpOperand *ends = op.getDpsInputOperand(op.getNumDpsInputs() - 1);
+  auto type = dyn_cast<ShapedType>(ends->get().getType());
+  AffineMap map = op.getMatchingIndexingMap(ends);
+  bool valid = type && type.getElementType().isSignlessInteger() &&
+               llvm::all_of(map.getResults(), [&](AffineExpr expr) {
+                 auto dim = dyn_cast<AffineDimExpr>(expr);
+                 return dim && dim.getPosition() != key;
+               });
+  if (!valid) {
+    return std::nullopt;
+  }
+  return KeyLimit{key, ends};
+}
+
+SmallVector<Value> keyEndIndices(linalg::LinalgOp op, const KeyLimit &limit,
+                                 ValueRange ivs) {
+  SmallVector<Value> indices;
+  for (AffineExpr expr : op.getMatchingIndexingMap(limit.ends).getResults()) {
+    indices.push_back(ivs[cast<AffineDimExpr>(expr).getPosition()]);
+  }
+  return indices;
 }
 
 std::optional<GemmOperands> matchGemm(linalg::LinalgOp op) {
-  unsigned inputs = rowLimitOperand(op) || causalLimit(op) ? 3 : 2;
+  unsigned inputs = rowLimitOperand(op) || keyLimit(op) ? 3 : 2;
   if (op.getNumDpsInputs() != inputs || op.getNumDpsInits() != 1 ||
       op.getNumReductionLoops() != 1 || op.getNumLoops() < 3) {
     return std::nullopt;

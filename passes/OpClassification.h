@@ -19,15 +19,16 @@
 // for all tokens. Workgroup tiling skips tiles past the count and GEMM code
 // generation stops at it.
 //
-// Or a causal limit: the attribute `kiln.causal = array<i64: row, key>`
-// naming two loops and, as the last input, a rank-0 integer `base` read
-// through `(d..) -> ()`: the iteration points where loop `key` is past loop
-// `row` plus `base` are masked, so nothing needs computing there (a
-// parallel key loop leaves those outputs unspecified; a reduction over the
-// key loop skips them, the producer having made them neutral: -inf for a
-// max, 0 for a sum or a product). Attention under a causal mask uses it:
-// key tiles past the diagonal are skipped in every op of the scores,
-// softmax and product with V. Tiling moves `base` with the tile's offsets.
+// Or a key limit: the attribute `kiln.key_end = array<i64: key>` naming the
+// key loop and, as the last input, integer key ends indexed by the op's
+// other loops (per query row: `[B, Sq]` read as (b, .., i, ..) -> (b, i)):
+// the iteration points whose key is at or past their row's end are masked,
+// so nothing needs computing there (a parallel key loop leaves those
+// outputs unspecified; a reduction over the key loop skips them, the
+// producer having made them neutral: -inf for a max, 0 for a sum).
+// Attention uses it for causal masks, padding lengths and row spans: the
+// kernels skip the key tiles past the last end of their rows. Workgroup
+// tiles must hold all the keys of their rows.
 //
 //===----------------------------------------------------------------------===//
 
@@ -62,23 +63,29 @@ inline constexpr llvm::StringLiteral kRowLimitAttr = "kiln.row_limit";
 /// The count operand of a row-limited op, or null.
 mlir::OpOperand *rowLimitOperand(mlir::linalg::LinalgOp op);
 
-/// The attribute marking a causally limited op.
-inline constexpr llvm::StringLiteral kCausalAttr = "kiln.causal";
+/// The attribute marking an op with a key limit.
+inline constexpr llvm::StringLiteral kKeyEndAttr = "kiln.key_end";
 
-/// The loops and base of a causally limited op.
-struct CausalLimit {
-  unsigned rowLoop = 0, keyLoop = 0;
-  mlir::OpOperand *base = nullptr;
+/// The key loop and the key ends of an op with a key limit.
+struct KeyLimit {
+  unsigned keyLoop = 0;
+  mlir::OpOperand *ends = nullptr;
 };
 
-/// The causal limit of `op`, if it has one.
-std::optional<CausalLimit> causalLimit(mlir::linalg::LinalgOp op);
+/// The key limit of `op`, if it has one.
+std::optional<KeyLimit> keyLimit(mlir::linalg::LinalgOp op);
+
+/// The indices of `ends` at the loop indices `ivs` (its map's results are
+/// loops, so this is a selection of `ivs`).
+llvm::SmallVector<mlir::Value> keyEndIndices(mlir::linalg::LinalgOp op,
+                                             const KeyLimit &limit,
+                                             mlir::ValueRange ivs);
 
 /// Matches `C[batch.., m, n] += A[.., m, .., k] * B[.., k, .., n]` (B may
 /// also be `B[.., n, .., k]` or in panels) with a `mulf` + `addf` body and
 /// the reduction as the last loop. Batch dims of A and B may be permuted
 /// (attention reads heads from the middle of [batch, seq, heads, dim]). A
-/// row limit or a causal limit may follow A and B.
+/// row limit or a key limit may follow A and B.
 std::optional<GemmOperands> matchGemm(mlir::linalg::LinalgOp op);
 
 /// True for an op whose only reduction loop is the last one and whose

@@ -253,8 +253,8 @@ def CpuTileWorkgroupsPass
     divide evenly, is a second, statically shaped copy of the body. In a
     row-limited dispatch (`kiln.row_limit`, passes/OpClassification.h) the
     body runs only when the tile's first row is below the count, and the
-    tiled ops get the count of rows from the tile's first one. A causal
-    limit's base moves by the tile's first row minus its first key.
+    tiled ops get the count of rows from the tile's first one. An op with
+    a key limit must get all its keys in every tile.
 
     ```mlir
     func.func @d(%a: memref<32x768xf32>, %w: memref<768x3072xf32>,
@@ -299,32 +299,32 @@ def CpuAllocateScratchPass
                            "mlir::arith::ArithDialect"];
 }
 
-def CpuLimitCausalLoopsPass
-    : Pass<"kiln-cpu-limit-causal-loops", "mlir::func::FuncOp"> {
-  let summary = "Stops causally limited elementwise ops at the diagonal.";
+def CpuLimitKeyLoopsPass
+    : Pass<"kiln-cpu-limit-key-loops", "mlir::func::FuncOp"> {
+  let summary = "Stops elementwise ops with a key limit at their rows' key ends.";
   let description = [{
-    An elementwise op with a causal limit (`kiln.causal = array<i64: row,
-    key>` and a rank-0 base as its last input, see
-    passes/OpClassification.h) computes its key loop over
-    `[0, rows + base)` only, the keys the tile's last row sees: its
-    operands become views with that many keys. GEMMs and row reductions
-    under a causal limit are lowered by kiln-cpu-lower-contractions and
-    kiln-cpu-lower-row-reductions before this pass; any other op left with
-    a causal limit is an error.
+    An elementwise op with a key limit (`kiln.key_end = array<i64: key>` and
+    the rows' key ends as its last input, see passes/OpClassification.h)
+    computes its key loop over `[0, e)` only, e the largest key end of the
+    tile's rows: its operands become views with that many keys. GEMMs and
+    row reductions with a key limit are lowered by
+    kiln-cpu-lower-contractions and kiln-cpu-lower-row-reductions before
+    this pass; any other op left with a key limit is an error.
 
     ```mlir
     linalg.generic {... iterator_types = ["parallel", "parallel"]}
-        ins(%s, %base : memref<8x64xf32>, memref<i64>)
-        outs(%p : memref<8x64xf32>) attrs = {kiln.causal = array<i64: 0, 1>}
+        ins(%s, %ends : memref<8x64xf32>, memref<8xi64>)
+        outs(%p : memref<8x64xf32>) attrs = {kiln.key_end = array<i64: 1>}
     // becomes
-    %n = ... min(8 + base, 64), at least 0
-    %sv = memref.subview %s[0, 0] [8, %n] [1, 1]
-    %pv = memref.subview %p[0, 0] [8, %n] [1, 1]
-    linalg.generic {...} ins(%sv, %base : ...) outs(%pv : ...)
+    %e = ... the largest of %ends, at most 64
+    %sv = memref.subview %s[0, 0] [8, %e] [1, 1]
+    %pv = memref.subview %p[0, 0] [8, %e] [1, 1]
+    linalg.generic {...} ins(%sv, %ends : ...) outs(%pv : ...)
     ```
   }];
   let dependentDialects = [
-    "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect"
+    "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect",
+    "mlir::scf::SCFDialect"
   ];
 }
 
@@ -339,8 +339,8 @@ def CpuLowerRowReductionsPass
     `maximumf` or `minimumf` of the accumulator) is marked
     `fastmath<reassoc>` so that LLVM's loop vectorizer may keep vector
     partial results. The order is fixed at compile time: results do not
-    depend on the thread count. Under a causal limit the reduction of row
-    i stops after key i + base. Inputs and outputs are accessed with
+    depend on the thread count. Under a key limit the reduction of each
+    row stops at the row's key end.
     `memref.load`/`memref.store` at the op's indexing maps (`affine.apply`
     for non-trivial results); `linalg.index` becomes the loop index.
 
@@ -385,10 +385,10 @@ def CpuLowerContractionsPass
     first depth block starts its sums from zero vectors instead of loads of
     C: one pass over C less, and no huge unrolled memset for LLVM to compile
     (attention's score tiles made that 4,096 stores per kernel). A
-    row-limited GEMM starts no `mr`-row block past its count. Under a causal
-    limit on the columns the column blocks stop after the last column the
-    tile's last row sees; on the depth each row block's depth loop stops
-    after the last key its last row sees.
+    row-limited GEMM starts no `mr`-row block past its count. Under a key
+    limit on the columns the column blocks stop at the largest key end of
+    the tile's rows; on the depth each row block's depth loop stops at the
+    largest key end of its rows.
 
     ```mlir
     linalg.generic {indexing_maps = [(m, n, k) -> (m, k),

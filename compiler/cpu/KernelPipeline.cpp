@@ -35,7 +35,7 @@ kiln::buildCpuKernelPipeline(OpPassManager &pm,
   loops.addPass(createCpuAllocateScratchPass());
   loops.addPass(createCpuLowerContractionsPass());
   loops.addPass(createCpuLowerRowReductionsPass());
-  loops.addPass(createCpuLimitCausalLoopsPass());
+  loops.addPass(createCpuLimitKeyLoopsPass());
   loops.addPass(createConvertLinalgToLoopsPass());
   loops.addPass(createCpuExpandMathPass());
   loops.addPass(createCanonicalizerPass());

@@ -13,11 +13,13 @@
 // probabilities are materialised in the arena: this is not a flash
 // attention.
 //
-// Under a causal mask (with Sk >= Sq, so that every row sees a key) each op
-// from the scores to the product with V carries a causal limit
-// (OpClassification.h): key j of row i is masked past i + Sk - Sq, so the
-// kernels skip the key tiles past the diagonal of their query tile. The
-// mask op still selects -inf within the tiles computed.
+// Under a causal, padding or row-span mask each op from the scores to the
+// product with V carries a key limit (OpClassification.h): the end of each
+// row's visible keys, [B, Sq], computed by a small generic from the mask
+// (causal: i + Sk - Sq + 1; padding: len[b]; spans: hi[b, i]; a row that
+// sees no key sees all Sk under `all_keys`). The kernels skip the key tiles
+// past the last end of their rows; the mask op still selects -inf within
+// the tiles computed.
 //
 // Visible keys of row i of batch b: none and bias: all; causal: j <= i +
 // Sk - Sq; key_padding: j < len[b]; row_spans: lo[b, i] <= j < hi[b, i].
@@ -96,35 +98,33 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
       return arith::AddFOp::create(nb, l, a[2], prod).getResult();
     };
     MaskKind kind = op.getMask();
-    // Ops under a causal limit take its base as their last input, which
+    // Ops under a key limit take the row ends as their last input, which
     // their bodies do not see.
-    Value causalBase;
-    if (kind == MaskKind::Causal && sk >= sq) {
-      causalBase = arith::ConstantOp::create(
-          rewriter, loc,
-          DenseElementsAttr::get(
-              RankedTensorType::get({}, rewriter.getI64Type()),
-              rewriter.getI64IntegerAttr(sk - sq).getValue()));
+    Value ends;
+    if (kind == MaskKind::Causal || kind == MaskKind::KeyPadding ||
+        kind == MaskKind::RowSpans) {
+      ends = keyEnds(g, kind, adaptor.getMaskOperand(),
+                     op.getEmptyRows() == EmptyRows::AllKeys, batch, sq, sk);
     }
     auto limited = [&](SmallVector<Value> inputs, SmallVector<AffineMap> maps,
                        Value init, AffineMap outputMap,
                        ArrayRef<utils::IteratorType> iterators,
                        unsigned keyLoop, BodyFn body) -> Value {
-      if (!causalBase) {
+      if (!ends) {
         return g.generic(inputs, maps, init, outputMap, iterators, body);
       }
       unsigned n = inputs.size();
-      inputs.push_back(causalBase);
-      maps.push_back(AffineMap::get(outputMap.getNumDims(), 0, {}, ctx));
+      inputs.push_back(ends);
+      // The batch is loop 0 and the query row loop 2 in every op.
+      maps.push_back(g.dims(outputMap.getNumDims(), {0, 2}));
       Value result = g.generic(inputs, maps, init, outputMap, iterators,
                                [&](OpBuilder &nb, Location l, ValueRange a) {
                                  SmallVector<Value> args(a.take_front(n));
                                  llvm::append_range(args, a.drop_front(n + 1));
                                  return body(nb, l, args);
                                });
-      // The query row is loop 2 in every op.
-      result.getDefiningOp()->setAttr(
-          kCausalAttr, rewriter.getDenseI64ArrayAttr({2, keyLoop}));
+      result.getDefiningOp()->setAttr(kKeyEndAttr,
+                                      rewriter.getDenseI64ArrayAttr({keyLoop}));
       return result;
     };
 
@@ -223,6 +223,53 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
                   [](OpBuilder &, Location, ValueRange a) { return a[0]; });
     rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(), out);
     return success();
+  }
+
+  /// ends[b, i]: one past the last key row i of batch b may see, in
+  /// [0, Sk]; Sk for a row that sees none when such rows see all keys.
+  static Value keyEnds(GenericBuilder &g, MaskKind kind, Value mask,
+                       bool allKeys, int64_t batch, int64_t sq, int64_t sk) {
+    OpBuilder &builder = g.builder();
+    return g.generic(
+        {}, {}, g.empty({batch, sq}, builder.getI64Type()), g.identity(2),
+        GenericBuilder::parallel(2),
+        [&](OpBuilder &b, Location l, ValueRange) -> Value {
+          auto cidx = [&](int64_t v) {
+            return arith::ConstantIndexOp::create(b, l, v).getResult();
+          };
+          auto asIndex = [&](Value v) {
+            return arith::IndexCastOp::create(b, l, b.getIndexType(), v)
+                .getResult();
+          };
+          Value bt = linalg::IndexOp::create(b, l, 0);
+          Value i = linalg::IndexOp::create(b, l, 1);
+          Value first = cidx(0), end;
+          switch (kind) {
+          case MaskKind::Causal:
+            end = arith::AddIOp::create(b, l, i, cidx(sk - sq + 1));
+            break;
+          case MaskKind::KeyPadding:
+            end = asIndex(tensor::ExtractOp::create(b, l, mask, bt));
+            break;
+          case MaskKind::RowSpans:
+            first = asIndex(tensor::ExtractOp::create(
+                b, l, mask, ValueRange{bt, i, cidx(0)}));
+            end = asIndex(tensor::ExtractOp::create(
+                b, l, mask, ValueRange{bt, i, cidx(1)}));
+            break;
+          default:
+            llvm_unreachable("no key limit for this mask");
+          }
+          end = arith::MaxSIOp::create(
+              b, l, cidx(0), arith::MinSIOp::create(b, l, end, cidx(sk)));
+          if (allKeys) {
+            first = arith::MaxSIOp::create(b, l, first, cidx(0));
+            Value any = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
+                                              first, end);
+            end = arith::SelectOp::create(b, l, any, end, cidx(sk));
+          }
+          return arith::IndexCastOp::create(b, l, b.getI64Type(), end);
+        });
   }
 
   /// Whether key j is visible to the current (b, h, i, j) element, and

@@ -184,21 +184,20 @@ func.func @row_limited(%a: memref<10x16xf32>, %b: memref<16x32xf32>, %count: mem
   return
 }
 
-// Causal limits. On the columns (attention's scores, 16 rows x 64 keys):
-// the 32-column blocks stop after the last column the tile's last row sees,
-// column 15 + base.
-// CHECK-LABEL: func.func @causal_columns
-// CHECK-SAME: %[[BASE:[^:]+]]: memref<i64>
-// CHECK: %[[B:.+]] = memref.load %[[BASE]][] : memref<i64>
-// CHECK: %[[BI:.+]] = arith.index_cast %[[B]] : i64 to index
-// CHECK: %[[SEEN:.+]] = arith.addi %[[BI]], %c16 : index
+// Key limits. On the columns (attention's scores, 16 rows x 64 keys): the
+// 32-column blocks stop at the largest key end of the tile's rows.
+// CHECK-LABEL: func.func @key_columns
+// CHECK-SAME: %[[ENDS:[^:]+]]: memref<16xi64>
+// CHECK: %[[SEEN:.+]] = scf.for %[[R:.+]] = %{{.+}} to %c16 step %c1 iter_args(%[[BEST:.+]] = %{{.+}}) -> (index) {
+// CHECK: memref.load %[[ENDS]][%[[R]]] : memref<16xi64>
+// CHECK: arith.maxsi %[[BEST]], %{{.+}} : index
 // CHECK: %[[END:.+]] = arith.minsi %[[SEEN]], %{{.+}} : index
 // CHECK: scf.for %{{.+}} = %{{.+}} to %[[END]] step %c32
-#c_none = affine_map<(d0, d1, d2) -> ()>
-func.func @causal_columns(%a: memref<16x16xf32>, %b: memref<16x64xf32>, %base: memref<i64>, %c: memref<16x64xf32>) {
-  linalg.generic {indexing_maps = [#x, #w, #c_none, #y], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%a, %b, %base : memref<16x16xf32>, memref<16x64xf32>, memref<i64>) outs(%c : memref<16x64xf32>) attrs = {kiln.causal = array<i64: 0, 1>} {
-  ^bb0(%in: f32, %in_0: f32, %n: i64, %out: f32):
+#k_rows = affine_map<(d0, d1, d2) -> (d0)>
+func.func @key_columns(%a: memref<16x16xf32>, %b: memref<16x64xf32>, %ends: memref<16xi64>, %c: memref<16x64xf32>) {
+  linalg.generic {indexing_maps = [#x, #w, #k_rows, #y], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b, %ends : memref<16x16xf32>, memref<16x64xf32>, memref<16xi64>) outs(%c : memref<16x64xf32>) attrs = {kiln.key_end = array<i64: 1>} {
+  ^bb0(%in: f32, %in_0: f32, %e: i64, %out: f32):
     %0 = arith.mulf %in, %in_0 : f32
     %1 = arith.addf %out, %0 : f32
     linalg.yield %1 : f32
@@ -207,20 +206,19 @@ func.func @causal_columns(%a: memref<16x16xf32>, %b: memref<16x64xf32>, %base: m
 }
 
 // On the depth (the product with V): the depth loop of the 8-row block at
-// m0 stops after the last key its last row sees, m0 + 7 + base.
-// CHECK-LABEL: func.func @causal_depth
-// CHECK-SAME: %[[BASE:[^:]+]]: memref<i64>
-// CHECK: %[[B:.+]] = memref.load %[[BASE]][] : memref<i64>
-// CHECK: %[[BI:.+]] = arith.index_cast %[[B]] : i64 to index
+// m0 stops at the largest key end of rows m0 .. m0 + 7.
+// CHECK-LABEL: func.func @key_depth
+// CHECK-SAME: %[[ENDS:[^:]+]]: memref<16xi64>
 // CHECK: scf.for %[[M0:.+]] = %{{.+}} to %{{.+}} step %c8
 // CHECK: %[[LAST:.+]] = arith.addi %[[M0]], %c8 : index
-// CHECK: %[[SEEN:.+]] = arith.addi %[[BI]], %[[LAST]] : index
+// CHECK: %[[SEEN:.+]] = scf.for %[[R:.+]] = %[[M0]] to %[[LAST]] step %c1 iter_args(
+// CHECK: memref.load %[[ENDS]][%[[R]]] : memref<16xi64>
 // CHECK: %[[KEND:.+]] = arith.minsi %[[SEEN]], %{{.+}} : index
 // CHECK: scf.for %{{.+}} = %{{.+}} to %[[KEND]] step %{{.+}} iter_args(
-func.func @causal_depth(%p: memref<16x64xf32>, %v: memref<64x32xf32>, %base: memref<i64>, %o: memref<16x32xf32>) {
-  linalg.generic {indexing_maps = [#x, #w, #c_none, #y], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%p, %v, %base : memref<16x64xf32>, memref<64x32xf32>, memref<i64>) outs(%o : memref<16x32xf32>) attrs = {kiln.causal = array<i64: 0, 2>} {
-  ^bb0(%in: f32, %in_0: f32, %n: i64, %out: f32):
+func.func @key_depth(%p: memref<16x64xf32>, %v: memref<64x32xf32>, %ends: memref<16xi64>, %o: memref<16x32xf32>) {
+  linalg.generic {indexing_maps = [#x, #w, #k_rows, #y], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%p, %v, %ends : memref<16x64xf32>, memref<64x32xf32>, memref<16xi64>) outs(%o : memref<16x32xf32>) attrs = {kiln.key_end = array<i64: 2>} {
+  ^bb0(%in: f32, %in_0: f32, %e: i64, %out: f32):
     %0 = arith.mulf %in, %in_0 : f32
     %1 = arith.addf %out, %0 : f32
     linalg.yield %1 : f32

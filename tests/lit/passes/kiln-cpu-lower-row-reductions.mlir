@@ -71,23 +71,20 @@ func.func @not_reductions(%x: memref<4x64xf32>, %y: memref<4x64xf32>) {
   return
 }
 
-// Under a causal limit the reduction of row i stops after key i + base.
-// CHECK-LABEL: func.func @causal_max
-// CHECK-SAME: %[[BASE:[^:]+]]: memref<i64>
-// CHECK: %[[B:.+]] = memref.load %[[BASE]][] : memref<i64>
-// CHECK: %[[BI:.+]] = arith.index_cast %[[B]] : i64 to index
+// Under a key limit the reduction of each row stops at the row's key end.
+// CHECK-LABEL: func.func @key_max
+// CHECK-SAME: %[[ENDS:[^:]+]]: memref<4xi64>
 // CHECK: scf.for %[[I:.+]] = %{{.+}} to %{{.+}} step
-// CHECK: %[[NEXT:.+]] = arith.addi %[[BI]], %{{.+}} : index
-// CHECK: %[[SEEN:.+]] = arith.addi %[[I]], %[[NEXT]] : index
-// CHECK: %[[END:.+]] = arith.minsi %{{.+}}, %[[SEEN]] : index
+// CHECK: %[[E:.+]] = memref.load %[[ENDS]][%[[I]]] : memref<4xi64>
+// CHECK: %[[EI:.+]] = arith.index_cast %[[E]] : i64 to index
+// CHECK: %[[END:.+]] = arith.minsi %{{.+}}, %[[EI]] : index
 // CHECK: scf.for %{{.+}} = %{{.+}} to %[[END]] step %{{.+}} iter_args(
 #cm_id = affine_map<(d0, d1) -> (d0, d1)>
 #cm_row = affine_map<(d0, d1) -> (d0)>
-#cm_none = affine_map<(d0, d1) -> ()>
-func.func @causal_max(%s: memref<4x64xf32>, %base: memref<i64>, %m: memref<4xf32>) {
-  linalg.generic {indexing_maps = [#cm_id, #cm_none, #cm_row], iterator_types = ["parallel", "reduction"]}
-      ins(%s, %base : memref<4x64xf32>, memref<i64>) outs(%m : memref<4xf32>) attrs = {kiln.causal = array<i64: 0, 1>} {
-  ^bb0(%x: f32, %b: i64, %acc: f32):
+func.func @key_max(%s: memref<4x64xf32>, %ends: memref<4xi64>, %m: memref<4xf32>) {
+  linalg.generic {indexing_maps = [#cm_id, #cm_row, #cm_row], iterator_types = ["parallel", "reduction"]}
+      ins(%s, %ends : memref<4x64xf32>, memref<4xi64>) outs(%m : memref<4xf32>) attrs = {kiln.key_end = array<i64: 1>} {
+  ^bb0(%x: f32, %e: i64, %acc: f32):
     %0 = arith.maximumf %x, %acc : f32
     linalg.yield %0 : f32
   }

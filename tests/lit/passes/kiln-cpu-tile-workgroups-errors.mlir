@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-cpu-tile-workgroups))" --verify-diagnostics
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-cpu-tile-workgroups))" -split-input-file --verify-diagnostics
 
 // The count of a row-limited op must be an input of the dispatch.
 #x = affine_map<(d0, d1, d2) -> (d0, d2)>
@@ -20,4 +20,22 @@ func.func @row_limit_computed(%a: tensor<64x16xf32>, %w: tensor<16x32xf32>) -> t
     linalg.yield %1 : f32
   } -> tensor<64x32xf32>
   return %mm : tensor<64x32xf32>
+}
+
+// -----
+
+// Key ends are absolute key indices: a tile must hold all the keys.
+#k_id = affine_map<(d0, d1) -> (d0, d1)>
+#k_row = affine_map<(d0, d1) -> (d0)>
+func.func @key_tiled(%s: tensor<32x64xf32>, %ends: tensor<32xi64>) -> tensor<32x64xf32>
+    attributes {exec.workgroup_tile = array<i64: 8, 32>} {
+  %e = tensor.empty() : tensor<32x64xf32>
+  // expected-error @+1 {{a workgroup tile of an op with a key limit must hold all its keys}}
+  %r = linalg.generic {indexing_maps = [#k_id, #k_row, #k_id], iterator_types = ["parallel", "parallel"]}
+      ins(%s, %ends : tensor<32x64xf32>, tensor<32xi64>) outs(%e : tensor<32x64xf32>) attrs = {kiln.key_end = array<i64: 1>} {
+  ^bb0(%x: f32, %k: i64, %out: f32):
+    %0 = math.exp %x : f32
+    linalg.yield %0 : f32
+  } -> tensor<32x64xf32>
+  return %r : tensor<32x64xf32>
 }

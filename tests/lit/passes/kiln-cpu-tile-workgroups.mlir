@@ -114,26 +114,23 @@ func.func @row_limited(%a: tensor<64x16xf32>, %w: tensor<16x32xf32>, %count: ten
 }
 
 
-// A causal limit moves with the tile: the tiled op's base is the base plus
-// the tile's first row minus its first key.
-// CHECK-LABEL: func.func @causal
+// A key limit's ends are indexed by rows: the tiled op reads its rows'
+// slice of them, and its key loop stays whole.
+// CHECK-LABEL: func.func @key_ends
 // CHECK-SAME: %[[Y:[^:]+]]: index, %{{[^:]+}}: index)
 // CHECK: %[[M0:.+]] = affine.apply #{{.*}}()[%[[Y]]]
-// CHECK: %[[ROW:.+]] = arith.index_cast %[[M0]] : index to i64
-// CHECK: %[[MOVED:.+]] = arith.addi %[[ROW]], %c32_i64 : i64
-// CHECK: %[[LOCAL:.+]] = tensor.from_elements %[[MOVED]] : tensor<i64>
+// CHECK: %[[ES:.+]] = tensor.extract_slice %{{.+}}[%[[M0]]] [8] [1] : tensor<32xi64> to tensor<8xi64>
 // CHECK: linalg.generic
-// CHECK-SAME: ins(%{{.+}}, %[[LOCAL]] : tensor<8x64xf32>, tensor<i64>)
-// CHECK-SAME: kiln.causal = array<i64: 0, 1>
-#c_id = affine_map<(d0, d1) -> (d0, d1)>
-#c_none = affine_map<(d0, d1) -> ()>
-func.func @causal(%s: tensor<32x64xf32>) -> tensor<32x64xf32>
+// CHECK-SAME: ins(%{{.+}}, %[[ES]] : tensor<8x64xf32>, tensor<8xi64>)
+// CHECK-SAME: kiln.key_end = array<i64: 1>
+#k_id = affine_map<(d0, d1) -> (d0, d1)>
+#k_row = affine_map<(d0, d1) -> (d0)>
+func.func @key_ends(%s: tensor<32x64xf32>, %ends: tensor<32xi64>) -> tensor<32x64xf32>
     attributes {exec.workgroup_tile = array<i64: 8, 64>} {
-  %base = arith.constant dense<32> : tensor<i64>
   %e = tensor.empty() : tensor<32x64xf32>
-  %r = linalg.generic {indexing_maps = [#c_id, #c_none, #c_id], iterator_types = ["parallel", "parallel"]}
-      ins(%s, %base : tensor<32x64xf32>, tensor<i64>) outs(%e : tensor<32x64xf32>) attrs = {kiln.causal = array<i64: 0, 1>} {
-  ^bb0(%x: f32, %b: i64, %out: f32):
+  %r = linalg.generic {indexing_maps = [#k_id, #k_row, #k_id], iterator_types = ["parallel", "parallel"]}
+      ins(%s, %ends : tensor<32x64xf32>, tensor<32xi64>) outs(%e : tensor<32x64xf32>) attrs = {kiln.key_end = array<i64: 1>} {
+  ^bb0(%x: f32, %k: i64, %out: f32):
     %0 = math.exp %x : f32
     linalg.yield %0 : f32
   } -> tensor<32x64xf32>

@@ -112,18 +112,20 @@ func.func @moe(%x: tensor<6x8xf32>) -> tensor<6x8xf32> {
 
 // -----
 
-// Causal attention with more keys than queries (a kv cache): every op from
-// the scores to the product with V carries a causal limit on the query row
-// (loop 2) and the key loop, with base Sk - Sq = 4 as its last input.
+// Causal attention with more keys than queries (a kv cache): the key end
+// of row i is i + Sk - Sq + 1 = i + 5, clamped to [0, 8); every op from the
+// scores to the product with V carries a key limit on its key loop with the
+// ends [B, Sq] as its last input, read by (batch, query row).
 // CHECK-LABEL: func.func @causal_attention
-// CHECK: %[[BASE:.+]] = arith.constant dense<4> : tensor<i64>
-// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}}, %[[BASE]] : {{.*}}) {{.*}}kiln.causal = array<i64: 2, 3>
-// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[BASE]] : {{.*}}) {{.*}}kiln.causal = array<i64: 2, 3>
-// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[BASE]] : {{.*}}) {{.*}}kiln.causal = array<i64: 2, 3>
-// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}}, %[[BASE]] : {{.*}}) {{.*}}kiln.causal = array<i64: 2, 3>
-// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}}, %{{.+}}, %[[BASE]] : {{.*}}) {{.*}}kiln.causal = array<i64: 2, 3>
-// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}}, %[[BASE]] : {{.*}}) {{.*}}kiln.causal = array<i64: 2, 4>
-// CHECK-NOT: kiln.causal
+// CHECK: %[[ENDS:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<1x4xi64>)
+// CHECK: arith.addi %{{.+}}, %c5{{.*}} : index
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}}, %[[ENDS]] : {{.*}}kiln.key_end = array<i64: 3>
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[ENDS]] : {{.*}}kiln.key_end = array<i64: 3>
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[ENDS]] : {{.*}}kiln.key_end = array<i64: 3>
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}}, %[[ENDS]] : {{.*}}kiln.key_end = array<i64: 3>
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}}, %{{.+}}, %[[ENDS]] : {{.*}}kiln.key_end = array<i64: 3>
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}}, %[[ENDS]] : {{.*}}kiln.key_end = array<i64: 4>
+// CHECK-NOT: kiln.key_end
 func.func @causal_attention(%q: tensor<1x4x16xf32>, %kv: tensor<1x8x16xf32>) -> tensor<1x4x16xf32> {
   %a = kiln.attention %q, %kv, %kv {heads = 2 : i64, mask = #kiln.mask_kind<causal>}
       : (tensor<1x4x16xf32>, tensor<1x8x16xf32>, tensor<1x8x16xf32>) -> tensor<1x4x16xf32>
@@ -132,12 +134,26 @@ func.func @causal_attention(%q: tensor<1x4x16xf32>, %kv: tensor<1x8x16xf32>) -> 
 
 // -----
 
-// With fewer keys than queries, leading rows see no key at all and the
-// empty-row policy decides; the ops carry no causal limit.
-// CHECK-LABEL: func.func @causal_short_keys
-// CHECK-NOT: kiln.causal
-func.func @causal_short_keys(%q: tensor<1x8x16xf32>, %kv: tensor<1x4x16xf32>) -> tensor<1x8x16xf32> {
-  %a = kiln.attention %q, %kv, %kv {heads = 2 : i64, mask = #kiln.mask_kind<causal>}
-      : (tensor<1x8x16xf32>, tensor<1x4x16xf32>, tensor<1x4x16xf32>) -> tensor<1x8x16xf32>
-  return %a : tensor<1x8x16xf32>
+// Row spans: the key end of row i is hi[b, i], clamped to [0, Sk]; a row
+// whose span is empty sees every key under `all_keys`, so its end is Sk.
+// CHECK-LABEL: func.func @span_attention
+// CHECK: %[[ENDS:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<1x4xi64>)
+// CHECK: arith.cmpi slt
+// CHECK: arith.select %{{.+}}, %{{.+}}, %c8{{.*}} : index
+// CHECK-COUNT-6: kiln.key_end
+func.func @span_attention(%q: tensor<1x4x16xf32>, %kv: tensor<1x8x16xf32>, %spans: tensor<1x4x2xi32>) -> tensor<1x4x16xf32> {
+  %a = kiln.attention %q, %kv, %kv mask(%spans) {heads = 2 : i64, mask = #kiln.mask_kind<row_spans>, empty_rows = #kiln.empty_rows<all_keys>}
+      : (tensor<1x4x16xf32>, tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<1x4x2xi32>) -> tensor<1x4x16xf32>
+  return %a : tensor<1x4x16xf32>
+}
+
+// -----
+
+// An additive bias is data, not a structure: no key limit.
+// CHECK-LABEL: func.func @bias_attention
+// CHECK-NOT: kiln.key_end
+func.func @bias_attention(%q: tensor<1x4x16xf32>, %kv: tensor<1x8x16xf32>, %bias: tensor<1x1x4x8xf32>) -> tensor<1x4x16xf32> {
+  %a = kiln.attention %q, %kv, %kv mask(%bias) {heads = 2 : i64, mask = #kiln.mask_kind<bias>}
+      : (tensor<1x4x16xf32>, tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<1x1x4x8xf32>) -> tensor<1x4x16xf32>
+  return %a : tensor<1x4x16xf32>
 }
