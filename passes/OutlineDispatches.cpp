@@ -12,6 +12,7 @@
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/StringMap.h"
@@ -40,14 +41,16 @@ SmallVector<Value> capturedValues(Region &region) {
 }
 
 /// Text identifying a function's computation, independent of its name and
-/// of locations (the default printing omits them).
+/// of locations (the default printing omits them). The printer numbers
+/// values within the function only: numbering from the module for every
+/// op made outlining quadratic (17 s for a 64-expert MoE layer).
 std::string structuralKey(func::FuncOp func) {
   std::string key;
   llvm::raw_string_ostream os(key);
   func.getFunctionType().print(os);
-  func.getBody().front().print(os);
+  AsmState state(func, OpPrintingFlags().useLocalScope());
   for (Operation &op : func.getBody().front()) {
-    op.print(os);
+    op.print(os, state);
   }
   return key;
 }
