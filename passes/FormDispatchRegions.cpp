@@ -22,6 +22,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/StringMap.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_FORMDISPATCHREGIONSPASS
@@ -103,6 +104,8 @@ struct FormDispatchRegionsPass
 private:
   bool canJoin(Operation *op, const Group &group,
                const DenseSet<Operation *> &members);
+  static bool readByOutsiderBefore(Operation *op, const Group &group,
+                                   const DenseSet<Operation *> &members);
   void createRegion(Group &group);
 };
 
@@ -140,6 +143,11 @@ bool FormDispatchRegionsPass::canJoin(Operation *op, const Group &group,
   if (capturesGroup) {
     return false;
   }
+  return !readByOutsiderBefore(op, group, members);
+}
+
+bool FormDispatchRegionsPass::readByOutsiderBefore(
+    Operation *op, const Group &group, const DenseSet<Operation *> &members) {
   // No outside op between the group's start and `op` may read the group,
   // through an operand or from its body.
   for (Operation *it = group.ops.front()->getNextNode(); it && it != op;
@@ -157,10 +165,49 @@ bool FormDispatchRegionsPass::canJoin(Operation *op, const Group &group,
       return WalkResult::advance();
     });
     if (reads.wasInterrupted()) {
-      return false;
+      return true;
     }
   }
-  return true;
+  return false;
+}
+
+/// The group an attention's product with V joins: its probabilities'.
+std::optional<unsigned>
+attentionGroup(Operation *op, const DenseMap<Operation *, unsigned> &groupOf) {
+  auto part = op->getAttrOfType<StringAttr>(kAttentionPartAttr);
+  if (!part || part.getValue() != "pv") {
+    return std::nullopt;
+  }
+  Operation *probs =
+      cast<linalg::LinalgOp>(op).getDpsInputOperand(0)->get().getDefiningOp();
+  auto probsPart =
+      probs ? probs->getAttrOfType<StringAttr>(kAttentionPartAttr) : nullptr;
+  auto it = probs ? groupOf.find(probs) : groupOf.end();
+  if (!probsPart || probsPart.getValue() != "probs" || it == groupOf.end()) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+/// True when `group` holds one attention's scores and softmax, nothing else,
+/// and nothing but `pv` reads them from outside (CSE may have merged the
+/// parts of two attentions on the same inputs; those stay in the
+/// two-dispatch form).
+bool isOneAttention(const Group &group, const DenseSet<Operation *> &members,
+                    Operation *pv) {
+  llvm::StringMap<unsigned> parts;
+  for (Operation *op : group.ops) {
+    auto part = op->getAttrOfType<StringAttr>(kAttentionPartAttr);
+    if (!part || ++parts[part.getValue()] > 1) {
+      return false;
+    }
+    for (Operation *user : op->getUsers()) {
+      if (user != pv && !members.contains(user)) {
+        return false;
+      }
+    }
+  }
+  return parts.size() == 5;
 }
 
 void FormDispatchRegionsPass::createRegion(Group &group) {
@@ -246,7 +293,13 @@ void FormDispatchRegionsPass::runOnOperation() {
       continue;
     }
     std::optional<unsigned> target;
-    if (!matchGemm(cast<linalg::LinalgOp>(op))) {
+    if (std::optional<unsigned> scores = attentionGroup(&op, groupOf);
+        scores && isOneAttention(groups[*scores], members[*scores], &op) &&
+        !readByOutsiderBefore(&op, groups[*scores], members[*scores])) {
+      // The product with V joins its scores and softmax: the whole
+      // attention is one dispatch (kiln-cpu-flash-attention).
+      target = scores;
+    } else if (!matchGemm(cast<linalg::LinalgOp>(op))) {
       // The latest group producing an operand.
       for (Value operand : op.getOperands()) {
         Operation *def = operand.getDefiningOp();

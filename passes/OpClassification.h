@@ -63,6 +63,12 @@ inline constexpr llvm::StringLiteral kRowLimitAttr = "kiln.row_limit";
 /// The count operand of a row-limited op, or null.
 mlir::OpOperand *rowLimitOperand(mlir::linalg::LinalgOp op);
 
+/// The attribute naming an attention op's part: "scores", "mask", "max",
+/// "sum", "probs" or "pv" (the product with V). Dispatch formation puts the
+/// parts in one dispatch and kiln-cpu-flash-attention rewrites them into
+/// an online softmax over blocks of keys.
+inline constexpr llvm::StringLiteral kAttentionPartAttr = "kiln.attention_part";
+
 /// The attribute marking an op with a key limit.
 inline constexpr llvm::StringLiteral kKeyEndAttr = "kiln.key_end";
 

@@ -299,6 +299,41 @@ def CpuAllocateScratchPass
                            "mlir::arith::ArithDialect"];
 }
 
+def CpuFlashAttentionPass
+    : Pass<"kiln-cpu-flash-attention", "mlir::func::FuncOp"> {
+  let summary = "Rewrites an attention tile into an online softmax over key blocks.";
+  let description = [{
+    An attention's parts (`kiln.attention_part`: scores, mask, max, sum,
+    probs, pv) share one dispatch whose workgroups own whole query rows.
+    After bufferization this pass replaces each workgroup's chain with a
+    loop over blocks of keys (the largest divisor of Sk in [64, 256], or
+    Sk) that keeps a running row max `m`, sum `l` and output `O`: per block
+    the scores GEMM, the chain's mask op (its key indices offset by the
+    block), `m' = max(m, rowmax S)`, `P = exp(S - m')`, `l = l exp(m - m') +
+    rowsum P`, `O = O exp(m - m') + P V`; then `O / l`. Only a
+    `[rows x block]` block of scores exists at a time, and the loop stops
+    at the largest key end of the tile's rows under a key limit. The GEMMs
+    and the mask are linalg ops on memref views for the later kernel passes
+    to lower; the softmax steps are vector code, row by row.
+
+    ```mlir
+    // scores, mask, max, sum, probs and pv generics on a [1,1,32,2048]
+    // scratch become
+    scf.for %kb = %c0 to %end step %c256 {
+      linalg.fill ... %s : memref<1x1x32x256xf32>
+      linalg.generic ... ins(%q, %kT_block) outs(%s)     // S = Q K^T
+      linalg.generic ... ins(%s, ...) outs(%s)           // mask
+      ...                                               // online softmax
+      linalg.generic ... ins(%s, %v_block) outs(%o)      // O += P V
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::math::MathDialect",
+    "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect"
+  ];
+}
+
 def CpuLimitKeyLoopsPass
     : Pass<"kiln-cpu-limit-key-loops", "mlir::func::FuncOp"> {
   let summary = "Stops elementwise ops with a key limit at their rows' key ends.";

@@ -32,6 +32,7 @@ kiln::buildCpuKernelPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   OpPassManager &loops = pm.nest<func::FuncOp>();
+  loops.addPass(createCpuFlashAttentionPass());
   loops.addPass(createCpuAllocateScratchPass());
   loops.addPass(createCpuLowerContractionsPass());
   loops.addPass(createCpuLowerRowReductionsPass());

@@ -7,11 +7,10 @@
 // then a row softmax, the batched GEMM with V into [B, H, Sq, dh] and a
 // transpose back to [B, Sq, H, dh]. Grouped-query attention reads kv head
 // h / (H / Hkv) through the maps. Both contractions are GEMMs that the CPU
-// kernels vectorize (OpClassification.h). Dispatch formation puts the
-// scores, mask and softmax in one dispatch (whole rows per workgroup, the
-// scores in scratch) and the product with V in the next, so the
-// probabilities are materialised in the arena: this is not a flash
-// attention.
+// kernels vectorize (OpClassification.h). The parts are tagged
+// (kiln.attention_part): dispatch formation keeps them in one dispatch with
+// whole query rows per workgroup, and kiln-cpu-flash-attention turns each
+// workgroup's chain into an online softmax over blocks of keys.
 //
 // Under a causal, padding or row-span mask each op from the scores to the
 // product with V carries a key limit (OpClassification.h): the end of each
@@ -211,11 +210,21 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
 
     // o[b, h, i, d] = sum_j p[b, h, i, j] v[b, j, h / g, d] (head-major, a
     // GEMM per head), then out[b, i, h, d] = o[b, h, i, d].
+    auto tag = [&](Value value, StringRef part) {
+      value.getDefiningOp()->setAttr(kAttentionPartAttr,
+                                     rewriter.getStringAttr(part));
+    };
+    tag(scores, "scores");
+    tag(masked, "mask");
+    tag(max, "max");
+    tag(sum, "sum");
+    tag(probs, "probs");
     Value o = limited({probs, v},
                       {AffineMap::get(5, 0, {b, h, i, d}, ctx),
                        AffineMap::get(5, 0, {b, d, h.floorDiv(group), j}, ctx)},
                       g.filled({batch, heads, sq, headDim}, 0.0),
                       g.dims(5, {0, 1, 2, 3}), contract, 4, multiplyAdd);
+    tag(o, "pv");
     Value out =
         g.generic(o, {AffineMap::get(4, 0, {b, i, h, j}, ctx)},
                   g.empty({batch, sq, heads, headDim}, f32), g.identity(4),

@@ -1,0 +1,519 @@
+//===- CpuFlashAttention.cpp - Attention tiles as an online softmax -------===//
+//
+// Dispatch formation puts an attention's parts (kiln.attention_part: the
+// scores GEMM, the mask, the row max and sum, the probabilities and the
+// product with V) in one dispatch whose workgroups own whole rows of
+// queries. After bufferization a workgroup's tile is that chain on memrefs,
+// with the scores and probabilities in a [rows x Sk] scratch buffer. This
+// pass rewrites each chain into an online softmax over blocks of `Bk` keys,
+// so that only a [rows x Bk] block of scores ever exists:
+//
+//   m = -inf, l = 0, A = 0
+//   for each key block kb (up to the largest key end of the tile's rows)
+//     S    = Q K[kb]^T                       GEMM (kiln-cpu-lower-contractions)
+//     S    = mask(S)                         the chain's mask op, on the block
+//     m'   = max(m, rowmax S)
+//     c    = exp(m - m')                     1 when m' = -inf
+//     P    = exp(S - m')                     0 when m' = -inf
+//     l    = l c + rowsum P
+//     A    = A c + P V[kb]                   GEMM
+//     m    = m'
+//   O = A / l (0 where l = 0: a row that sees no key)
+//
+// The two GEMMs and the mask are linalg ops on memref views that the later
+// kernel passes lower (the GEMMs to register-blocked vector code); the
+// softmax steps are emitted row by row as vector code here: as linalg ops on
+// views of the one scratch buffer, LLVM could not prove that the exp loop
+// does not write the row max, kept it scalar, and the attention ran at half
+// speed. Bk is the largest divisor of Sk in [64, 256], or Sk itself. The
+// results equal the two-pass softmax's up to rounding.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/OpClassification.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
+
+#include "llvm/ADT/StringSwitch.h"
+
+#include <functional>
+#include <limits>
+
+namespace kiln {
+#define GEN_PASS_DEF_CPUFLASHATTENTIONPASS
+#include "passes/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+/// The parts of one attention tile.
+struct Chain {
+  linalg::GenericOp scores, mask, max, sum, probs, pv;
+};
+
+/// Keys per block: the largest divisor of `keys` in [64, 256], else all.
+int64_t keyBlock(int64_t keys) {
+  for (int64_t block = 256; block >= 64; --block) {
+    if (keys % block == 0) {
+      return block;
+    }
+  }
+  return keys;
+}
+
+class FlashEmitter {
+public:
+  FlashEmitter(OpBuilder &b, Location loc, Chain chain)
+      : b(b), loc(loc), chain(chain) {}
+
+  LogicalResult emit();
+
+private:
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value f32(double v) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  }
+  Value alloc(ArrayRef<int64_t> shape, Type type) {
+    return memref::AllocOp::create(b, loc, MemRefType::get(shape, type));
+  }
+  /// Fills a static buffer with vector stores along its last dim (LLVM
+  /// turned the loops of linalg.fill on these small buffers into scatters
+  /// across rows, which cost more than the attention itself).
+  void fill(Value buffer, double value) {
+    auto type = cast<MemRefType>(buffer.getType());
+    ArrayRef<int64_t> shape = type.getShape();
+    auto vectorType = VectorType::get({16}, type.getElementType());
+    Value splat = arith::ConstantOp::create(
+        b, loc, vectorType,
+        DenseElementsAttr::get(vectorType, b.getF32FloatAttr(value)));
+    SmallVector<Value> ivs;
+    std::function<void(unsigned)> nest = [&](unsigned dim) {
+      if (dim + 1 < shape.size()) {
+        auto loop =
+            scf::ForOp::create(b, loc, index(0), index(shape[dim]), index(1));
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(loop.getBody()->getTerminator());
+        ivs.push_back(loop.getInductionVar());
+        nest(dim + 1);
+        ivs.pop_back();
+        return;
+      }
+      int64_t last = shape.back();
+      for (int64_t col = 0; col < last; col += 16) {
+        SmallVector<Value> at(ivs);
+        at.push_back(index(col));
+        int64_t lanes = std::min<int64_t>(16, last - col);
+        if (lanes == 16) {
+          vector::StoreOp::create(b, loc, splat, buffer, at);
+        } else {
+          Value mask = vector::ConstantMaskOp::create(
+              b, loc, VectorType::get({16}, b.getI1Type()), lanes);
+          vector::MaskedStoreOp::create(b, loc, buffer, at, mask, splat);
+        }
+      }
+    };
+    nest(0);
+  }
+  /// `operand` restricted to keys [kb, kb + block) where `map` reads the
+  /// key loop `keyLoop`.
+  Value keySlice(Value operand, AffineMap map, unsigned keyLoop, Value kb);
+  /// A generic with `body`, tagged with the attention's op name.
+  void generic(
+      ValueRange inputs, ValueRange outputs, ArrayRef<AffineMap> maps,
+      ArrayRef<utils::IteratorType> iterators,
+      function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> body);
+  /// C += A B with the maps of `like` (a GEMM of the chain).
+  void gemm(linalg::GenericOp like, Value a, Value bMat, Value c);
+  /// The key end of the tile: the largest row end, or all keys.
+  Value keyEnd(int64_t keys);
+
+  /// Row-wise vector code on [1, 1, rows, n] and [1, 1, rows] buffers.
+  void forRows(int64_t rows, function_ref<void(Value)> body) {
+    auto loop = scf::ForOp::create(b, loc, index(0), index(rows), index(1));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(loop.getBody()->getTerminator());
+    body(loop.getInductionVar());
+  }
+  SmallVector<Value> rowAt(Value r) { return {index(0), index(0), r}; }
+  Value splat(double v) {
+    return arith::ConstantOp::create(
+        b, loc, vectorType,
+        DenseElementsAttr::get(vectorType, b.getF32FloatAttr(v)));
+  }
+  Value laneMask(int64_t lanes) {
+    return vector::ConstantMaskOp::create(
+        b, loc, VectorType::get({16}, b.getI1Type()), lanes);
+  }
+  Value loadChunk(Value buffer, Value r, Value c, int64_t lanes,
+                  double fillValue) {
+    SmallVector<Value> at = {index(0), index(0), r, c};
+    if (lanes == 16) {
+      return vector::LoadOp::create(b, loc, vectorType, buffer, at);
+    }
+    return vector::MaskedLoadOp::create(b, loc, vectorType, buffer, at,
+                                        laneMask(lanes), splat(fillValue));
+  }
+  void storeChunk(Value value, Value buffer, Value r, Value c, int64_t lanes) {
+    SmallVector<Value> at = {index(0), index(0), r, c};
+    if (lanes == 16) {
+      vector::StoreOp::create(b, loc, value, buffer, at);
+    } else {
+      vector::MaskedStoreOp::create(b, loc, buffer, at, laneMask(lanes), value);
+    }
+  }
+  /// `body(column, lanes, carried)` over [0, n) in chunks of 16 lanes (a
+  /// loop over the full ones, then the tail), carrying `init`.
+  SmallVector<Value>
+  chunks(int64_t n, ValueRange init,
+         function_ref<SmallVector<Value>(Value, int64_t, ValueRange)> body) {
+    int64_t full = n - n % 16;
+    SmallVector<Value> carried(init);
+    if (full > 0) {
+      auto loop =
+          scf::ForOp::create(b, loc, index(0), index(full), index(16), carried);
+      OpBuilder::InsertionGuard guard(b);
+      // Without carried values the loop comes with its yield.
+      Block *loopBody = loop.getBody();
+      if (!loopBody->empty()) {
+        loopBody->getTerminator()->erase();
+      }
+      b.setInsertionPointToEnd(loopBody);
+      SmallVector<Value> next =
+          body(loop.getInductionVar(), 16, loop.getRegionIterArgs());
+      scf::YieldOp::create(b, loc, next);
+      carried = SmallVector<Value>(loop.getResults());
+    }
+    if (n % 16) {
+      carried = body(index(full), n % 16, carried);
+    }
+    return carried;
+  }
+
+  OpBuilder &b;
+  Location loc;
+  Chain chain;
+  int64_t block = 0, headDim = 0;
+  VectorType vectorType;
+};
+
+Value FlashEmitter::keySlice(Value operand, AffineMap map, unsigned keyLoop,
+                             Value kb) {
+  auto type = cast<MemRefType>(operand.getType());
+  SmallVector<OpFoldResult> offsets, sizes;
+  bool touched = false;
+  for (auto [pos, expr] : llvm::enumerate(map.getResults())) {
+    if (expr == getAffineDimExpr(keyLoop, b.getContext())) {
+      offsets.push_back(kb);
+      sizes.push_back(b.getIndexAttr(block));
+      touched = true;
+    } else {
+      offsets.push_back(b.getIndexAttr(0));
+      sizes.push_back(b.getIndexAttr(type.getDimSize(pos)));
+    }
+  }
+  if (!touched) {
+    return operand;
+  }
+  return memref::SubViewOp::create(
+      b, loc, operand, offsets, sizes,
+      SmallVector<OpFoldResult>(type.getRank(), b.getIndexAttr(1)));
+}
+
+void FlashEmitter::generic(
+    ValueRange inputs, ValueRange outputs, ArrayRef<AffineMap> maps,
+    ArrayRef<utils::IteratorType> iterators,
+    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> body) {
+  auto op = linalg::GenericOp::create(
+      b, loc, TypeRange{}, inputs, outputs, maps, iterators,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        linalg::YieldOp::create(nb, l, body(nb, l, args));
+      });
+  if (Attribute name = chain.pv->getAttr("kiln.op")) {
+    op->setAttr("kiln.op", name);
+  }
+}
+
+void FlashEmitter::gemm(linalg::GenericOp like, Value a, Value bMat, Value c) {
+  SmallVector<AffineMap> maps = like.getIndexingMapsArray();
+  generic({a, bMat}, {c}, {maps[0], maps[1], maps.back()},
+          like.getIteratorTypesArray(),
+          [](OpBuilder &nb, Location l, ValueRange args) {
+            Value product = arith::MulFOp::create(nb, l, args[0], args[1]);
+            return SmallVector<Value>{
+                arith::AddFOp::create(nb, l, args[2], product)};
+          });
+}
+
+Value FlashEmitter::keyEnd(int64_t keys) {
+  std::optional<KeyLimit> limit = keyLimit(chain.scores);
+  if (!limit) {
+    return index(keys);
+  }
+  // The largest end of the tile's rows, by a row reduction over them.
+  Value ends = limit->ends->get();
+  auto endsType = cast<MemRefType>(ends.getType());
+  int64_t rank = endsType.getRank();
+  Value largest = alloc({1}, endsType.getElementType());
+  linalg::FillOp::create(
+      b, loc,
+      arith::ConstantOp::create(b, loc,
+                                b.getIntegerAttr(endsType.getElementType(), 0))
+          .getResult(),
+      largest);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::reduction);
+  iterators.insert(iterators.begin(), utils::IteratorType::parallel);
+  SmallVector<AffineExpr> all;
+  for (int64_t d = 0; d < rank; ++d) {
+    all.push_back(b.getAffineDimExpr(d + 1));
+  }
+  generic(ends, largest,
+          {AffineMap::get(rank + 1, 0, all, b.getContext()),
+           AffineMap::get(rank + 1, 0, b.getAffineDimExpr(0))},
+          iterators, [](OpBuilder &nb, Location l, ValueRange args) {
+            return SmallVector<Value>{
+                arith::MaxSIOp::create(nb, l, args[0], args[1])};
+          });
+  Value end = arith::IndexCastOp::create(
+      b, loc, b.getIndexType(),
+      memref::LoadOp::create(b, loc, largest, ValueRange{index(0)}));
+  return arith::MinSIOp::create(b, loc, end, index(keys));
+}
+
+LogicalResult FlashEmitter::emit() {
+  Value q = chain.scores.getDpsInputOperand(0)->get();
+  Value kT = chain.scores.getDpsInputOperand(1)->get();
+  Value scratch = chain.scores.getDpsInitOperand(0)->get();
+  Value v = chain.pv.getDpsInputOperand(1)->get();
+  Value out = chain.pv.getDpsInitOperand(0)->get();
+  auto scratchType = cast<MemRefType>(scratch.getType());
+  ArrayRef<int64_t> scoreShape = scratchType.getShape();
+  if (scoreShape.size() != 4 || !scratchType.hasStaticShape()) {
+    return chain.pv.emitError("expects [1, 1, rows, keys] attention scores");
+  }
+  int64_t keys = scoreShape[3];
+  block = keyBlock(keys);
+  headDim = cast<MemRefType>(out.getType()).getShape().back();
+  vectorType = VectorType::get({16}, b.getF32Type());
+  Type f32Type = b.getF32Type();
+  SmallVector<int64_t> rowShape(scoreShape.drop_back());
+  SmallVector<int64_t> blockShape(rowShape);
+  blockShape.push_back(block);
+
+  // Running max, sum and output.
+  double negInf = -std::numeric_limits<double>::infinity();
+  Value m = alloc(rowShape, f32Type), l = alloc(rowShape, f32Type);
+  Value s = alloc(blockShape, f32Type);
+  // O accumulates in a contiguous buffer: a fill or an update of a
+  // strided view of the output was vectorized with scatters.
+  SmallVector<int64_t> outShape(cast<MemRefType>(out.getType()).getShape());
+  Value acc = alloc(outShape, f32Type);
+  fill(m, negInf);
+  fill(l, 0.0);
+  fill(acc, 0.0);
+
+  Value end = keyEnd(keys);
+  Value kEnd = arith::MulIOp::create(
+      b, loc, arith::CeilDivUIOp::create(b, loc, end, index(block)).getResult(),
+      index(block));
+  auto loop = scf::ForOp::create(b, loc, index(0), kEnd, index(block));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(loop.getBody()->getTerminator());
+  Value kb = loop.getInductionVar();
+
+  // S = Q K[kb]^T, then the mask with key indices offset by kb.
+  // The GEMM absorbs this fill (it starts its sums from zero).
+  linalg::FillOp::create(b, loc, f32(0.0), s);
+  unsigned scoreKey = chain.scores.getNumLoops() - 2;
+  gemm(chain.scores, q,
+       keySlice(kT, chain.scores.getIndexingMapsArray()[1], scoreKey, kb), s);
+  {
+    SmallVector<Value> inputs;
+    for (OpOperand *input : chain.mask.getDpsInputOperands()) {
+      Value value = input->get();
+      inputs.push_back(value == scratch
+                           ? s
+                           : keySlice(value,
+                                      chain.mask.getMatchingIndexingMap(input),
+                                      3, kb));
+    }
+    auto mask = linalg::GenericOp::create(
+        b, loc, TypeRange{}, inputs, ValueRange{s},
+        chain.mask.getIndexingMapsArray(), chain.mask.getIteratorTypesArray());
+    IRMapping mapping;
+    chain.mask.getRegion().cloneInto(&mask.getRegion(), mapping);
+    mask->setAttr("kiln.op", chain.mask->getAttr("kiln.op"));
+    for (auto index :
+         llvm::to_vector(mask.getRegion().getOps<linalg::IndexOp>())) {
+      if (index.getDim() != 3) {
+        continue;
+      }
+      OpBuilder nb(index);
+      nb.setInsertionPointAfter(index);
+      auto shifted = arith::AddIOp::create(nb, loc, index, kb);
+      index.getResult().replaceAllUsesExcept(shifted, shifted);
+    }
+  }
+
+  // The online softmax step, row by row in vector code (as linalg ops on
+  // views of one scratch buffer, LLVM could not prove that the row max is
+  // not written by the exp loop and left it scalar).
+  forRows(scoreShape[2], [&](Value r) {
+    Value mOld = memref::LoadOp::create(b, loc, m, rowAt(r));
+    Value vmax = chunks(block, {splat(negInf)},
+                        [&](Value c, int64_t lanes, ValueRange carried) {
+                          Value x = loadChunk(s, r, c, lanes, negInf);
+                          return SmallVector<Value>{
+                              arith::MaximumFOp::create(b, loc, carried[0], x)};
+                        })[0];
+    Value blockMax = vector::ReductionOp::create(
+        b, loc, vector::CombiningKind::MAXIMUMF, vmax);
+    Value next = arith::MaximumFOp::create(b, loc, mOld, blockMax);
+    Value none = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, next,
+                                       f32(negInf));
+    Value corr = arith::SelectOp::create(
+        b, loc, none, f32(1.0),
+        math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, mOld, next)));
+    Value nextSplat = vector::BroadcastOp::create(b, loc, vectorType, next);
+    Value vsum = chunks(
+        block, {splat(0.0)}, [&](Value c, int64_t lanes, ValueRange carried) {
+          Value x = loadChunk(s, r, c, lanes, negInf);
+          Value e = math::ExpOp::create(
+              b, loc, arith::SubFOp::create(b, loc, x, nextSplat));
+          e = arith::SelectOp::create(b, loc, none, splat(0.0), e);
+          storeChunk(e, s, r, c, lanes);
+          return SmallVector<Value>{
+              arith::AddFOp::create(b, loc, carried[0], e)};
+        })[0];
+    Value blockSum =
+        vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, vsum);
+    Value lOld = memref::LoadOp::create(b, loc, l, rowAt(r));
+    Value lNew = arith::AddFOp::create(
+        b, loc, arith::MulFOp::create(b, loc, lOld, corr), blockSum);
+    memref::StoreOp::create(b, loc, lNew, l, rowAt(r));
+    memref::StoreOp::create(b, loc, next, m, rowAt(r));
+    Value corrSplat = vector::BroadcastOp::create(b, loc, vectorType, corr);
+    chunks(headDim, {}, [&](Value c, int64_t lanes, ValueRange) {
+      Value x = loadChunk(acc, r, c, lanes, 0.0);
+      storeChunk(arith::MulFOp::create(b, loc, x, corrSplat), acc, r, c, lanes);
+      return SmallVector<Value>{};
+    });
+  });
+  unsigned pvKey = chain.pv.getNumLoops() - 1;
+  gemm(chain.pv, s, keySlice(v, chain.pv.getIndexingMapsArray()[1], pvKey, kb),
+       acc);
+
+  // O / l after the last block.
+  b.setInsertionPointAfter(loop);
+  forRows(scoreShape[2], [&](Value r) {
+    Value total = memref::LoadOp::create(b, loc, l, rowAt(r));
+    Value positive = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
+                                           total, f32(0.0));
+    Value totalSplat = vector::BroadcastOp::create(b, loc, vectorType, total);
+    chunks(headDim, {}, [&](Value c, int64_t lanes, ValueRange) {
+      Value x = loadChunk(acc, r, c, lanes, 0.0);
+      Value divided = arith::DivFOp::create(b, loc, x, totalSplat);
+      storeChunk(arith::SelectOp::create(b, loc, positive, divided, splat(0.0)),
+                 out, r, c, lanes);
+      return SmallVector<Value>{};
+    });
+  });
+  return success();
+}
+
+/// Removes the chain and the buffers only it used.
+void eraseChain(Chain chain) {
+  // The output's zero fill: the flash loop writes every element.
+  Value out = chain.pv.getDpsInitOperand(0)->get();
+  for (Operation *prev = chain.pv->getPrevNode(); prev;
+       prev = prev->getPrevNode()) {
+    auto fill = dyn_cast<linalg::FillOp>(prev);
+    if (fill && fill.getDpsInitOperand(0)->get() == out) {
+      fill.erase();
+      break;
+    }
+  }
+  SetVector<Operation *> allocs;
+  for (linalg::GenericOp op : {chain.pv, chain.probs, chain.sum, chain.max,
+                               chain.mask, chain.scores}) {
+    for (Value init : op.getDpsInits()) {
+      if (auto alloc = init.getDefiningOp<memref::AllocOp>()) {
+        allocs.insert(alloc);
+      }
+    }
+    op.erase();
+  }
+  for (Operation *alloc : allocs) {
+    // Fills of a buffer nothing reads any more go with it.
+    bool onlyFills = llvm::all_of(alloc->getUsers(), [](Operation *user) {
+      return isa<linalg::FillOp>(user);
+    });
+    if (!onlyFills) {
+      continue;
+    }
+    for (Operation *user : llvm::make_early_inc_range(alloc->getUsers())) {
+      user->erase();
+    }
+    alloc->erase();
+  }
+}
+
+struct CpuFlashAttentionPass
+    : kiln::impl::CpuFlashAttentionPassBase<CpuFlashAttentionPass> {
+  void runOnOperation() override {
+    // The chains, by block: a kernel with a partial last row tile has two.
+    DenseMap<Block *, Chain> chains;
+    bool malformed = false;
+    getOperation().walk([&](linalg::GenericOp op) {
+      auto part = op->getAttrOfType<StringAttr>(kAttentionPartAttr);
+      if (!part || !op.hasPureBufferSemantics()) {
+        return;
+      }
+      Chain &chain = chains[op->getBlock()];
+      linalg::GenericOp *slot =
+          llvm::StringSwitch<linalg::GenericOp *>(part.getValue())
+              .Case("scores", &chain.scores)
+              .Case("mask", &chain.mask)
+              .Case("max", &chain.max)
+              .Case("sum", &chain.sum)
+              .Case("probs", &chain.probs)
+              .Case("pv", &chain.pv)
+              .Default(nullptr);
+      if (!slot || *slot) {
+        op.emitError("unexpected attention part in a workgroup kernel");
+        malformed = true;
+        return;
+      }
+      *slot = op;
+    });
+    if (malformed) {
+      return signalPassFailure();
+    }
+    for (auto &[block, chain] : chains) {
+      // Dispatch formation keeps an attention whole in one dispatch unless
+      // its scores are shared (CSE); such parts stay as they are.
+      if (!chain.pv || !chain.scores || !chain.mask || !chain.max ||
+          !chain.sum || !chain.probs) {
+        continue;
+      }
+      OpBuilder b(chain.pv);
+      if (failed(FlashEmitter(b, chain.pv.getLoc(), chain).emit())) {
+        return signalPassFailure();
+      }
+      eraseChain(chain);
+    }
+  }
+};
+
+} // namespace
