@@ -37,7 +37,11 @@ class Options:
     budget: float = 45.0          # an engine with min_runs runs stops after this
     min_runs: int = 3             # many seconds of timed runs (slow engines)
     warmup: int = 2
-    settle: float = 0.02          # pause between engines (lets spinning pools sleep)
+    # Pause between engines, so that every round starts on an idle machine:
+    # OpenBLAS's pool spins for tens of milliseconds after its last call, and
+    # with 0.02 s the Kiln round after it ran the 32x3072x768 GEMM at half
+    # speed (1.37 ms instead of 0.70).
+    settle: float = 0.2
     rtol: float = 1e-3            # cross-check: max|diff| <= rtol * max|kiln|
     quiet: bool = False
 
