@@ -12,6 +12,8 @@
 //   for each key block kb (up to the largest key end of the tile's rows)
 //     S    = Q K[kb]^T                       GEMM (kiln-cpu-lower-contractions)
 //     S    = mask(S)                         the chain's mask op, on the block
+//                                            (only the scaling when every
+//                                            row of the tile sees it all)
 //     m'   = max(m, rowmax S)
 //     c    = exp(m - m')                     1 when m' = -inf
 //     P    = exp(S - m')                     0 when m' = -inf
@@ -135,8 +137,11 @@ private:
       function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> body);
   /// C += A B with the maps of `like` (a GEMM of the chain).
   void gemm(linalg::GenericOp like, Value a, Value bMat, Value c);
-  /// The key end of the tile: the largest row end, or all keys.
-  Value keyEnd(int64_t keys);
+  /// The largest and the smallest key end of the tile's rows (all keys
+  /// without a key limit).
+  std::pair<Value, Value> keyEnds(int64_t keys);
+  /// The chain's mask op on the block at kb.
+  void mask(Value s, Value scratch, Value kb);
 
   /// Row-wise vector code on [1, 1, rows, n] and [1, 1, rows] buffers.
   void forRows(int64_t rows, function_ref<void(Value)> body) {
@@ -255,22 +260,23 @@ void FlashEmitter::gemm(linalg::GenericOp like, Value a, Value bMat, Value c) {
           });
 }
 
-Value FlashEmitter::keyEnd(int64_t keys) {
+std::pair<Value, Value> FlashEmitter::keyEnds(int64_t keys) {
   std::optional<KeyLimit> limit = keyLimit(chain.scores);
   if (!limit) {
-    return index(keys);
+    return {index(keys), index(keys)};
   }
-  // The largest end of the tile's rows, by a row reduction over them.
+  // A reduction over the tile's rows, with two results.
   Value ends = limit->ends->get();
   auto endsType = cast<MemRefType>(ends.getType());
+  Type type = endsType.getElementType();
   int64_t rank = endsType.getRank();
-  Value largest = alloc({1}, endsType.getElementType());
-  linalg::FillOp::create(
-      b, loc,
-      arith::ConstantOp::create(b, loc,
-                                b.getIntegerAttr(endsType.getElementType(), 0))
-          .getResult(),
-      largest);
+  Value largest = alloc({1}, type), smallest = alloc({1}, type);
+  auto constant = [&](int64_t v) {
+    return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, v))
+        .getResult();
+  };
+  linalg::FillOp::create(b, loc, constant(0), largest);
+  linalg::FillOp::create(b, loc, constant(keys), smallest);
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::reduction);
   iterators.insert(iterators.begin(), utils::IteratorType::parallel);
@@ -278,17 +284,47 @@ Value FlashEmitter::keyEnd(int64_t keys) {
   for (int64_t d = 0; d < rank; ++d) {
     all.push_back(b.getAffineDimExpr(d + 1));
   }
-  generic(ends, largest,
-          {AffineMap::get(rank + 1, 0, all, b.getContext()),
-           AffineMap::get(rank + 1, 0, b.getAffineDimExpr(0))},
+  AffineMap first = AffineMap::get(rank + 1, 0, b.getAffineDimExpr(0));
+  generic(ends, {largest, smallest},
+          {AffineMap::get(rank + 1, 0, all, b.getContext()), first, first},
           iterators, [](OpBuilder &nb, Location l, ValueRange args) {
             return SmallVector<Value>{
-                arith::MaxSIOp::create(nb, l, args[0], args[1])};
+                arith::MaxSIOp::create(nb, l, args[0], args[1]),
+                arith::MinSIOp::create(nb, l, args[0], args[2])};
           });
-  Value end = arith::IndexCastOp::create(
-      b, loc, b.getIndexType(),
-      memref::LoadOp::create(b, loc, largest, ValueRange{index(0)}));
-  return arith::MinSIOp::create(b, loc, end, index(keys));
+  auto load = [&](Value buffer) {
+    Value end = arith::IndexCastOp::create(
+        b, loc, b.getIndexType(),
+        memref::LoadOp::create(b, loc, buffer, ValueRange{index(0)}));
+    return arith::MinSIOp::create(b, loc, end, index(keys)).getResult();
+  };
+  return {load(largest), load(smallest)};
+}
+
+void FlashEmitter::mask(Value s, Value scratch, Value kb) {
+  SmallVector<Value> inputs;
+  for (OpOperand *input : chain.mask.getDpsInputOperands()) {
+    Value value = input->get();
+    inputs.push_back(
+        value == scratch
+            ? s
+            : keySlice(value, chain.mask.getMatchingIndexingMap(input), 3, kb));
+  }
+  auto op = linalg::GenericOp::create(
+      b, loc, TypeRange{}, inputs, ValueRange{s},
+      chain.mask.getIndexingMapsArray(), chain.mask.getIteratorTypesArray());
+  IRMapping mapping;
+  chain.mask.getRegion().cloneInto(&op.getRegion(), mapping);
+  op->setAttr("kiln.op", chain.mask->getAttr("kiln.op"));
+  for (auto index : llvm::to_vector(op.getRegion().getOps<linalg::IndexOp>())) {
+    if (index.getDim() != 3) {
+      continue;
+    }
+    OpBuilder nb(index);
+    nb.setInsertionPointAfter(index);
+    auto shifted = arith::AddIOp::create(nb, loc, index, kb);
+    index.getResult().replaceAllUsesExcept(shifted, shifted);
+  }
 }
 
 LogicalResult FlashEmitter::emit() {
@@ -323,7 +359,7 @@ LogicalResult FlashEmitter::emit() {
   fill(l, 0.0);
   fill(acc, 0.0);
 
-  Value end = keyEnd(keys);
+  auto [end, commonEnd] = keyEnds(keys);
   Value kEnd = arith::MulIOp::create(
       b, loc, arith::CeilDivUIOp::create(b, loc, end, index(block)).getResult(),
       index(block));
@@ -338,32 +374,30 @@ LogicalResult FlashEmitter::emit() {
   unsigned scoreKey = chain.scores.getNumLoops() - 2;
   gemm(chain.scores, q,
        keySlice(kT, chain.scores.getIndexingMapsArray()[1], scoreKey, kb), s);
-  {
-    SmallVector<Value> inputs;
-    for (OpOperand *input : chain.mask.getDpsInputOperands()) {
-      Value value = input->get();
-      inputs.push_back(value == scratch
-                           ? s
-                           : keySlice(value,
-                                      chain.mask.getMatchingIndexingMap(input),
-                                      3, kb));
+  // A block every row of the tile sees fully needs no mask, only the
+  // scaling of the scores (when the mask op does it).
+  if (chain.mask->hasAttr(kVisibleBelowEndAttr)) {
+    Value blockEnd = arith::AddIOp::create(b, loc, kb, index(block));
+    Value visible = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
+                                          blockEnd, commonEnd);
+    auto branch = scf::IfOp::create(b, loc, visible, /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard branchGuard(b);
+    b.setInsertionPoint(branch.thenBlock()->getTerminator());
+    if (auto scale = chain.mask->getAttrOfType<FloatAttr>(kScoreScaleAttr)) {
+      forRows(scoreShape[2], [&](Value r) {
+        Value factor = vector::BroadcastOp::create(
+            b, loc, vectorType, f32(scale.getValueAsDouble()));
+        chunks(block, {}, [&](Value c, int64_t lanes, ValueRange) {
+          Value x = loadChunk(s, r, c, lanes, 0.0);
+          storeChunk(arith::MulFOp::create(b, loc, x, factor), s, r, c, lanes);
+          return SmallVector<Value>{};
+        });
+      });
     }
-    auto mask = linalg::GenericOp::create(
-        b, loc, TypeRange{}, inputs, ValueRange{s},
-        chain.mask.getIndexingMapsArray(), chain.mask.getIteratorTypesArray());
-    IRMapping mapping;
-    chain.mask.getRegion().cloneInto(&mask.getRegion(), mapping);
-    mask->setAttr("kiln.op", chain.mask->getAttr("kiln.op"));
-    for (auto index :
-         llvm::to_vector(mask.getRegion().getOps<linalg::IndexOp>())) {
-      if (index.getDim() != 3) {
-        continue;
-      }
-      OpBuilder nb(index);
-      nb.setInsertionPointAfter(index);
-      auto shifted = arith::AddIOp::create(nb, loc, index, kb);
-      index.getResult().replaceAllUsesExcept(shifted, shifted);
-    }
+    b.setInsertionPoint(branch.elseBlock()->getTerminator());
+    mask(s, scratch, kb);
+  } else {
+    mask(s, scratch, kb);
   }
 
   // The online softmax step, row by row in vector code (as linalg ops on

@@ -69,6 +69,15 @@ mlir::OpOperand *rowLimitOperand(mlir::linalg::LinalgOp op);
 /// an online softmax over blocks of keys.
 inline constexpr llvm::StringLiteral kAttentionPartAttr = "kiln.attention_part";
 
+/// On an attention's mask op: every key below the row's key end is visible
+/// (causal and padding masks), so a key block below every end of a tile
+/// needs no mask work.
+inline constexpr llvm::StringLiteral kVisibleBelowEndAttr =
+    "kiln.visible_below_end";
+/// On an attention's mask op: the factor it scales the scores by, when it
+/// does (the scale applies to the scores, not the query).
+inline constexpr llvm::StringLiteral kScoreScaleAttr = "kiln.score_scale";
+
 /// The attribute marking an op with a key limit.
 inline constexpr llvm::StringLiteral kKeyEndAttr = "kiln.key_end";
 

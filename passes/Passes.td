@@ -312,7 +312,9 @@ def CpuFlashAttentionPass
     block), `m' = max(m, rowmax S)`, `P = exp(S - m')`, `l = l exp(m - m') +
     rowsum P`, `O = O exp(m - m') + P V`; then `O / l`. Only a
     `[rows x block]` block of scores exists at a time, and the loop stops
-    at the largest key end of the tile's rows under a key limit. The GEMMs
+    at the largest key end of the tile's rows under a key limit; a block
+    below the smallest key end under a causal or padding mask skips the mask
+    (only the scores' scaling, when the mask op did it). The GEMMs
     and the mask are linalg ops on memref views for the later kernel passes
     to lower; the softmax steps are vector code, row by row.
 

@@ -216,6 +216,17 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     };
     tag(scores, "scores");
     tag(masked, "mask");
+    // What kiln-cpu-flash-attention needs to drop the mask op on key blocks
+    // every row of a tile sees: the visibility is exactly `key < end` for
+    // causal and padding masks, and the op scales the scores or not.
+    if (kind == MaskKind::Causal || kind == MaskKind::KeyPadding) {
+      masked.getDefiningOp()->setAttr(kVisibleBelowEndAttr,
+                                      rewriter.getUnitAttr());
+    }
+    if (!scaleQuery) {
+      masked.getDefiningOp()->setAttr(kScoreScaleAttr,
+                                      rewriter.getF32FloatAttr(scale));
+    }
     tag(max, "max");
     tag(sum, "sum");
     tag(probs, "probs");

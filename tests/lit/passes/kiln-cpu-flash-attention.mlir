@@ -2,7 +2,8 @@
 
 // A causal attention over 512 keys is one dispatch; in each workgroup's
 // kernel the scores, mask, softmax and product with V become a loop over
-// key blocks of 256 that stops at the largest key end of the tile's rows:
+// key blocks of 256 that stops at the largest key end of the tile's rows
+// and masks only the blocks that some row of the tile does not fully see:
 // the scores GEMM and the mask on a [rows x 256] block, the online softmax
 // row by row in vector code, the product with V into a contiguous
 // accumulator, and the division by the row sums into the output at the end.
@@ -13,6 +14,13 @@
 // CHECK: scf.for %[[KB:.+]] = %{{.+}} to %[[END:.+]] step %c256
 // CHECK: %[[KT:.+]] = memref.subview %{{.+}}[0, 0, 0, %[[KB]]] [1, 1, 32, 256]
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%{{.+}}, %[[KT]] :
+// A block below the smallest key end of the tile's rows is fully visible:
+// only the scaling of the scores, no mask.
+// CHECK: %[[BLOCKEND:.+]] = arith.addi %[[KB]], %c256{{.*}} : index
+// CHECK: %[[FULL:.+]] = arith.cmpi sle, %[[BLOCKEND]], %{{.+}} : index
+// CHECK: scf.if %[[FULL]] {
+// CHECK: arith.mulf %{{.+}} : vector<16xf32>
+// CHECK: } else {
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
 // CHECK: linalg.index 3
 // CHECK: arith.addi %{{.+}}, %[[KB]] : index
