@@ -91,33 +91,13 @@ public:
 
   void emit() {
     int64_t nr = blocking.nr, width = blocking.width;
-    int64_t fullCols = cols - cols % nr;
     // Columns some row sees, under a key limit on the columns.
     Value seen = keyEnd && !keysOnDepth ? lastKeyEnd(index(0), rows) : Value();
-    if (fullCols > 0) {
-      Value end = index(fullCols);
-      if (seen) {
-        end = arith::MinSIOp::create(b, loc, end, seen);
-      }
-      forLoop(0, end, nr,
-              [&](Value n0) { emitColumnBlock(n0, nr / width, 0); });
-    }
-    if (int64_t rest = cols % nr) {
-      auto lastBlock = [&] {
-        emitColumnBlock(index(fullCols), llvm::divideCeil(rest, width),
-                        rest % width);
-      };
-      if (!seen) {
-        lastBlock();
-        return;
-      }
-      Value wanted = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
-                                           seen, index(fullCols));
-      auto branch = scf::IfOp::create(b, loc, wanted, false);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPoint(branch.thenBlock()->getTerminator());
-      lastBlock();
-    }
+    blocks(
+        cols, nr, seen, [&](Value n0) { emitColumnBlock(n0, nr / width, 0); },
+        [&](Value n0, int64_t rest) {
+          emitColumnBlock(n0, llvm::divideCeil(rest, width), rest % width);
+        });
   }
 
 private:
@@ -143,6 +123,35 @@ private:
                          body(iv);
                          scf::YieldOp::create(b, loc);
                        });
+  }
+
+  /// Blocks of `step` over [0, total): `full(start)` for each whole block,
+  /// then `partial(start, size)` for the remainder. With a `limit`, no
+  /// block starts at or past it (the last one started may run past it).
+  void blocks(int64_t total, int64_t step, Value limit,
+              function_ref<void(Value)> full,
+              function_ref<void(Value, int64_t)> partial) {
+    int64_t whole = total - total % step;
+    if (whole > 0) {
+      Value end = index(whole);
+      if (limit) {
+        end = arith::MinSIOp::create(b, loc, end, limit);
+      }
+      forLoop(0, end, step, full);
+    }
+    if (total % step == 0) {
+      return;
+    }
+    if (!limit) {
+      partial(index(whole), total % step);
+      return;
+    }
+    Value wanted = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
+                                         limit, index(whole));
+    auto branch = scf::IfOp::create(b, loc, wanted, /*withElseRegion=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(branch.thenBlock()->getTerminator());
+    partial(index(whole), total % step);
   }
 
   /// Indices of the element of a view at `first` in dim `firstPos` and
@@ -182,33 +191,16 @@ private:
     auto depthBlock = [&](Value k0, int64_t length, bool first) {
       bool fromZero = first && zeroInit;
       int64_t mr = blocking.mr;
-      int64_t fullRows = rows - rows % mr;
-      if (fullRows > 0) {
-        Value end = index(fullRows);
-        if (rowCount) {
-          end = arith::MinSIOp::create(b, loc, end, rowCount);
-        }
-        forLoop(0, end, mr, [&](Value m0) {
-          emitMicroKernel(m0, mr, n0, panelIndex, vectors, tailLanes, k0,
-                          length, fromZero);
-        });
-      }
-      if (rows % mr) {
-        auto lastBlock = [&] {
-          emitMicroKernel(index(fullRows), rows % mr, n0, panelIndex, vectors,
-                          tailLanes, k0, length, fromZero);
-        };
-        if (!rowCount) {
-          lastBlock();
-          return;
-        }
-        Value wanted = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
-                                             rowCount, index(fullRows));
-        auto branch = scf::IfOp::create(b, loc, wanted, false);
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPoint(branch.thenBlock()->getTerminator());
-        lastBlock();
-      }
+      blocks(
+          rows, mr, rowCount,
+          [&](Value m0) {
+            emitMicroKernel(m0, mr, n0, panelIndex, vectors, tailLanes, k0,
+                            length, fromZero);
+          },
+          [&](Value m0, int64_t rest) {
+            emitMicroKernel(m0, rest, n0, panelIndex, vectors, tailLanes, k0,
+                            length, fromZero);
+          });
     };
     if (fullDepth > 0) {
       // The first block on its own, so that it can start from zero.
