@@ -30,6 +30,7 @@
 
 #include "passes/KilnToLinalg/MoeExperts.h"
 #include "dialects/Kiln/IR/KilnOps.h"
+#include "passes/KilnToLinalg/BodyScalars.h"
 #include "passes/OpClassification.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -40,38 +41,6 @@ namespace kiln {
 namespace {
 
 constexpr int64_t kPrefixBlock = 32;
-
-/// Scalar code inside generic bodies.
-struct Scalar {
-  OpBuilder &b;
-  Location l;
-
-  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, l, v); }
-  Value i64(int64_t v) {
-    return arith::ConstantOp::create(b, l, b.getI64IntegerAttr(v));
-  }
-  Value toIndex(Value v) {
-    return arith::IndexCastOp::create(b, l, b.getIndexType(), v);
-  }
-  Value toI64(Value v) {
-    return arith::IndexCastOp::create(b, l, b.getI64Type(), v);
-  }
-  Value at(Value tensor, ValueRange indices) {
-    return tensor::ExtractOp::create(b, l, tensor, indices);
-  }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, l, x, y); }
-  /// The sum of `term(i)` (i64) over i in [lb, ub).
-  Value sum(Value lb, Value ub, function_ref<Value(Value)> term) {
-    auto loop = scf::ForOp::create(
-        b, l, lb, ub, idx(1), ValueRange{i64(0)},
-        [&](OpBuilder &nb, Location, Value i, ValueRange carried) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-          scf::YieldOp::create(b, l, add(carried[0], term(i)));
-        });
-    return loop.getResult(0);
-  }
-};
 
 Value i64Tensor(GenericBuilder &g, ArrayRef<int64_t> shape) {
   return g.empty(shape, g.builder().getI64Type());
@@ -111,7 +80,7 @@ Value lowerRoutedExperts(GenericBuilder &g, Value x, Value weights,
   Value member = g.generic(
       {}, {}, i64Tensor(g, {tokens, numExperts}), g.identity(2), parallel(2),
       [&](OpBuilder &nb, Location l, ValueRange) -> Value {
-        Scalar s{nb, l};
+        BodyScalars s{nb, l};
         Value t = linalg::IndexOp::create(nb, l, 0);
         Value e = s.toI64(linalg::IndexOp::create(nb, l, 1));
         Value hit = arith::ConstantOp::create(nb, l, nb.getBoolAttr(false));
@@ -129,7 +98,7 @@ Value lowerRoutedExperts(GenericBuilder &g, Value x, Value weights,
   Value blockSums = g.generic(
       {}, {}, i64Tensor(g, {blocks, numExperts}), g.identity(2), parallel(2),
       [&](OpBuilder &nb, Location l, ValueRange) -> Value {
-        Scalar s{nb, l};
+        BodyScalars s{nb, l};
         Value blk = linalg::IndexOp::create(nb, l, 0);
         Value e = linalg::IndexOp::create(nb, l, 1);
         Value first = arith::MulIOp::create(nb, l, blk, s.idx(kPrefixBlock));
@@ -140,7 +109,7 @@ Value lowerRoutedExperts(GenericBuilder &g, Value x, Value weights,
   Value prefix = g.generic(
       {}, {}, i64Tensor(g, {tokens, numExperts}), g.identity(2), parallel(2),
       [&](OpBuilder &nb, Location l, ValueRange) -> Value {
-        Scalar s{nb, l};
+        BodyScalars s{nb, l};
         Value t = linalg::IndexOp::create(nb, l, 0);
         Value e = linalg::IndexOp::create(nb, l, 1);
         Value blk = arith::DivUIOp::create(nb, l, t, s.idx(kPrefixBlock));
@@ -160,7 +129,7 @@ Value lowerRoutedExperts(GenericBuilder &g, Value x, Value weights,
       {}, {}, inits, SmallVector<AffineMap>(numExperts, g.identity(1)),
       parallel(1),
       [&](OpBuilder &nb, Location l, ValueRange) -> SmallVector<Value> {
-        Scalar s{nb, l};
+        BodyScalars s{nb, l};
         Value t = linalg::IndexOp::create(nb, l, 0);
         SmallVector<Value> columns;
         for (int64_t e = 0; e < numExperts; ++e) {
@@ -188,14 +157,14 @@ Value lowerRoutedExperts(GenericBuilder &g, Value x, Value weights,
     Value token = g.generic(
         {}, {}, i64Tensor(g, {tokens}), g.identity(1), parallel(1),
         [&](OpBuilder &nb, Location l, ValueRange) -> Value {
-          Scalar s{nb, l};
+          BodyScalars s{nb, l};
           Value row = s.toI64(linalg::IndexOp::create(nb, l, 0));
           // The first t in [lo, hi] with prefix_e[t] > row.
           auto loop = scf::ForOp::create(
               nb, l, s.idx(0), s.idx(searchSteps), s.idx(1),
               ValueRange{s.idx(0), s.idx(tokens - 1)},
               [&](OpBuilder &lb, Location, Value, ValueRange range) {
-                Scalar in{lb, l};
+                BodyScalars in{lb, l};
                 Value lo = range[0], hi = range[1];
                 Value mid =
                     arith::DivUIOp::create(lb, l, in.add(lo, hi), in.idx(2));
@@ -215,7 +184,7 @@ Value lowerRoutedExperts(GenericBuilder &g, Value x, Value weights,
         g.generic({token, count}, {g.dims(2, {0}), g.dims(2, {})},
                   g.empty({tokens, d}, f32), g.identity(2), parallel(2),
                   [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
-                    Scalar s{nb, l};
+                    BodyScalars s{nb, l};
                     return s.at(x, {s.toIndex(args[0]),
                                     linalg::IndexOp::create(nb, l, 1)});
                   });
@@ -233,7 +202,7 @@ Value lowerRoutedExperts(GenericBuilder &g, Value x, Value weights,
   Value rows = g.generic(
       {indices}, {g.identity(2)}, i64Tensor(g, {tokens, k}), g.identity(2),
       parallel(2), [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
-        Scalar s{nb, l};
+        BodyScalars s{nb, l};
         Value t = linalg::IndexOp::create(nb, l, 0);
         Value position = s.at(prefix, {t, s.toIndex(args[0])});
         return arith::SubIOp::create(nb, l, position, s.i64(1));
@@ -251,7 +220,7 @@ Value lowerRoutedExperts(GenericBuilder &g, Value x, Value weights,
       inputs, SmallVector<AffineMap>(inputs.size(), g.identity(2)),
       g.empty({tokens, d}, f32), g.identity(2), parallel(2),
       [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
-        Scalar s{nb, l};
+        BodyScalars s{nb, l};
         Value t = linalg::IndexOp::create(nb, l, 0);
         Value col = linalg::IndexOp::create(nb, l, 1);
         Value sum =

@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Kiln/IR/KilnOps.h"
+#include "passes/KilnToLinalg/BodyScalars.h"
 #include "passes/KilnToLinalg/GenericBuilder.h"
 #include "passes/KilnToLinalg/KilnToLinalgPatterns.h"
 #include "passes/KilnToLinalg/MoeExperts.h"
@@ -27,43 +28,15 @@ using namespace mlir;
 namespace kiln {
 namespace {
 
-/// Emits scalar loops over experts inside a generic body.
-struct RowLoops {
-  OpBuilder &b;
-  Location l;
-
-  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, l, v); }
-  Value f32(double v) {
-    return arith::ConstantOp::create(b, l, b.getF32FloatAttr(v));
-  }
-  Value cmpi(arith::CmpIPredicate p, Value x, Value y) {
-    return arith::CmpIOp::create(b, l, p, x, y);
-  }
-  Value cmpf(arith::CmpFPredicate p, Value x, Value y) {
-    return arith::CmpFOp::create(b, l, p, x, y);
-  }
-  /// `accumulate(e, carried) -> next` over e in [0, count).
-  ValueRange forEach(int64_t count, ValueRange init,
-                     function_ref<SmallVector<Value>(Value, ValueRange)> body) {
-    auto loop = scf::ForOp::create(
-        b, l, idx(0), idx(count), idx(1), init,
-        [&](OpBuilder &nb, Location, Value e, ValueRange carried) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-          scf::YieldOp::create(b, l, body(e, carried));
-        });
-    return loop.getResults();
-  }
-  /// Whether (value a, index i) comes before (value c, index j): larger
-  /// first, ties to the lower index.
-  Value before(Value a, Value i, Value c, Value j) {
-    Value greater = cmpf(arith::CmpFPredicate::OGT, a, c);
-    Value tie =
-        arith::AndIOp::create(b, l, cmpf(arith::CmpFPredicate::OEQ, a, c),
-                              cmpi(arith::CmpIPredicate::slt, i, j));
-    return arith::OrIOp::create(b, l, greater, tie);
-  }
-};
+/// Whether (value a, index i) comes before (value c, index j): larger
+/// first, ties to the lower index.
+Value before(BodyScalars &r, Value a, Value i, Value c, Value j) {
+  Value greater = r.cmpf(arith::CmpFPredicate::OGT, a, c);
+  Value tie =
+      arith::AndIOp::create(r.b, r.l, r.cmpf(arith::CmpFPredicate::OEQ, a, c),
+                            r.cmpi(arith::CmpIPredicate::slt, i, j));
+  return arith::OrIOp::create(r.b, r.l, greater, tie);
+}
 
 struct LowerMoe : OpConversionPattern<MoeOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -168,7 +141,7 @@ struct LowerMoe : OpConversionPattern<MoeOp> {
         {}, {}, g.empty({tokens, experts}, g.builder().getF32Type()),
         g.identity(2), GenericBuilder::parallel(2),
         [&](OpBuilder &b, Location l, ValueRange) -> Value {
-          RowLoops r{b, l};
+          BodyScalars r{b, l};
           if (groups == 1) {
             return r.f32(1.0);
           }
@@ -203,7 +176,7 @@ struct LowerMoe : OpConversionPattern<MoeOp> {
           Value rank = r.forEach(
               groups, {r.idx(0)},
               [&](Value grp, ValueRange c) -> SmallVector<Value> {
-                Value ahead = r.before(groupScore(grp), grp, myScore, mine);
+                Value ahead = before(r, groupScore(grp), grp, myScore, mine);
                 return {arith::SelectOp::create(
                     b, l, ahead, arith::AddIOp::create(b, l, c[0], r.idx(1)),
                     c[0])};
@@ -222,7 +195,7 @@ struct LowerMoe : OpConversionPattern<MoeOp> {
         g.empty({tokens, experts}, builder.getI64Type()), g.identity(2),
         GenericBuilder::parallel(2),
         [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-          RowLoops r{b, l};
+          BodyScalars r{b, l};
           Value t = linalg::IndexOp::create(b, l, 0);
           Value e = linalg::IndexOp::create(b, l, 1);
           Value count = r.forEach(
@@ -235,7 +208,7 @@ struct LowerMoe : OpConversionPattern<MoeOp> {
                                       b, l, eligible, ValueRange{t, other}),
                                   r.f32(0.5));
                 Value ahead = arith::AndIOp::create(
-                    b, l, ok, r.before(v, other, a[0], e));
+                    b, l, ok, before(r, v, other, a[0], e));
                 return {arith::SelectOp::create(
                     b, l, ahead, arith::AddIOp::create(b, l, c[0], r.idx(1)),
                     c[0])};
@@ -259,7 +232,7 @@ struct LowerMoe : OpConversionPattern<MoeOp> {
          g.empty({tokens, k}, builder.getI64Type())},
         {g.identity(2), g.identity(2)}, GenericBuilder::parallel(2),
         [&](OpBuilder &b, Location l, ValueRange) -> SmallVector<Value> {
-          RowLoops r{b, l};
+          BodyScalars r{b, l};
           Value t = linalg::IndexOp::create(b, l, 0);
           Value slot = linalg::IndexOp::create(b, l, 1);
           auto at = [&](Value tensor, Value e) {
