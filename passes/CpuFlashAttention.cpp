@@ -9,7 +9,8 @@
 // so that only a [rows x Bk] block of scores ever exists:
 //
 //   m = -inf, l = 0, A = 0
-//   for each key block kb (up to the largest key end of the tile's rows)
+//   for each key block kb (from the smallest key begin of the tile's rows
+//                          to their largest key end)
 //     S    = Q K[kb]^T                       GEMM (kiln-cpu-lower-contractions)
 //     S    = mask(S)                         the chain's mask op, on the block
 //                                            (only the scaling when every
@@ -137,9 +138,16 @@ private:
       function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> body);
   /// C += A B with the maps of `like` (a GEMM of the chain).
   void gemm(linalg::GenericOp like, Value a, Value bMat, Value c);
-  /// The largest and the smallest key end of the tile's rows (all keys
-  /// without a key limit).
-  std::pair<Value, Value> keyEnds(int64_t keys);
+  /// Bounds over the tile's rows of their visible key ranges.
+  struct TileKeys {
+    /// Keys past `lastEnd` or before `firstBegin` are hidden from every
+    /// row; keys in [lastBegin, firstEnd) are visible to all. The begins
+    /// are null when every row's range starts at 0.
+    Value firstBegin, lastBegin, firstEnd, lastEnd;
+  };
+  /// The tile's bounds: from its key ends and begins (the mask op's
+  /// kiln.visible_range), else [0, keys) for every row.
+  TileKeys tileKeys(int64_t keys);
   /// The chain's mask op on the block at kb.
   void mask(Value s, Value scratch, Value kb);
 
@@ -260,23 +268,33 @@ void FlashEmitter::gemm(linalg::GenericOp like, Value a, Value bMat, Value c) {
           });
 }
 
-std::pair<Value, Value> FlashEmitter::keyEnds(int64_t keys) {
+FlashEmitter::TileKeys FlashEmitter::tileKeys(int64_t keys) {
   std::optional<KeyLimit> limit = keyLimit(chain.scores);
   if (!limit) {
-    return {index(keys), index(keys)};
+    return {Value(), Value(), index(keys), index(keys)};
   }
-  // A reduction over the tile's rows, with two results.
-  Value ends = limit->ends->get();
-  auto endsType = cast<MemRefType>(ends.getType());
-  Type type = endsType.getElementType();
-  int64_t rank = endsType.getRank();
-  Value largest = alloc({1}, type), smallest = alloc({1}, type);
+  // One reduction over the tile's rows: the smallest and largest end, and
+  // of the begins when the mask op names them.
+  SmallVector<Value> bounds = {limit->ends->get()};
+  auto range = chain.mask->getAttrOfType<DenseI64ArrayAttr>(kVisibleRangeAttr);
+  if (range && range.size() == 1) {
+    bounds.push_back(chain.mask.getDpsInputOperand(range[0])->get());
+  }
+  auto boundsType = cast<MemRefType>(bounds[0].getType());
+  Type type = boundsType.getElementType();
+  int64_t rank = boundsType.getRank();
   auto constant = [&](int64_t v) {
     return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, v))
         .getResult();
   };
-  linalg::FillOp::create(b, loc, constant(0), largest);
-  linalg::FillOp::create(b, loc, constant(keys), smallest);
+  // Per bound: its smallest, then its largest value.
+  SmallVector<Value> results;
+  for (size_t i = 0; i < bounds.size(); ++i) {
+    results.push_back(alloc({1}, type));
+    linalg::FillOp::create(b, loc, constant(keys), results.back());
+    results.push_back(alloc({1}, type));
+    linalg::FillOp::create(b, loc, constant(0), results.back());
+  }
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::reduction);
   iterators.insert(iterators.begin(), utils::IteratorType::parallel);
@@ -284,21 +302,34 @@ std::pair<Value, Value> FlashEmitter::keyEnds(int64_t keys) {
   for (int64_t d = 0; d < rank; ++d) {
     all.push_back(b.getAffineDimExpr(d + 1));
   }
-  AffineMap first = AffineMap::get(rank + 1, 0, b.getAffineDimExpr(0));
-  generic(ends, {largest, smallest},
-          {AffineMap::get(rank + 1, 0, all, b.getContext()), first, first},
-          iterators, [](OpBuilder &nb, Location l, ValueRange args) {
-            return SmallVector<Value>{
-                arith::MaxSIOp::create(nb, l, args[0], args[1]),
-                arith::MinSIOp::create(nb, l, args[0], args[2])};
+  SmallVector<AffineMap> maps(bounds.size(),
+                              AffineMap::get(rank + 1, 0, all, b.getContext()));
+  maps.append(results.size(),
+              AffineMap::get(rank + 1, 0, b.getAffineDimExpr(0)));
+  generic(bounds, results, maps, iterators,
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            SmallVector<Value> next;
+            for (size_t i = 0; i < bounds.size(); ++i) {
+              Value value = args[i];
+              Value lowest = args[bounds.size() + 2 * i];
+              Value highest = args[bounds.size() + 2 * i + 1];
+              next.push_back(arith::MinSIOp::create(nb, l, value, lowest));
+              next.push_back(arith::MaxSIOp::create(nb, l, value, highest));
+            }
+            return next;
           });
   auto load = [&](Value buffer) {
-    Value end = arith::IndexCastOp::create(
+    Value value = arith::IndexCastOp::create(
         b, loc, b.getIndexType(),
         memref::LoadOp::create(b, loc, buffer, ValueRange{index(0)}));
-    return arith::MinSIOp::create(b, loc, end, index(keys)).getResult();
+    return arith::MinSIOp::create(b, loc, value, index(keys)).getResult();
   };
-  return {load(largest), load(smallest)};
+  TileKeys tile = {Value(), Value(), load(results[0]), load(results[1])};
+  if (bounds.size() == 2) {
+    tile.firstBegin = load(results[2]);
+    tile.lastBegin = load(results[3]);
+  }
+  return tile;
 }
 
 void FlashEmitter::mask(Value s, Value scratch, Value kb) {
@@ -359,11 +390,19 @@ LogicalResult FlashEmitter::emit() {
   fill(l, 0.0);
   fill(acc, 0.0);
 
-  auto [end, commonEnd] = keyEnds(keys);
+  // The blocks from the one holding the first begin to the one holding
+  // the last end.
+  TileKeys tile = tileKeys(keys);
+  Value kBegin = index(0);
+  if (tile.firstBegin) {
+    kBegin = arith::MulIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, tile.firstBegin, index(block)),
+        index(block));
+  }
   Value kEnd = arith::MulIOp::create(
-      b, loc, arith::CeilDivUIOp::create(b, loc, end, index(block)).getResult(),
+      b, loc, arith::CeilDivUIOp::create(b, loc, tile.lastEnd, index(block)),
       index(block));
-  auto loop = scf::ForOp::create(b, loc, index(0), kEnd, index(block));
+  auto loop = scf::ForOp::create(b, loc, kBegin, kEnd, index(block));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(loop.getBody()->getTerminator());
   Value kb = loop.getInductionVar();
@@ -376,10 +415,16 @@ LogicalResult FlashEmitter::emit() {
        keySlice(kT, chain.scores.getIndexingMapsArray()[1], scoreKey, kb), s);
   // A block every row of the tile sees fully needs no mask, only the
   // scaling of the scores (when the mask op does it).
-  if (chain.mask->hasAttr(kVisibleBelowEndAttr)) {
+  if (chain.mask->hasAttr(kVisibleRangeAttr)) {
     Value blockEnd = arith::AddIOp::create(b, loc, kb, index(block));
     Value visible = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
-                                          blockEnd, commonEnd);
+                                          blockEnd, tile.firstEnd);
+    if (tile.lastBegin) {
+      visible = arith::AndIOp::create(
+          b, loc, visible,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, kb,
+                                tile.lastBegin));
+    }
     auto branch = scf::IfOp::create(b, loc, visible, /*withElseRegion=*/true);
     OpBuilder::InsertionGuard branchGuard(b);
     b.setInsertionPoint(branch.thenBlock()->getTerminator());

@@ -69,11 +69,12 @@ mlir::OpOperand *rowLimitOperand(mlir::linalg::LinalgOp op);
 /// an online softmax over blocks of keys.
 inline constexpr llvm::StringLiteral kAttentionPartAttr = "kiln.attention_part";
 
-/// On an attention's mask op: every key below the row's key end is visible
-/// (causal and padding masks), so a key block below every end of a tile
-/// needs no mask work.
-inline constexpr llvm::StringLiteral kVisibleBelowEndAttr =
-    "kiln.visible_below_end";
+/// On an attention's mask op with a key limit: the keys visible to a row
+/// are exactly [begin, end), end its key end and begin the input this
+/// array names (`array<i64: n>`, read by (batch, query row) like the ends)
+/// or 0 (`array<i64>`). Key blocks before every begin of a tile need no
+/// computing and blocks inside every row's range no mask work.
+inline constexpr llvm::StringLiteral kVisibleRangeAttr = "kiln.visible_range";
 /// On an attention's mask op: the factor it scales the scores by, when it
 /// does (the scale applies to the scores, not the query).
 inline constexpr llvm::StringLiteral kScoreScaleAttr = "kiln.score_scale";

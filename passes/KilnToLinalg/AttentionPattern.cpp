@@ -2,27 +2,30 @@
 //
 // The structured lowering: heads are split by reshapes (views), keys are
 // transposed head-major ([B, Hkv, dh, Sk]), scores [B, H, Sq, Sk] are a
-// batched GEMM, the mask structure is applied by an elementwise generic that
-// computes each (row, key) visibility from the indices and the mask operand,
-// then a row softmax, the batched GEMM with V into [B, H, Sq, dh] and a
-// transpose back to [B, Sq, H, dh]. Grouped-query attention reads kv head
-// h / (H / Hkv) through the maps. Both contractions are GEMMs that the CPU
-// kernels vectorize (OpClassification.h). The parts are tagged
-// (kiln.attention_part): dispatch formation keeps them in one dispatch with
-// whole query rows per workgroup, and kiln-cpu-flash-attention turns each
-// workgroup's chain into an online softmax over blocks of keys.
-//
-// Under a causal, padding or row-span mask each op from the scores to the
-// product with V carries a key limit (OpClassification.h): the end of each
-// row's visible keys, [B, Sq], computed by a small generic from the mask
-// (causal: i + Sk - Sq + 1; padding: len[b]; spans: hi[b, i]; a row that
-// sees no key sees all Sk under `all_keys`). The kernels skip the key tiles
-// past the last end of their rows; the mask op still selects -inf within
-// the tiles computed.
+// batched GEMM, the mask is applied by an elementwise generic (the key
+// index against its row's visible range, or the bias added), then a row
+// softmax, the batched GEMM with V into [B, H, Sq, dh] and a transpose back to
+// [B, Sq, H, dh]. Grouped-query attention reads kv head h / (H / Hkv) through
+// the maps. Both contractions are GEMMs that the CPU kernels vectorize
+// (OpClassification.h). The parts are tagged (kiln.attention_part): dispatch
+// formation keeps them in one dispatch with whole query rows per workgroup, and
+// kiln-cpu-flash-attention turns each workgroup's chain into an online softmax
+// over blocks of keys.
 //
 // Visible keys of row i of batch b: none and bias: all; causal: j <= i +
 // Sk - Sq; key_padding: j < len[b]; row_spans: lo[b, i] <= j < hi[b, i].
 // A row with no visible key sees all keys (`all_keys`) or yields zeros.
+//
+// Under a causal, padding or row-span mask the visible keys of each row
+// are one range [begin, end), computed by small generics from the mask
+// into [B, Sq] tensors (end: i + Sk - Sq + 1, len[b] or hi[b, i]; begin:
+// lo[b, i] for spans, else 0; clamped to [0, Sk]; [0, Sk) for a row that
+// sees no key under `all_keys`). Each op from the scores to the product
+// with V carries the ends as a key limit (OpClassification.h), so the
+// kernels skip the key tiles past the last end of their rows; the mask op
+// selects -inf outside [begin, end) and says so (kiln.visible_range), so
+// that kiln-cpu-flash-attention can also skip the key blocks before every
+// row's begin and drop the mask on blocks inside every row's range.
 //
 //===----------------------------------------------------------------------===//
 
@@ -99,29 +102,36 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     MaskKind kind = op.getMask();
     // Ops under a key limit take the row ends as their last input, which
     // their bodies do not see.
-    Value ends;
+    Value mask = adaptor.getMaskOperand();
+    bool allKeys = op.getEmptyRows() == EmptyRows::AllKeys;
+    Value begins, ends;
     if (kind == MaskKind::Causal || kind == MaskKind::KeyPadding ||
         kind == MaskKind::RowSpans) {
-      ends = keyEnds(g, kind, adaptor.getMaskOperand(),
-                     op.getEmptyRows() == EmptyRows::AllKeys, batch, sq, sk);
+      ends = keyBound(g, kind, mask, allKeys, batch, sq, sk, /*end=*/true);
     }
-    auto limited = [&](SmallVector<Value> inputs, SmallVector<AffineMap> maps,
-                       Value init, AffineMap outputMap,
-                       ArrayRef<utils::IteratorType> iterators,
-                       unsigned keyLoop, BodyFn body) -> Value {
+    if (kind == MaskKind::RowSpans) {
+      begins = keyBound(g, kind, mask, allKeys, batch, sq, sk, /*end=*/false);
+    }
+    // The batch is loop 0 and the query row loop 2 in every op.
+    auto byRow = [&](unsigned loops) { return g.dims(loops, {0, 2}); };
+    // The body sees the ends (after the other inputs) only when asked.
+    auto limited =
+        [&](SmallVector<Value> inputs, SmallVector<AffineMap> maps, Value init,
+            AffineMap outputMap, ArrayRef<utils::IteratorType> iterators,
+            unsigned keyLoop, BodyFn body, bool seesEnds = false) -> Value {
       if (!ends) {
         return g.generic(inputs, maps, init, outputMap, iterators, body);
       }
-      unsigned n = inputs.size();
+      unsigned n = inputs.size() + (seesEnds ? 1 : 0);
       inputs.push_back(ends);
-      // The batch is loop 0 and the query row loop 2 in every op.
-      maps.push_back(g.dims(outputMap.getNumDims(), {0, 2}));
-      Value result = g.generic(inputs, maps, init, outputMap, iterators,
-                               [&](OpBuilder &nb, Location l, ValueRange a) {
-                                 SmallVector<Value> args(a.take_front(n));
-                                 llvm::append_range(args, a.drop_front(n + 1));
-                                 return body(nb, l, args);
-                               });
+      maps.push_back(byRow(outputMap.getNumDims()));
+      Value result =
+          g.generic(inputs, maps, init, outputMap, iterators,
+                    [&](OpBuilder &nb, Location l, ValueRange a) {
+                      SmallVector<Value> args(a.take_front(n));
+                      llvm::append_range(args, a.drop_front(inputs.size()));
+                      return body(nb, l, args);
+                    });
       result.getDefiningOp()->setAttr(kKeyEndAttr,
                                       rewriter.getDenseI64ArrayAttr({keyLoop}));
       return result;
@@ -134,9 +144,8 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
         g.filled(scoreShape, 0.0), AffineMap::get(5, 0, {b, h, i, j}, ctx),
         contract, 3, multiplyAdd);
 
-    // Masked, scaled scores; masked entries are -inf.
-    bool allKeys = op.getEmptyRows() == EmptyRows::AllKeys;
-    Value mask = adaptor.getMaskOperand();
+    // Masked, scaled scores; masked entries are -inf. Under a key range
+    // the inputs are the scores, the begins (spans) and the ends.
     AffineMap id4 = g.identity(4);
     SmallVector<Value> inputs = {scores};
     SmallVector<AffineMap> maps = {id4};
@@ -144,6 +153,10 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
       inputs.push_back(mask);
       maps.push_back(g.broadcastMap(
           cast<RankedTensorType>(mask.getType()).getShape(), scoreShape));
+    }
+    if (begins) {
+      inputs.push_back(begins);
+      maps.push_back(byRow(4));
     }
     double negInf = -std::numeric_limits<double>::infinity();
     Value masked = limited(
@@ -157,19 +170,24 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
           if (kind == MaskKind::Bias) {
             s = arith::AddFOp::create(nb, l, s, a[1]);
           }
-          auto [visible, rowAny] = visibility(nb, l, kind, mask, sq, sk);
-          if (!visible) {
+          if (!ends) {
             return s;
           }
-          if (allKeys) {
-            visible = arith::OrIOp::create(
+          auto asIndex = [&](Value v) {
+            return arith::IndexCastOp::create(nb, l, nb.getIndexType(), v);
+          };
+          Value j = linalg::IndexOp::create(nb, l, 3);
+          Value visible = arith::CmpIOp::create(
+              nb, l, arith::CmpIPredicate::slt, j, asIndex(a[begins ? 2 : 1]));
+          if (begins) {
+            visible = arith::AndIOp::create(
                 nb, l, visible,
-                arith::XOrIOp::create(
-                    nb, l, rowAny,
-                    arith::ConstantOp::create(nb, l, nb.getBoolAttr(true))));
+                arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, j,
+                                      asIndex(a[1])));
           }
           return arith::SelectOp::create(nb, l, visible, s, g.f32(negInf));
-        });
+        },
+        /*seesEnds=*/true);
 
     // Row softmax over the keys; a row with every key masked yields 0.
     SmallVector<int64_t> rowShape = {batch, heads, sq};
@@ -216,12 +234,17 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     };
     tag(scores, "scores");
     tag(masked, "mask");
-    // What kiln-cpu-flash-attention needs to drop the mask op on key blocks
-    // every row of a tile sees: the visibility is exactly `key < end` for
-    // causal and padding masks, and the op scales the scores or not.
-    if (kind == MaskKind::Causal || kind == MaskKind::KeyPadding) {
-      masked.getDefiningOp()->setAttr(kVisibleBelowEndAttr,
-                                      rewriter.getUnitAttr());
+    // What kiln-cpu-flash-attention needs to skip key blocks before every
+    // row's begin and to drop the mask op on blocks inside every row's
+    // range: the visibility is exactly [begin, end), and the op scales the
+    // scores or not.
+    if (ends) {
+      SmallVector<int64_t> beginInput;
+      if (begins) {
+        beginInput.push_back(1);
+      }
+      masked.getDefiningOp()->setAttr(
+          kVisibleRangeAttr, rewriter.getDenseI64ArrayAttr(beginInput));
     }
     if (!scaleQuery) {
       masked.getDefiningOp()->setAttr(kScoreScaleAttr,
@@ -245,10 +268,12 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     return success();
   }
 
-  /// ends[b, i]: one past the last key row i of batch b may see, in
-  /// [0, Sk]; Sk for a row that sees none when such rows see all keys.
-  static Value keyEnds(GenericBuilder &g, MaskKind kind, Value mask,
-                       bool allKeys, int64_t batch, int64_t sq, int64_t sk) {
+  /// ends[b, i] (`end`): one past the last key row i of batch b may see,
+  /// or begins[b, i]: its first visible key; both in [0, Sk], and [0, Sk)
+  /// for a row that sees no key when such rows see all keys.
+  static Value keyBound(GenericBuilder &g, MaskKind kind, Value mask,
+                        bool allKeys, int64_t batch, int64_t sq, int64_t sk,
+                        bool wantEnd) {
     OpBuilder &builder = g.builder();
     return g.generic(
         {}, {}, g.empty({batch, sq}, builder.getI64Type()), g.identity(2),
@@ -261,6 +286,10 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
             return arith::IndexCastOp::create(b, l, b.getIndexType(), v)
                 .getResult();
           };
+          auto clamp = [&](Value v) {
+            return arith::MaxSIOp::create(
+                b, l, cidx(0), arith::MinSIOp::create(b, l, v, cidx(sk)));
+          };
           Value bt = linalg::IndexOp::create(b, l, 0);
           Value i = linalg::IndexOp::create(b, l, 1);
           Value first = cidx(0), end;
@@ -272,71 +301,24 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
             end = asIndex(tensor::ExtractOp::create(b, l, mask, bt));
             break;
           case MaskKind::RowSpans:
-            first = asIndex(tensor::ExtractOp::create(
-                b, l, mask, ValueRange{bt, i, cidx(0)}));
+            first = clamp(asIndex(tensor::ExtractOp::create(
+                b, l, mask, ValueRange{bt, i, cidx(0)})));
             end = asIndex(tensor::ExtractOp::create(
                 b, l, mask, ValueRange{bt, i, cidx(1)}));
             break;
           default:
-            llvm_unreachable("no key limit for this mask");
+            llvm_unreachable("no key range for this mask");
           }
-          end = arith::MaxSIOp::create(
-              b, l, cidx(0), arith::MinSIOp::create(b, l, end, cidx(sk)));
+          end = clamp(end);
           if (allKeys) {
-            first = arith::MaxSIOp::create(b, l, first, cidx(0));
             Value any = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
                                               first, end);
+            first = arith::SelectOp::create(b, l, any, first, cidx(0));
             end = arith::SelectOp::create(b, l, any, end, cidx(sk));
           }
-          return arith::IndexCastOp::create(b, l, b.getI64Type(), end);
+          return arith::IndexCastOp::create(b, l, b.getI64Type(),
+                                            wantEnd ? end : first);
         });
-  }
-
-  /// Whether key j is visible to the current (b, h, i, j) element, and
-  /// whether its row sees any key at all; both null when everything is.
-  static std::pair<Value, Value> visibility(OpBuilder &b, Location l,
-                                            MaskKind kind, Value mask,
-                                            int64_t sq, int64_t sk) {
-    auto cidx = [&](int64_t v) {
-      return arith::ConstantIndexOp::create(b, l, v).getResult();
-    };
-    auto cmp = [&](arith::CmpIPredicate p, Value x, Value y) {
-      return arith::CmpIOp::create(b, l, p, x, y).getResult();
-    };
-    Value batch = linalg::IndexOp::create(b, l, 0);
-    Value i = linalg::IndexOp::create(b, l, 2);
-    Value j = linalg::IndexOp::create(b, l, 3);
-    auto asIndex = [&](Value v) {
-      return arith::IndexCastOp::create(b, l, b.getIndexType(), v).getResult();
-    };
-    switch (kind) {
-    case MaskKind::None:
-    case MaskKind::Bias:
-      return {Value(), Value()};
-    case MaskKind::Causal: {
-      Value last = arith::AddIOp::create(b, l, i, cidx(sk - sq));
-      return {cmp(arith::CmpIPredicate::sle, j, last),
-              cmp(arith::CmpIPredicate::sge, last, cidx(0))};
-    }
-    case MaskKind::KeyPadding: {
-      Value len = asIndex(tensor::ExtractOp::create(b, l, mask, batch));
-      return {cmp(arith::CmpIPredicate::slt, j, len),
-              cmp(arith::CmpIPredicate::sgt, len, cidx(0))};
-    }
-    case MaskKind::RowSpans: {
-      Value lo = asIndex(
-          tensor::ExtractOp::create(b, l, mask, ValueRange{batch, i, cidx(0)}));
-      Value hi = asIndex(
-          tensor::ExtractOp::create(b, l, mask, ValueRange{batch, i, cidx(1)}));
-      Value visible =
-          arith::AndIOp::create(b, l, cmp(arith::CmpIPredicate::sge, j, lo),
-                                cmp(arith::CmpIPredicate::slt, j, hi));
-      Value clampedLo = arith::MaxSIOp::create(b, l, lo, cidx(0));
-      Value clampedHi = arith::MinSIOp::create(b, l, hi, cidx(sk));
-      return {visible, cmp(arith::CmpIPredicate::slt, clampedLo, clampedHi)};
-    }
-    }
-    llvm_unreachable("unknown mask kind");
   }
 };
 

@@ -120,7 +120,10 @@ func.func @moe(%x: tensor<6x8xf32>) -> tensor<6x8xf32> {
 // CHECK: %[[ENDS:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<1x4xi64>)
 // CHECK: arith.addi %{{.+}}, %c5{{.*}} : index
 // CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}}, %[[ENDS]] : {{.*}}kiln.key_end = array<i64: 3>
-// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[ENDS]] : {{.*}}kiln.key_end = array<i64: 3>
+// The mask op keeps keys below the row's end: its range begins at 0.
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[ENDS]] : {{.*}}kiln.key_end = array<i64: 3>{{.*}}kiln.visible_range = array<i64>}
+// CHECK: arith.cmpi slt, %{{.+}}, %{{.+}} : index
+// CHECK-NOT: arith.cmpi sge
 // CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[ENDS]] : {{.*}}kiln.key_end = array<i64: 3>
 // CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}}, %[[ENDS]] : {{.*}}kiln.key_end = array<i64: 3>
 // CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}}, %{{.+}}, %[[ENDS]] : {{.*}}kiln.key_end = array<i64: 3>
@@ -134,13 +137,24 @@ func.func @causal_attention(%q: tensor<1x4x16xf32>, %kv: tensor<1x8x16xf32>) -> 
 
 // -----
 
-// Row spans: the key end of row i is hi[b, i], clamped to [0, Sk]; a row
-// whose span is empty sees every key under `all_keys`, so its end is Sk.
+// Row spans: the key range of row i is [lo[b, i], hi[b, i]), clamped to
+// [0, Sk]; a row whose span is empty sees every key under `all_keys`, so
+// its range is [0, Sk). The ends are the key limit; the mask op also reads
+// the begins and says that it hides exactly the keys outside the range.
 // CHECK-LABEL: func.func @span_attention
 // CHECK: %[[ENDS:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<1x4xi64>)
-// CHECK: arith.cmpi slt
-// CHECK: arith.select %{{.+}}, %{{.+}}, %c8{{.*}} : index
-// CHECK-COUNT-6: kiln.key_end
+// CHECK: %[[ANY:.+]] = arith.cmpi slt
+// CHECK: arith.select %[[ANY]], %{{.+}}, %c8{{.*}} : index
+// CHECK: %[[BEGINS:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<1x4xi64>)
+// CHECK: %[[ANY2:.+]] = arith.cmpi slt
+// CHECK: %[[FIRST:.+]] = arith.select %[[ANY2]], %{{.+}}, %c0{{.*}} : index
+// CHECK: arith.index_cast %[[FIRST]] : index to i64
+// CHECK: kiln.key_end
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[BEGINS]], %[[ENDS]] : {{.*}}) {{.*}}kiln.attention_part = "mask", kiln.key_end = array<i64: 3>{{.*}}kiln.visible_range = array<i64: 1>
+// CHECK: %[[J:.+]] = linalg.index 3
+// CHECK: arith.cmpi slt, %[[J]]
+// CHECK: arith.cmpi sge, %[[J]]
+// CHECK-COUNT-4: kiln.key_end
 func.func @span_attention(%q: tensor<1x4x16xf32>, %kv: tensor<1x8x16xf32>, %spans: tensor<1x4x2xi32>) -> tensor<1x4x16xf32> {
   %a = kiln.attention %q, %kv, %kv mask(%spans) {heads = 2 : i64, mask = #kiln.mask_kind<row_spans>, empty_rows = #kiln.empty_rows<all_keys>}
       : (tensor<1x4x16xf32>, tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<1x4x2xi32>) -> tensor<1x4x16xf32>

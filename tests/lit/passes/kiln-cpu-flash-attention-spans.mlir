@@ -1,0 +1,30 @@
+// RUN: kiln-compile %s --emit=llvm -o /dev/null --mlir-print-ir-after=kiln-cpu-flash-attention 2>&1 | FileCheck %s
+
+// Row spans [lo, hi) per query row, at run time: the loop runs from the
+// block holding the smallest begin of the tile's rows to the block holding
+// their largest end, and a block is fully visible when it starts at or
+// after every row's begin and ends at or before every row's end.
+// CHECK-LABEL: func.func @flash_spans_dispatch_3(
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "reduction"]} ins(%{{.+}}, %{{.+}} : memref<1x32xi64, {{.*}}>, memref<1x32xi64, {{.*}}>) outs(
+// CHECK-NEXT: ^bb0(
+// CHECK-NEXT: arith.minsi
+// CHECK-NEXT: arith.maxsi
+// CHECK-NEXT: arith.minsi
+// CHECK-NEXT: arith.maxsi
+// CHECK: %[[FIRST:.+]] = arith.divui %{{.+}}, %c256{{.*}} : index
+// CHECK: %[[START:.+]] = arith.muli %[[FIRST]], %c256{{.*}} : index
+// CHECK: scf.for %[[KB:.+]] = %[[START]] to %{{.+}} step %c256
+// CHECK: %[[BLOCKEND:.+]] = arith.addi %[[KB]], %c256{{.*}} : index
+// CHECK: %[[BELOW:.+]] = arith.cmpi sle, %[[BLOCKEND]], %{{.+}} : index
+// CHECK: %[[ABOVE:.+]] = arith.cmpi sge, %[[KB]], %{{.+}} : index
+// CHECK: %[[FULL:.+]] = arith.andi %[[BELOW]], %[[ABOVE]] : i1
+// CHECK: scf.if %[[FULL]] {
+// CHECK: } else {
+// CHECK: %[[J:.+]] = arith.addi %{{.+}}, %[[KB]] : index
+// CHECK: arith.cmpi slt, %[[J]]
+// CHECK: arith.cmpi sge, %[[J]]
+func.func @flash_spans(%x: tensor<1x128x64xf32>, %kv: tensor<1x512x64xf32>, %spans: tensor<1x128x2xi32>) -> tensor<1x128x64xf32> {
+  %a = kiln.attention %x, %kv, %kv mask(%spans) {heads = 2 : i64, mask = #kiln.mask_kind<row_spans>}
+      : (tensor<1x128x64xf32>, tensor<1x512x64xf32>, tensor<1x512x64xf32>, tensor<1x128x2xi32>) -> tensor<1x128x64xf32>
+  return %a : tensor<1x128x64xf32>
+}
