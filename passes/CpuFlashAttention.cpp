@@ -222,25 +222,7 @@ private:
 
 Value FlashEmitter::keySlice(Value operand, AffineMap map, unsigned keyLoop,
                              Value kb) {
-  auto type = cast<MemRefType>(operand.getType());
-  SmallVector<OpFoldResult> offsets, sizes;
-  bool touched = false;
-  for (auto [pos, expr] : llvm::enumerate(map.getResults())) {
-    if (expr == getAffineDimExpr(keyLoop, b.getContext())) {
-      offsets.push_back(kb);
-      sizes.push_back(b.getIndexAttr(block));
-      touched = true;
-    } else {
-      offsets.push_back(b.getIndexAttr(0));
-      sizes.push_back(b.getIndexAttr(type.getDimSize(pos)));
-    }
-  }
-  if (!touched) {
-    return operand;
-  }
-  return memref::SubViewOp::create(
-      b, loc, operand, offsets, sizes,
-      SmallVector<OpFoldResult>(type.getRank(), b.getIndexAttr(1)));
+  return keyLoopView(b, loc, operand, map, keyLoop, kb, b.getIndexAttr(block));
 }
 
 void FlashEmitter::generic(

@@ -73,24 +73,9 @@ void limit(linalg::GenericOp op, const KeyLimit &key) {
   Value bound = arith::MinSIOp::create(
       b, loc, largest(b, loc, key.ends->get()),
       arith::ConstantIndexOp::create(b, loc, ranges[key.keyLoop]));
-  AffineExpr keyDim = getAffineDimExpr(key.keyLoop, op.getContext());
-  auto shrink = [&](Value operand, AffineMap map) -> Value {
-    auto type = cast<MemRefType>(operand.getType());
-    SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
-    SmallVector<OpFoldResult> sizes, strides(type.getRank(), b.getIndexAttr(1));
-    bool touched = false;
-    for (auto [pos, expr] : llvm::enumerate(map.getResults())) {
-      if (expr == keyDim) {
-        sizes.push_back(bound);
-        touched = true;
-      } else {
-        sizes.push_back(b.getIndexAttr(type.getDimSize(pos)));
-      }
-    }
-    if (!touched) {
-      return operand;
-    }
-    return memref::SubViewOp::create(b, loc, operand, offsets, sizes, strides);
+  auto shrink = [&](Value operand, AffineMap map) {
+    return keyLoopView(b, loc, operand, map, key.keyLoop, b.getIndexAttr(0),
+                       bound);
   };
   SmallVector<Value> inputs, outputs;
   for (OpOperand *input : op.getDpsInputOperands()) {

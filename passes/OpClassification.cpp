@@ -2,6 +2,7 @@
 
 #include "passes/OpClassification.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 using namespace mlir;
 
@@ -105,6 +106,29 @@ SmallVector<Value> keyEndIndices(linalg::LinalgOp op, const KeyLimit &limit,
     indices.push_back(ivs[cast<AffineDimExpr>(expr).getPosition()]);
   }
   return indices;
+}
+
+Value keyLoopView(OpBuilder &b, Location loc, Value operand, AffineMap map,
+                  unsigned keyLoop, OpFoldResult offset, OpFoldResult size) {
+  auto type = cast<MemRefType>(operand.getType());
+  SmallVector<OpFoldResult> offsets, sizes;
+  bool touched = false;
+  for (auto [pos, expr] : llvm::enumerate(map.getResults())) {
+    if (expr == getAffineDimExpr(keyLoop, b.getContext())) {
+      offsets.push_back(offset);
+      sizes.push_back(size);
+      touched = true;
+    } else {
+      offsets.push_back(b.getIndexAttr(0));
+      sizes.push_back(b.getIndexAttr(type.getDimSize(pos)));
+    }
+  }
+  if (!touched) {
+    return operand;
+  }
+  return memref::SubViewOp::create(
+      b, loc, operand, offsets, sizes,
+      SmallVector<OpFoldResult>(type.getRank(), b.getIndexAttr(1)));
 }
 
 std::optional<GemmOperands> matchGemm(linalg::LinalgOp op) {

@@ -97,6 +97,14 @@ llvm::SmallVector<mlir::Value> keyEndIndices(mlir::linalg::LinalgOp op,
                                              const KeyLimit &limit,
                                              mlir::ValueRange ivs);
 
+/// A memref `operand` that an op reads through `map`, restricted along the
+/// loop `keyLoop` to [offset, offset + size): a subview, or `operand`
+/// itself when the map does not read that loop.
+mlir::Value keyLoopView(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::Value operand, mlir::AffineMap map,
+                        unsigned keyLoop, mlir::OpFoldResult offset,
+                        mlir::OpFoldResult size);
+
 /// Matches `C[batch.., m, n] += A[.., m, .., k] * B[.., k, .., n]` (B may
 /// also be `B[.., n, .., k]` or in panels) with a `mulf` + `addf` body and
 /// the reduction as the last loop. Batch dims of A and B may be permuted
