@@ -13,7 +13,10 @@
 // A GEMM dispatch takes up to `gemm-row-tile` rows while four row tiles
 // remain, so that B is reused from cache across more rows. A whole-row
 // workgroup of a GEMM dispatch reads all of B, so it takes enough rows (up
-// to `row-tile`) to reuse B while leaving two workgroups.
+// to `row-tile`) to reuse B while leaving two workgroups. A GEMM dispatch
+// with fewer than `min-gemm-workgroups` workgroups narrows its column tiles
+// (down to 64 columns) until it has that many: with three workgroups on two
+// workers, one worker waits a third of the dispatch at the barrier.
 //
 //===----------------------------------------------------------------------===//
 
@@ -124,7 +127,28 @@ struct CpuSelectWorkgroupTilesPass
       }
       tile[shape.size() - 2] = std::min(rows, rowsPerTile);
     }
+    // A small GEMM dispatch (32 query rows of a Q-Former projection: three
+    // column tiles) leaves workers idle at the region's barrier; narrower
+    // column tiles, down to 64, give the workers pieces to balance.
+    if (hasGemm && !wholeRows) {
+      while (workgroups(shape, tile) < minGemmWorkgroups) {
+        int64_t narrower = columnTile(cols, tile.back() - 32);
+        if (narrower >= tile.back() || narrower < 64) {
+          break;
+        }
+        tile.back() = narrower;
+      }
+    }
     return tile;
+  }
+
+  /// Workgroups of `tile` over `shape`.
+  static int64_t workgroups(ArrayRef<int64_t> shape, ArrayRef<int64_t> tile) {
+    int64_t count = 1;
+    for (auto [size, part] : llvm::zip_equal(shape, tile)) {
+      count *= ceilDiv(size, part);
+    }
+    return count;
   }
 
   static SmallVector<int64_t> gridFor(func::FuncOp func,

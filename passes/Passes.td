@@ -223,9 +223,10 @@ def CpuSelectWorkgroupTilesPass
     A workgroup computes a tile of the dispatch's results: one index of each
     leading (batch) dimension, `rows` of the second-to-last and `cols` of
     the last dimension. A dispatch that reduces along the last dimension
-    (layer norm) takes whole rows. Sets `exec.workgroup_tile` on the
-    executable's function and `grid` (x: column tiles, y: row tiles,
-    z: batch) on every dispatch of it.
+    (layer norm) takes whole rows. A GEMM dispatch with few workgroups
+    narrows its column tiles so that the workers can balance them. Sets
+    `exec.workgroup_tile` on the executable's function and `grid` (x:
+    column tiles, y: row tiles, z: batch) on every dispatch of it.
   }];
   let options = [
     Option<"rowTile", "row-tile", "int64_t", "32",
@@ -235,6 +236,9 @@ def CpuSelectWorkgroupTilesPass
            "least four row tiles remain)">,
     Option<"colTile", "col-tile", "int64_t", "256",
            "Largest column count per workgroup of a GEMM dispatch">,
+    Option<"minGemmWorkgroups", "min-gemm-workgroups", "int64_t", "8",
+           "Workgroups a GEMM dispatch narrows its column tiles (to no less "
+           "than 64) to reach">,
     Option<"normRowTile", "norm-row-tile", "int64_t", "8",
            "Rows per workgroup of a dispatch that reduces whole rows">
   ];

@@ -1,0 +1,24 @@
+// RUN: kiln-compile %s --emit=exec --dump-dispatches 2>&1 >/dev/null | FileCheck %s
+
+// Workgroup tiles of GEMM dispatches. 32 rows and 3072 columns: twelve
+// column tiles of 256. 32 rows and 768 columns would be three tiles of 256,
+// which leaves one of two workers idle for a third of the dispatch: the
+// columns narrow to 96 for eight workgroups. 64 columns cannot narrow below
+// 64: one workgroup. 256 rows and 768 columns: four row tiles of 64 times
+// three column tiles is already twelve.
+// CHECK: region  dispatch  executable              root         grid    tile        flops  location
+// CHECK-NEXT: #0  @gemm_tiles_dispatch_0  kiln.linear  12x1x1  32x256
+// CHECK-NEXT: #1  @gemm_tiles_dispatch_1  kiln.linear  8x1x1   32x96
+// CHECK-NEXT: #2  @gemm_tiles_dispatch_2  kiln.linear  1x1x1   32x64
+// CHECK-NEXT: #3  @gemm_tiles_dispatch_3  kiln.linear  3x4x1   64x256
+func.func @gemm_tiles(%x: tensor<32x768xf32>, %big: tensor<256x768xf32>)
+    -> (tensor<32x3072xf32>, tensor<32x768xf32>, tensor<32x64xf32>, tensor<256x768xf32>) {
+  %w1 = kiln.param "wide.weight" : tensor<3072x768xf32>
+  %w2 = kiln.param "square.weight" : tensor<768x768xf32>
+  %w3 = kiln.param "narrow.weight" : tensor<64x768xf32>
+  %a = kiln.linear %x, %w1 : (tensor<32x768xf32>, tensor<3072x768xf32>) -> tensor<32x3072xf32>
+  %b = kiln.linear %x, %w2 : (tensor<32x768xf32>, tensor<768x768xf32>) -> tensor<32x768xf32>
+  %c = kiln.linear %x, %w3 : (tensor<32x768xf32>, tensor<64x768xf32>) -> tensor<32x64xf32>
+  %d = kiln.linear %big, %w2 : (tensor<256x768xf32>, tensor<768x768xf32>) -> tensor<256x768xf32>
+  return %a, %b, %c, %d : tensor<32x3072xf32>, tensor<32x768xf32>, tensor<32x64xf32>, tensor<256x768xf32>
+}
