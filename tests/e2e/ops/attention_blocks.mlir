@@ -4,11 +4,12 @@
 // run time, make tiles whose leading blocks are skipped (before every
 // row's begin), blocks every row sees whole (no mask work), partial blocks
 // and trailing blocks past every end, plus empty spans (lo >= hi) under
-// both empty-row rules. Padding lengths over the same blocks, with GQA.
+// both empty-row rules; bounds below 0 and past the key count clamp.
+// Padding lengths over the same blocks, with GQA.
 func.func @attention_blocks(%q: tensor<8x64x32xf32>, %kv: tensor<8x335x32xf32>,
-                            %batchSpans: tensor<8x1x2xi32> {kiln.int_range = array<i64: 0, 336>},
-                            %groupSpans: tensor<8x4x1x2xi32> {kiln.int_range = array<i64: 0, 336>},
-                            %len: tensor<8xi32> {kiln.int_range = array<i64: 0, 336>})
+                            %batchSpans: tensor<8x1x2xi32> {kiln.int_range = array<i64: -40, 376>},
+                            %groupSpans: tensor<8x4x1x2xi32> {kiln.int_range = array<i64: -40, 376>},
+                            %len: tensor<8xi32> {kiln.int_range = array<i64: -40, 376>})
     -> (tensor<8x64x32xf32>, tensor<8x64x32xf32>, tensor<8x64x32xf32>) {
   %perBatch = kiln.broadcast %batchSpans : tensor<8x1x2xi32> -> tensor<8x64x2xi32>
   %perGroup4 = kiln.broadcast %groupSpans : tensor<8x4x1x2xi32> -> tensor<8x4x16x2xi32>
