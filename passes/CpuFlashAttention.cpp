@@ -11,7 +11,8 @@
 //   m = -inf, l = 0, A = 0
 //   for each key block kb (from the smallest key begin of the tile's rows
 //                          to their largest key end)
-//     S    = Q K[kb]^T                       GEMM (kiln-cpu-lower-contractions)
+//     S    = Q K[kb]^T                       GEMM (kiln-cpu-lower-contractions),
+//                                            its columns up to the rows' ends
 //     S    = mask(S)                         the chain's mask op, on the block
 //                                            (only the scaling when every
 //                                            row of the tile sees it all)
@@ -19,7 +20,7 @@
 //     c    = exp(m - m')                     1 when m' = -inf
 //     P    = exp(S - m')                     0 when m' = -inf
 //     l    = l c + rowsum P
-//     A    = A c + P V[kb]                   GEMM
+//     A    = A c + P V[kb]                   GEMM, its depth up to the ends
 //     m    = m'
 //   O = A / l (0 where l = 0: a row that sees no key)
 //
@@ -132,12 +133,15 @@ private:
   /// key loop `keyLoop`.
   Value keySlice(Value operand, AffineMap map, unsigned keyLoop, Value kb);
   /// A generic with `body`, tagged with the attention's op name.
-  void generic(
+  linalg::GenericOp generic(
       ValueRange inputs, ValueRange outputs, ArrayRef<AffineMap> maps,
       ArrayRef<utils::IteratorType> iterators,
       function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> body);
-  /// C += A B with the maps of `like` (a GEMM of the chain).
-  void gemm(linalg::GenericOp like, Value a, Value bMat, Value c);
+  /// C += A B with the maps of `like` (a GEMM of the chain); with
+  /// `blockEnds`, under a key limit by them (`like`'s, shifted to the
+  /// block).
+  void gemm(linalg::GenericOp like, Value a, Value bMat, Value c,
+            Value blockEnds);
   /// Bounds over the tile's rows of their visible key ranges.
   struct TileKeys {
     /// Keys past `lastEnd` or before `firstBegin` are hidden from every
@@ -225,7 +229,7 @@ Value FlashEmitter::keySlice(Value operand, AffineMap map, unsigned keyLoop,
   return keyLoopView(b, loc, operand, map, keyLoop, kb, b.getIndexAttr(block));
 }
 
-void FlashEmitter::generic(
+linalg::GenericOp FlashEmitter::generic(
     ValueRange inputs, ValueRange outputs, ArrayRef<AffineMap> maps,
     ArrayRef<utils::IteratorType> iterators,
     function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> body) {
@@ -237,17 +241,30 @@ void FlashEmitter::generic(
   if (Attribute name = chain.pv->getAttr("kiln.op")) {
     op->setAttr("kiln.op", name);
   }
+  return op;
 }
 
-void FlashEmitter::gemm(linalg::GenericOp like, Value a, Value bMat, Value c) {
+void FlashEmitter::gemm(linalg::GenericOp like, Value a, Value bMat, Value c,
+                        Value blockEnds) {
   SmallVector<AffineMap> maps = like.getIndexingMapsArray();
-  generic({a, bMat}, {c}, {maps[0], maps[1], maps.back()},
-          like.getIteratorTypesArray(),
-          [](OpBuilder &nb, Location l, ValueRange args) {
-            Value product = arith::MulFOp::create(nb, l, args[0], args[1]);
-            return SmallVector<Value>{
-                arith::AddFOp::create(nb, l, args[2], product)};
-          });
+  SmallVector<Value> inputs = {a, bMat};
+  SmallVector<AffineMap> inputMaps = {maps[0], maps[1]};
+  std::optional<KeyLimit> limit = keyLimit(like);
+  if (blockEnds && limit) {
+    inputs.push_back(blockEnds);
+    inputMaps.push_back(like.getMatchingIndexingMap(limit->ends));
+  }
+  inputMaps.push_back(maps.back());
+  linalg::GenericOp op =
+      generic(inputs, {c}, inputMaps, like.getIteratorTypesArray(),
+              [](OpBuilder &nb, Location l, ValueRange args) {
+                Value product = arith::MulFOp::create(nb, l, args[0], args[1]);
+                return SmallVector<Value>{
+                    arith::AddFOp::create(nb, l, args.back(), product)};
+              });
+  if (inputs.size() == 3) {
+    op->setAttr(kKeyEndAttr, like->getAttr(kKeyEndAttr));
+  }
 }
 
 FlashEmitter::TileKeys FlashEmitter::tileKeys(int64_t keys) {
@@ -384,17 +401,43 @@ LogicalResult FlashEmitter::emit() {
   Value kEnd = arith::MulIOp::create(
       b, loc, arith::CeilDivUIOp::create(b, loc, tile.lastEnd, index(block)),
       index(block));
+  // Under a key limit, each row's end relative to the block: the GEMMs
+  // stop there (the scores' columns at the largest of the tile's rows, the
+  // product with V's depth at the largest of each 8-row block), so the
+  // diagonal block of a causal mask is not computed whole. The mask op
+  // hides the columns left unwritten.
+  std::optional<KeyLimit> limit = keyLimit(chain.scores);
+  Value ends = limit ? limit->ends->get() : Value();
+  Value blockEnds;
+  if (ends) {
+    auto endsType = cast<MemRefType>(ends.getType());
+    blockEnds = alloc(endsType.getShape(), endsType.getElementType());
+  }
   auto loop = scf::ForOp::create(b, loc, kBegin, kEnd, index(block));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(loop.getBody()->getTerminator());
   Value kb = loop.getInductionVar();
+  if (ends) {
+    auto endsType = cast<MemRefType>(ends.getType());
+    AffineMap identity = b.getMultiDimIdentityMap(endsType.getRank());
+    generic(ends, blockEnds, {identity, identity},
+            SmallVector<utils::IteratorType>(endsType.getRank(),
+                                             utils::IteratorType::parallel),
+            [&](OpBuilder &nb, Location l, ValueRange args) {
+              Value offset = arith::IndexCastOp::create(
+                  nb, l, endsType.getElementType(), kb);
+              return SmallVector<Value>{
+                  arith::SubIOp::create(nb, l, args[0], offset)};
+            });
+  }
 
   // S = Q K[kb]^T, then the mask with key indices offset by kb.
   // The GEMM absorbs this fill (it starts its sums from zero).
   linalg::FillOp::create(b, loc, f32(0.0), s);
   unsigned scoreKey = chain.scores.getNumLoops() - 2;
   gemm(chain.scores, q,
-       keySlice(kT, chain.scores.getIndexingMapsArray()[1], scoreKey, kb), s);
+       keySlice(kT, chain.scores.getIndexingMapsArray()[1], scoreKey, kb), s,
+       blockEnds);
   // A block every row of the tile sees fully needs no mask, only the
   // scaling of the scores (when the mask op does it).
   if (chain.mask->hasAttr(kVisibleRangeAttr)) {
@@ -473,7 +516,7 @@ LogicalResult FlashEmitter::emit() {
   });
   unsigned pvKey = chain.pv.getNumLoops() - 1;
   gemm(chain.pv, s, keySlice(v, chain.pv.getIndexingMapsArray()[1], pvKey, kb),
-       acc);
+       acc, blockEnds);
 
   // O / l after the last block.
   b.setInsertionPointAfter(loop);

@@ -11,9 +11,16 @@
 // CHECK-LABEL: func.func @flash_dispatch_2(
 // CHECK-NOT: kiln.attention_part
 // CHECK: %[[ACC:.+]] = memref.alloc() : memref<1x1x32x32xf32>
+// Each row's key end relative to the block bounds both GEMMs (a key
+// limit), so the block on the diagonal is computed only as far as the
+// tile's rows see.
+// CHECK: %[[BLOCKENDS:.+]] = memref.alloc() : memref<1x32xi64>
 // CHECK: scf.for %[[KB:.+]] = %{{.+}} to %[[END:.+]] step %c256
+// CHECK: linalg.generic {{.*}} outs(%[[BLOCKENDS]] :
+// CHECK: %[[SHIFT:.+]] = arith.index_cast %[[KB]] : index to i64
+// CHECK: arith.subi %{{.+}}, %[[SHIFT]] : i64
 // CHECK: %[[KT:.+]] = memref.subview %{{.+}}[0, 0, 0, %[[KB]]] [1, 1, 32, 256]
-// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%{{.+}}, %[[KT]] :
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%{{.+}}, %[[KT]], %[[BLOCKENDS]] : {{.*}}kiln.key_end = array<i64: 3>
 // A block below the smallest key end of the tile's rows is fully visible:
 // only the scaling of the scores, no mask.
 // CHECK: %[[BLOCKEND:.+]] = arith.addi %[[KB]], %c256{{.*}} : index
@@ -28,7 +35,7 @@
 // CHECK: math.exp %{{.+}} : vector<16xf32>
 // CHECK: vector.reduction <add>
 // CHECK: %[[V:.+]] = memref.subview %{{.+}}[0, %[[KB]], 0, 0] [1, 256, 1, 32]
-// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[V]] : {{.*}}) outs(%[[ACC]] :
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[V]], %[[BLOCKENDS]] : {{.*}}) outs(%[[ACC]] : {{.*}}kiln.key_end = array<i64: 4>
 // CHECK: arith.divf %{{.+}} : vector<16xf32>
 // CHECK-NOT: kiln.attention_part
 // CHECK-LABEL: func.func @flash_dispatch_3(
