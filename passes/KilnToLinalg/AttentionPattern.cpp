@@ -107,10 +107,7 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     Value begins, ends;
     if (kind == MaskKind::Causal || kind == MaskKind::KeyPadding ||
         kind == MaskKind::RowSpans) {
-      ends = keyBound(g, kind, mask, allKeys, batch, sq, sk, /*end=*/true);
-    }
-    if (kind == MaskKind::RowSpans) {
-      begins = keyBound(g, kind, mask, allKeys, batch, sq, sk, /*end=*/false);
+      std::tie(begins, ends) = keyRanges(g, kind, mask, allKeys, batch, sq, sk);
     }
     // The batch is loop 0 and the query row loop 2 in every op.
     auto byRow = [&](unsigned loops) { return g.dims(loops, {0, 2}); };
@@ -268,22 +265,33 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     return success();
   }
 
-  /// ends[b, i] (`end`): one past the last key row i of batch b may see,
-  /// or begins[b, i]: its first visible key; both in [0, Sk], and [0, Sk)
-  /// for a row that sees no key when such rows see all keys.
-  static Value keyBound(GenericBuilder &g, MaskKind kind, Value mask,
-                        bool allKeys, int64_t batch, int64_t sq, int64_t sk,
-                        bool wantEnd) {
+  /// begins[b, i] and ends[b, i]: the first key row i of batch b sees and
+  /// one past its last, in [0, Sk], [0, Sk) for a row that sees no key when
+  /// such rows see all keys. The begins are null unless the mask has them
+  /// (row spans): every other range starts at 0.
+  static std::pair<Value, Value> keyRanges(GenericBuilder &g, MaskKind kind,
+                                           Value mask, bool allKeys,
+                                           int64_t batch, int64_t sq,
+                                           int64_t sk) {
     OpBuilder &builder = g.builder();
-    return g.generic(
-        {}, {}, g.empty({batch, sq}, builder.getI64Type()), g.identity(2),
+    bool spans = kind == MaskKind::RowSpans;
+    SmallVector<Value> inits;
+    for (int n = spans ? 2 : 1; n > 0; --n) {
+      inits.push_back(g.empty({batch, sq}, builder.getI64Type()));
+    }
+    SmallVector<Value> bounds = g.generic(
+        {}, {}, inits, SmallVector<AffineMap>(inits.size(), g.identity(2)),
         GenericBuilder::parallel(2),
-        [&](OpBuilder &b, Location l, ValueRange) -> Value {
+        [&](OpBuilder &b, Location l, ValueRange) -> SmallVector<Value> {
           auto cidx = [&](int64_t v) {
             return arith::ConstantIndexOp::create(b, l, v).getResult();
           };
           auto asIndex = [&](Value v) {
             return arith::IndexCastOp::create(b, l, b.getIndexType(), v)
+                .getResult();
+          };
+          auto asI64 = [&](Value v) {
+            return arith::IndexCastOp::create(b, l, b.getI64Type(), v)
                 .getResult();
           };
           auto clamp = [&](Value v) {
@@ -316,9 +324,12 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
             first = arith::SelectOp::create(b, l, any, first, cidx(0));
             end = arith::SelectOp::create(b, l, any, end, cidx(sk));
           }
-          return arith::IndexCastOp::create(b, l, b.getI64Type(),
-                                            wantEnd ? end : first);
+          if (spans) {
+            return {asI64(first), asI64(end)};
+          }
+          return {asI64(end)};
         });
+    return {spans ? bounds[0] : Value(), bounds.back()};
   }
 };
 

@@ -4,7 +4,7 @@
 // block holding the smallest begin of the tile's rows to the block holding
 // their largest end, and a block is fully visible when it starts at or
 // after every row's begin and ends at or before every row's end.
-// CHECK-LABEL: func.func @flash_spans_dispatch_3(
+// CHECK-LABEL: func.func @flash_spans_dispatch_2(
 // CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "reduction"]} ins(%{{.+}}, %{{.+}} : memref<1x32xi64, {{.*}}>, memref<1x32xi64, {{.*}}>) outs(
 // CHECK-NEXT: ^bb0(
 // CHECK-NEXT: arith.minsi

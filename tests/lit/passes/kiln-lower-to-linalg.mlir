@@ -142,15 +142,15 @@ func.func @causal_attention(%q: tensor<1x4x16xf32>, %kv: tensor<1x8x16xf32>) -> 
 // its range is [0, Sk). The ends are the key limit; the mask op also reads
 // the begins and says that it hides exactly the keys outside the range.
 // CHECK-LABEL: func.func @span_attention
-// CHECK: %[[ENDS:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<1x4xi64>)
+// CHECK: %[[RANGES:.+]]:2 = linalg.generic {{.*}} outs(%{{.+}}, %{{.+}} : tensor<1x4xi64>, tensor<1x4xi64>)
 // CHECK: %[[ANY:.+]] = arith.cmpi slt
-// CHECK: arith.select %[[ANY]], %{{.+}}, %c8{{.*}} : index
-// CHECK: %[[BEGINS:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<1x4xi64>)
-// CHECK: %[[ANY2:.+]] = arith.cmpi slt
-// CHECK: %[[FIRST:.+]] = arith.select %[[ANY2]], %{{.+}}, %c0{{.*}} : index
-// CHECK: arith.index_cast %[[FIRST]] : index to i64
+// CHECK: %[[FIRST:.+]] = arith.select %[[ANY]], %{{.+}}, %c0{{.*}} : index
+// CHECK: %[[END:.+]] = arith.select %[[ANY]], %{{.+}}, %c8{{.*}} : index
+// CHECK: %[[FIRST64:.+]] = arith.index_cast %[[FIRST]] : index to i64
+// CHECK: %[[END64:.+]] = arith.index_cast %[[END]] : index to i64
+// CHECK: linalg.yield %[[FIRST64]], %[[END64]]
 // CHECK: kiln.key_end
-// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[BEGINS]], %[[ENDS]] : {{.*}}) {{.*}}kiln.attention_part = "mask", kiln.key_end = array<i64: 3>{{.*}}kiln.visible_range = array<i64: 1>
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[RANGES]]#0, %[[RANGES]]#1 : {{.*}}) {{.*}}kiln.attention_part = "mask", kiln.key_end = array<i64: 3>{{.*}}kiln.visible_range = array<i64: 1>
 // CHECK: %[[J:.+]] = linalg.index 3
 // CHECK: arith.cmpi slt, %[[J]]
 // CHECK: arith.cmpi sge, %[[J]]
