@@ -17,7 +17,7 @@
 // A row with no visible key sees all keys (`all_keys`) or yields zeros.
 //
 // Under a causal, padding or row-span mask the visible keys of each row
-// are one range [begin, end), computed by small generics from the mask
+// are one range [begin, end), computed by a small generic from the mask
 // into [B, Sq] tensors (end: i + Sk - Sq + 1, len[b] or hi[b, i]; begin:
 // lo[b, i] for spans, else 0; clamped to [0, Sk]; [0, Sk) for a row that
 // sees no key under `all_keys`). Each op from the scores to the product
