@@ -11,8 +11,8 @@
 //   m = -inf, l = 0, A = 0
 //   for each key block kb (from the smallest key begin of the tile's rows
 //                          to their largest key end)
-//     S    = Q K[kb]^T                       GEMM (kiln-cpu-lower-contractions),
-//                                            its columns up to the rows' ends
+//     S    = Q K[kb]^T                       GEMM (kiln-cpu-lower-contractions)
+//                                            up to the rows' key ends
 //     S    = mask(S)                         the chain's mask op, on the block
 //                                            (only the scaling when every
 //                                            row of the tile sees it all)
@@ -148,6 +148,10 @@ private:
     /// row; keys in [lastBegin, firstEnd) are visible to all. The begins
     /// are null when every row's range starts at 0.
     Value firstBegin, lastBegin, firstEnd, lastEnd;
+    /// True when the mask op hides exactly the keys outside each row's
+    /// range (kiln.visible_range), so that blocks inside every row's range
+    /// need no mask.
+    bool exact = false;
   };
   /// The tile's bounds: from its key ends and begins (the mask op's
   /// kiln.visible_range), else [0, keys) for every row.
@@ -276,8 +280,11 @@ FlashEmitter::TileKeys FlashEmitter::tileKeys(int64_t keys) {
   // of the begins when the mask op names them.
   SmallVector<Value> bounds = {limit->ends->get()};
   auto range = chain.mask->getAttrOfType<DenseI64ArrayAttr>(kVisibleRangeAttr);
-  if (range && range.size() == 1) {
+  bool exact = range && range.empty();
+  if (range && range.size() == 1 && range[0] > 0 &&
+      range[0] < chain.mask.getNumDpsInputs()) {
     bounds.push_back(chain.mask.getDpsInputOperand(range[0])->get());
+    exact = true;
   }
   auto boundsType = cast<MemRefType>(bounds[0].getType());
   Type type = boundsType.getElementType();
@@ -323,7 +330,7 @@ FlashEmitter::TileKeys FlashEmitter::tileKeys(int64_t keys) {
         memref::LoadOp::create(b, loc, buffer, ValueRange{index(0)}));
     return arith::MinSIOp::create(b, loc, value, index(keys)).getResult();
   };
-  TileKeys tile = {Value(), Value(), load(results[0]), load(results[1])};
+  TileKeys tile = {Value(), Value(), load(results[0]), load(results[1]), exact};
   if (bounds.size() == 2) {
     tile.firstBegin = load(results[2]);
     tile.lastBegin = load(results[3]);
@@ -440,7 +447,7 @@ LogicalResult FlashEmitter::emit() {
        blockEnds);
   // A block every row of the tile sees fully needs no mask, only the
   // scaling of the scores (when the mask op does it).
-  if (chain.mask->hasAttr(kVisibleRangeAttr)) {
+  if (tile.exact) {
     Value blockEnd = arith::AddIOp::create(b, loc, kb, index(block));
     Value visible = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
                                           blockEnd, tile.firstEnd);
