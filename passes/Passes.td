@@ -196,7 +196,21 @@ def ScheduleRegionsPass
     it reads from (0 when it reads only inputs and parameters), so that
     dispatches of one region are independent and can share the workers;
     the runtime puts a barrier between regions. Sets `schedule_region`.
+
+    That schedule runs every dispatch as soon as possible, so independent
+    chains (the experts of a MoE layer) all hold their intermediates at
+    once. When the intermediates live at once would pass
+    `memory-budget-kib` (1 GiB by default), and scheduling in program order
+    keeps fewer live, a dispatch also never runs before the dispatch before
+    it in program order: consecutive independent dispatches still share a
+    region, and a chain's buffers die before the next chain's are written,
+    so the memory plan reuses them.
   }];
+  let options = [
+    Option<"memoryBudgetKib", "memory-budget-kib", "int64_t", "1048576",
+           "KiB of intermediates live at once above which dispatches keep "
+           "their program order when that keeps fewer live (0: never)">
+  ];
 }
 
 def PlanMemoryPass : Pass<"kiln-plan-memory", "mlir::func::FuncOp"> {

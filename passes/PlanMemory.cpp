@@ -24,8 +24,6 @@ using namespace kiln;
 
 namespace {
 
-constexpr int64_t kAlignment = 64;
-
 struct Buffer {
   Value value;
   int64_t size;
@@ -33,13 +31,6 @@ struct Buffer {
   int64_t offset = -1;
   unsigned order;
 };
-
-int64_t byteSize(Value value) {
-  auto type = cast<RankedTensorType>(value.getType());
-  int64_t bytes = type.getNumElements() *
-                  llvm::divideCeil(type.getElementTypeBitWidth(), 8);
-  return llvm::alignTo(std::max<int64_t>(bytes, 1), kAlignment);
-}
 
 struct PlanMemoryPass : kiln::impl::PlanMemoryPassBase<PlanMemoryPass> {
   void runOnOperation() override {
@@ -71,7 +62,7 @@ struct PlanMemoryPass : kiln::impl::PlanMemoryPassBase<PlanMemoryPass> {
         if (isOutput) {
           continue;
         }
-        buffers.push_back({result, byteSize(result), region, last, -1,
+        buffers.push_back({result, arenaBytes(result), region, last, -1,
                            static_cast<unsigned>(buffers.size())});
       }
     });
