@@ -68,7 +68,8 @@ LogicalResult runGraphPipeline(ModuleOp module, GraphStage stage,
   } else {
     // A stage runs its phases and the extensions right after them.
     StringRef stop = firstPhaseAfter(stage);
-    for (const PipelinePhase &phase : defaultGraphPhases(options.extensions)) {
+    for (const PipelinePhase &phase :
+         defaultGraphPhases(options.extensions, options.graph)) {
       if (phase.name == stop) {
         break;
       }

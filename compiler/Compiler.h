@@ -31,6 +31,8 @@ struct CompileOptions {
   KernelCompileHooks hooks;
   /// Pipelines added at the graph pipeline's extension points.
   PipelineExtensions extensions;
+  /// Settings of the default graph pipeline's passes.
+  GraphPipelineOptions graph;
   /// A textual pipeline (anchored on builtin.module) replacing the whole
   /// default graph pipeline; empty for the default.
   std::string graphPipeline;

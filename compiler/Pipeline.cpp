@@ -22,7 +22,8 @@ StringRef kiln::extensionPointName(ExtensionPoint point) {
 }
 
 std::vector<kiln::PipelinePhase>
-kiln::defaultGraphPhases(const PipelineExtensions &extensions) {
+kiln::defaultGraphPhases(const PipelineExtensions &extensions,
+                         const GraphPipelineOptions &graph) {
   std::vector<PipelinePhase> phases;
   auto extend = [&](ExtensionPoint point) {
     auto it = extensions.find(point);
@@ -42,18 +43,23 @@ kiln::defaultGraphPhases(const PipelineExtensions &extensions) {
                     "func.func(kiln-lower-to-linalg, canonicalize, cse, "
                     "kiln-materialize-weight-layouts, "
                     "kiln-pack-gemm-operands, kiln-materialize-outputs)"});
-  phases.push_back({"dispatch",
-                    "func.func(kiln-form-dispatch-regions), "
-                    "kiln-outline-dispatches, "
-                    "func.func(kiln-schedule-regions, kiln-plan-memory)"});
+  std::string schedule = "kiln-schedule-regions";
+  if (graph.memoryBudgetKib) {
+    schedule +=
+        "{memory-budget-kib=" + std::to_string(*graph.memoryBudgetKib) + "}";
+  }
+  phases.push_back({"dispatch", "func.func(kiln-form-dispatch-regions), "
+                                "kiln-outline-dispatches, func.func(" +
+                                    schedule + ", kiln-plan-memory)"});
   extend(ExtensionPoint::AfterDispatchFormation);
   phases.push_back({"codegen-config", "kiln-cpu-select-workgroup-tiles"});
   return phases;
 }
 
-std::string kiln::defaultGraphPipeline(const PipelineExtensions &extensions) {
+std::string kiln::defaultGraphPipeline(const PipelineExtensions &extensions,
+                                       const GraphPipelineOptions &graph) {
   std::string text = "builtin.module(";
-  for (const PipelinePhase &phase : defaultGraphPhases(extensions)) {
+  for (const PipelinePhase &phase : defaultGraphPhases(extensions, graph)) {
     text += (text.back() == '(' ? "" : ", ") + phase.passes;
   }
   return text + ")";

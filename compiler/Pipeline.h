@@ -18,6 +18,7 @@
 #include "mlir/Support/LLVM.h"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,13 @@ using PipelineExtensions = std::map<ExtensionPoint, std::vector<std::string>>;
 
 /// The user-facing name of an extension point, e.g. "after-import".
 llvm::StringRef extensionPointName(ExtensionPoint point);
+
+/// Settings of the default graph pipeline's own passes; unset ones keep
+/// the passes' defaults.
+struct GraphPipelineOptions {
+  /// `memory-budget-kib` of kiln-schedule-regions.
+  std::optional<int64_t> memoryBudgetKib;
+};
 
 /// One named phase of the graph pipeline; `passes` is a textual pipeline of
 /// passes on `builtin.module`.
@@ -50,11 +58,13 @@ struct PipelinePhase {
 ///  - "after-dispatch-formation" extensions;
 ///  - "codegen-config": workgroup tiles of the CPU back end.
 std::vector<PipelinePhase>
-defaultGraphPhases(const PipelineExtensions &extensions = {});
+defaultGraphPhases(const PipelineExtensions &extensions = {},
+                   const GraphPipelineOptions &graph = {});
 
 /// The whole graph pipeline as one textual pipeline anchored on
 /// `builtin.module` (what `kiln-compile --print-pipeline` prints).
-std::string defaultGraphPipeline(const PipelineExtensions &extensions = {});
+std::string defaultGraphPipeline(const PipelineExtensions &extensions = {},
+                                 const GraphPipelineOptions &graph = {});
 
 /// Adds the CPU kernel pipeline to `pm` (anchored on `builtin.module`),
 /// after the "before-codegen" extensions. Fails if an extension does not

@@ -122,6 +122,12 @@ cl::list<std::string> passPlugins(
     "load-pass-plugin",
     cl::desc("Load a Kiln pass plugin (see docs/writing-a-pass.md)"),
     cl::value_desc("plugin.so"), cl::cat(pipelineCategory));
+cl::opt<int64_t> memoryBudget(
+    "memory-budget",
+    cl::desc("MiB of intermediate results live at once above which "
+             "dispatches keep their program order, so that independent "
+             "chains (MoE experts) reuse memory (default 1024; 0: never)"),
+    cl::value_desc("MiB"), cl::cat(pipelineCategory));
 cl::opt<std::string> passPipeline(
     "pass-pipeline",
     cl::desc("Run this graph pipeline instead of the default one (anchored "
@@ -190,6 +196,22 @@ bool setUpPipelines(kiln::CompileOptions &options) {
       }
     }
   }
+  if (memoryBudget.getNumOccurrences() > 0) {
+    if (memoryBudget < 0) {
+      llvm::errs() << "kiln-compile: error: --memory-budget must be 0 or "
+                      "more MiB, got "
+                   << memoryBudget << "\n";
+      return false;
+    }
+    if (!passPipeline.empty()) {
+      llvm::errs() << "kiln-compile: error: --memory-budget sets an option "
+                      "of the default graph pipeline, which --pass-pipeline "
+                      "replaces; give kiln-schedule-regions{memory-budget-"
+                      "kib=N} in it instead\n";
+      return false;
+    }
+    options.graph.memoryBudgetKib = memoryBudget * 1024;
+  }
   options.graphPipeline = passPipeline;
   if (passPipeline.empty()) {
     return true;
@@ -213,7 +235,8 @@ bool setUpPipelines(kiln::CompileOptions &options) {
 void printPipelines(const kiln::CompileOptions &options) {
   llvm::outs() << "graph pipeline:\n  "
                << (options.graphPipeline.empty()
-                       ? kiln::defaultGraphPipeline(options.extensions)
+                       ? kiln::defaultGraphPipeline(options.extensions,
+                                                    options.graph)
                        : options.graphPipeline)
                << "\nkernel pipeline (on each executable):\n  "
                << kiln::defaultKernelPipeline(options.extensions) << "\n";
