@@ -1,7 +1,9 @@
 //===- FormDispatchRegions.cpp - Group linalg ops into dispatches ---------===//
 //
 // Groups are formed in one walk over the function, in program order:
-//  - a GEMM contraction always starts a group (it is the group's root);
+//  - a GEMM contraction starts a group (it is the group's root), or takes
+//    over the group of elementwise ops that computes its A operand when
+//    nothing else reads that group (producer fusion);
 //  - an elementwise op or a row reduction joins the latest group that
 //    produces one of its operands if it computes on the same rows (see
 //    canJoin), else it starts a group of its own.
@@ -189,6 +191,54 @@ attentionGroup(Operation *op, const DenseMap<Operation *, unsigned> &groupOf) {
   return it->second;
 }
 
+/// The group of elementwise ops producing GEMM `op`'s A operand, when the
+/// GEMM can take it over as its root: nothing else reads the group, the
+/// group computes exactly A, and it holds no limited or attention op. Each
+/// workgroup then computes the rows of A its tile needs (all of K), once
+/// per column tile: cheap next to the GEMM's 2 N flops per element of A.
+std::optional<unsigned>
+lhsProducerGroup(linalg::LinalgOp op, const std::vector<Group> &groups,
+                 const SmallVector<DenseSet<Operation *>> &members,
+                 const DenseMap<Operation *, unsigned> &groupOf) {
+  std::optional<GemmOperands> gemm = matchGemm(op);
+  if (!gemm || op->hasAttr(kAttentionPartAttr) || rowLimitOperand(op) ||
+      keyLimit(op)) {
+    return std::nullopt;
+  }
+  Value lhs = op.getDpsInputOperand(gemm->lhs)->get();
+  Operation *def = lhs.getDefiningOp();
+  auto it = def ? groupOf.find(def) : groupOf.end();
+  if (it == groupOf.end()) {
+    return std::nullopt;
+  }
+  unsigned id = it->second;
+  if (ArrayRef<int64_t>(groups[id].shape) !=
+      cast<RankedTensorType>(lhs.getType()).getShape()) {
+    return std::nullopt;
+  }
+  for (Operation *member : groups[id].ops) {
+    auto linalgOp = cast<linalg::LinalgOp>(member);
+    if (!isElementwise(linalgOp) || member->hasAttr(kAttentionPartAttr) ||
+        rowLimitOperand(linalgOp) || keyLimit(linalgOp)) {
+      return std::nullopt;
+    }
+    for (Operation *user : member->getUsers()) {
+      if (!members[id].contains(user) && user != op) {
+        return std::nullopt;
+      }
+    }
+  }
+  // The GEMM reads the group through A only.
+  for (OpOperand &operand : op->getOpOperands()) {
+    Operation *producer = operand.get().getDefiningOp();
+    if (producer && members[id].contains(producer) &&
+        operand.getOperandNumber() != gemm->lhs) {
+      return std::nullopt;
+    }
+  }
+  return id;
+}
+
 /// True when `group` holds one attention's scores and softmax, nothing else,
 /// and nothing but `pv` reads them from outside (CSE may have merged the
 /// parts of two attentions on the same inputs; those stay in the
@@ -299,6 +349,13 @@ void FormDispatchRegionsPass::runOnOperation() {
       // The product with V joins its scores and softmax: the whole
       // attention is one dispatch (kiln-cpu-flash-attention).
       target = scores;
+    } else if (std::optional<unsigned> producer = lhsProducerGroup(
+                   cast<linalg::LinalgOp>(op), groups, members, groupOf);
+               producer && !readByOutsiderBefore(&op, groups[*producer],
+                                                 members[*producer])) {
+      // The GEMM roots the group that computes its A operand.
+      target = producer;
+      groups[*target].shape = computeShape(cast<linalg::LinalgOp>(op));
     } else if (!matchGemm(cast<linalg::LinalgOp>(op))) {
       // The latest group producing an operand.
       for (Value operand : op.getOperands()) {

@@ -40,8 +40,9 @@ func.func @escaping(%x: tensor<4x16xf32>, %w: tensor<8x16xf32>) -> (tensor<4x8xf
 
 // -----
 
-// A GEMM always roots its own dispatch, and an op on other rows than its
-// producer's group (a broadcast over a new leading dimension) starts one.
+// A GEMM never joins another GEMM's dispatch, and an op on other rows than
+// its producer's group (a broadcast over a new leading dimension) starts
+// one.
 // CHECK-LABEL: func.func @separate
 // CHECK: exec.dispatch_region root("kiln.linear")
 // CHECK: exec.dispatch_region root("kiln.linear")
@@ -51,6 +52,46 @@ func.func @separate(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>, %y: tensor<2x4x8xf
   %g = kiln.linear %h, %w : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
   %s = kiln.add %y, %g : tensor<2x4x8xf32>, tensor<4x8xf32> -> tensor<2x4x8xf32>
   return %s : tensor<2x4x8xf32>
+}
+
+// -----
+
+// Producer fusion: elementwise ops that compute a GEMM's A operand, and
+// that nothing else reads, go into the GEMM's dispatch (each workgroup
+// computes the rows of A it needs); the GEMM roots it and its epilogue
+// joins as usual.
+// CHECK-LABEL: func.func @producer
+// CHECK: %[[R:.+]] = exec.dispatch_region root("kiln.linear") -> (tensor<4x8xf32>) {
+// CHECK: math.tanh
+// CHECK: arith.mulf
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: arith.negf
+// CHECK: exec.yield
+// CHECK-NOT: exec.dispatch_region
+// CHECK: return %[[R]]
+func.func @producer(%x: tensor<4x16xf32>, %w: tensor<8x16xf32>) -> tensor<4x8xf32> {
+  %t = kiln.tanh %x : tensor<4x16xf32>
+  %s = kiln.mul %t, %x : tensor<4x16xf32>, tensor<4x16xf32> -> tensor<4x16xf32>
+  %h = kiln.linear %s, %w : (tensor<4x16xf32>, tensor<8x16xf32>) -> tensor<4x8xf32>
+  %a = kiln.silu %h : tensor<4x8xf32>
+  return %a : tensor<4x8xf32>
+}
+
+// -----
+
+// A producer whose value is also read elsewhere (here returned) keeps its
+// own dispatch, and so does the producer of a GEMM's B operand.
+// CHECK-LABEL: func.func @producer_kept
+// CHECK: exec.dispatch_region root("kiln.tanh")
+// CHECK: exec.dispatch_region root("kiln.linear")
+// CHECK: exec.dispatch_region root("kiln.exp")
+// CHECK: exec.dispatch_region root("kiln.matmul")
+func.func @producer_kept(%x: tensor<4x16xf32>, %w: tensor<8x16xf32>, %m: tensor<16x8xf32>) -> (tensor<4x16xf32>, tensor<4x8xf32>, tensor<4x8xf32>) {
+  %t = kiln.tanh %x : tensor<4x16xf32>
+  %h = kiln.linear %t, %w : (tensor<4x16xf32>, tensor<8x16xf32>) -> tensor<4x8xf32>
+  %e = kiln.exp %m : tensor<16x8xf32>
+  %p = kiln.matmul %x, %e : (tensor<4x16xf32>, tensor<16x8xf32>) -> tensor<4x8xf32>
+  return %t, %h, %p : tensor<4x16xf32>, tensor<4x8xf32>, tensor<4x8xf32>
 }
 
 // -----
