@@ -152,12 +152,17 @@ private:
     /// range (kiln.visible_range), so that blocks inside every row's range
     /// need no mask.
     bool exact = false;
+    /// The rows' key begins and ends (memrefs), when the rows have begins.
+    Value begins, ends;
   };
   /// The tile's bounds: from its key ends and begins (the mask op's
   /// kiln.visible_range), else [0, keys) for every row.
   TileKeys tileKeys(int64_t keys);
   /// The chain's mask op on the block at kb.
   void mask(Value s, Value scratch, Value kb);
+  /// Moves the insertion point into an `scf.if` that runs when some row's
+  /// range of `tile` meets the block at kb (`meets`: a 1-element scratch).
+  void skipUnlessSeen(const TileKeys &tile, Value meets, Value kb);
 
   /// Row-wise vector code on [1, 1, rows, n] and [1, 1, rows] buffers.
   void forRows(int64_t rows, function_ref<void(Value)> body) {
@@ -334,8 +339,52 @@ FlashEmitter::TileKeys FlashEmitter::tileKeys(int64_t keys) {
   if (bounds.size() == 2) {
     tile.firstBegin = load(results[2]);
     tile.lastBegin = load(results[3]);
+    tile.begins = bounds[1];
+    tile.ends = bounds[0];
   }
   return tile;
+}
+
+void FlashEmitter::skipUnlessSeen(const TileKeys &tile, Value meets, Value kb) {
+  auto type = cast<MemRefType>(tile.ends.getType());
+  Type element = type.getElementType();
+  int64_t rank = type.getRank();
+  linalg::FillOp::create(
+      b, loc,
+      arith::ConstantOp::create(b, loc, b.getIntegerAttr(element, 0))
+          .getResult(),
+      meets);
+  SmallVector<AffineExpr> all;
+  for (int64_t d = 0; d < rank; ++d) {
+    all.push_back(b.getAffineDimExpr(d + 1));
+  }
+  AffineMap rows = AffineMap::get(rank + 1, 0, all, b.getContext());
+  AffineMap first = AffineMap::get(rank + 1, 0, b.getAffineDimExpr(0));
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::reduction);
+  iterators.insert(iterators.begin(), utils::IteratorType::parallel);
+  generic({tile.begins, tile.ends}, meets, {rows, rows, first}, iterators,
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            Value start = arith::IndexCastOp::create(nb, l, element, kb);
+            Value stop = arith::IndexCastOp::create(
+                nb, l, element,
+                arith::AddIOp::create(
+                    nb, l, kb, arith::ConstantIndexOp::create(nb, l, block)));
+            Value seen = arith::AndIOp::create(
+                nb, l,
+                arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt, args[0],
+                                      stop),
+                arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sgt, args[1],
+                                      start));
+            return SmallVector<Value>{arith::MaxSIOp::create(
+                nb, l, args[2], arith::ExtUIOp::create(nb, l, element, seen))};
+          });
+  Value flag = memref::LoadOp::create(b, loc, meets, ValueRange{index(0)});
+  Value any = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::ne, flag,
+      arith::ConstantOp::create(b, loc, b.getIntegerAttr(element, 0)));
+  auto branch = scf::IfOp::create(b, loc, any, /*withElseRegion=*/false);
+  b.setInsertionPoint(branch.thenBlock()->getTerminator());
 }
 
 void FlashEmitter::mask(Value s, Value scratch, Value kb) {
@@ -420,10 +469,20 @@ LogicalResult FlashEmitter::emit() {
     auto endsType = cast<MemRefType>(ends.getType());
     blockEnds = alloc(endsType.getShape(), endsType.getElementType());
   }
+  Value meets;
+  if (tile.begins) {
+    meets = alloc({1}, b.getI64Type());
+  }
   auto loop = scf::ForOp::create(b, loc, kBegin, kEnd, index(block));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(loop.getBody()->getTerminator());
   Value kb = loop.getInductionVar();
+  if (tile.begins) {
+    // Rows whose ranges leave a gap (rows seeing [0, 10) and [300, 310))
+    // skip the blocks in it: a block no row's range meets is fully masked
+    // and would leave m, l and A as they are.
+    skipUnlessSeen(tile, meets, kb);
+  }
   if (ends) {
     auto endsType = cast<MemRefType>(ends.getType());
     AffineMap identity = b.getMultiDimIdentityMap(endsType.getRank());

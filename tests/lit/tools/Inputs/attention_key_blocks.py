@@ -7,8 +7,9 @@ own 32 query rows. Each batch puts row spans (and one padding length) on a
 boundary that an off-by-one in the block classification or in the GEMMs'
 key limits would get wrong: a begin one past a block's start, an end one
 short of a block's end, a range that is exactly one block, single keys on
-either side of a boundary, ends 1, 33 and 65 keys into a block, empty and
-out-of-range spans, and lengths of -5, 0, 1, 33, 68, 133, 134 and 336.
+either side of a boundary, ends 1, 33 and 65 keys into a block, tiles
+whose rows' ranges leave a gap of blocks, empty and out-of-range spans,
+and lengths of -5, 0, 1, 33, 68, 133, 134 and 336.
 """
 import sys
 
@@ -34,8 +35,10 @@ def main():
     spans[4] = rng.choice(BOUNDARIES, size=(ROWS, 2))
     spans[5, :32] = (134, 135)           # single keys at a boundary
     spans[5, 32:] = (133, 134)
-    spans[6, :32] = (0, 1)               # the first and the last key
-    spans[6, 32:] = (334, 335)
+    spans[6, :16] = (0, 1)               # gaps between the rows' ranges:
+    spans[6, 16:32] = (334, 335)         # blocks 1-3 meet no row's range
+    spans[6, 32:48] = (0, 10)
+    spans[6, 48:] = (300, 310)
     spans[7, :32] = (100, 20)            # empty
     spans[7, 32:] = (-5, 400)            # clamped to every key
     lengths = np.array([133, 134, 1, 0, -5, 336, 68, 33], dtype=np.int32)
