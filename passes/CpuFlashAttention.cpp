@@ -471,7 +471,7 @@ LogicalResult FlashEmitter::emit() {
   }
   Value meets;
   if (tile.begins) {
-    meets = alloc({1}, b.getI64Type());
+    meets = alloc({1}, cast<MemRefType>(tile.ends.getType()).getElementType());
   }
   auto loop = scf::ForOp::create(b, loc, kBegin, kEnd, index(block));
   OpBuilder::InsertionGuard guard(b);
