@@ -137,6 +137,11 @@ private:
       ValueRange inputs, ValueRange outputs, ArrayRef<AffineMap> maps,
       ArrayRef<utils::IteratorType> iterators,
       function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> body);
+  /// A reduction of per-row `inputs` (the tile's key begins or ends, all of
+  /// one shape) into 1-element `outputs`.
+  void reduceRows(
+      ValueRange inputs, ValueRange outputs,
+      function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> body);
   /// C += A B with the maps of `like` (a GEMM of the chain); with
   /// `blockEnds`, under a key limit by them (`like`'s, shifted to the
   /// block).
@@ -276,6 +281,25 @@ void FlashEmitter::gemm(linalg::GenericOp like, Value a, Value bMat, Value c,
   }
 }
 
+void FlashEmitter::reduceRows(
+    ValueRange inputs, ValueRange outputs,
+    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> body) {
+  // One parallel loop of extent 1 (for the outputs), then the rows.
+  int64_t rank = cast<MemRefType>(inputs.front().getType()).getRank();
+  SmallVector<AffineExpr> rows;
+  for (int64_t d = 0; d < rank; ++d) {
+    rows.push_back(b.getAffineDimExpr(d + 1));
+  }
+  SmallVector<AffineMap> maps(
+      inputs.size(), AffineMap::get(rank + 1, 0, rows, b.getContext()));
+  maps.append(outputs.size(),
+              AffineMap::get(rank + 1, 0, b.getAffineDimExpr(0)));
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::reduction);
+  iterators.insert(iterators.begin(), utils::IteratorType::parallel);
+  generic(inputs, outputs, maps, iterators, body);
+}
+
 FlashEmitter::TileKeys FlashEmitter::tileKeys(int64_t keys) {
   std::optional<KeyLimit> limit = keyLimit(chain.scores);
   if (!limit) {
@@ -293,7 +317,6 @@ FlashEmitter::TileKeys FlashEmitter::tileKeys(int64_t keys) {
   }
   auto boundsType = cast<MemRefType>(bounds[0].getType());
   Type type = boundsType.getElementType();
-  int64_t rank = boundsType.getRank();
   auto constant = [&](int64_t v) {
     return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, v))
         .getResult();
@@ -306,29 +329,17 @@ FlashEmitter::TileKeys FlashEmitter::tileKeys(int64_t keys) {
     results.push_back(alloc({1}, type));
     linalg::FillOp::create(b, loc, constant(0), results.back());
   }
-  SmallVector<utils::IteratorType> iterators(rank,
-                                             utils::IteratorType::reduction);
-  iterators.insert(iterators.begin(), utils::IteratorType::parallel);
-  SmallVector<AffineExpr> all;
-  for (int64_t d = 0; d < rank; ++d) {
-    all.push_back(b.getAffineDimExpr(d + 1));
-  }
-  SmallVector<AffineMap> maps(bounds.size(),
-                              AffineMap::get(rank + 1, 0, all, b.getContext()));
-  maps.append(results.size(),
-              AffineMap::get(rank + 1, 0, b.getAffineDimExpr(0)));
-  generic(bounds, results, maps, iterators,
-          [&](OpBuilder &nb, Location l, ValueRange args) {
-            SmallVector<Value> next;
-            for (size_t i = 0; i < bounds.size(); ++i) {
-              Value value = args[i];
-              Value lowest = args[bounds.size() + 2 * i];
-              Value highest = args[bounds.size() + 2 * i + 1];
-              next.push_back(arith::MinSIOp::create(nb, l, value, lowest));
-              next.push_back(arith::MaxSIOp::create(nb, l, value, highest));
-            }
-            return next;
-          });
+  reduceRows(bounds, results, [&](OpBuilder &nb, Location l, ValueRange args) {
+    SmallVector<Value> next;
+    for (size_t i = 0; i < bounds.size(); ++i) {
+      Value value = args[i];
+      Value lowest = args[bounds.size() + 2 * i];
+      Value highest = args[bounds.size() + 2 * i + 1];
+      next.push_back(arith::MinSIOp::create(nb, l, value, lowest));
+      next.push_back(arith::MaxSIOp::create(nb, l, value, highest));
+    }
+    return next;
+  });
   auto load = [&](Value buffer) {
     Value value = arith::IndexCastOp::create(
         b, loc, b.getIndexType(),
@@ -348,37 +359,28 @@ FlashEmitter::TileKeys FlashEmitter::tileKeys(int64_t keys) {
 void FlashEmitter::skipUnlessSeen(const TileKeys &tile, Value meets, Value kb) {
   auto type = cast<MemRefType>(tile.ends.getType());
   Type element = type.getElementType();
-  int64_t rank = type.getRank();
   linalg::FillOp::create(
       b, loc,
       arith::ConstantOp::create(b, loc, b.getIntegerAttr(element, 0))
           .getResult(),
       meets);
-  SmallVector<AffineExpr> all;
-  for (int64_t d = 0; d < rank; ++d) {
-    all.push_back(b.getAffineDimExpr(d + 1));
-  }
-  AffineMap rows = AffineMap::get(rank + 1, 0, all, b.getContext());
-  AffineMap first = AffineMap::get(rank + 1, 0, b.getAffineDimExpr(0));
-  SmallVector<utils::IteratorType> iterators(rank,
-                                             utils::IteratorType::reduction);
-  iterators.insert(iterators.begin(), utils::IteratorType::parallel);
-  generic({tile.begins, tile.ends}, meets, {rows, rows, first}, iterators,
-          [&](OpBuilder &nb, Location l, ValueRange args) {
-            Value start = arith::IndexCastOp::create(nb, l, element, kb);
-            Value stop = arith::IndexCastOp::create(
-                nb, l, element,
-                arith::AddIOp::create(
-                    nb, l, kb, arith::ConstantIndexOp::create(nb, l, block)));
-            Value seen = arith::AndIOp::create(
-                nb, l,
-                arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt, args[0],
-                                      stop),
-                arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sgt, args[1],
-                                      start));
-            return SmallVector<Value>{arith::MaxSIOp::create(
-                nb, l, args[2], arith::ExtUIOp::create(nb, l, element, seen))};
-          });
+  reduceRows(
+      {tile.begins, tile.ends}, meets,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value start = arith::IndexCastOp::create(nb, l, element, kb);
+        Value stop = arith::IndexCastOp::create(
+            nb, l, element,
+            arith::AddIOp::create(
+                nb, l, kb, arith::ConstantIndexOp::create(nb, l, block)));
+        Value seen = arith::AndIOp::create(
+            nb, l,
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt, args[0],
+                                  stop),
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sgt, args[1],
+                                  start));
+        return SmallVector<Value>{arith::MaxSIOp::create(
+            nb, l, args[2], arith::ExtUIOp::create(nb, l, element, seen))};
+      });
   Value flag = memref::LoadOp::create(b, loc, meets, ValueRange{index(0)});
   Value any = arith::CmpIOp::create(
       b, loc, arith::CmpIPredicate::ne, flag,

@@ -9,8 +9,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Exec/IR/ExecOps.h"
+#include "passes/ArenaBuffers.h"
 #include "passes/Passes.h"
-#include "passes/StorageRoots.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -24,12 +24,8 @@ using namespace kiln;
 
 namespace {
 
-struct Buffer {
-  Value value;
-  int64_t size;
-  int64_t firstRegion, lastRegion;
+struct Buffer : ArenaBuffer {
   int64_t offset = -1;
-  unsigned order;
 };
 
 struct PlanMemoryPass : kiln::impl::PlanMemoryPassBase<PlanMemoryPass> {
@@ -50,20 +46,13 @@ struct PlanMemoryPass : kiln::impl::PlanMemoryPassBase<PlanMemoryPass> {
       }
       int64_t region = *dispatch.getScheduleRegion();
       for (Value result : dispatch.getResults()) {
-        // Readers see the result directly or through reshapes (views).
-        bool isOutput = false;
-        int64_t last = region;
-        forEachReader(result, [&](Operation *user) {
-          isOutput |= user == terminator;
-          if (auto reader = dyn_cast<exec::DispatchOp>(user)) {
-            last = std::max<int64_t>(last, *reader.getScheduleRegion());
-          }
-        });
-        if (isOutput) {
-          continue;
+        std::optional<ArenaBuffer> buffer =
+            arenaBuffer(result, region, terminator, [](exec::DispatchOp op) {
+              return *op.getScheduleRegion();
+            });
+        if (buffer) {
+          buffers.push_back({*buffer});
         }
-        buffers.push_back({result, arenaBytes(result), region, last, -1,
-                           static_cast<unsigned>(buffers.size())});
       }
     });
     if (invalid) {

@@ -14,8 +14,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Exec/IR/ExecOps.h"
+#include "passes/ArenaBuffers.h"
 #include "passes/Passes.h"
-#include "passes/StorageRoots.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -51,25 +51,18 @@ Schedule schedule(ArrayRef<exec::DispatchOp> dispatches, bool inOrder) {
   return regions;
 }
 
-/// The most bytes of dispatch results that are not model outputs live in
-/// one region: a result is live from its region to its last reader's.
+/// The most bytes of arena buffers live in one region under `regions`.
 int64_t peakLiveBytes(ArrayRef<exec::DispatchOp> dispatches,
                       const Schedule &regions, Operation *terminator) {
   std::map<int64_t, int64_t> delta;
   for (exec::DispatchOp dispatch : dispatches) {
-    int64_t first = regions.lookup(dispatch);
     for (Value result : dispatch.getResults()) {
-      bool isOutput = false;
-      int64_t last = first;
-      forEachReader(result, [&](Operation *user) {
-        isOutput |= user == terminator;
-        if (isa<exec::DispatchOp>(user)) {
-          last = std::max(last, regions.lookup(user));
-        }
-      });
-      if (!isOutput) {
-        delta[first] += arenaBytes(result);
-        delta[last + 1] -= arenaBytes(result);
+      std::optional<ArenaBuffer> buffer = arenaBuffer(
+          result, regions.lookup(dispatch), terminator,
+          [&](exec::DispatchOp reader) { return regions.lookup(reader); });
+      if (buffer) {
+        delta[buffer->firstRegion] += buffer->size;
+        delta[buffer->lastRegion + 1] -= buffer->size;
       }
     }
   }

@@ -36,15 +36,6 @@ inline void forEachReader(mlir::Value root,
   }
 }
 
-/// The bytes a buffer for `value` (a ranked tensor) takes in the arena:
-/// its size rounded up to 64 bytes, at least 64.
-inline int64_t arenaBytes(mlir::Value value) {
-  auto type = llvm::cast<mlir::RankedTensorType>(value.getType());
-  int64_t bytes = type.getNumElements() *
-                  llvm::divideCeil(type.getElementTypeBitWidth(), 8);
-  return llvm::alignTo(std::max<int64_t>(bytes, 1), 64);
-}
-
 } // namespace kiln
 
 #endif // KILN_PASSES_STORAGEROOTS_H
