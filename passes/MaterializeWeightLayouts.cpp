@@ -9,6 +9,10 @@
 //  - panels: [N / p, K, p], read as B[n floordiv p, k, n mod p], when every
 //    use of the parameter is such a GEMM and p divides N;
 //  - otherwise a transpose to [K, N], read as B[k, n].
+// A GEMM may read a reshaped parameter, e.g. a patch embedding's [D, C, P,
+// P] convolution weight as [D, C P P]. A reshape leaves row-major data as it
+// is, so the pass first folds it into a parameter of the new shape that
+// keeps the checkpoint's shape in `checkpoint_shape`, and lays that out.
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,6 +51,7 @@ struct MaterializeWeightLayoutsPass
   using Base::Base;
 
   void runOnOperation() override {
+    getOperation().walk(foldReshapedWeight);
     SmallVector<ParamOp> params;
     getOperation().walk([&](ParamOp param) {
       if (!param.getPermutation() && !param.getPanel() &&
@@ -79,17 +84,43 @@ struct MaterializeWeightLayoutsPass
     }
   }
 
+  /// Replaces a rank-2 reshape of a parameter that a GEMM reads as its B
+  /// operand by a parameter of that shape.
+  static void foldReshapedWeight(ReshapeOp reshape) {
+    auto param = reshape.getInput().getDefiningOp<ParamOp>();
+    if (!param || param.getPermutation() || param.getPanel() ||
+        param.getCheckpointShape() || reshape.getType().getRank() != 2 ||
+        llvm::none_of(reshape->getUsers(), [&](Operation *user) {
+          auto op = dyn_cast<linalg::GenericOp>(user);
+          std::optional<GemmOperands> gemm = op ? matchGemm(op) : std::nullopt;
+          return gemm &&
+                 op.getDpsInputOperand(gemm->rhs)->get() == reshape.getResult();
+        })) {
+      return;
+    }
+    OpBuilder b(reshape);
+    auto folded = ParamOp::create(
+        b, param.getLoc(), reshape.getType(), param.getNameAttr(),
+        /*permutation=*/nullptr, /*panel=*/nullptr,
+        b.getDenseI64ArrayAttr(param.getDeclaredShape()));
+    reshape.replaceAllUsesWith(folded.getResult());
+    reshape->erase();
+    if (param->use_empty()) {
+      param->erase();
+    }
+  }
+
   /// [N, K] -> [N / p, K, p], read with (n floordiv p, k, n mod p).
   void storeAsPanels(ParamOp param, ArrayRef<OpOperand *> uses) {
     OpBuilder b(param);
     auto type = param.getType();
-    auto stored =
-        ParamOp::create(b, param.getLoc(),
-                        RankedTensorType::get({type.getDimSize(0) / panel,
-                                               type.getDimSize(1), panel},
-                                              type.getElementType()),
-                        param.getNameAttr(), /*permutation=*/nullptr,
-                        b.getI64IntegerAttr(panel));
+    auto stored = ParamOp::create(
+        b, param.getLoc(),
+        RankedTensorType::get(
+            {type.getDimSize(0) / panel, type.getDimSize(1), panel},
+            type.getElementType()),
+        param.getNameAttr(), /*permutation=*/nullptr,
+        b.getI64IntegerAttr(panel), param.getCheckpointShapeAttr());
     for (OpOperand *use : uses) {
       rewriteMap(use, stored, [&](AffineExpr n, AffineExpr k) {
         return SmallVector<AffineExpr>{n.floorDiv(panel), k, n % panel};
@@ -106,7 +137,7 @@ struct MaterializeWeightLayoutsPass
         RankedTensorType::get({type.getDimSize(1), type.getDimSize(0)},
                               type.getElementType()),
         param.getNameAttr(), b.getDenseI64ArrayAttr({1, 0}),
-        /*panel=*/nullptr);
+        /*panel=*/nullptr, param.getCheckpointShapeAttr());
     for (OpOperand *use : uses) {
       rewriteMap(use, stored, [](AffineExpr n, AffineExpr k) {
         return SmallVector<AffineExpr>{k, n};

@@ -66,12 +66,14 @@ fb::DType dtypeOf(Type type) {
 /// The parameter's data in the stored layout.
 FailureOr<std::vector<float>> materialize(ParamOp param,
                                           WeightSource &weights) {
-  SmallVector<int64_t> declared = param.getDeclaredShape();
   FailureOr<std::vector<float>> loaded =
-      weights.load(param.getName(), declared, param.getLoc());
+      weights.load(param.getName(), param.getDeclaredShape(), param.getLoc());
   if (failed(loaded)) {
     return failure();
   }
+  // A checkpoint shape differs from the layout's source shape only by a
+  // reshape, which leaves row-major data as it is.
+  SmallVector<int64_t> declared = param.getLayoutSourceShape();
   std::vector<float> values = std::move(*loaded);
   if (std::optional<int64_t> panel = param.getPanel()) {
     return toPanels(values, declared[0], declared[1], *panel);

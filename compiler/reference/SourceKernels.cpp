@@ -18,19 +18,22 @@ using namespace kiln;
 using namespace kiln::ref;
 
 FailureOr<Tensor> ref::runParam(ParamOp op, WeightSource &weights) {
-  SmallVector<int64_t> declared = op.getDeclaredShape();
+  SmallVector<int64_t> checkpoint = op.getDeclaredShape();
   FailureOr<std::vector<float>> data =
-      weights.load(op.getName(), declared, op.getLoc());
+      weights.load(op.getName(), checkpoint, op.getLoc());
   if (failed(data)) {
     return failure();
   }
-  int64_t count = elementCount(declared);
+  int64_t count = elementCount(checkpoint);
   if (static_cast<int64_t>(data->size()) != count) {
     return op.emitOpError("expects ")
            << count << " values for parameter '" << op.getName()
-           << "' of shape " << formatShape(declared) << ", got "
+           << "' of shape " << formatShape(checkpoint) << ", got "
            << data->size();
   }
+  // Read in the shape the layout starts from: a checkpoint shape differs
+  // from it only by a reshape of the same row-major data.
+  SmallVector<int64_t> declared = op.getLayoutSourceShape();
   Tensor tensor;
   tensor.shape.assign(declared.begin(), declared.end());
   if (isa<FloatType>(op.getType().getElementType())) {

@@ -130,7 +130,8 @@ FailureOr<Value> ModelBuilder::param(StringRef name, ArrayRef<int64_t> shape) {
   auto op = ParamOp::create(builder, location,
                             RankedTensorType::get(shape, builder.getF32Type()),
                             builder.getStringAttr(full),
-                            /*permutation=*/nullptr, /*panel=*/nullptr);
+                            /*permutation=*/nullptr, /*panel=*/nullptr,
+                            /*checkpoint_shape=*/nullptr);
   params[full] = op.getResult();
   return op.getResult();
 }

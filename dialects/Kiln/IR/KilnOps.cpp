@@ -78,10 +78,33 @@ LogicalResult ParamOp::verify() {
              << *panel << ", got " << formatShape(shape);
     }
   }
+  if (std::optional<ArrayRef<int64_t>> dims = getCheckpointShape()) {
+    int64_t count = 1;
+    for (int64_t dim : *dims) {
+      if (dim < 0) {
+        return emitOpError("expects a checkpoint shape of sizes >= 0, got ")
+               << formatShape(*dims);
+      }
+      count *= dim;
+    }
+    if (count != getType().getNumElements()) {
+      return emitOpError("expects a checkpoint shape with as many elements "
+                         "as ")
+             << formatShape(getType().getShape()) << ", got "
+             << formatShape(*dims);
+    }
+  }
   return success();
 }
 
 SmallVector<int64_t> ParamOp::getDeclaredShape() {
+  if (std::optional<ArrayRef<int64_t>> checkpoint = getCheckpointShape()) {
+    return SmallVector<int64_t>(*checkpoint);
+  }
+  return getLayoutSourceShape();
+}
+
+SmallVector<int64_t> ParamOp::getLayoutSourceShape() {
   ArrayRef<int64_t> shape = getType().getShape();
   if (std::optional<int64_t> panel = getPanel()) {
     return {shape[0] * *panel, shape[1]};

@@ -56,16 +56,34 @@ def Kiln_ParamOp : Kiln_Op<"param", [Pure]> {
     ```mlir
     %wp = kiln.param "fc1.weight" {panel = 32 : i64} : tensor<96x768x32xf32>
     ```
+
+    With `checkpoint_shape`, the checkpoint holds the parameter in that shape
+    and the layout above applies to its row-major data read in the shape
+    the layout starts from (the result's shape, undoing `permutation` or
+    `panel`); both have as many elements. This is how a reshaped parameter,
+    such as a convolution's [D, C, P, P] weight read as a [D, C P P] GEMM
+    operand, is stored in panels.
+
+    ```mlir
+    %wc = kiln.param "proj.weight"
+        {checkpoint_shape = array<i64: 768, 3, 16, 16>, panel = 32 : i64}
+        : tensor<24x768x32xf32>
+    ```
   }];
   let arguments = (ins StrAttr:$name,
                        OptionalAttr<DenseI64ArrayAttr>:$permutation,
-                       OptionalAttr<I64Attr>:$panel);
+                       OptionalAttr<I64Attr>:$panel,
+                       OptionalAttr<DenseI64ArrayAttr>:$checkpoint_shape);
   let results = (outs Kiln_AnyTensor:$result);
   let assemblyFormat = "$name attr-dict `:` type($result)";
   let hasVerifier = 1;
   let extraClassDeclaration = [{
-    /// The shape of the parameter as declared (before `permutation`).
+    /// The shape of the parameter in the checkpoint: `checkpoint_shape`
+    /// when given, else the layout's source shape.
     ::llvm::SmallVector<int64_t> getDeclaredShape();
+    /// The shape the stored layout (`permutation` or `panel`) starts from:
+    /// the result's shape with the layout undone.
+    ::llvm::SmallVector<int64_t> getLayoutSourceShape();
   }];
 }
 

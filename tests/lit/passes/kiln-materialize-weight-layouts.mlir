@@ -49,3 +49,31 @@ func.func @shared_weight(%x: tensor<4x16xf32>) -> (tensor<4x64xf32>, tensor<64x1
   %0 = kiln.linear %x, %w : (tensor<4x16xf32>, tensor<64x16xf32>) -> tensor<4x64xf32>
   return %0, %w : tensor<4x64xf32>, tensor<64x16xf32>
 }
+
+// A GEMM reading a reshaped parameter (a patch embedding's convolution
+// weight [N, C, P, P] as [N, C P P]) reads a parameter stored in panels;
+// the checkpoint keeps its 4-D shape.
+// CHECK-LABEL: func.func @reshaped_weight
+// CHECK-NOT: kiln.reshape
+// CHECK: %[[C:.+]] = kiln.param "conv.weight" {checkpoint_shape = array<i64: 64, 3, 2, 2>, panel = 32 : i64} : tensor<2x12x32xf32>
+// CHECK-NOT: kiln.reshape
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PANEL]], #{{.+}}]
+// CHECK-SAME: ins(%{{.+}}, %[[C]] : tensor<4x12xf32>, tensor<2x12x32xf32>)
+// NOPANEL-LABEL: func.func @reshaped_weight
+// NOPANEL: kiln.param "conv.weight" {checkpoint_shape = array<i64: 64, 3, 2, 2>, permutation = array<i64: 1, 0>} : tensor<12x64xf32>
+func.func @reshaped_weight(%x: tensor<4x12xf32>) -> tensor<4x64xf32> {
+  %w = kiln.param "conv.weight" : tensor<64x3x2x2xf32>
+  %r = kiln.reshape %w : tensor<64x3x2x2xf32> -> tensor<64x12xf32>
+  %0 = kiln.linear %x, %r : (tensor<4x12xf32>, tensor<64x12xf32>) -> tensor<4x64xf32>
+  return %0 : tensor<4x64xf32>
+}
+
+// A reshaped parameter that no GEMM reads keeps its reshape.
+// CHECK-LABEL: func.func @reshaped_not_gemm
+// CHECK: kiln.param "table" : tensor<4x6xf32>
+// CHECK: kiln.reshape
+func.func @reshaped_not_gemm() -> tensor<24xf32> {
+  %w = kiln.param "table" : tensor<4x6xf32>
+  %r = kiln.reshape %w : tensor<4x6xf32> -> tensor<24xf32>
+  return %r : tensor<24xf32>
+}

@@ -32,6 +32,22 @@ func.func @bad_panel_shape() -> tensor<2x4x8xf32> {
 
 // -----
 
+func.func @checkpoint_shape_count() -> tensor<8x12xf32> {
+  // expected-error @+1 {{'kiln.param' op expects a checkpoint shape with as many elements as [8, 12], got [8, 3, 2, 3]}}
+  %w = kiln.param "w" {checkpoint_shape = array<i64: 8, 3, 2, 3>} : tensor<8x12xf32>
+  return %w : tensor<8x12xf32>
+}
+
+// -----
+
+func.func @checkpoint_shape_negative() -> tensor<4xf32> {
+  // expected-error @+1 {{'kiln.param' op expects a checkpoint shape of sizes >= 0, got [-2, -2]}}
+  %w = kiln.param "w" {checkpoint_shape = array<i64: -2, -2>} : tensor<4xf32>
+  return %w : tensor<4xf32>
+}
+
+// -----
+
 func.func @dynamic_param() -> tensor<?xf32> {
   // expected-error @+1 {{must be statically shaped tensor}}
   %w = kiln.param "w" : tensor<?xf32>
