@@ -101,6 +101,10 @@ struct FileLayoutInfo {
   uint64_t dataOffset = 0;
   uint64_t dataSize = 0;
   uint64_t weightsOffset = 0;
+  /// CRC-32C checksums the header records (runtime/ArtifactFormat.h).
+  uint32_t metadataChecksum = 0;
+  uint32_t codeChecksum = 0;
+  uint32_t weightsChecksum = 0;
 };
 
 /// Everything an artifact says, verified.
@@ -134,6 +138,17 @@ StatusOr<ArtifactInfo> readArtifactInfoFile(const std::string &path);
 /// Checks the semantic rules of an ArtifactInfo converted from a FlatBuffer
 /// (everything but presence and enum ranges, which the conversion checks).
 Status verifyArtifactInfo(const ArtifactInfo &info, const std::string &path);
+
+/// Compares the checksum of the executables' part of the data section of
+/// `bytes` (the whole file `info` was read from) with the header's.
+Status verifyCodeChecksum(const uint8_t *bytes, const ArtifactInfo &info);
+
+/// The same for the weight segment. Reads every weight.
+Status verifyWeightsChecksum(const uint8_t *bytes, const ArtifactInfo &info);
+
+/// Reads the artifact at `path` as readArtifactInfoFile does and checks all
+/// three checksums (metadata, code, weights). For `kiln-inspect --verify`.
+Status verifyArtifactFile(const std::string &path);
 
 } // namespace kiln::rt
 

@@ -16,7 +16,9 @@
 #include "runtime/abi/KernelAbi.h"
 #include "runtime/schema/Artifact_generated.h"
 
+#include <cstdio>
 #include <cstring>
+#include <iterator>
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
               "the artifact header is read in host byte order");
@@ -102,7 +104,26 @@ Status checkHeader(const FileHeader &h, uint64_t size) {
                      kWeightSegmentAlignment, " inside the data section of ",
                      h.dataSize, " bytes");
   }
+  for (size_t i = 0; i < std::size(h.reserved); ++i) {
+    if (h.reserved[i] != 0) {
+      return makeError(StatusCode::InvalidFormat, "reserved header word ", i,
+                       " is ", h.reserved[i], ", not 0");
+    }
+  }
   return Status();
+}
+
+/// The error for a section whose checksum differs from the header's.
+Status checksumMismatch(const char *section, uint32_t expected,
+                        uint32_t actual) {
+  char text[96];
+  std::snprintf(text, sizeof(text),
+                " checksum mismatch: the header says 0x%08x, the data has "
+                "0x%08x",
+                expected, actual);
+  return Status(StatusCode::InvalidFormat,
+                std::string(section) + text +
+                    " (the file is corrupted; compile it again)");
 }
 
 /// Converts FlatBuffer tables into ArtifactInfo, checking presence and
@@ -374,16 +395,44 @@ StatusOr<ArtifactInfo> readArtifactInfo(const uint8_t *bytes, uint64_t size,
   }
 
   ArtifactInfo info;
-  info.file = {header.schemaVersion,  header.kernelAbiVersion,
-               header.fileSize,       header.flatbufferOffset,
-               header.flatbufferSize, header.dataOffset,
-               header.dataSize,       header.weightsOffset};
+  info.file = {
+      header.schemaVersion,    header.kernelAbiVersion, header.fileSize,
+      header.flatbufferOffset, header.flatbufferSize,   header.dataOffset,
+      header.dataSize,         header.weightsOffset,    header.metadataChecksum,
+      header.codeChecksum,     header.weightsChecksum};
   status = Converter(info).convert(*fb::GetArtifact(buffer));
   if (!status.ok()) {
     return fail(status);
   }
   KILN_RETURN_IF_ERROR(verifyArtifactInfo(info, path));
+  // Last, so that a malformed file gets the message naming its field: the
+  // checksum catches damage that leaves the metadata well-formed, such as
+  // a changed grid or binding size.
+  uint32_t metadata = metadataChecksumOf(header, buffer, header.flatbufferSize);
+  if (metadata != header.metadataChecksum) {
+    return fail(
+        checksumMismatch("metadata", header.metadataChecksum, metadata));
+  }
   return info;
+}
+
+Status verifyCodeChecksum(const uint8_t *bytes, const ArtifactInfo &info) {
+  const FileLayoutInfo &file = info.file;
+  uint32_t code = crc32c(bytes + file.dataOffset, file.weightsOffset);
+  if (code != file.codeChecksum) {
+    return checksumMismatch("code", file.codeChecksum, code);
+  }
+  return Status();
+}
+
+Status verifyWeightsChecksum(const uint8_t *bytes, const ArtifactInfo &info) {
+  const FileLayoutInfo &file = info.file;
+  uint32_t weights = crc32c(bytes + file.dataOffset + file.weightsOffset,
+                            file.dataSize - file.weightsOffset);
+  if (weights != file.weightsChecksum) {
+    return checksumMismatch("weights", file.weightsChecksum, weights);
+  }
+  return Status();
 }
 
 /// The mapping is dropped on return: inspection keeps only the copy.
@@ -393,6 +442,23 @@ StatusOr<ArtifactInfo> readArtifactInfoFile(const std::string &path) {
     return file.status();
   }
   return readArtifactInfo(file->data(), file->size(), path);
+}
+
+Status verifyArtifactFile(const std::string &path) {
+  StatusOr<MappedFile> file = MappedFile::open(path);
+  if (!file.ok()) {
+    return file.status();
+  }
+  StatusOr<ArtifactInfo> info =
+      readArtifactInfo(file->data(), file->size(), path);
+  if (!info.ok()) {
+    return info.status();
+  }
+  Status status = verifyCodeChecksum(file->data(), *info);
+  if (status.ok()) {
+    status = verifyWeightsChecksum(file->data(), *info);
+  }
+  return status.ok() ? status : status.withContext(path);
 }
 
 } // namespace kiln::rt

@@ -167,6 +167,22 @@ Status checkBlobs(const char *kind, Span<const Span<const uint8_t>> blobs,
   return Status();
 }
 
+/// The CRC-32C of the data section's bytes [begin, end) as writeArtifact
+/// writes them: the blobs at their (checked) ranges, zeros in between.
+uint32_t segmentChecksum(Span<const Span<const uint8_t>> blobs,
+                         const std::vector<BlobRange> &ranges, uint64_t begin,
+                         uint64_t end) {
+  Crc32c crc;
+  uint64_t cursor = begin;
+  for (size_t i = 0; i < blobs.size(); ++i) {
+    crc.updateZeros(ranges[i].offset - cursor);
+    crc.update(blobs[i].data(), blobs[i].size());
+    cursor = ranges[i].offset + ranges[i].size;
+  }
+  crc.updateZeros(end - cursor);
+  return crc.value();
+}
+
 } // namespace
 
 /// Places blobs one after another, each at the next 64-byte boundary, with
@@ -253,6 +269,12 @@ Status writeArtifact(const std::string &path, const ArtifactLayout &layout,
   if (!checkedAdd(header.dataOffset, header.dataSize, header.fileSize)) {
     return fail(Status(StatusCode::InvalidArgument, "the file is too large"));
   }
+  header.codeChecksum =
+      segmentChecksum(executables, layout.executables, 0, layout.weightsOffset);
+  header.weightsChecksum = segmentChecksum(
+      constants, layout.constants, layout.weightsOffset, layout.dataSize);
+  header.metadataChecksum =
+      metadataChecksumOf(header, flatbuffer.data(), flatbuffer.size());
 
   TemporaryFile file;
   KILN_RETURN_IF_ERROR(file.create(path));

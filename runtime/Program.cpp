@@ -57,6 +57,8 @@ Program::load(const std::string &path) {
 /// Loads every executable image from the data section, in artifact order,
 /// so that dispatches can refer to them by index.
 Status Program::loadExecutables() {
+  // Corrupt machine code would crash instead of failing: check it first.
+  KILN_RETURN_IF_ERROR(verifyCodeChecksum(file->data(), artifact));
   const uint8_t *data = file->data() + artifact.file.dataOffset;
   for (size_t i = 0; i < artifact.executables.size(); ++i) {
     const ExecutableInfo &info = artifact.executables[i];

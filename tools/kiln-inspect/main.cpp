@@ -4,7 +4,8 @@
 // the schedule (regions and dispatches with their bindings), the memory plan
 // and the constants, as text or (--json) as one JSON object. The artifact is
 // fully verified but its code is never loaded, so artifacts built for other
-// CPUs can be inspected too.
+// CPUs can be inspected too. --verify also checks the code's and the
+// weights' checksums, which reads the whole file.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,7 +22,19 @@ using namespace kiln::rt;
 
 namespace {
 
-const char *const kUsage = "usage: kiln-inspect MODEL.kbin [--json]\n";
+const char *const kUsage =
+    "usage: kiln-inspect MODEL.kbin [--json] [--verify]\n"
+    "\n"
+    "Describes a compiled artifact: producer, target, inputs and outputs,\n"
+    "executables, regions and dispatches with their bindings, the memory\n"
+    "plan and the constants. The metadata is verified (structure and\n"
+    "checksum); no code is loaded, so artifacts for other CPUs work too.\n"
+    "\n"
+    "options:\n"
+    "  --json     print one JSON object instead of text\n"
+    "  --verify   also check the checksums of the code and of the weights\n"
+    "             (reads the whole file); exit 1 if either differs\n"
+    "  --help     show this text\n";
 
 std::string formatBytes(uint64_t bytes) {
   const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -110,13 +123,17 @@ Summary summarize(const ArtifactInfo &info) {
 }
 
 void printText(const std::string &path, const ArtifactInfo &info,
-               const Summary &s) {
+               const Summary &s, bool verified) {
   auto type = [](DType dtype, const std::vector<int64_t> &shape) {
     return formatTensorType(dtype, shape);
   };
   std::printf("artifact     %s (%s; schema %u, kernel ABI %u)\n", path.c_str(),
               formatBytes(info.file.fileSize).c_str(), info.file.schemaVersion,
               info.file.kernelAbiVersion);
+  std::printf("checksums    metadata %08x, code %08x, weights %08x (CRC-32C)"
+              "%s\n",
+              info.file.metadataChecksum, info.file.codeChecksum,
+              info.file.weightsChecksum, verified ? ", all verified" : "");
   std::printf("producer     %s\n", info.producer.c_str());
   std::printf("model        %s\n", info.modelName.c_str());
   std::printf("target       %s, cpu %s\n", info.target.triple.c_str(),
@@ -205,7 +222,7 @@ std::string jsonTensors(const std::vector<TensorSpec> &specs) {
 }
 
 void printJson(const std::string &path, const ArtifactInfo &info,
-               const Summary &s) {
+               const Summary &s, bool verified) {
   auto num = [](uint64_t v) { return std::to_string(v); };
   std::string out = "{\n";
   auto field = [&](const char *key, const std::string &value,
@@ -216,6 +233,11 @@ void printJson(const std::string &path, const ArtifactInfo &info,
   field("file_size", num(info.file.fileSize));
   field("schema_version", num(info.file.schemaVersion));
   field("kernel_abi_version", num(info.file.kernelAbiVersion));
+  field("checksums", "{\"metadata\": " + num(info.file.metadataChecksum) +
+                         ", \"code\": " + num(info.file.codeChecksum) +
+                         ", \"weights\": " + num(info.file.weightsChecksum) +
+                         ", \"verified\": " + (verified ? "true" : "false") +
+                         "}");
   field("producer", quoteJson(info.producer));
   field("model_name", quoteJson(info.modelName));
   field("target",
@@ -286,6 +308,7 @@ void printJson(const std::string &path, const ArtifactInfo &info,
 int main(int argc, char **argv) {
   std::string path;
   bool json = false;
+  bool verify = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -294,6 +317,8 @@ int main(int argc, char **argv) {
     }
     if (arg == "--json") {
       json = true;
+    } else if (arg == "--verify") {
+      verify = true;
     } else if (arg.rfind("-", 0) == 0 || !path.empty()) {
       std::fprintf(stderr, "kiln-inspect: error: unexpected argument '%s'\n%s",
                    arg.c_str(), kUsage);
@@ -312,11 +337,19 @@ int main(int argc, char **argv) {
                  info.status().message().c_str());
     return 1;
   }
+  if (verify) {
+    Status status = verifyArtifactFile(path);
+    if (!status.ok()) {
+      std::fprintf(stderr, "kiln-inspect: error: %s\n",
+                   status.message().c_str());
+      return 1;
+    }
+  }
   Summary summary = summarize(*info);
   if (json) {
-    printJson(path, *info, summary);
+    printJson(path, *info, summary, verify);
   } else {
-    printText(path, *info, summary);
+    printText(path, *info, summary, verify);
   }
   return 0;
 }

@@ -64,10 +64,10 @@ TEST(ArtifactWriterTest, WrittenFileHasTheDocumentedLayout) {
   EXPECT_EQ(std::memcmp(header.magic, kArtifactMagic, 8), 0);
   EXPECT_EQ(header.schemaVersion, kSchemaVersion);
   EXPECT_EQ(header.kernelAbiVersion, uint32_t(KILN_KERNEL_ABI_VERSION));
-  EXPECT_EQ(header.flatbufferOffset, 64u);
-  EXPECT_EQ(std::memcmp(bytes.data() + 68, "KILN", 4), 0);
+  EXPECT_EQ(header.flatbufferOffset, 128u);
+  EXPECT_EQ(std::memcmp(bytes.data() + 132, "KILN", 4), 0);
   EXPECT_EQ(header.dataOffset % 4096, 0u);
-  EXPECT_GE(header.dataOffset, 64 + header.flatbufferSize);
+  EXPECT_GE(header.dataOffset, 128 + header.flatbufferSize);
   EXPECT_EQ(header.weightsOffset % 4096, 0u);
   EXPECT_EQ(header.fileSize, bytes.size());
   EXPECT_EQ(header.dataOffset + header.dataSize, header.fileSize);
@@ -88,6 +88,24 @@ TEST(ArtifactWriterTest, WrittenFileHasTheDocumentedLayout) {
   EXPECT_EQ(std::memcmp(bytes.data() + header.dataOffset + c.offset,
                         artifact.constants[0].data.data(), c.size),
             0);
+
+  // The checksums cover the header (checksums zeroed) and FlatBuffer, the
+  // code part of the data section and the weight segment.
+  FileHeader zeroed = header;
+  zeroed.metadataChecksum = zeroed.codeChecksum = zeroed.weightsChecksum = 0;
+  EXPECT_EQ(header.metadataChecksum,
+            Crc32c()
+                .update(&zeroed, sizeof(zeroed))
+                .update(bytes.data() + 128, header.flatbufferSize)
+                .value());
+  EXPECT_EQ(header.codeChecksum,
+            crc32c(bytes.data() + header.dataOffset, header.weightsOffset));
+  EXPECT_EQ(header.weightsChecksum,
+            crc32c(bytes.data() + header.dataOffset + header.weightsOffset,
+                   header.dataSize - header.weightsOffset));
+  for (uint32_t word : header.reserved) {
+    EXPECT_EQ(word, 0u);
+  }
 }
 
 TEST(ArtifactWriterTest, MissingDirectoryFailsAndLeavesNothing) {

@@ -56,7 +56,7 @@ TEST_F(CApiTest, LoadErrorsAreValues) {
   EXPECT_NE(message.find("cannot open '" + missing + "'"), std::string::npos);
   EXPECT_EQ(out, nullptr);
 
-  writeFileBytes(dir.file("bad.kbin"), std::vector<uint8_t>(100, 'x'));
+  writeFileBytes(dir.file("bad.kbin"), std::vector<uint8_t>(200, 'x'));
   message = expectError(kiln_program_load(dir.file("bad.kbin").c_str(), &out),
                         KILN_STATUS_INVALID_FORMAT);
   EXPECT_NE(message.find("bad magic"), std::string::npos);

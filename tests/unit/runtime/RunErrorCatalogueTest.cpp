@@ -142,7 +142,7 @@ const RunErrorCase kCases[] = {
      [](const TempDir &d) {
        return editBytes(d, [](Bytes &b) { b.resize(10); });
      },
-     {"truncated", "less than the 64-byte header"}},
+     {"truncated", "less than the 128-byte header"}},
     {"TruncatedInData",
      [](const TempDir &d) {
        return editBytes(d, [](Bytes &b) { b.resize(b.size() / 2); });
@@ -160,7 +160,7 @@ const RunErrorCase kCases[] = {
            d, offsetof(FileHeader, schemaVersion), 4,
            [](uint64_t) -> uint64_t { return kSchemaVersion + 1; });
      },
-     {"schema version 2 is newer than what this runtime reads"}},
+     {"schema version 3 is newer than what this runtime reads"}},
     {"OtherKernelAbiVersion",
      [](const TempDir &d) {
        return editHeader(d, offsetof(FileHeader, kernelAbiVersion), 4,
@@ -172,7 +172,7 @@ const RunErrorCase kCases[] = {
        return editHeader(d, offsetof(FileHeader, flatbufferOffset), 8,
                          [](uint64_t v) { return v ^ 0x40; });
      },
-     {"FlatBuffer offset 0 is not 64"}},
+     {"FlatBuffer offset 192 is not 128"}},
     {"FlippedFlatBufferSize",
      [](const TempDir &d) {
        return editHeader(d, offsetof(FileHeader, flatbufferSize), 8,
@@ -200,12 +200,12 @@ const RunErrorCase kCases[] = {
     // The FlatBuffer and the offsets inside it.
     {"FlippedRootOffset",
      [](const TempDir &d) {
-       return editBytes(d, [](Bytes &b) { b[64 + 2] = 0x7f; });
+       return editBytes(d, [](Bytes &b) { b[sizeof(FileHeader) + 2] = 0x7f; });
      },
      {"the FlatBuffer fails verification"}},
     {"FlippedFileIdentifier",
      [](const TempDir &d) {
-       return editBytes(d, [](Bytes &b) { b[64 + 5] ^= 0x01; });
+       return editBytes(d, [](Bytes &b) { b[sizeof(FileHeader) + 5] ^= 0x01; });
      },
      {"lacks the file identifier \"KILN\""}},
     {"ExecutableOffsetOutOfRange",

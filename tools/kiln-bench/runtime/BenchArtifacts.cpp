@@ -103,12 +103,22 @@ Status writeSparse(const std::string &path, const ArtifactLayout &layout,
   header.dataSize = layout.dataSize;
   header.weightsOffset = layout.weightsOffset;
   header.fileSize = header.dataOffset + header.dataSize;
+  const std::vector<uint8_t> &image = kernelImage();
+  uint64_t imageEnd = layout.executables[0].offset + image.size();
+  header.codeChecksum = Crc32c()
+                            .updateZeros(layout.executables[0].offset)
+                            .update(image.data(), image.size())
+                            .updateZeros(layout.weightsOffset - imageEnd)
+                            .value();
+  header.weightsChecksum =
+      Crc32c().updateZeros(layout.dataSize - layout.weightsOffset).value();
+  header.metadataChecksum =
+      metadataChecksumOf(header, b.GetBufferPointer(), b.GetSize());
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
     return makeError(StatusCode::IoError, "cannot create '", path,
                      "': ", std::strerror(errno));
   }
-  const std::vector<uint8_t> &image = kernelImage();
   auto put = [&](const void *data, uint64_t size, uint64_t offset) {
     return ::pwrite(fd, data, size, static_cast<off_t>(offset)) ==
            static_cast<ssize_t>(size);
