@@ -13,6 +13,7 @@ config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
 
 config.substitutions.append(("%kiln_src_root", config.kiln_src_root))
 config.substitutions.append(("%test_plugins", config.kiln_test_plugins_dir))
+config.substitutions.append(("%kiln_tools_dir", config.kiln_tools_dir))
 # Test helpers are plain Python 3 without third-party modules.
 config.substitutions.append(("%python", "/usr/bin/python3"))
 llvm_config.use_default_substitutions()
