@@ -15,10 +15,16 @@
 // The micro-kernel loads its accumulators once, carries them through its
 // depth loop as loop values (LLVM keeps them in registers) and stores them
 // once; each k step broadcasts `mr` elements of A and loads `nr / width`
-// vectors of B. Row remainders get a block with fewer rows, column
-// remainders fewer vectors and a masked last vector, so every shape stays
-// vectorized. The order of the additions into each element of C depends
-// only on the shapes, never on the thread count.
+// vectors of B, and prefetches into L2 the same vectors `prefetch` rows
+// further on: the next slab of B (for B in panels, or B[k, n] deeper than
+// `prefetch`). The row blocks after the first read a
+// slab from cache, during which the hardware prefetchers, which follow
+// misses, stay idle; the software prefetch keeps memory busy then, so that
+// a GEMM with few rows (32-row query paths) streams its weights at the
+// machine's bandwidth instead of stalling on each new slab. Row remainders get
+// a block with fewer rows, column remainders fewer vectors and a masked last
+// vector, so every shape stays vectorized. The order of the additions into each
+// element of C depends only on the shapes, never on the thread count.
 //
 // A row-limited GEMM (OpClassification.h) runs its row blocks only up to
 // its count: the last block may read and write rows past it (they are in
@@ -55,9 +61,9 @@ using namespace kiln;
 
 namespace {
 
-/// The blocking of one GEMM.
+/// The blocking of one GEMM; `prefetch` rows of B ahead (0: none).
 struct Blocking {
-  int64_t mr, nr, kc, width;
+  int64_t mr, nr, kc, width, prefetch;
 };
 
 /// Where a GEMM stops early: rows past a count, columns or depth past the
@@ -269,6 +275,28 @@ private:
                 maskLanes);
   }
 
+  /// Whether depth steps prefetch: always for panels (past a panel's last
+  /// row lies the next panel), for B[k, n] only when there is a next slab.
+  /// Attention's small score and value blocks are not streamed.
+  bool prefetches() const {
+    return blocking.prefetch > 0 && (panel || depth > blocking.prefetch);
+  }
+
+  /// Prefetches row k of B's column block at n0 into L2, one vector (a
+  /// 64-byte line) at a time. Past the last row of a panel lies the next
+  /// panel, which is where the kernel goes next; past the end of B the
+  /// address is only a hint, which never faults.
+  void prefetchB(Value k, Value n0, Value panelIndex, int64_t vectors) {
+    for (int64_t j = 0; j < vectors; ++j) {
+      SmallVector<Value> idx =
+          panel ? SmallVector<Value>{panelIndex, k, index(j * blocking.width)}
+                : indices(bMat, gemm.rhsKPos, k, gemm.rhsNPos,
+                          add(n0, j * blocking.width));
+      memref::PrefetchOp::create(b, loc, bMat, idx, /*isWrite=*/false,
+                                 /*localityHint=*/2, /*isDataCache=*/true);
+    }
+  }
+
   /// C[m0 .. m0+blockRows, n0 .. n0+vectors*width] += A[.., k0 .. k0+length]
   /// * B[k0 .. k0+length, ..]; the last vector is masked to `tailLanes`
   /// lanes when that is non-zero.
@@ -303,6 +331,9 @@ private:
           SmallVector<Value> bVec;
           for (int64_t j = 0; j < vectors; ++j) {
             bVec.push_back(loadB(k, n0, panelIndex, j, lanesOf(j)));
+          }
+          if (prefetches()) {
+            prefetchB(add(k, blocking.prefetch), n0, panelIndex, vectors);
           }
           SmallVector<Value> next;
           for (int64_t i = 0; i < blockRows; ++i) {
@@ -520,7 +551,8 @@ struct CpuLowerContractionsPass
       }
       GemmEmitter(b, op.getLoc(), op.getDpsInputOperand(gemm->lhs)->get(),
                   op.getDpsInputOperand(gemm->rhs)->get(), c, *gemm,
-                  {mr, nr, kc, vectorWidth}, /*zeroInit=*/bool(fill), limits)
+                  {mr, nr, kc, vectorWidth, prefetchRows},
+                  /*zeroInit=*/bool(fill), limits)
           .emit();
       if (fill) {
         fill.erase();

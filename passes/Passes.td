@@ -443,7 +443,11 @@ def CpuLowerContractionsPass
     row-limited GEMM starts no `mr`-row block past its count. Under a key
     limit on the columns the column blocks stop at the largest key end of
     the tile's rows; on the depth each row block's depth loop stops at the
-    largest key end of its rows.
+    largest key end of its rows. For B in panels (or deeper than
+    `prefetch-rows`), each depth step also prefetches into L2 the B vectors
+    `prefetch-rows` rows ahead (`memref.prefetch`, locality 2): the next
+    slab, fetched while the row blocks after the first reuse this one from
+    cache.
 
     ```mlir
     linalg.generic {indexing_maps = [(m, n, k) -> (m, k),
@@ -469,7 +473,10 @@ def CpuLowerContractionsPass
     Option<"kc", "kc", "int64_t", "512",
            "Depth per block (the slab of B kept in L1 across rows)">,
     Option<"vectorWidth", "vector-width", "int64_t", "16",
-           "f32 lanes per vector register">
+           "f32 lanes per vector register">,
+    Option<"prefetchRows", "prefetch-rows", "int64_t", "512",
+           "Rows of B ahead that each depth step prefetches into L2 (the "
+           "next slab when equal to kc; 0: no prefetch)">
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect",

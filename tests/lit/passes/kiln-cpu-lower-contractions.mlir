@@ -1,4 +1,6 @@
 // RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-cpu-lower-contractions, canonicalize, cse))" | FileCheck %s
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-cpu-lower-contractions{prefetch-rows=0}, canonicalize, cse))" | FileCheck %s --check-prefix=NOPREFETCH
+// NOPREFETCH-NOT: memref.prefetch
 
 // 10 x 40 = one 8-row block and a 2-row block; each row has one 32-column
 // block (two full vectors) and a masked 8-lane tail vector.
@@ -8,6 +10,7 @@
 // CHECK-COUNT-16: vector.load %[[C]]
 // CHECK: %{{.+}}:16 = scf.for %[[K:.+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args(
 // CHECK: vector.load %[[B]][%[[K]], %{{.+}}] : memref<16x40xf32>, vector<16xf32>
+// CHECK-NOT: memref.prefetch
 // CHECK: memref.load %[[A]][%{{.+}}, %[[K]]]
 // CHECK: vector.broadcast
 // CHECK-COUNT-16: vector.fma
@@ -54,9 +57,14 @@ func.func @transposed(%a: memref<4x16xf32>, %b: memref<8x16xf32>, %c: memref<4x8
 // The first slab on its own (it starts the sums), then the others.
 // CHECK: %{{.+}}:16 = scf.for %[[KF:.+]] = %[[C0:.+]] to %[[C512:.+]] step
 // CHECK: vector.load %[[B]][%{{.+}}, %[[KF]], %{{.+}}] : memref<2x1536x32xf32>, vector<16xf32>
+// Each depth step prefetches the next slab's two lines, 512 rows on.
+// CHECK: %[[KP:.+]] = arith.addi %[[KF]], %[[C512]]
+// CHECK: memref.prefetch %[[B]][%{{.+}}, %[[KP]], %[[C0]]], read, locality<2>, data
+// CHECK: memref.prefetch %[[B]][%{{.+}}, %[[KP]], %{{.+}}], read, locality<2>, data
 // CHECK: scf.for %[[K0:.+]] = %[[C512]] to %{{.+}} step %[[C512]] {
 // CHECK: %{{.+}}:16 = scf.for %[[K:.+]] = %[[K0]] to
 // CHECK: vector.load %[[B]][%{{.+}}, %[[K]], %{{.+}}] : memref<2x1536x32xf32>, vector<16xf32>
+// CHECK: memref.prefetch
 // CHECK-COUNT-16: vector.fma
 #p = affine_map<(d0, d1, d2) -> (d1 floordiv 32, d2, d1 mod 32)>
 func.func @panels(%a: memref<16x1536xf32>, %b: memref<2x1536x32xf32>, %c: memref<16x64xf32>) {
