@@ -40,6 +40,7 @@
 
 #include "passes/OpClassification.h"
 #include "passes/Passes.h"
+#include "passes/VectorEmission.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -121,14 +122,7 @@ private:
   }
   void forLoop(int64_t lb, Value ub, int64_t step,
                function_ref<void(Value)> body) {
-    scf::ForOp::create(b, loc, index(lb), ub, index(step), ValueRange{},
-                       [&](OpBuilder &nb, Location, Value iv, ValueRange) {
-                         OpBuilder::InsertionGuard guard(b);
-                         b.setInsertionPoint(nb.getInsertionBlock(),
-                                             nb.getInsertionPoint());
-                         body(iv);
-                         scf::YieldOp::create(b, loc);
-                       });
+    emitForLoop(b, loc, index(lb), ub, step, body);
   }
 
   /// Blocks of `step` over [0, total): `full(start)` for each whole block,
@@ -378,15 +372,6 @@ bool hasUnitDimsExcept(Value view, ArrayRef<unsigned> keep) {
     }
   }
   return true;
-}
-
-/// True when the innermost dim of a view is contiguous (vector loads).
-bool hasUnitInnerStride(Value view) {
-  auto type = cast<MemRefType>(view.getType());
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  return succeeded(type.getStridesAndOffset(strides, offset)) &&
-         strides.back() == 1;
 }
 
 /// True when `x` and `y` are views of one scratch buffer at constant byte

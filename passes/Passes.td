@@ -383,6 +383,38 @@ def CpuLimitKeyLoopsPass
   ];
 }
 
+def CpuLowerTransposesPass
+    : Pass<"kiln-cpu-lower-transposes", "mlir::func::FuncOp"> {
+  let summary = "Lowers copies that move the innermost dim to 16x16 block "
+                "transposes.";
+  let description = [{
+    A copy on f32 memrefs whose indexing maps are permutations and whose
+    output's innermost loop `y` is not the input's innermost loop `x` (attention's keys, `[b, j, h, d] -> [b, h, d, j]`),
+    becomes loops over the other dims around 16 x 16 blocks of (x, y): 16
+    vector loads of input rows along x, a `vector.transpose` lowered to the
+    16 x 16 shuffle network, and 16 vector stores of output rows along y.
+    Edge blocks load fewer rows and mask their lanes. The generic loop
+    lowering left such copies to LLVM, which vectorized them with gathers.
+
+    ```mlir
+    linalg.generic {indexing_maps = [(d0, d1) -> (d1, d0), (d0, d1) -> (d0, d1)],
+                    iterator_types = ["parallel", "parallel"]}
+        ins(%in : memref<40x24xf32>) outs(%out : memref<24x40xf32>)
+    // becomes, for whole blocks and the edges (x = d0 < 24, y = d1 < 40)
+    scf.for %x0 = %c0 to %c16 step %c16 {
+      scf.for %y0 = %c0 to %c32 step %c16 {
+        // 16 x vector.load %in[%y0 + r, %x0], vector.transpose,
+        // 16 x vector.store %out[%x0 + l, %y0]
+      }
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect",
+    "mlir::scf::SCFDialect", "mlir::vector::VectorDialect"
+  ];
+}
+
 def CpuLowerRowReductionsPass
     : Pass<"kiln-cpu-lower-row-reductions", "mlir::func::FuncOp"> {
   let summary = "Lowers row reductions to loops that keep accumulators in registers.";

@@ -36,6 +36,7 @@ kiln::buildCpuKernelPipeline(OpPassManager &pm,
   loops.addPass(createCpuAllocateScratchPass());
   loops.addPass(createCpuLowerContractionsPass());
   loops.addPass(createCpuLowerRowReductionsPass());
+  loops.addPass(createCpuLowerTransposesPass());
   loops.addPass(createCpuLimitKeyLoopsPass());
   loops.addPass(createConvertLinalgToLoopsPass());
   loops.addPass(createCpuExpandMathPass());
