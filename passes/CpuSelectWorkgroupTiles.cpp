@@ -11,7 +11,9 @@
 // rows; the others tile columns in multiples of 32 (the GEMM register
 // block) that divide the column count, so that every column tile is full.
 // A GEMM dispatch takes up to `gemm-row-tile` rows while four row tiles
-// remain, so that B is reused from cache across more rows. A whole-row
+// remain, so that B is reused from cache across more rows; a row-limited
+// one (MoE experts) takes twice the rows it expects, up to
+// `limited-row-tile`, so that a typical expert is one row tile. A whole-row
 // workgroup of a GEMM dispatch reads all of B, so it takes enough rows (up
 // to `row-tile`) to reuse B while leaving two workgroups. A GEMM dispatch
 // with fewer than `min-gemm-workgroups` workgroups narrows its column tiles
@@ -112,7 +114,14 @@ struct CpuSelectWorkgroupTilesPass
     if (shape.size() >= 2) {
       int64_t rows = shape[shape.size() - 2];
       int64_t rowsPerTile = rowTile;
-      if (hasGemm && !wholeRows) {
+      std::optional<int64_t> expected = expectedRows(func);
+      if (hasGemm && !wholeRows && expected) {
+        // Rows known only at run time (an MoE expert's tokens): a tile for
+        // twice the expected count, so that a typical expert's rows stream
+        // each panel of B once rather than in two tiles.
+        rowsPerTile = std::clamp<int64_t>(llvm::alignTo(2 * *expected, 32),
+                                          rowTile, limitedRowTile);
+      } else if (hasGemm && !wholeRows) {
         // Each panel of B brought into cache serves every row of the tile:
         // take more rows when there are many, keeping four row tiles.
         rowsPerTile = std::clamp<int64_t>(llvm::alignDown(rows / 4, 32),
@@ -140,6 +149,17 @@ struct CpuSelectWorkgroupTilesPass
       }
     }
     return tile;
+  }
+
+  /// The largest row count that row-limited ops of `func` expect.
+  static std::optional<int64_t> expectedRows(func::FuncOp func) {
+    std::optional<int64_t> most;
+    func.walk([&](linalg::LinalgOp op) {
+      if (std::optional<int64_t> rows = expectedRowCount(op)) {
+        most = std::max(most.value_or(0), *rows);
+      }
+    });
+    return most;
   }
 
   /// Workgroups of `tile` over `shape`.

@@ -78,6 +78,14 @@ OpOperand *rowLimitOperand(linalg::LinalgOp op) {
   return op->hasAttr(kRowLimitAttr) ? trailingScalar(op) : nullptr;
 }
 
+std::optional<int64_t> expectedRowCount(Operation *op) {
+  auto expected = op->getAttrOfType<IntegerAttr>(kRowLimitAttr);
+  if (!expected || expected.getInt() < 1) {
+    return std::nullopt;
+  }
+  return expected.getInt();
+}
+
 std::optional<KeyLimit> keyLimit(linalg::LinalgOp op) {
   auto loop = op->getAttrOfType<DenseI64ArrayAttr>(kKeyEndAttr);
   if (!loop || loop.size() != 1 || loop[0] < 0 || loop[0] >= op.getNumLoops() ||

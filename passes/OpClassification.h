@@ -10,14 +10,16 @@
 //  - row reductions     r[lead..] = reduce over the last loop,
 //  - elementwise ops    all loops parallel.
 //
-// Any of them may carry a row limit: the unit attribute `kiln.row_limit`
-// and, as its last input, a rank-0 integer count read through the map
+// Any of them may carry a row limit: the attribute `kiln.row_limit` (unit,
+// or an i64: the rows the producer expects below the count on average) and,
+// as its last input, a rank-0 integer count read through the map
 // `(d..) -> ()`. Only the result rows below the count (rows are the
 // second-to-last dim of the result) are wanted; the others may hold
 // anything. Grouped MoE expert GEMMs use it: their rows are the tokens
 // routed to one expert, a number known only at run time, in a buffer sized
 // for all tokens. Workgroup tiling skips tiles past the count and GEMM code
-// generation stops at it.
+// generation stops at it. Workgroup tile selection sizes the row tiles of
+// a GEMM by the expected rows, so that a typical count fits one tile.
 //
 // Or a key limit: the attribute `kiln.key_end = array<i64: key>` naming the
 // key loop and, as the last input, integer key ends indexed by the op's
@@ -62,6 +64,9 @@ inline constexpr llvm::StringLiteral kRowLimitAttr = "kiln.row_limit";
 
 /// The count operand of a row-limited op, or null.
 mlir::OpOperand *rowLimitOperand(mlir::linalg::LinalgOp op);
+
+/// The rows a row-limited op expects below its count, when it says.
+std::optional<int64_t> expectedRowCount(mlir::Operation *op);
 
 /// The attribute naming an attention op's part: "scores", "mask", "max",
 /// "sum", "probs" or "pv" (the product with V). Dispatch formation puts the

@@ -254,7 +254,10 @@ def CpuSelectWorkgroupTilesPass
            "Workgroups a GEMM dispatch narrows its column tiles (to no less "
            "than 64) to reach">,
     Option<"normRowTile", "norm-row-tile", "int64_t", "8",
-           "Rows per workgroup of a dispatch that reduces whole rows">
+           "Rows per workgroup of a dispatch that reduces whole rows">,
+    Option<"limitedRowTile", "limited-row-tile", "int64_t", "256",
+           "Most rows per workgroup of a row-limited GEMM dispatch, which "
+           "takes twice the rows its ops expect (kiln.row_limit)">
   ];
 }
 

@@ -46,8 +46,10 @@ Value i64Tensor(GenericBuilder &g, ArrayRef<int64_t> shape) {
   return g.empty(shape, g.builder().getI64Type());
 }
 
-/// C [T, N] = A [T, K] B^T (B [N, K]) over the first `count` rows of A.
-Value rowLimitedLinear(GenericBuilder &g, Value a, Value weight, Value count) {
+/// C [T, N] = A [T, K] B^T (B [N, K]) over the first `count` rows of A,
+/// `expected` of them on average.
+Value rowLimitedLinear(GenericBuilder &g, Value a, Value weight, Value count,
+                       int64_t expected) {
   OpBuilder &b = g.builder();
   int64_t rows = cast<RankedTensorType>(a.getType()).getDimSize(0);
   int64_t cols = cast<RankedTensorType>(weight.getType()).getDimSize(0);
@@ -60,7 +62,7 @@ Value rowLimitedLinear(GenericBuilder &g, Value a, Value weight, Value count) {
         Value product = arith::MulFOp::create(nb, l, args[0], args[1]);
         return arith::AddFOp::create(nb, l, args[3], product).getResult();
       });
-  c.getDefiningOp()->setAttr(kRowLimitAttr, b.getUnitAttr());
+  c.getDefiningOp()->setAttr(kRowLimitAttr, b.getI64IntegerAttr(expected));
   return c;
 }
 
@@ -74,6 +76,8 @@ Value lowerRoutedExperts(GenericBuilder &g, Value x, Value weights,
   int64_t tokens = xType.getDimSize(0), d = xType.getDimSize(1);
   int64_t k = cast<RankedTensorType>(indices.getType()).getDimSize(1);
   int64_t numExperts = experts.size() / 3;
+  // Rows per expert with a balanced router: each token sends k rows.
+  int64_t expected = llvm::divideCeil(tokens * k, numExperts);
   auto parallel = GenericBuilder::parallel;
 
   // member[t, e]
@@ -188,14 +192,15 @@ Value lowerRoutedExperts(GenericBuilder &g, Value x, Value weights,
                     return s.at(x, {s.toIndex(args[0]),
                                     linalg::IndexOp::create(nb, l, 1)});
                   });
-    gathered.getDefiningOp()->setAttr(kRowLimitAttr, b.getUnitAttr());
+    gathered.getDefiningOp()->setAttr(kRowLimitAttr,
+                                      b.getI64IntegerAttr(expected));
 
     ValueRange w = experts.slice(3 * e, 3);
-    Value gate = rowLimitedLinear(g, gathered, w[0], count);
+    Value gate = rowLimitedLinear(g, gathered, w[0], count, expected);
     Value activated = SiluOp::create(b, loc, gate);
-    Value up = rowLimitedLinear(g, gathered, w[1], count);
+    Value up = rowLimitedLinear(g, gathered, w[1], count, expected);
     Value hidden = MulOp::create(b, loc, up.getType(), activated, up);
-    outputs.push_back(rowLimitedLinear(g, hidden, w[2], count));
+    outputs.push_back(rowLimitedLinear(g, hidden, w[2], count, expected));
   }
 
   // row[t, j]: the row of token t's slot j in its expert's output.

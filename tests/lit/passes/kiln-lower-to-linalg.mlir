@@ -79,12 +79,13 @@ func.func @param() -> tensor<4xf32> {
 
 // MoE: the routing, then per expert the count of its rows, the token of
 // each row, the gather and three GEMMs, all four row-limited by the count
-// (kiln.row_limit, the count the last input); then the weighted sum picks
+// (kiln.row_limit, the count the last input; 6 tokens x top-2 / 2 experts
+// = 6 rows expected per expert); then the weighted sum picks
 // each slot's expert output with a switch.
 // CHECK-LABEL: func.func @moe
 // CHECK: %[[COUNT:.+]] = linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%{{.+}} : tensor<6xi64>) outs(%{{.+}} : tensor<i64>)
 // CHECK: arith.maxsi
-// CHECK: %[[ROWS:.+]] = linalg.generic {{.*}} ins(%{{.+}}, %[[COUNT]] : tensor<6xi64>, tensor<i64>) {{.*}} kiln.row_limit
+// CHECK: %[[ROWS:.+]] = linalg.generic {{.*}} ins(%{{.+}}, %[[COUNT]] : tensor<6xi64>, tensor<i64>) {{.*}} kiln.row_limit = 6 : i64
 // CHECK: linalg.generic {{.*}} ins(%[[ROWS]], %{{.+}}, %[[COUNT]] : tensor<6x8xf32>, tensor<4x8xf32>, tensor<i64>) {{.*}} kiln.row_limit
 // CHECK: linalg.generic {{.*}} ins(%[[ROWS]], %{{.+}}, %[[COUNT]] : tensor<6x8xf32>, tensor<4x8xf32>, tensor<i64>) {{.*}} kiln.row_limit
 // CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}}, %[[COUNT]] : tensor<6x4xf32>, tensor<8x4xf32>, tensor<i64>) {{.*}} kiln.row_limit
