@@ -125,9 +125,9 @@ struct ArtifactInfo {
 
 /// Checks the header, runs the FlatBuffers verifier and then checks every
 /// field of the artifact in `bytes` (the whole file) semantically: presence,
-/// enum values, shapes, blob ranges, indices, grids, bindings and regions.
-/// `path` names the file in error messages. Does not look at the host (CPU
-/// features, triple) and loads no code.
+/// enum values, shapes, blob ranges, indices, grids, bindings and regions;
+/// then the metadata checksum. `path` names the file in error messages. Does
+/// not look at the host (CPU features, triple) and loads no code.
 StatusOr<ArtifactInfo> readArtifactInfo(const uint8_t *bytes, uint64_t size,
                                         const std::string &path);
 

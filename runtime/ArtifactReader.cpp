@@ -5,7 +5,10 @@
 // against the real file size), the FlatBuffers verifier over the FlatBuffer
 // range, and a conversion into ArtifactInfo that checks presence and enum
 // ranges of every field. verifyArtifactInfo (ArtifactVerifier.cpp) then
-// checks offsets, indices and cross references.
+// checks offsets, indices and cross references, and last the metadata's
+// CRC-32C catches damage that left every field well-formed. The code and
+// weights checksums are checked on demand (verifyCodeChecksum before code
+// is loaded, verifyWeightsChecksum by kiln-inspect --verify).
 //
 //===----------------------------------------------------------------------===//
 
