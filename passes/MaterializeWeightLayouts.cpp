@@ -33,16 +33,16 @@ using namespace kiln;
 
 namespace {
 
-/// The B operand of a GEMM that reads a checkpoint-layout parameter as
-/// B[n, k], or null.
-OpOperand *transposedWeightUse(Operation *user, ParamOp param) {
+/// The B operand of a GEMM that reads `weight` (a checkpoint-layout
+/// parameter, or a reshape of one) as B[n, k], or null.
+OpOperand *transposedWeightUse(Operation *user, Value weight) {
   auto op = dyn_cast<linalg::GenericOp>(user);
   std::optional<GemmOperands> gemm = op ? matchGemm(op) : std::nullopt;
   if (!gemm || !gemm->rhsTransposed) {
     return nullptr;
   }
   OpOperand *rhs = op.getDpsInputOperand(gemm->rhs);
-  return rhs->get() == param.getResult() ? rhs : nullptr;
+  return rhs->get() == weight ? rhs : nullptr;
 }
 
 struct MaterializeWeightLayoutsPass
@@ -63,7 +63,7 @@ struct MaterializeWeightLayoutsPass
       SmallVector<OpOperand *> uses;
       bool allGemm = true;
       for (OpOperand &use : param->getUses()) {
-        OpOperand *rhs = transposedWeightUse(use.getOwner(), param);
+        OpOperand *rhs = transposedWeightUse(use.getOwner(), param.getResult());
         allGemm &= rhs != nullptr;
         if (rhs) {
           uses.push_back(rhs);
@@ -84,17 +84,14 @@ struct MaterializeWeightLayoutsPass
     }
   }
 
-  /// Replaces a rank-2 reshape of a parameter that a GEMM reads as its B
-  /// operand by a parameter of that shape.
+  /// Replaces a rank-2 reshape of a parameter that a GEMM reads as B[n, k]
+  /// by a parameter of that shape.
   static void foldReshapedWeight(ReshapeOp reshape) {
     auto param = reshape.getInput().getDefiningOp<ParamOp>();
     if (!param || param.getPermutation() || param.getPanel() ||
         param.getCheckpointShape() || reshape.getType().getRank() != 2 ||
         llvm::none_of(reshape->getUsers(), [&](Operation *user) {
-          auto op = dyn_cast<linalg::GenericOp>(user);
-          std::optional<GemmOperands> gemm = op ? matchGemm(op) : std::nullopt;
-          return gemm &&
-                 op.getDpsInputOperand(gemm->rhs)->get() == reshape.getResult();
+          return transposedWeightUse(user, reshape.getResult()) != nullptr;
         })) {
       return;
     }

@@ -167,8 +167,8 @@ Status checkBlobs(const char *kind, Span<const Span<const uint8_t>> blobs,
   return Status();
 }
 
-/// The CRC-32C of the data section's bytes [begin, end) as writeArtifact
-/// writes them: the blobs at their (checked) ranges, zeros in between.
+} // namespace
+
 uint32_t segmentChecksum(Span<const Span<const uint8_t>> blobs,
                          const std::vector<BlobRange> &ranges, uint64_t begin,
                          uint64_t end) {
@@ -182,8 +182,6 @@ uint32_t segmentChecksum(Span<const Span<const uint8_t>> blobs,
   crc.updateZeros(end - cursor);
   return crc.value();
 }
-
-} // namespace
 
 /// Places blobs one after another, each at the next 64-byte boundary, with
 /// the weight segment starting at the first 4096-byte boundary after the

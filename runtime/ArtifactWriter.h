@@ -53,6 +53,13 @@ StatusOr<ArtifactLayout>
 planArtifactLayout(Span<const uint64_t> executableSizes,
                    Span<const uint64_t> constantSizes);
 
+/// The CRC-32C of the data section's bytes [begin, end) as writeArtifact
+/// writes them: `blobs` at their `ranges` (sorted, inside the range), zeros
+/// in between. The header's code and weights checksums are two such ranges.
+uint32_t segmentChecksum(Span<const Span<const uint8_t>> blobs,
+                         const std::vector<BlobRange> &ranges, uint64_t begin,
+                         uint64_t end);
+
 /// Writes a .kbin file at `path`: the FileHeader, `flatbuffer` (a finished
 /// kiln.fb.Artifact with identifier "KILN") and the blobs at the places
 /// `layout` gives them (zero padding in between). `executables` and

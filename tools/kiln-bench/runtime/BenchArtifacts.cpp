@@ -104,14 +104,12 @@ Status writeSparse(const std::string &path, const ArtifactLayout &layout,
   header.weightsOffset = layout.weightsOffset;
   header.fileSize = header.dataOffset + header.dataSize;
   const std::vector<uint8_t> &image = kernelImage();
-  uint64_t imageEnd = layout.executables[0].offset + image.size();
-  header.codeChecksum = Crc32c()
-                            .updateZeros(layout.executables[0].offset)
-                            .update(image.data(), image.size())
-                            .updateZeros(layout.weightsOffset - imageEnd)
-                            .value();
+  Span<const uint8_t> images[] = {{image.data(), image.size()}};
+  header.codeChecksum =
+      segmentChecksum(images, layout.executables, 0, layout.weightsOffset);
+  // The weight segment is a hole of zeros.
   header.weightsChecksum =
-      Crc32c().updateZeros(layout.dataSize - layout.weightsOffset).value();
+      segmentChecksum({}, {}, layout.weightsOffset, layout.dataSize);
   header.metadataChecksum =
       metadataChecksumOf(header, b.GetBufferPointer(), b.GetSize());
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
