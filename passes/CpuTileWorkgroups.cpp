@@ -337,6 +337,24 @@ void CpuTileWorkgroupsPass::runOnOperation() {
     func.emitError("expects a result with the rank of exec.workgroup_tile");
     return signalPassFailure();
   }
+  // Batch dimensions are tiled one index per workgroup (the z id), columns
+  // by whole tiles; only the rows may end in a partial tile.
+  for (int64_t d = 0; d < rank; ++d) {
+    bool valid = tile[d] >= 1 && tile[d] <= shape[d];
+    if (d < rank - 2) {
+      valid = tile[d] == 1;
+    } else if (d == rank - 1) {
+      valid = valid && shape[d] % tile[d] == 0;
+    }
+    if (!valid) {
+      func.emitError() << "exec.workgroup_tile size " << tile[d]
+                       << " of dimension " << d << " does not fit size "
+                       << shape[d]
+                       << " (batch tiles are 1, column tiles divide the "
+                          "columns, row tiles are 1 to the rows)";
+      return signalPassFailure();
+    }
+  }
 
   // The kernel: operand and result bindings as memrefs, then x, y, z.
   MLIRContext *ctx = &getContext();
