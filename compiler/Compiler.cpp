@@ -125,7 +125,13 @@ LogicalResult compileToArtifact(ModuleOp module, const CompileOptions &options,
   if (options.hooks.onProgress) {
     options.hooks.onProgress({CompileProgress::Stage::Write});
   }
-  return emitArtifact(module, *kernels, *target, options.artifact, path);
+  ArtifactOptions artifact = options.artifact;
+  if (options.hooks.onProgress && !artifact.onWeightsWritten) {
+    artifact.onWeightsWritten = [&](uint64_t done, uint64_t total) {
+      options.hooks.onProgress({CompileProgress::Stage::Write, done, total});
+    };
+  }
+  return emitArtifact(module, *kernels, *target, artifact, path);
 }
 
 LogicalResult compileKernels(ModuleOp module, const CompileOptions &options) {

@@ -2,7 +2,8 @@
 //
 // The file is streamed sequentially into a temporary next to the target
 // (same directory, hence same file system, so rename is atomic), padding
-// with zeros between blobs, then fsync'ed and renamed over the target. A
+// with zeros between blobs; the header, which holds the weights' checksum,
+// goes in last; then the file is fsync'ed and renamed over the target. A
 // reader therefore sees either the old file or the complete new one, never a
 // prefix; and a program that still maps the old file keeps its inode.
 //
@@ -11,12 +12,17 @@
 #include "runtime/ArtifactWriter.h"
 
 #include "runtime/ArtifactFormat.h"
+#include "runtime/Checksum.h"
 #include "runtime/abi/KernelAbi.h"
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <iterator>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
@@ -41,21 +47,60 @@ bool checkedAlign(uint64_t value, uint64_t alignment, uint64_t &aligned) {
   return true;
 }
 
-/// The temporary file being written; removed unless committed.
-class TemporaryFile {
+/// Formats a byte count for messages, e.g. "180.3 GiB".
+std::string formatBytes(uint64_t bytes) {
+  static const char *const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes);
+  size_t unit = 0;
+  while (value >= 1024 && unit + 1 < std::size(kUnits)) {
+    value /= 1024;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof(text), unit == 0 ? "%.0f %s" : "%.1f %s", value,
+                kUnits[unit]);
+  return text;
+}
+
+/// Where the artifact's bytes go. A regular file (or a new one) is written
+/// as a temporary next to it, renamed onto it once complete and removed
+/// otherwise; through a symbolic link, that is the file the link names, so
+/// the link stays. Anything else at the path (/dev/null, a pipe) is written
+/// in place: renaming onto it would replace the device node.
+class OutputFile {
 public:
-  ~TemporaryFile() {
+  ~OutputFile() {
     if (fd >= 0) {
       ::close(fd);
     }
-    if (!path.empty()) {
-      ::unlink(path.c_str());
+    if (!temporary.empty()) {
+      ::unlink(temporary.c_str());
     }
   }
 
-  /// Creates "<target>.tmp.XXXXXX" next to `target`.
-  Status create(const std::string &target) {
-    std::string templ = target + ".tmp.XXXXXX";
+  Status open(const std::string &target) {
+    destination = target;
+    struct stat info;
+    if (::lstat(target.c_str(), &info) == 0 && S_ISLNK(info.st_mode)) {
+      // /dev/stdout redirected to a file is such a link.
+      if (char *real = ::realpath(target.c_str(), nullptr)) {
+        destination = real;
+        std::free(real);
+      }
+    }
+    if (::stat(destination.c_str(), &info) == 0 && !S_ISREG(info.st_mode)) {
+      if (S_ISDIR(info.st_mode)) {
+        return makeError(StatusCode::IoError, "'", target, "' is a directory");
+      }
+      fd = ::open(destination.c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd < 0) {
+        return ioError("cannot open", target);
+      }
+      return Status();
+    }
+    // "<destination>.tmp.XXXXXX" in the same directory, hence on the same
+    // file system, so that the rename is atomic.
+    std::string templ = destination + ".tmp.XXXXXX";
     int newFd = ::mkstemp(templ.data());
     if (newFd < 0) {
       return makeError(StatusCode::IoError,
@@ -64,11 +109,33 @@ public:
                        target, "': ", std::strerror(errno));
     }
     fd = newFd;
-    path = templ;
+    temporary = templ;
     // mkstemp creates 0600; an artifact is meant to be shared.
     ::fchmod(fd, 0644);
     return Status();
   }
+
+  /// True for a temporary file, which can be written out of order.
+  bool seekable() const { return !temporary.empty(); }
+
+  /// Fails early when the file system cannot hold `size` bytes, rather
+  /// than after writing most of them.
+  Status reserve(uint64_t size, const std::string &target) {
+    struct statvfs fs;
+    if (!seekable() || ::fstatvfs(fd, &fs) != 0) {
+      return Status();
+    }
+    uint64_t available = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+    if (available < size) {
+      return makeError(StatusCode::IoError, "the artifact takes ",
+                       formatBytes(size), " but the file system of '", target,
+                       "' has ", formatBytes(available), " free");
+    }
+    return Status();
+  }
+
+  /// Sends every byte written from now on through `crc` too (null: none).
+  void checksumInto(Crc32c *crc) { running = crc; }
 
   /// Writes `size` bytes from `data`, or zeros when `data` is null.
   bool write(const void *data, uint64_t size) {
@@ -86,6 +153,9 @@ public:
       if (put <= 0) {
         return false;
       }
+      if (running) {
+        running->update(bytes ? bytes : kZeros, static_cast<size_t>(put));
+      }
       if (bytes) {
         bytes += put;
       }
@@ -98,9 +168,28 @@ public:
   /// Pads with zeros up to absolute file offset `offset`.
   bool padTo(uint64_t offset) { return write(nullptr, offset - position); }
 
-  /// Flushes, closes and renames onto `target`.
+  /// Writes `size` bytes at absolute offset `offset` (seekable files only).
+  bool writeAt(const void *data, uint64_t size, uint64_t offset) {
+    const auto *bytes = static_cast<const uint8_t *>(data);
+    while (size > 0) {
+      ssize_t put = ::pwrite(fd, bytes, size, static_cast<off_t>(offset));
+      if (put < 0 && errno == EINTR) {
+        continue;
+      }
+      if (put <= 0) {
+        return false;
+      }
+      bytes += put;
+      offset += static_cast<uint64_t>(put);
+      size -= static_cast<uint64_t>(put);
+    }
+    return true;
+  }
+
+  /// Flushes, closes and (for a temporary) renames onto the destination;
+  /// errors name `target`.
   Status commit(const std::string &target) {
-    if (::fsync(fd) != 0) {
+    if (seekable() && ::fsync(fd) != 0) {
       return ioError("cannot sync", target);
     }
     int oldFd = fd;
@@ -108,12 +197,15 @@ public:
     if (::close(oldFd) != 0) {
       return ioError("cannot close", target);
     }
-    if (::rename(path.c_str(), target.c_str()) != 0) {
+    if (!seekable()) {
+      return Status();
+    }
+    if (::rename(temporary.c_str(), destination.c_str()) != 0) {
       return ioError("cannot rename the temporary file onto", target);
     }
-    path.clear();
+    temporary.clear();
     // Make the rename itself durable; failure here loses nothing written.
-    std::string dir = target.substr(0, target.find_last_of('/') + 1);
+    std::string dir = destination.substr(0, destination.find_last_of('/') + 1);
     int dirFd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_CLOEXEC);
     if (dirFd >= 0) {
       ::fsync(dirFd);
@@ -130,31 +222,20 @@ public:
 
 private:
   int fd = -1;
-  std::string path;
+  /// The file written: the target, or the file its symbolic link names.
+  std::string destination;
+  /// The temporary's path; empty when writing the destination in place.
+  std::string temporary;
   uint64_t position = 0;
+  Crc32c *running = nullptr;
 };
 
-/// Checks that `blobs` match `ranges` and lie in order inside the data.
-Status checkBlobs(const char *kind, Span<const Span<const uint8_t>> blobs,
-                  const std::vector<BlobRange> &ranges, uint64_t begin,
-                  uint64_t end) {
-  if (blobs.size() != ranges.size()) {
-    return makeError(StatusCode::InvalidArgument, "the layout has ",
-                     ranges.size(), " ", kind, "s but ", blobs.size(),
-                     " were passed");
-  }
+/// Checks that `ranges` lie in order, aligned, inside [begin, end).
+Status checkRanges(const char *kind, const std::vector<BlobRange> &ranges,
+                   uint64_t begin, uint64_t end) {
   uint64_t cursor = begin;
   for (size_t i = 0; i < ranges.size(); ++i) {
     uint64_t blobEnd;
-    if (blobs[i].size() && !blobs[i].data()) {
-      return makeError(StatusCode::InvalidArgument, kind, " ", i,
-                       " has a null data pointer");
-    }
-    if (blobs[i].size() != ranges[i].size) {
-      return makeError(StatusCode::InvalidArgument, kind, " ", i, " is ",
-                       blobs[i].size(), " bytes but the layout says ",
-                       ranges[i].size);
-    }
     if (ranges[i].offset < cursor || ranges[i].offset % kBlobAlignment ||
         !checkedAdd(ranges[i].offset, ranges[i].size, blobEnd) ||
         blobEnd > end) {
@@ -165,6 +246,35 @@ Status checkBlobs(const char *kind, Span<const Span<const uint8_t>> blobs,
     cursor = blobEnd;
   }
   return Status();
+}
+
+/// Checks that blob `index` has the size of its range.
+Status checkBlob(const char *kind, size_t index, Span<const uint8_t> blob,
+                 const BlobRange &range) {
+  if (blob.size() && !blob.data()) {
+    return makeError(StatusCode::InvalidArgument, kind, " ", index,
+                     " has a null data pointer");
+  }
+  if (blob.size() != range.size) {
+    return makeError(StatusCode::InvalidArgument, kind, " ", index, " is ",
+                     blob.size(), " bytes but the layout says ", range.size);
+  }
+  return Status();
+}
+
+/// Checks that `blobs` match `ranges` and lie in order inside the data.
+Status checkBlobs(const char *kind, Span<const Span<const uint8_t>> blobs,
+                  const std::vector<BlobRange> &ranges, uint64_t begin,
+                  uint64_t end) {
+  if (blobs.size() != ranges.size()) {
+    return makeError(StatusCode::InvalidArgument, "the layout has ",
+                     ranges.size(), " ", kind, "s but ", blobs.size(),
+                     " were passed");
+  }
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    KILN_RETURN_IF_ERROR(checkBlob(kind, i, blobs[i], ranges[i]));
+  }
+  return checkRanges(kind, ranges, begin, end);
 }
 
 } // namespace
@@ -224,12 +334,13 @@ planArtifactLayout(Span<const uint64_t> executableSizes,
   return layout;
 }
 
-/// Checks everything it can before creating the temporary file, so most
-/// caller mistakes fail without touching the file system.
+/// Checks everything it can before creating the output, so most caller
+/// mistakes fail without touching the file system.
 Status writeArtifact(const std::string &path, const ArtifactLayout &layout,
                      Span<const uint8_t> flatbuffer,
                      Span<const Span<const uint8_t>> executables,
-                     Span<const Span<const uint8_t>> constants) {
+                     const ConstantSource &constants,
+                     const WriteProgress &progress) {
   auto fail = [&](const Status &status) {
     return status.withContext("cannot write '" + path + "'");
   };
@@ -247,8 +358,8 @@ Status writeArtifact(const std::string &path, const ArtifactLayout &layout,
   Status status = checkBlobs("executable", executables, layout.executables, 0,
                              layout.weightsOffset);
   if (status.ok()) {
-    status = checkBlobs("constant", constants, layout.constants,
-                        layout.weightsOffset, layout.dataSize);
+    status = checkRanges("constant", layout.constants, layout.weightsOffset,
+                         layout.dataSize);
   }
   if (!status.ok()) {
     return fail(status);
@@ -269,31 +380,110 @@ Status writeArtifact(const std::string &path, const ArtifactLayout &layout,
   }
   header.codeChecksum =
       segmentChecksum(executables, layout.executables, 0, layout.weightsOffset);
-  header.weightsChecksum = segmentChecksum(
-      constants, layout.constants, layout.weightsOffset, layout.dataSize);
   header.metadataChecksum =
       metadataChecksumOf(header, flatbuffer.data(), flatbuffer.size());
 
-  TemporaryFile file;
-  KILN_RETURN_IF_ERROR(file.create(path));
-  bool ok = file.write(&header, sizeof(header)) &&
-            file.write(flatbuffer.data(), flatbuffer.size());
-  auto writeBlobs = [&](Span<const Span<const uint8_t>> blobs,
-                        const std::vector<BlobRange> &ranges) {
-    for (size_t i = 0; ok && i < blobs.size(); ++i) {
-      ok = file.padTo(header.dataOffset + ranges[i].offset) &&
-           file.write(blobs[i].data(), blobs[i].size());
-    }
-  };
-  ok = ok && file.padTo(header.dataOffset);
-  writeBlobs(executables, layout.executables);
-  ok = ok && file.padTo(header.dataOffset + layout.weightsOffset);
-  writeBlobs(constants, layout.constants);
-  ok = ok && file.padTo(header.fileSize);
-  if (!ok) {
-    return TemporaryFile::ioError("cannot write", path);
+  OutputFile file;
+  KILN_RETURN_IF_ERROR(file.open(path));
+  KILN_RETURN_IF_ERROR(fail(file.reserve(header.fileSize, path)));
+  uint64_t weightBytes = 0;
+  for (const BlobRange &range : layout.constants) {
+    weightBytes += range.size;
   }
-  return file.commit(path);
+  // The constants in order, each checked against its place, and the
+  // weight segment's bytes (padding included) through `crc`: written, or
+  // with `write` false only checksummed.
+  auto streamConstants = [&](Crc32c &crc, bool write) -> Status {
+    uint64_t cursor = header.dataOffset + layout.weightsOffset;
+    bool ok = !write || file.padTo(cursor);
+    file.checksumInto(write ? &crc : nullptr);
+    // `size` bytes from `data`, or zeros when it is null.
+    auto put = [&](const void *data, uint64_t size) {
+      if (write) {
+        return file.write(data, size);
+      }
+      data ? crc.update(data, size) : crc.updateZeros(size);
+      return true;
+    };
+    uint64_t done = 0;
+    for (size_t i = 0; ok && i < layout.constants.size(); ++i) {
+      StatusOr<Span<const uint8_t>> blob = constants(i);
+      if (!blob.ok()) {
+        return blob.status();
+      }
+      const BlobRange &range = layout.constants[i];
+      KILN_RETURN_IF_ERROR(checkBlob("constant", i, *blob, range));
+      ok = put(nullptr, header.dataOffset + range.offset - cursor) &&
+           put(blob->data(), blob->size());
+      cursor = header.dataOffset + range.offset + range.size;
+      done += range.size;
+      if (ok && write && progress) {
+        progress(done, weightBytes);
+      }
+    }
+    ok = ok && put(nullptr, header.fileSize - cursor);
+    file.checksumInto(nullptr);
+    if (!ok) {
+      return OutputFile::ioError("cannot write", path);
+    }
+    return Status();
+  };
+  auto writeFront = [&]() {
+    bool ok = file.write(&header, sizeof(header)) &&
+              file.write(flatbuffer.data(), flatbuffer.size()) &&
+              file.padTo(header.dataOffset);
+    for (size_t i = 0; ok && i < executables.size(); ++i) {
+      ok = file.padTo(header.dataOffset + layout.executables[i].offset) &&
+           file.write(executables[i].data(), executables[i].size());
+    }
+    return ok;
+  };
+
+  Crc32c weights;
+  if (file.seekable()) {
+    // The weights' checksum is known once they are written: the header
+    // goes in last.
+    if (!writeFront()) {
+      return fail(OutputFile::ioError("cannot write", path));
+    }
+    KILN_RETURN_IF_ERROR(fail(streamConstants(weights, true)));
+    header.weightsChecksum = weights.value();
+    if (!file.writeAt(&header, sizeof(header), 0)) {
+      return fail(OutputFile::ioError("cannot write", path));
+    }
+  } else {
+    // A device or pipe takes the bytes in order: the weights are produced
+    // twice, once for the header's checksum.
+    Crc32c first;
+    KILN_RETURN_IF_ERROR(fail(streamConstants(first, false)));
+    header.weightsChecksum = first.value();
+    if (!writeFront()) {
+      return fail(OutputFile::ioError("cannot write", path));
+    }
+    KILN_RETURN_IF_ERROR(fail(streamConstants(weights, true)));
+    if (weights.value() != header.weightsChecksum) {
+      return fail(Status(StatusCode::Internal,
+                         "the constants changed between their two passes"));
+    }
+  }
+  return fail(file.commit(path));
+}
+
+Status writeArtifact(const std::string &path, const ArtifactLayout &layout,
+                     Span<const uint8_t> flatbuffer,
+                     Span<const Span<const uint8_t>> executables,
+                     Span<const Span<const uint8_t>> constants) {
+  if (constants.size() != layout.constants.size()) {
+    return makeError(StatusCode::InvalidArgument, "cannot write '", path,
+                     "': the layout has ", layout.constants.size(),
+                     " constants but ", constants.size(), " were passed");
+  }
+  return writeArtifact(
+      path, layout, flatbuffer, executables,
+      [&](size_t index) -> StatusOr<Span<const uint8_t>> {
+        return constants[index];
+      },
+      nullptr);
 }
 
 } // namespace kiln::rt

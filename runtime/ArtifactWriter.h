@@ -10,6 +10,10 @@
 //      with the blob bytes in the same order, to writeArtifact, which writes
 //      header + FlatBuffer + data atomically (temporary file, fsync, rename).
 //
+// The constants may come from a ConstantSource, one at a time, so that a
+// model with more weights than memory is written with one constant in
+// memory at a time.
+//
 // Used by the compiler as well as the runtime's tests, so this header pulls
 // in nothing beyond the standard library.
 //
@@ -22,6 +26,7 @@
 #include "runtime/Status.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -60,12 +65,31 @@ uint32_t segmentChecksum(Span<const Span<const uint8_t>> blobs,
                          const std::vector<BlobRange> &ranges, uint64_t begin,
                          uint64_t end);
 
+/// Produces the bytes of constant `index`. The writer asks for each
+/// constant in order, once (twice when the target is a pipe or device); the
+/// bytes must stay valid until the next call. An error ends the write.
+using ConstantSource =
+    std::function<StatusOr<Span<const uint8_t>>(size_t index)>;
+
+/// Called after each constant is written with the weight bytes written so
+/// far and in all.
+using WriteProgress = std::function<void(uint64_t done, uint64_t total)>;
+
 /// Writes a .kbin file at `path`: the FileHeader, `flatbuffer` (a finished
 /// kiln.fb.Artifact with identifier "KILN") and the blobs at the places
-/// `layout` gives them (zero padding in between). `executables` and
-/// `constants` must match the layout's entries in count and size. The file
+/// `layout` gives them (zero padding in between). `executables` and the
+/// constants must match the layout's entries in count and size. The file
 /// appears atomically: on any failure no file is left behind and an
-/// existing file at `path` is untouched.
+/// existing file at `path` is untouched. A file system without room for
+/// the whole file fails before anything is written. A `path` that exists
+/// and is not a regular file (/dev/null, a pipe) is written in place.
+Status writeArtifact(const std::string &path, const ArtifactLayout &layout,
+                     Span<const uint8_t> flatbuffer,
+                     Span<const Span<const uint8_t>> executables,
+                     const ConstantSource &constants,
+                     const WriteProgress &progress);
+
+/// The same with every constant's bytes in memory.
 Status writeArtifact(const std::string &path, const ArtifactLayout &layout,
                      Span<const uint8_t> flatbuffer,
                      Span<const Span<const uint8_t>> executables,

@@ -237,15 +237,12 @@ LogicalResult emitArtifact(ModuleOp module, const CompiledKernels &kernels,
   }
   SeededWeights seeded;
   WeightSource &weights = options.weights ? *options.weights : seeded;
-  std::vector<std::vector<float>> constantData;
+  // Parameters are stored as f32 in their stored layout, which keeps the
+  // element count; their data is made one at a time while the file is
+  // written.
   std::vector<uint64_t> constantSizes;
   for (ParamOp param : constantParams) {
-    FailureOr<std::vector<float>> data = materialize(param, weights);
-    if (failed(data)) {
-      return failure();
-    }
-    constantData.push_back(std::move(*data));
-    constantSizes.push_back(constantData.back().size() * sizeof(float));
+    constantSizes.push_back(param.getType().getNumElements() * sizeof(float));
   }
   std::vector<uint64_t> executableSizes = {kernels.image.size()};
   rt::StatusOr<rt::ArtifactLayout> layout =
@@ -353,14 +350,22 @@ LogicalResult emitArtifact(ModuleOp module, const CompiledKernels &kernels,
   std::vector<rt::Span<const uint8_t>> executableBlobs = {
       {reinterpret_cast<const uint8_t *>(kernels.image.data()),
        kernels.image.size()}};
-  std::vector<rt::Span<const uint8_t>> constantBlobs;
-  for (const std::vector<float> &data : constantData) {
-    constantBlobs.push_back({reinterpret_cast<const uint8_t *>(data.data()),
-                             data.size() * sizeof(float)});
-  }
+  std::vector<float> current;
+  auto produce = [&](size_t index) -> rt::StatusOr<rt::Span<const uint8_t>> {
+    ParamOp param = constantParams[index];
+    FailureOr<std::vector<float>> data = materialize(param, weights);
+    if (failed(data)) {
+      return rt::makeError(rt::StatusCode::InvalidArgument, "parameter '",
+                           param.getName().str(), "' could not be loaded");
+    }
+    current = std::move(*data);
+    return rt::Span<const uint8_t>(
+        reinterpret_cast<const uint8_t *>(current.data()),
+        current.size() * sizeof(float));
+  };
   rt::Status written = rt::writeArtifact(
       path.str(), *layout, {fbb.GetBufferPointer(), fbb.GetSize()},
-      executableBlobs, constantBlobs);
+      executableBlobs, produce, options.onWeightsWritten);
   if (!written.ok()) {
     return emitError(module.getLoc(), written.message());
   }

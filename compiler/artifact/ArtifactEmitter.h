@@ -7,6 +7,8 @@
 #include "compiler/weights/WeightSource.h"
 #include "mlir/IR/BuiltinOps.h"
 
+#include <cstdint>
+#include <functional>
 #include <string>
 
 namespace kiln {
@@ -17,6 +19,9 @@ struct ArtifactOptions {
   /// Where parameter data comes from; null means the seeded initialiser
   /// with its default seed.
   WeightSource *weights = nullptr;
+  /// Called as the weights are written, with the bytes written so far and
+  /// in all.
+  std::function<void(uint64_t done, uint64_t total)> onWeightsWritten;
 };
 
 /// Checks, before kernels are compiled, that the model function (after the

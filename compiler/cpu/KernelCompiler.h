@@ -34,11 +34,14 @@ struct CompileProgress {
     Kernels,
     /// The kernels are being linked into one shared object.
     Link,
-    /// The artifact is being written (parameters laid out and stored).
+    /// The artifact is being written: once with `total` 0 as it starts,
+    /// then after each parameter with `done` of `total` weight bytes
+    /// written.
     Write,
   };
   Stage stage = Stage::Graph;
-  size_t done = 0, total = 0, dispatches = 0;
+  uint64_t done = 0, total = 0;
+  size_t dispatches = 0;
 };
 
 /// How kernels are compiled, and what a caller may observe of it.

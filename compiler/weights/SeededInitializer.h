@@ -38,17 +38,24 @@ inline float unitUniform(uint64_t bits) {
   return static_cast<float>(bits >> 40) * (2.0f / 16777216.0f) - 1.0f;
 }
 
-/// Element `index` of the seeded parameter `name` with last dimension
-/// `lastDim`.
-inline float seededParameterElement(std::string_view name, int64_t lastDim,
-                                    uint64_t seed, uint64_t index) {
-  uint64_t key = 0xcbf29ce484222325ull ^ seed; // FNV-1a over the name.
-  for (char c : name) {
-    key = (key ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+/// The stream of seeded parameter `name`: its key and its bound.
+struct SeededStream {
+  SeededStream(std::string_view name, int64_t lastDim, uint64_t seed)
+      : key(0xcbf29ce484222325ull ^ seed), // FNV-1a over the name.
+        bound(1.0f / std::sqrt(static_cast<float>(lastDim > 0 ? lastDim : 1))) {
+    for (char c : name) {
+      key = (key ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+    }
   }
-  float bound = 1.0f / std::sqrt(static_cast<float>(lastDim > 0 ? lastDim : 1));
-  return bound * unitUniform(splitMix64(key + splitMix64(index)));
-}
+
+  /// Element `index`.
+  float operator()(uint64_t index) const {
+    return bound * unitUniform(splitMix64(key + splitMix64(index)));
+  }
+
+  uint64_t key;
+  float bound;
+};
 
 /// The whole seeded parameter `name` of `shape`, row-major.
 inline std::vector<float> seededParameter(std::string_view name,
@@ -58,10 +65,10 @@ inline std::vector<float> seededParameter(std::string_view name,
   for (int64_t d : shape) {
     count *= static_cast<uint64_t>(d);
   }
-  int64_t lastDim = shape.empty() ? 1 : shape.back();
+  SeededStream stream(name, shape.empty() ? 1 : shape.back(), seed);
   std::vector<float> values(count);
   for (uint64_t i = 0; i < count; ++i) {
-    values[i] = seededParameterElement(name, lastDim, seed, i);
+    values[i] = stream(i);
   }
   return values;
 }

@@ -16,6 +16,14 @@ double ProgressPrinter::elapsed() const {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+/// `bytes` in the unit that suits `scale`: "12.3 GiB", "204.6 MiB".
+static std::string formatSize(uint64_t bytes, uint64_t scale) {
+  bool gib = scale >= (uint64_t(1) << 30);
+  return llvm::formatv("{0:F1} {1}", bytes / (gib ? 1073741824.0 : 1048576.0),
+                       gib ? "GiB" : "MiB")
+      .str();
+}
+
 bool ProgressPrinter::print(llvm::StringRef message) {
   double now = elapsed();
   if (!enabled || now < threshold) {
@@ -53,7 +61,20 @@ void ProgressPrinter::report(const CompileProgress &progress) {
     print("linking the kernels...");
     return;
   case CompileProgress::Stage::Write:
-    print("writing the artifact...");
+    if (progress.total == 0) {
+      if (print("writing the artifact...")) {
+        lastWriteLine = elapsed();
+      }
+      return;
+    }
+    // Weights worth a line a second: a model of many GiB.
+    if (lastWriteLine >= 0 && elapsed() - lastWriteLine >= 1.0 &&
+        print(llvm::formatv("weights {0} of {1}",
+                            formatSize(progress.done, progress.total),
+                            formatSize(progress.total, progress.total))
+                  .str())) {
+      lastWriteLine = elapsed();
+    }
     return;
   }
 }

@@ -56,6 +56,8 @@ private:
   Clock::time_point start;
   /// When the last kernel count was printed (seconds since `start`).
   double lastKernelLine = -1;
+  /// When the last line of the write stage was printed (-1: none yet).
+  double lastWriteLine = -1;
 };
 
 } // namespace kiln

@@ -10,6 +10,10 @@
 
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sys/stat.h>
+#include <thread>
 
 using namespace kiln::rt;
 using namespace kiln::rt::test;
@@ -143,13 +147,15 @@ TEST(ArtifactWriterTest, UnwritableDirectoryFailsAndLeavesNothing) {
   std::filesystem::permissions(dir.file("ro"), std::filesystem::perms::all);
 }
 
-TEST(ArtifactWriterTest, FailedRenameRemovesTheTemporary) {
-  // The target is a directory: everything is written, then rename fails.
+TEST(ArtifactWriterTest, DirectoryTargetFailsAndLeavesNothing) {
   TempDir dir;
   std::filesystem::create_directory(dir.file("target"));
   Status status = addScaleModel(8).write(dir.file("target"));
   ASSERT_FALSE(status.ok());
-  EXPECT_NE(status.message().find("rename"), std::string::npos);
+  EXPECT_NE(
+      status.message().find("'" + dir.file("target") + "' is a directory"),
+      std::string::npos)
+      << status.message();
   EXPECT_EQ(countEntries(dir.path()), 1u);
 }
 
@@ -175,6 +181,179 @@ TEST(ArtifactWriterTest, RejectsFlatBufferWithoutIdentifier) {
   Status status = writeArtifact(dir.file("m.kbin"), {}, fb, {}, {});
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.message().find("file identifier"), std::string::npos);
+  EXPECT_EQ(countEntries(dir.path()), 0u);
+}
+
+/// A small artifact's parts: a FlatBuffer that only has the identifier,
+/// one executable and three constants, and the layout that places them.
+struct Parts {
+  std::vector<uint8_t> flatbuffer = {0, 0, 0, 0, 'K', 'I', 'L', 'N'};
+  std::vector<uint8_t> code = std::vector<uint8_t>(100, 0xc3);
+  std::vector<std::vector<uint8_t>> constants;
+  ArtifactLayout layout;
+
+  Parts() {
+    for (uint8_t i = 0; i < 3; ++i) {
+      constants.emplace_back(1000 + 500 * i, static_cast<uint8_t>(i + 1));
+    }
+    layout = *planArtifactLayout(
+        {code.size()},
+        {constants[0].size(), constants[1].size(), constants[2].size()});
+  }
+  std::vector<Span<const uint8_t>> constantSpans() const {
+    return {constants.begin(), constants.end()};
+  }
+  Status writeInMemory(const std::string &path) const {
+    std::vector<Span<const uint8_t>> exes = {code}, consts = constantSpans();
+    return writeArtifact(path, layout, flatbuffer, exes, consts);
+  }
+};
+
+TEST(ArtifactWriterTest, StreamedConstantsWriteTheSameFile) {
+  TempDir dir;
+  Parts parts;
+  ASSERT_TRUE(parts.writeInMemory(dir.file("memory.kbin")).ok());
+  std::vector<size_t> asked;
+  std::vector<std::pair<uint64_t, uint64_t>> reports;
+  std::vector<uint8_t> scratch;
+  std::vector<Span<const uint8_t>> exes = {parts.code};
+  Status status = writeArtifact(
+      dir.file("streamed.kbin"), parts.layout, parts.flatbuffer, exes,
+      [&](size_t index) -> StatusOr<Span<const uint8_t>> {
+        asked.push_back(index);
+        scratch = parts.constants[index]; // Valid until the next call only.
+        return Span<const uint8_t>(scratch);
+      },
+      [&](uint64_t done, uint64_t total) { reports.push_back({done, total}); });
+  ASSERT_TRUE(status.ok()) << status.message();
+  EXPECT_EQ(asked, (std::vector<size_t>{0, 1, 2}));
+  EXPECT_EQ(reports, (std::vector<std::pair<uint64_t, uint64_t>>{
+                         {1000, 4500}, {2500, 4500}, {4500, 4500}}));
+  EXPECT_EQ(readFileBytes(dir.file("streamed.kbin")),
+            readFileBytes(dir.file("memory.kbin")));
+}
+
+TEST(ArtifactWriterTest, PipeTargetIsWrittenInPlace) {
+  // A pipe (like /dev/null or /dev/stdout) cannot be renamed onto: the
+  // writer writes it in order, producing the weights twice for the
+  // checksum in the header.
+  TempDir dir;
+  Parts parts;
+  ASSERT_TRUE(parts.writeInMemory(dir.file("memory.kbin")).ok());
+  std::string pipe = dir.file("pipe");
+  ASSERT_EQ(::mkfifo(pipe.c_str(), 0600), 0);
+  std::vector<uint8_t> received;
+  std::thread reader([&] {
+    std::ifstream in(pipe, std::ios::binary);
+    received.assign(std::istreambuf_iterator<char>(in), {});
+  });
+  size_t asked = 0;
+  std::vector<Span<const uint8_t>> exes = {parts.code};
+  Status status = writeArtifact(
+      pipe, parts.layout, parts.flatbuffer, exes,
+      [&](size_t index) -> StatusOr<Span<const uint8_t>> {
+        ++asked;
+        return Span<const uint8_t>(parts.constants[index]);
+      },
+      nullptr);
+  if (!status.ok()) {
+    std::ofstream release(pipe); // The reader waits for a writer to open.
+  }
+  reader.join();
+  ASSERT_TRUE(status.ok()) << status.message();
+  EXPECT_EQ(asked, 6u);
+  EXPECT_EQ(received, readFileBytes(dir.file("memory.kbin")));
+  struct stat info;
+  ASSERT_EQ(::stat(pipe.c_str(), &info), 0);
+  EXPECT_TRUE(S_ISFIFO(info.st_mode));
+  EXPECT_EQ(countEntries(dir.path()), 2u);
+}
+
+TEST(ArtifactWriterTest, SymbolicLinkTargetKeepsTheLink) {
+  // The file the link names is replaced, as /dev/stdout redirected to a
+  // file is; the link itself stays.
+  TempDir dir;
+  Parts parts;
+  ASSERT_TRUE(parts.writeInMemory(dir.file("expected.kbin")).ok());
+  {
+    std::ofstream(dir.file("real.kbin")) << "old";
+  }
+  std::filesystem::create_symlink("real.kbin", dir.file("link.kbin"));
+  Status status = parts.writeInMemory(dir.file("link.kbin"));
+  ASSERT_TRUE(status.ok()) << status.message();
+  EXPECT_TRUE(std::filesystem::is_symlink(dir.file("link.kbin")));
+  EXPECT_EQ(readFileBytes(dir.file("real.kbin")),
+            readFileBytes(dir.file("expected.kbin")));
+  EXPECT_EQ(countEntries(dir.path()), 3u);
+}
+
+TEST(ArtifactWriterTest, TooLargeForTheFileSystemFailsBeforeWriting) {
+  TempDir dir;
+  std::string path = dir.file("m.kbin");
+  ASSERT_TRUE(Parts().writeInMemory(path).ok());
+  std::vector<uint8_t> before = readFileBytes(path);
+  // 1 PiB of weights: no test machine has the room.
+  StatusOr<ArtifactLayout> layout = planArtifactLayout({}, {uint64_t(1) << 50});
+  ASSERT_TRUE(layout.ok());
+  size_t asked = 0;
+  Status status = writeArtifact(
+      path, *layout, Parts().flatbuffer, {},
+      [&](size_t) -> StatusOr<Span<const uint8_t>> {
+        ++asked;
+        return makeError(StatusCode::Internal, "not reached");
+      },
+      nullptr);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.getCode(), StatusCode::IoError);
+  EXPECT_NE(status.message().find("the artifact takes 1024.0 TiB but the "
+                                  "file system of '" +
+                                  path + "' has "),
+            std::string::npos)
+      << status.message();
+  EXPECT_EQ(asked, 0u);
+  EXPECT_EQ(readFileBytes(path), before);
+  EXPECT_EQ(countEntries(dir.path()), 1u);
+}
+
+TEST(ArtifactWriterTest, FailingConstantSourceLeavesExistingFileUntouched) {
+  TempDir dir;
+  std::string path = dir.file("m.kbin");
+  Parts parts;
+  ASSERT_TRUE(parts.writeInMemory(path).ok());
+  std::vector<uint8_t> before = readFileBytes(path);
+  std::vector<Span<const uint8_t>> exes = {parts.code};
+  Status status = writeArtifact(
+      path, parts.layout, parts.flatbuffer, exes,
+      [&](size_t index) -> StatusOr<Span<const uint8_t>> {
+        if (index == 1) {
+          return makeError(StatusCode::InvalidArgument,
+                           "parameter 'w' could not be loaded");
+        }
+        return Span<const uint8_t>(parts.constants[index]);
+      },
+      nullptr);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.message(),
+            "cannot write '" + path + "': parameter 'w' could not be loaded");
+  EXPECT_EQ(readFileBytes(path), before);
+  EXPECT_EQ(countEntries(dir.path()), 1u);
+}
+
+TEST(ArtifactWriterTest, ConstantOfTheWrongSizeIsRefused) {
+  TempDir dir;
+  Parts parts;
+  std::vector<Span<const uint8_t>> exes = {parts.code};
+  Status status = writeArtifact(
+      dir.file("m.kbin"), parts.layout, parts.flatbuffer, exes,
+      [&](size_t index) -> StatusOr<Span<const uint8_t>> {
+        return Span<const uint8_t>(parts.constants[index].data(), 10);
+      },
+      nullptr);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(
+      status.message().find("constant 0 is 10 bytes but the layout says 1000"),
+      std::string::npos)
+      << status.message();
   EXPECT_EQ(countEntries(dir.path()), 0u);
 }
 
