@@ -130,7 +130,7 @@ def Kiln_MoeOp : Kiln_Op<"moe", [Pure, AttrSizedOperandSegments]> {
       DefaultValuedAttr<Kiln_AuxLossAttr, "::kiln::AuxLoss::None">:$aux_loss,
       DefaultValuedAttr<F64Attr, "1.0">:$aux_coefficient);
   let results = (outs Kiln_Tensor:$result,
-                      StaticShapeTensorOf<[I64]>:$counts, Kiln_Tensor:$aux);
+                      Kiln_I64Tensor:$counts, Kiln_Tensor:$aux);
   let assemblyFormat = [{
     $input `,` $router `experts` `(` $experts `)`
     (`shared` `(` $shared^ `)`)?

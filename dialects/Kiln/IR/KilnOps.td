@@ -17,10 +17,20 @@ include "mlir/IR/BuiltinAttributes.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
-def Kiln_Tensor : StaticShapeTensorOf<[F32]>;
-def Kiln_Vector : 1DTensorOf<[F32]>;
-def Kiln_IndexTensor : StaticShapeTensorOf<[I32, I64]>;
-def Kiln_AnyTensor : StaticShapeTensorOf<[F32, I32, I64]>;
+// Sizes are static and positive: the compiler lays out buffers and divides
+// work by them, and a zero-size tensor has neither (the .kiln frontend
+// refuses zero sizes with its own message).
+class Kiln_PositiveSizes<TypeConstraint base>
+    : Type<And<[base.predicate,
+                CPred<"::llvm::all_of(::llvm::cast<::mlir::ShapedType>($_self)"
+                      ".getShape(), [](int64_t size) { return size > 0; })">]>,
+           base.summary # " with positive sizes", base.cppType>;
+
+def Kiln_Tensor : Kiln_PositiveSizes<StaticShapeTensorOf<[F32]>>;
+def Kiln_Vector : Kiln_PositiveSizes<1DTensorOf<[F32]>>;
+def Kiln_IndexTensor : Kiln_PositiveSizes<StaticShapeTensorOf<[I32, I64]>>;
+def Kiln_AnyTensor : Kiln_PositiveSizes<StaticShapeTensorOf<[F32, I32, I64]>>;
+def Kiln_I64Tensor : Kiln_PositiveSizes<StaticShapeTensorOf<[I64]>>;
 
 //===----------------------------------------------------------------------===//
 // ParamOp, ConstantOp
@@ -488,7 +498,7 @@ def Kiln_TopKOp : Kiln_Op<"top_k", [Pure]> {
   }];
   let arguments = (ins Kiln_Tensor:$input, I64Attr:$k);
   let results = (outs Kiln_Tensor:$values,
-                      StaticShapeTensorOf<[I64]>:$indices);
+                      Kiln_I64Tensor:$indices);
   let assemblyFormat = [{
     $input attr-dict `:` type($input) `->` `(` type($values) `,`
     type($indices) `)`

@@ -462,3 +462,20 @@ func.func @moe_sequence(%x: tensor<4x8xf32>, %r: tensor<1x8xf32>, %g: tensor<6x8
   %0:3 = kiln.moe %x, %r experts(%g, %g, %d) {top_k = 1 : i64, aux_loss = #kiln.aux_loss<sequence>} : (tensor<4x8xf32>, tensor<1x8xf32>, tensor<6x8xf32>, tensor<6x8xf32>, tensor<8x6xf32>) -> (tensor<4x8xf32>, tensor<1xi64>, tensor<f32>)
   return
 }
+
+// -----
+
+// Sizes are positive: a zero-size tensor has no buffer and no work.
+func.func @zero_size(%x: tensor<0x768xf32>, %w: tensor<64x768xf32>) -> tensor<0x64xf32> {
+  // expected-error @+1 {{'kiln.linear' op operand #0 must be statically shaped tensor of 32-bit float values with positive sizes, but got 'tensor<0x768xf32>'}}
+  %a = kiln.linear %x, %w : (tensor<0x768xf32>, tensor<64x768xf32>) -> tensor<0x64xf32>
+  return %a : tensor<0x64xf32>
+}
+
+// -----
+
+func.func @zero_size_param() -> tensor<4x0xf32> {
+  // expected-error @+1 {{'kiln.param' op result #0 must be statically shaped tensor of 32-bit float or 32-bit signless integer or 64-bit signless integer values with positive sizes, but got 'tensor<4x0xf32>'}}
+  %w = kiln.param "w" : tensor<4x0xf32>
+  return %w : tensor<4x0xf32>
+}
