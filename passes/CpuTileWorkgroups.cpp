@@ -325,18 +325,26 @@ void CpuTileWorkgroupsPass::runOnOperation() {
   }
   ArrayRef<int64_t> tile = tileAttr.asArrayRef();
   int64_t rank = tile.size();
-  ArrayRef<int64_t> shape;
-  bool found = false;
+  // The results of the tile's rank, which kiln-cpu-select-workgroup-tiles
+  // tiled, share one shape.
+  std::optional<ArrayRef<int64_t>> tiled;
   for (Type type : func.getResultTypes()) {
-    if (cast<RankedTensorType>(type).getRank() == rank) {
-      shape = cast<RankedTensorType>(type).getShape();
-      found = true;
+    auto result = cast<RankedTensorType>(type);
+    if (result.getRank() != rank) {
+      continue;
     }
+    if (tiled && *tiled != result.getShape()) {
+      func.emitError("expects the results with the rank of "
+                     "exec.workgroup_tile to have one shape");
+      return signalPassFailure();
+    }
+    tiled = result.getShape();
   }
-  if (!found) {
+  if (!tiled) {
     func.emitError("expects a result with the rank of exec.workgroup_tile");
     return signalPassFailure();
   }
+  ArrayRef<int64_t> shape = *tiled;
   // Batch dimensions are tiled one index per workgroup (the z id), columns
   // by whole tiles; only the rows may end in a partial tile.
   for (int64_t d = 0; d < rank; ++d) {

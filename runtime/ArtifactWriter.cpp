@@ -16,6 +16,7 @@
 #include "runtime/abi/KernelAbi.h"
 
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -62,6 +63,22 @@ std::string formatBytes(uint64_t bytes) {
   return text;
 }
 
+/// The path a dangling symbolic link names, relative to the link's
+/// directory when the link is relative.
+std::string danglingLinkTarget(const std::string &link) {
+  char buffer[PATH_MAX];
+  ssize_t length = ::readlink(link.c_str(), buffer, sizeof(buffer) - 1);
+  if (length <= 0) {
+    return link;
+  }
+  std::string named(buffer, static_cast<size_t>(length));
+  size_t slash = link.find_last_of('/');
+  if (named.front() == '/' || slash == std::string::npos) {
+    return named;
+  }
+  return link.substr(0, slash + 1) + named;
+}
+
 /// Where the artifact's bytes go. A regular file (or a new one) is written
 /// as a temporary next to it, renamed onto it once complete and removed
 /// otherwise; through a symbolic link, that is the file the link names, so
@@ -71,6 +88,10 @@ class OutputFile {
 public:
   ~OutputFile() {
     if (fd >= 0) {
+      // A regular file written in place holds nothing half-written.
+      if (regular && temporary.empty()) {
+        (void)::ftruncate(fd, 0);
+      }
       ::close(fd);
     }
     if (!temporary.empty()) {
@@ -80,19 +101,29 @@ public:
 
   Status open(const std::string &target) {
     destination = target;
+    bool inPlace = false;
     struct stat info;
     if (::lstat(target.c_str(), &info) == 0 && S_ISLNK(info.st_mode)) {
-      // /dev/stdout redirected to a file is such a link.
       if (char *real = ::realpath(target.c_str(), nullptr)) {
+        // /dev/stdout redirected to a file is such a link.
         destination = real;
         std::free(real);
+      } else if (::stat(target.c_str(), &info) == 0) {
+        // It opens but names no path (a deleted file, a memfd): write
+        // through it.
+        inPlace = true;
+      } else {
+        destination = danglingLinkTarget(target);
       }
     }
-    if (::stat(destination.c_str(), &info) == 0 && !S_ISREG(info.st_mode)) {
+    if (::stat(destination.c_str(), &info) == 0 &&
+        (inPlace || !S_ISREG(info.st_mode))) {
       if (S_ISDIR(info.st_mode)) {
         return makeError(StatusCode::IoError, "'", target, "' is a directory");
       }
-      fd = ::open(destination.c_str(), O_WRONLY | O_CLOEXEC);
+      regular = S_ISREG(info.st_mode);
+      fd = ::open(destination.c_str(),
+                  O_WRONLY | O_CLOEXEC | (regular ? O_TRUNC : 0));
       if (fd < 0) {
         return ioError("cannot open", target);
       }
@@ -110,22 +141,26 @@ public:
     }
     fd = newFd;
     temporary = templ;
+    regular = true;
     // mkstemp creates 0600; an artifact is meant to be shared.
     ::fchmod(fd, 0644);
     return Status();
   }
 
-  /// True for a temporary file, which can be written out of order.
-  bool seekable() const { return !temporary.empty(); }
+  /// True for a regular file, which can be written out of order.
+  bool seekable() const { return regular; }
 
   /// Fails early when the file system cannot hold `size` bytes, rather
   /// than after writing most of them.
   Status reserve(uint64_t size, const std::string &target) {
     struct statvfs fs;
-    if (!seekable() || ::fstatvfs(fd, &fs) != 0) {
+    // Some file systems (FUSE, 9p) report no blocks at all.
+    if (!regular || ::fstatvfs(fd, &fs) != 0 || fs.f_blocks == 0) {
       return Status();
     }
-    uint64_t available = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+    // Root may use the blocks reserved for it.
+    uint64_t blocks = ::geteuid() == 0 ? fs.f_bfree : fs.f_bavail;
+    uint64_t available = blocks * fs.f_frsize;
     if (available < size) {
       return makeError(StatusCode::IoError, "the artifact takes ",
                        formatBytes(size), " but the file system of '", target,
@@ -189,7 +224,7 @@ public:
   /// Flushes, closes and (for a temporary) renames onto the destination;
   /// errors name `target`.
   Status commit(const std::string &target) {
-    if (seekable() && ::fsync(fd) != 0) {
+    if (regular && ::fsync(fd) != 0) {
       return ioError("cannot sync", target);
     }
     int oldFd = fd;
@@ -197,7 +232,7 @@ public:
     if (::close(oldFd) != 0) {
       return ioError("cannot close", target);
     }
-    if (!seekable()) {
+    if (temporary.empty()) {
       return Status();
     }
     if (::rename(temporary.c_str(), destination.c_str()) != 0) {
@@ -226,6 +261,8 @@ private:
   std::string destination;
   /// The temporary's path; empty when writing the destination in place.
   std::string temporary;
+  /// Whether the file written is a regular file.
+  bool regular = false;
   uint64_t position = 0;
   Crc32c *running = nullptr;
 };

@@ -62,13 +62,12 @@ void ProgressPrinter::report(const CompileProgress &progress) {
     return;
   case CompileProgress::Stage::Write:
     if (progress.total == 0) {
-      if (print("writing the artifact...")) {
-        lastWriteLine = elapsed();
-      }
+      lastWriteLine = elapsed();
+      print("writing the artifact...");
       return;
     }
     // Weights worth a line a second: a model of many GiB.
-    if (lastWriteLine >= 0 && elapsed() - lastWriteLine >= 1.0 &&
+    if (elapsed() - lastWriteLine >= 1.0 &&
         print(llvm::formatv("weights {0} of {1}",
                             formatSize(progress.done, progress.total),
                             formatSize(progress.total, progress.total))

@@ -56,8 +56,8 @@ private:
   Clock::time_point start;
   /// When the last kernel count was printed (seconds since `start`).
   double lastKernelLine = -1;
-  /// When the last line of the write stage was printed (-1: none yet).
-  double lastWriteLine = -1;
+  /// When the write stage started or last printed a line.
+  double lastWriteLine = 0;
 };
 
 } // namespace kiln

@@ -90,3 +90,27 @@ func.func @batch_tile(%s: tensor<4x32x64xf32>) -> tensor<4x32x64xf32>
   } -> tensor<4x32x64xf32>
   return %r : tensor<4x32x64xf32>
 }
+
+// -----
+
+// The results of the tile's rank share the shape the tile was chosen for.
+#m_id = affine_map<(d0, d1) -> (d0, d1)>
+// expected-error@+1 {{expects the results with the rank of exec.workgroup_tile to have one shape}}
+func.func @mixed_results(%s: tensor<32x256xf32>, %t: tensor<32x64xf32>) -> (tensor<32x256xf32>, tensor<32x64xf32>)
+    attributes {exec.workgroup_tile = array<i64: 32, 256>} {
+  %e = tensor.empty() : tensor<32x256xf32>
+  %r = linalg.generic {indexing_maps = [#m_id, #m_id], iterator_types = ["parallel", "parallel"]}
+      ins(%s : tensor<32x256xf32>) outs(%e : tensor<32x256xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %0 = math.exp %x : f32
+    linalg.yield %0 : f32
+  } -> tensor<32x256xf32>
+  %e2 = tensor.empty() : tensor<32x64xf32>
+  %r2 = linalg.generic {indexing_maps = [#m_id, #m_id], iterator_types = ["parallel", "parallel"]}
+      ins(%t : tensor<32x64xf32>) outs(%e2 : tensor<32x64xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %0 = math.exp %x : f32
+    linalg.yield %0 : f32
+  } -> tensor<32x64xf32>
+  return %r, %r2 : tensor<32x256xf32>, tensor<32x64xf32>
+}

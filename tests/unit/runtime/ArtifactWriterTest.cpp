@@ -9,11 +9,13 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sys/stat.h>
 #include <thread>
+#include <unistd.h>
 
 using namespace kiln::rt;
 using namespace kiln::rt::test;
@@ -285,6 +287,42 @@ TEST(ArtifactWriterTest, SymbolicLinkTargetKeepsTheLink) {
   EXPECT_EQ(readFileBytes(dir.file("real.kbin")),
             readFileBytes(dir.file("expected.kbin")));
   EXPECT_EQ(countEntries(dir.path()), 3u);
+}
+
+TEST(ArtifactWriterTest, DanglingLinkCreatesTheFileItNames) {
+  TempDir dir;
+  Parts parts;
+  ASSERT_TRUE(parts.writeInMemory(dir.file("expected.kbin")).ok());
+  std::filesystem::create_symlink("named.kbin", dir.file("link.kbin"));
+  Status status = parts.writeInMemory(dir.file("link.kbin"));
+  ASSERT_TRUE(status.ok()) << status.message();
+  EXPECT_TRUE(std::filesystem::is_symlink(dir.file("link.kbin")));
+  EXPECT_EQ(readFileBytes(dir.file("named.kbin")),
+            readFileBytes(dir.file("expected.kbin")));
+}
+
+TEST(ArtifactWriterTest, LinkToADeletedFileIsWrittenThrough) {
+  // /dev/stdout of a process whose output file was deleted: the link
+  // opens but names no path, so the writer cannot put a temporary beside
+  // it and writes through it instead of replacing the link.
+  TempDir dir;
+  Parts parts;
+  ASSERT_TRUE(parts.writeInMemory(dir.file("expected.kbin")).ok());
+  int fd = ::open(dir.file("gone.kbin").c_str(), O_RDWR | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::unlink(dir.file("gone.kbin").c_str()), 0);
+  std::string link = dir.file("out");
+  std::filesystem::create_symlink("/proc/self/fd/" + std::to_string(fd), link);
+  Status status = parts.writeInMemory(link);
+  ASSERT_TRUE(status.ok()) << status.message();
+  EXPECT_TRUE(std::filesystem::is_symlink(link));
+  std::vector<uint8_t> expected = readFileBytes(dir.file("expected.kbin"));
+  std::vector<uint8_t> written(expected.size() + 1);
+  EXPECT_EQ(::pread(fd, written.data(), written.size(), 0),
+            static_cast<ssize_t>(expected.size()));
+  written.resize(expected.size());
+  EXPECT_EQ(written, expected);
+  ::close(fd);
 }
 
 TEST(ArtifactWriterTest, TooLargeForTheFileSystemFailsBeforeWriting) {
