@@ -386,6 +386,48 @@ def CpuLimitKeyLoopsPass
   ];
 }
 
+def CpuHoistBufferSelectsPass
+    : Pass<"kiln-cpu-hoist-buffer-selects", "mlir::func::FuncOp"> {
+  let summary = "Picks the buffer of a switch of loads once per row and "
+                "hoists it out of the column loop.";
+  let description = [{
+    Runs after loop lowering. An `scf.index_switch` whose every region
+    (the default too) is one `memref.load` of the same indices from
+    buffers of one type, defined outside the switch, becomes a switch over
+    the buffers and one load after it. Then, in the static loops around
+    such a switch (each runs at least once), pure ops, the buffer switch
+    and loads from kernel bindings that nothing in the loop writes move
+    out of the loop. The MoE combine's per-element switch over the
+    experts' outputs (an 8- or 64-way branch LLVM left in the column loop)
+    becomes one switch per token and slot, and the column loop a
+    contiguous load that LLVM vectorizes.
+
+    ```mlir
+    scf.for %c = %c0 to %c256 step %c1 {
+      %e = memref.load %experts[%t, %c0] : memref<512x2xi64>
+      %i = arith.index_cast %e : i64 to index
+      %v = scf.index_switch %i -> f32
+      case 0 { %x = memref.load %y0[%row, %c] : memref<512x64xf32>  scf.yield %x : f32 }
+      default { %x = memref.load %y1[%row, %c] : memref<512x64xf32>  scf.yield %x : f32 }
+      ...
+    }
+    // becomes
+    %e = memref.load %experts[%t, %c0] : memref<512x2xi64>
+    %i = arith.index_cast %e : i64 to index
+    %y = scf.index_switch %i -> memref<512x64xf32>
+    case 0 { scf.yield %y0 : memref<512x64xf32> }
+    default { scf.yield %y1 : memref<512x64xf32> }
+    scf.for %c = %c0 to %c256 step %c1 {
+      %v = memref.load %y[%row, %c] : memref<512x64xf32>
+      ...
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect"
+  ];
+}
+
 def CpuLowerTransposesPass
     : Pass<"kiln-cpu-lower-transposes", "mlir::func::FuncOp"> {
   let summary = "Lowers copies that move the innermost dim to 16x16 block "

@@ -213,8 +213,12 @@ Value lowerRoutedExperts(GenericBuilder &g, Value x, Value weights,
         return arith::SubIOp::create(nb, l, position, s.i64(1));
       });
   // y[t, :] = shared[t, :] + sum_j w[t, j] o_{e_j}[row[t, j], :]
+  // Expert ids come from top-k over [0, E), so the last expert is the
+  // switch's default: every region is then one load of the same element,
+  // which kiln-cpu-hoist-buffer-selects turns into one pick of the buffer
+  // per token and slot.
   SmallVector<int64_t> cases;
-  for (int64_t e = 0; e < numExperts; ++e) {
+  for (int64_t e = 0; e + 1 < numExperts; ++e) {
     cases.push_back(e);
   }
   SmallVector<Value> inputs;
@@ -246,9 +250,7 @@ Value lowerRoutedExperts(GenericBuilder &g, Value x, Value weights,
           {
             OpBuilder::InsertionGuard guard(nb);
             nb.createBlock(&pick.getDefaultRegion());
-            scf::YieldOp::create(nb, l,
-                                 ValueRange{arith::ConstantOp::create(
-                                     nb, l, nb.getF32FloatAttr(0.0f))});
+            scf::YieldOp::create(nb, l, s.at(outputs.back(), {row, col}));
           }
           Value term = arith::MulFOp::create(nb, l, s.at(weights, {t, slot}),
                                              pick.getResult(0));
