@@ -386,21 +386,22 @@ def CpuLimitKeyLoopsPass
   ];
 }
 
-def CpuHoistBufferSelectsPass
-    : Pass<"kiln-cpu-hoist-buffer-selects", "mlir::func::FuncOp"> {
-  let summary = "Picks the buffer of a switch of loads once per row and "
-                "hoists it out of the column loop.";
+def CpuHoistInvariantLoadsPass
+    : Pass<"kiln-cpu-hoist-invariant-loads", "mlir::func::FuncOp"> {
+  let summary = "Hoists loads of bindings a loop does not write, and picks "
+                "of one buffer among several, out of loops.";
   let description = [{
-    Runs after loop lowering. An `scf.index_switch` whose every region
-    (the default too) is one `memref.load` of the same indices from
-    buffers of one type, defined outside the switch, becomes a switch over
-    the buffers and one load after it. Then, in the static loops around
-    such a switch (each runs at least once), pure ops, the buffer switch
-    and loads from kernel bindings that nothing in the loop writes move
-    out of the loop. The MoE combine's per-element switch over the
-    experts' outputs (an 8- or 64-way branch LLVM left in the column loop)
-    becomes one switch per token and slot, and the column loop a
-    contiguous load that LLVM vectorizes.
+    Runs after loop lowering, on kernels whose bindings never overlap.
+    First, an `scf.index_switch` whose every region (the default too) is
+    one `memref.load` of the same indices from buffers of one type defined
+    outside it becomes a switch over the buffers and one load after it.
+    Then, out of every static loop (at least one iteration), inner loops
+    first, move the ops whose operands are defined outside it and that are
+    pure, a buffer switch, or a `memref.load` from a binding that nothing
+    in the loop writes. LLVM could do neither: a store in the loop might
+    alias the load. The MoE gather's per-row token index and the MoE
+    combine's per-element switch over the experts' outputs leave the
+    column loop, which LLVM then vectorizes.
 
     ```mlir
     scf.for %c = %c0 to %c256 step %c1 {
@@ -409,7 +410,7 @@ def CpuHoistBufferSelectsPass
       %v = scf.index_switch %i -> f32
       case 0 { %x = memref.load %y0[%row, %c] : memref<512x64xf32>  scf.yield %x : f32 }
       default { %x = memref.load %y1[%row, %c] : memref<512x64xf32>  scf.yield %x : f32 }
-      ...
+      memref.store %v, %out[%t, %c] : memref<512x256xf32>
     }
     // becomes
     %e = memref.load %experts[%t, %c0] : memref<512x2xi64>
@@ -419,7 +420,7 @@ def CpuHoistBufferSelectsPass
     default { scf.yield %y1 : memref<512x64xf32> }
     scf.for %c = %c0 to %c256 step %c1 {
       %v = memref.load %y[%row, %c] : memref<512x64xf32>
-      ...
+      memref.store %v, %out[%t, %c] : memref<512x256xf32>
     }
     ```
   }];

@@ -232,10 +232,43 @@ Session::Impl::checkArguments(Span<const TensorView> inputs,
         return std::make_tuple(inputs[i].dtype, inputs[i].shape,
                                static_cast<const void *>(inputs[i].data));
       }));
-  return check("output", prog.outputs(), outputs.size(), [&](size_t i) {
-    return std::make_tuple(outputs[i].dtype, outputs[i].shape,
-                           static_cast<const void *>(outputs[i].data));
-  });
+  KILN_RETURN_IF_ERROR(
+      check("output", prog.outputs(), outputs.size(), [&](size_t i) {
+        return std::make_tuple(outputs[i].dtype, outputs[i].shape,
+                               static_cast<const void *>(outputs[i].data));
+      }));
+  // Kernels read their inputs while they write their results, and the
+  // compiler assumes a dispatch's bindings never overlap
+  // (kiln-cpu-hoist-invariant-loads): an output may share memory with
+  // nothing else.
+  auto overlaps = [](const void *a, uint64_t aSize, const void *b,
+                     uint64_t bSize) {
+    auto aBegin = reinterpret_cast<uintptr_t>(a);
+    auto bBegin = reinterpret_cast<uintptr_t>(b);
+    return aSize && bSize && aBegin < bBegin + bSize && bBegin < aBegin + aSize;
+  };
+  for (size_t o = 0; o < outputs.size(); ++o) {
+    const TensorSpec &out = prog.outputs()[o];
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const TensorSpec &in = prog.inputs()[i];
+      if (overlaps(outputs[o].data, out.byteSize, inputs[i].data,
+                   in.byteSize)) {
+        return makeError(StatusCode::InvalidArgument, "output '", out.name,
+                         "' overlaps input '", in.name,
+                         "': outputs must not share memory");
+      }
+    }
+    for (size_t p = 0; p < o; ++p) {
+      const TensorSpec &other = prog.outputs()[p];
+      if (overlaps(outputs[o].data, out.byteSize, outputs[p].data,
+                   other.byteSize)) {
+        return makeError(StatusCode::InvalidArgument, "output '", out.name,
+                         "' overlaps output '", other.name,
+                         "': outputs must not share memory");
+      }
+    }
+  }
+  return Status();
 }
 
 /// Decomposes `local` x fastest and calls the kernel with this worker's

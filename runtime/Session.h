@@ -49,7 +49,8 @@ public:
   /// Runs the program once. `inputs` and `outputs` follow the order of
   /// Program::inputs() and Program::outputs(); their dtypes and shapes must
   /// match exactly and their data pointers must be non-null (unless the
-  /// tensor is empty). Errors name the tensor ("input 'x': expected
+  /// tensor is empty); an output may not share memory with an input or
+  /// another output. Errors name the tensor ("input 'x': expected
   /// f32[32,768], got f32[32,769]") or the failing dispatch and workgroup.
   /// With a `tracer`, every dispatch and region of the run is reported to
   /// it (see Tracing.h); without one, nothing is timed.

@@ -39,7 +39,7 @@ kiln::buildCpuKernelPipeline(OpPassManager &pm,
   loops.addPass(createCpuLowerTransposesPass());
   loops.addPass(createCpuLimitKeyLoopsPass());
   loops.addPass(createConvertLinalgToLoopsPass());
-  loops.addPass(createCpuHoistBufferSelectsPass());
+  loops.addPass(createCpuHoistInvariantLoadsPass());
   loops.addPass(createCpuExpandMathPass());
   loops.addPass(createCanonicalizerPass());
   loops.addPass(createCSEPass());

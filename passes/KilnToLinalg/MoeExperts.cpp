@@ -215,7 +215,7 @@ Value lowerRoutedExperts(GenericBuilder &g, Value x, Value weights,
   // y[t, :] = shared[t, :] + sum_j w[t, j] o_{e_j}[row[t, j], :]
   // Expert ids come from top-k over [0, E), so the last expert is the
   // switch's default: every region is then one load of the same element,
-  // which kiln-cpu-hoist-buffer-selects turns into one pick of the buffer
+  // which kiln-cpu-hoist-invariant-loads turns into one pick of the buffer
   // per token and slot.
   SmallVector<int64_t> cases;
   for (int64_t e = 0; e + 1 < numExperts; ++e) {

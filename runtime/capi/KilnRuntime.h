@@ -164,7 +164,8 @@ typedef struct kiln_mutable_tensor_view_t {
  *  Counts, dtypes and shapes must match the signature exactly (copying them
  *  from kiln_program_input_info is the easy way); errors name the tensor,
  *  e.g. "input 'x': expected f32[32,768], got f32[32,769]", or the failing
- *  dispatch and workgroup. Not for concurrent use on one session. */
+ *  dispatch and workgroup. An output may not share memory with an input or
+ *  another output. Not for concurrent use on one session. */
 kiln_status_t *kiln_session_run(kiln_session_t *session,
                                 const kiln_tensor_view_t *inputs,
                                 size_t input_count,

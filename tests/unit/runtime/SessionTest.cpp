@@ -288,6 +288,27 @@ TEST(SessionTest, NullPointersAreRejected) {
             "output 'y': data pointer is null");
 }
 
+TEST(SessionTest, OutputsSharingMemoryAreRejected) {
+  Fixture f(addScaleModel(32));
+  auto session = f.session(1);
+  // y written over x, where the kernels read x.
+  std::vector<MutableTensorView> outputs = f.outputViews;
+  outputs[0].data = const_cast<void *>(f.inputViews[0].data);
+  EXPECT_EQ(session->run(f.inputViews, outputs).message(),
+            "output 'y' overlaps input 'x': outputs must not share memory");
+  // doubled overlapping the second half of y.
+  outputs = f.outputViews;
+  outputs[1].data = static_cast<float *>(outputs[0].data) + 16;
+  EXPECT_EQ(
+      session->run(f.inputViews, outputs).message(),
+      "output 'doubled' overlaps output 'y': outputs must not share memory");
+  // Adjacent buffers do not overlap.
+  std::vector<float> both(64);
+  outputs[0].data = both.data();
+  outputs[1].data = both.data() + 32;
+  EXPECT_TRUE(session->run(f.inputViews, outputs).ok());
+}
+
 TEST(SessionTest, RunAllocatesNothingAfterTheFirstRun) {
   Fixture f(addScaleModel(4096, 4));
   for (bool inlineExecution : {true, false}) {

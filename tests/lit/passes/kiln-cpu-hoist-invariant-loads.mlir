@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-cpu-hoist-buffer-selects))" -split-input-file | FileCheck %s
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-cpu-hoist-invariant-loads))" -split-input-file | FileCheck %s
 
 // The MoE combine after loop lowering: per element, a switch on the
 // token's expert loads the element of that expert's output. The switch
@@ -87,6 +87,56 @@ func.func @ids_written(%ids: memref<4x2xi64>, %y0: memref<4x64xf32>,
       memref.store %v, %out[%t, %c] : memref<4x64xf32>
       memref.store %zero, %ids[%t, %c1] : memref<4x2xi64>
     }
+  }
+  return
+}
+
+// -----
+
+// The MoE gather: the token of a row leaves the column loop, the copy of
+// the row stays.
+
+// CHECK-LABEL: func.func @gather
+// CHECK-SAME: (%[[X:.*]]: memref<8x64xf32>, %[[TOKENS:.*]]: memref<4xi64>, %[[OUT:.*]]: memref<4x64xf32>)
+// CHECK: scf.for %[[R:.*]] =
+// CHECK-NEXT: %[[T:.*]] = memref.load %[[TOKENS]][%[[R]]]
+// CHECK-NEXT: %[[TI:.*]] = arith.index_cast %[[T]]
+// CHECK-NEXT: scf.for %[[C:.*]] =
+// CHECK-NEXT: %[[V:.*]] = memref.load %[[X]][%[[TI]], %[[C]]]
+// CHECK-NEXT: memref.store %[[V]], %[[OUT]][%[[R]], %[[C]]]
+func.func @gather(%x: memref<8x64xf32>, %tokens: memref<4xi64>,
+                  %out: memref<4x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c64 = arith.constant 64 : index
+  scf.for %r = %c0 to %c4 step %c1 {
+    scf.for %c = %c0 to %c64 step %c1 {
+      %t = memref.load %tokens[%r] : memref<4xi64>
+      %ti = arith.index_cast %t : i64 to index
+      %v = memref.load %x[%ti, %c] : memref<8x64xf32>
+      memref.store %v, %out[%r, %c] : memref<4x64xf32>
+    }
+  }
+  return
+}
+
+// -----
+
+// A load through a view of a binding the loop writes stays.
+
+// CHECK-LABEL: func.func @written_through_a_view
+// CHECK: scf.for
+// CHECK-NEXT: memref.load
+// CHECK-NEXT: memref.store
+func.func @written_through_a_view(%buf: memref<8xf32>, %out: memref<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %view = memref.subview %buf[4] [4] [1] : memref<8xf32> to memref<4xf32, strided<[1], offset: 4>>
+  scf.for %i = %c0 to %c4 step %c1 {
+    %v = memref.load %buf[%c0] : memref<8xf32>
+    memref.store %v, %view[%i] : memref<4xf32, strided<[1], offset: 4>>
   }
   return
 }
