@@ -39,6 +39,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
@@ -80,7 +81,8 @@ void sinkLoads(scf::IndexSwitchOp pick) {
   SmallVector<memref::LoadOp> loads;
   for (Region &region : pick->getRegions()) {
     memref::LoadOp load = soleLoad(region);
-    if (!load ||
+    // Plain loads only: one load cannot keep per-region attributes.
+    if (!load || load.getNontemporal() || load.getAlignment() ||
         !load.getMemRef().getParentRegion()->isProperAncestor(&region)) {
       return;
     }
@@ -149,11 +151,12 @@ bool writtenBindings(scf::ForOp loop, func::FuncOp func,
   return !result.wasInterrupted();
 }
 
-/// True for a loop whose body runs at least once.
+/// True for a loop whose body runs at least once (the trip count honours
+/// unsigned and narrow induction variables).
 bool runsAtLeastOnce(scf::ForOp loop) {
-  std::optional<int64_t> lower = getConstantIntValue(loop.getLowerBound());
-  std::optional<int64_t> upper = getConstantIntValue(loop.getUpperBound());
-  return lower && upper && *lower < *upper;
+  std::optional<APInt> count =
+      cast<LoopLikeOpInterface>(loop.getOperation()).getStaticTripCount();
+  return count && !count->isZero();
 }
 
 /// Hoists what does not change in `loop` out of it.

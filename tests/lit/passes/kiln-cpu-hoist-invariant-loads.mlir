@@ -144,7 +144,8 @@ func.func @written_through_a_view(%buf: memref<8xf32>, %out: memref<4xf32>) {
 // -----
 
 // Left alone: regions that load different elements, a default that yields
-// a constant, and a loop that may not run.
+// a constant, and loops that may not run (a dynamic bound; an unsigned
+// loop from 2^64 - 1 to 0, which runs zero times).
 
 // CHECK-LABEL: func.func @not_one_element
 // CHECK: scf.index_switch %{{.*}} -> f32
@@ -213,6 +214,20 @@ func.func @maybe_empty_loop(%n: index, %ids: memref<4xi64>,
       scf.yield %x : f32
     }
     memref.store %v, %out[%c0, %c] : memref<4x64xf32>
+  }
+  return
+}
+
+// CHECK-LABEL: func.func @unsigned_empty_loop
+// CHECK: scf.for unsigned
+// CHECK-NEXT: memref.load
+func.func @unsigned_empty_loop(%ids: memref<4xf32>, %out: memref<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %cmax = arith.constant -1 : index
+  scf.for unsigned %i = %cmax to %c0 step %c1 {
+    %v = memref.load %ids[%c1] : memref<4xf32>
+    memref.store %v, %out[%c0] : memref<4xf32>
   }
   return
 }
