@@ -217,6 +217,11 @@ static FailureOr<Datum> buildPatchEmbed(BuiltinCall &call) {
     return call.emitError("patch")
            << "'patch' must be positive, got " << *patch;
   }
+  if (shape[2] % *patch != 0 || shape[3] % *patch != 0) {
+    return call.emitError("patch")
+           << "'patch' " << *patch << " must divide the image " << shape[2]
+           << "x" << shape[3];
+  }
   Value weight;
   int64_t dim;
   if (const Datum *given = call.get("weight");
