@@ -8,6 +8,8 @@
 
 #include "runtime/Npy.h"
 
+#include "runtime/OutputFile.h"
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -294,23 +296,6 @@ bool readFully(int fd, void *buffer, uint64_t size) {
   return true;
 }
 
-/// Writes exactly `size` bytes; false on error.
-bool writeFully(int fd, const void *buffer, uint64_t size) {
-  auto *in = static_cast<const uint8_t *>(buffer);
-  while (size > 0) {
-    ssize_t put = ::write(fd, in, size);
-    if (put < 0 && errno == EINTR) {
-      continue;
-    }
-    if (put <= 0) {
-      return false;
-    }
-    in += put;
-    size -= static_cast<uint64_t>(put);
-  }
-  return true;
-}
-
 /// Closes a file descriptor when it goes out of scope.
 struct FdCloser {
   int fd;
@@ -466,21 +451,8 @@ Status writeNpy(const std::string &path, const TensorView &tensor) {
   }
   head += dict;
 
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    return makeError(StatusCode::IoError, "cannot create '", path,
-                     "': ", std::strerror(errno));
-  }
-  bool ok = writeFully(fd, head.data(), head.size()) &&
-            writeFully(fd, tensor.data, dataSize);
-  int savedErrno = errno;
-  ok = (::close(fd) == 0) && ok;
-  if (!ok) {
-    ::unlink(path.c_str());
-    return makeError(StatusCode::IoError, "cannot write '", path,
-                     "': ", std::strerror(savedErrno));
-  }
-  return Status();
+  return writeWholeFile(path,
+                        {{head.data(), head.size()}, {tensor.data, dataSize}});
 }
 
 } // namespace kiln::rt

@@ -11,6 +11,8 @@
 #include "ChromeTrace.h"
 #include "JsonString.h"
 
+#include "runtime/OutputFile.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <climits>
@@ -204,17 +206,8 @@ std::string ChromeTrace::json() const {
 
 Status ChromeTrace::write(const std::string &path) const {
   std::string text = json();
-  std::FILE *file = std::fopen(path.c_str(), "w");
-  if (!file) {
-    return makeError(StatusCode::IoError, "cannot create trace '", path,
-                     "': ", std::strerror(errno));
-  }
-  bool ok = std::fwrite(text.data(), 1, text.size(), file) == text.size();
-  ok = std::fclose(file) == 0 && ok;
-  if (!ok) {
-    return makeError(StatusCode::IoError, "cannot write trace '", path, "'");
-  }
-  return Status();
+  return writeWholeFile(path, {{text.data(), text.size()}})
+      .withContext("trace");
 }
 
 } // namespace kiln::rt

@@ -6,7 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <cstring>
+#include <filesystem>
+#include <sys/resource.h>
 
 using namespace kiln::rt;
 using namespace kiln::rt::test;
@@ -222,6 +225,37 @@ TEST(NpyTest, RefusesToWriteBf16) {
   Status status = writeNpy(dir.file("t.npy"), t.view());
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.message().find("no bf16 dtype"), std::string::npos);
+}
+
+TEST(NpyTest, FailedWriteLeavesThePreviousFile) {
+  // A file size limit makes the write fail part-way, as a full disk would:
+  // the old file stays whole and no temporary is left behind.
+  TempDir dir;
+  std::string path = dir.file("y.npy");
+  Tensor small = std::move(Tensor::create(DType::F32, {4})).value();
+  ASSERT_TRUE(writeNpy(path, small.view()).ok());
+  std::vector<uint8_t> before = readFileBytes(path);
+  Tensor large = std::move(Tensor::create(DType::F32, {1 << 16})).value();
+  struct rlimit saved;
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+  struct rlimit limited = saved;
+  limited.rlim_cur = 64 * 1024;
+  auto oldHandler = std::signal(SIGXFSZ, SIG_IGN);
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limited), 0);
+  Status status = writeNpy(path, large.view());
+  ::setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, oldHandler);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("cannot write '" + path + "'"),
+            std::string::npos)
+      << status.message();
+  EXPECT_EQ(readFileBytes(path), before);
+  size_t entries = 0;
+  for ([[maybe_unused]] const auto &entry :
+       std::filesystem::directory_iterator(dir.path())) {
+    ++entries;
+  }
+  EXPECT_EQ(entries, 1u);
 }
 
 } // namespace
