@@ -35,8 +35,6 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 
-#include <numeric>
-
 namespace kiln {
 #define GEN_PASS_DEF_CPUSELECTWORKGROUPTILESPASS
 #include "passes/Passes.h.inc"
@@ -58,57 +56,6 @@ int64_t columnTile(int64_t n, int64_t limit) {
     }
   }
   return n;
-}
-
-/// The divisors of the floordiv, ceildiv and mod terms of `expr` whose
-/// dividend reads loop dim `dim`, folded into their least common multiple.
-int64_t divisorsOf(AffineExpr expr, unsigned dim) {
-  int64_t multiple = 1;
-  expr.walk([&](AffineExpr sub) {
-    auto binary = dyn_cast<AffineBinaryOpExpr>(sub);
-    if (!binary || (sub.getKind() != AffineExprKind::FloorDiv &&
-                    sub.getKind() != AffineExprKind::CeilDiv &&
-                    sub.getKind() != AffineExprKind::Mod)) {
-      return;
-    }
-    auto divisor = dyn_cast<AffineConstantExpr>(binary.getRHS());
-    if (divisor && divisor.getValue() > 1 &&
-        binary.getLHS().isFunctionOfDim(dim)) {
-      multiple = std::lcm(multiple, divisor.getValue());
-    }
-  });
-  return multiple;
-}
-
-/// What tile sizes of dim `resultDim` of the tiled shape (rank `rank`) must
-/// be multiples of. Tiling gives an op a slice at offset map(tile offset)
-/// and reuses its indexing maps on tile-local indices, which is right only
-/// when the maps are translation invariant: `d floordiv q` and `d mod q`
-/// (an image row of patches, in patch_embed's im2col) are, for offsets
-/// that are multiples of q. Ops whose results have another rank, or
-/// whose `resultDim` has another size (a GEMM's A, read whole along K),
-/// are tiled whole in it.
-int64_t tileMultiple(func::FuncOp func, size_t rank, unsigned resultDim,
-                     int64_t size) {
-  int64_t multiple = 1;
-  func.walk([&](linalg::LinalgOp op) {
-    if (op->getNumResults() != 1 || op.getNumDpsInits() != 1) {
-      return;
-    }
-    auto type = cast<RankedTensorType>(op->getResult(0).getType());
-    AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
-    if (type.getRank() != static_cast<int64_t>(rank) ||
-        type.getDimSize(resultDim) != size || !out.isProjectedPermutation()) {
-      return;
-    }
-    unsigned dim = cast<AffineDimExpr>(out.getResult(resultDim)).getPosition();
-    for (OpOperand *input : op.getDpsInputOperands()) {
-      for (AffineExpr expr : op.getMatchingIndexingMap(input).getResults()) {
-        multiple = std::lcm(multiple, divisorsOf(expr, dim));
-      }
-    }
-  });
-  return multiple;
 }
 
 struct CpuSelectWorkgroupTilesPass

@@ -362,6 +362,17 @@ void CpuTileWorkgroupsPass::runOnOperation() {
                           "columns, row tiles are 1 to the rows)";
       return signalPassFailure();
     }
+    // Reading through floordiv or mod, tiles must start at multiples of
+    // the divisors (OpClassification.h); tiling would read wrong elements.
+    int64_t multiple =
+        d + 2 >= rank ? tileMultiple(func, rank, d, shape[d]) : 1;
+    if (tile[d] != shape[d] && tile[d] % multiple != 0) {
+      func.emitError() << "exec.workgroup_tile size " << tile[d]
+                       << " of dimension " << d << " is not a multiple of "
+                       << multiple
+                       << ", which ops of the dispatch divide its index by";
+      return signalPassFailure();
+    }
   }
 
   // The kernel: operand and result bindings as memrefs, then x, y, z.

@@ -1,8 +1,10 @@
 //===- OpClassification.cpp - What kind of computation a linalg op is ----===//
 
 #include "passes/OpClassification.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include <numeric>
 
 using namespace mlir;
 
@@ -221,6 +223,49 @@ std::optional<GemmOperands> matchGemm(linalg::LinalgOp op) {
     return std::nullopt;
   }
   return gemm;
+}
+
+/// The divisors of the floordiv, ceildiv and mod terms of `expr` whose
+/// dividend reads loop dim `dim`, folded into their least common multiple.
+static int64_t divisorsOf(AffineExpr expr, unsigned dim) {
+  int64_t multiple = 1;
+  expr.walk([&](AffineExpr sub) {
+    auto binary = dyn_cast<AffineBinaryOpExpr>(sub);
+    if (!binary || (sub.getKind() != AffineExprKind::FloorDiv &&
+                    sub.getKind() != AffineExprKind::CeilDiv &&
+                    sub.getKind() != AffineExprKind::Mod)) {
+      return;
+    }
+    auto divisor = dyn_cast<AffineConstantExpr>(binary.getRHS());
+    if (divisor && divisor.getValue() > 1 &&
+        binary.getLHS().isFunctionOfDim(dim)) {
+      multiple = std::lcm(multiple, divisor.getValue());
+    }
+  });
+  return multiple;
+}
+
+int64_t tileMultiple(mlir::Operation *root, size_t rank, unsigned resultDim,
+                     int64_t size) {
+  int64_t multiple = 1;
+  root->walk([&](linalg::LinalgOp op) {
+    if (op->getNumResults() != 1 || op.getNumDpsInits() != 1) {
+      return;
+    }
+    auto type = cast<RankedTensorType>(op->getResult(0).getType());
+    AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+    if (type.getRank() != static_cast<int64_t>(rank) ||
+        type.getDimSize(resultDim) != size || !out.isProjectedPermutation()) {
+      return;
+    }
+    unsigned dim = cast<AffineDimExpr>(out.getResult(resultDim)).getPosition();
+    for (OpOperand *input : op.getDpsInputOperands()) {
+      for (AffineExpr expr : op.getMatchingIndexingMap(input).getResults()) {
+        multiple = std::lcm(multiple, divisorsOf(expr, dim));
+      }
+    }
+  });
+  return multiple;
 }
 
 } // namespace kiln

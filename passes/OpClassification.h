@@ -124,6 +124,18 @@ bool isRowReduction(mlir::linalg::LinalgOp op);
 /// True for an op whose loops are all parallel.
 bool isElementwise(mlir::linalg::LinalgOp op);
 
+/// What workgroup tile sizes of dim `resultDim` of a dispatch's tiled shape
+/// (rank `rank`, `size` in that dim) must be multiples of, for the linalg
+/// ops under `root`. Tiling gives an op a slice at offset map(tile offset)
+/// and reuses its indexing maps on tile-local indices, which is right only
+/// where the maps are translation invariant: `d floordiv q` and `d mod q`
+/// (an image row of q patches, in patch_embed's im2col) are for offsets
+/// that are multiples of q. Ops whose results have another rank, or
+/// another size in `resultDim` (a GEMM's A, read whole along K), are tiled
+/// whole in it and add nothing.
+int64_t tileMultiple(mlir::Operation *root, size_t rank, unsigned resultDim,
+                     int64_t size);
+
 } // namespace kiln
 
 #endif // KILN_PASSES_OPCLASSIFICATION_H

@@ -114,3 +114,21 @@ func.func @mixed_results(%s: tensor<32x256xf32>, %t: tensor<32x64xf32>) -> (tens
   } -> tensor<32x64xf32>
   return %r, %r2 : tensor<32x256xf32>, tensor<32x64xf32>
 }
+
+// -----
+
+// patch_embed's im2col reads pixels through `patch floordiv 12`: a 32-row
+// tile would start mid-row of patches and read the wrong pixels.
+#patch_pixels = affine_map<(d0, d1) -> (d0 floordiv 12, (d0 mod 12) * 8 + d1)>
+#patch_id = affine_map<(d0, d1) -> (d0, d1)>
+// expected-error@+1 {{exec.workgroup_tile size 32 of dimension 0 is not a multiple of 12, which ops of the dispatch divide its index by}}
+func.func @rows_mid_patch_row(%pixels: tensor<4x96xf32>) -> tensor<48x8xf32>
+    attributes {exec.workgroup_tile = array<i64: 32, 8>} {
+  %e = tensor.empty() : tensor<48x8xf32>
+  %r = linalg.generic {indexing_maps = [#patch_pixels, #patch_id], iterator_types = ["parallel", "parallel"]}
+      ins(%pixels : tensor<4x96xf32>) outs(%e : tensor<48x8xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    linalg.yield %x : f32
+  } -> tensor<48x8xf32>
+  return %r : tensor<48x8xf32>
+}
