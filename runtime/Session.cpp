@@ -249,23 +249,20 @@ Session::Impl::checkArguments(Span<const TensorView> inputs,
   };
   for (size_t o = 0; o < outputs.size(); ++o) {
     const TensorSpec &out = prog.outputs()[o];
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      const TensorSpec &in = prog.inputs()[i];
-      if (overlaps(outputs[o].data, out.byteSize, inputs[i].data,
-                   in.byteSize)) {
-        return makeError(StatusCode::InvalidArgument, "output '", out.name,
-                         "' overlaps input '", in.name,
-                         "': outputs must not share memory");
+    auto apart = [&](const char *kind, const TensorSpec &other,
+                     const void *data) {
+      if (!overlaps(outputs[o].data, out.byteSize, data, other.byteSize)) {
+        return Status();
       }
+      return makeError(StatusCode::InvalidArgument, "output '", out.name,
+                       "' overlaps ", kind, " '", other.name,
+                       "': outputs must not share memory");
+    };
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      KILN_RETURN_IF_ERROR(apart("input", prog.inputs()[i], inputs[i].data));
     }
     for (size_t p = 0; p < o; ++p) {
-      const TensorSpec &other = prog.outputs()[p];
-      if (overlaps(outputs[o].data, out.byteSize, outputs[p].data,
-                   other.byteSize)) {
-        return makeError(StatusCode::InvalidArgument, "output '", out.name,
-                         "' overlaps output '", other.name,
-                         "': outputs must not share memory");
-      }
+      KILN_RETURN_IF_ERROR(apart("output", prog.outputs()[p], outputs[p].data));
     }
   }
   return Status();
