@@ -37,7 +37,9 @@ kiln::defaultGraphPhases(const PipelineExtensions &extensions,
     phases.push_back({extensionPointName(point).str(), passes});
   };
   extend(ExtensionPoint::AfterImport);
-  phases.push_back({"graph", "canonicalize, cse"});
+  phases.push_back(
+      {"graph",
+       "canonicalize, cse, func.func(kiln-absorb-attention-projections)"});
   extend(ExtensionPoint::AfterGraphOptimization);
   phases.push_back({"lowering",
                     "func.func(kiln-lower-to-linalg, canonicalize, cse, "

@@ -9,6 +9,8 @@
 //  - panels: [N / p, K, p], read as B[n floordiv p, k, n mod p], when every
 //    use of the parameter is such a GEMM and p divides N;
 //  - otherwise a transpose to [K, N], read as B[k, n].
+// A batched weight [G.., N, K] that a batched GEMM reads as B[g.., n, k]
+// (per-head projections) is transposed in its last two dims, [G.., K, N].
 // A GEMM may read a reshaped parameter, e.g. a patch embedding's [D, C, P,
 // P] convolution weight as [D, C P P]. A reshape leaves row-major data as it
 // is, so the pass first folds it into a parameter of the new shape that
@@ -34,7 +36,8 @@ using namespace kiln;
 namespace {
 
 /// The B operand of a GEMM that reads `weight` (a checkpoint-layout
-/// parameter, or a reshape of one) as B[n, k], or null.
+/// parameter, or a reshape of one) as B[n, k], or B[g.., n, k] with the
+/// batch dims leading, or null.
 OpOperand *transposedWeightUse(Operation *user, Value weight) {
   auto op = dyn_cast<linalg::GenericOp>(user);
   std::optional<GemmOperands> gemm = op ? matchGemm(op) : std::nullopt;
@@ -42,7 +45,12 @@ OpOperand *transposedWeightUse(Operation *user, Value weight) {
     return nullptr;
   }
   OpOperand *rhs = op.getDpsInputOperand(gemm->rhs);
-  return rhs->get() == weight ? rhs : nullptr;
+  unsigned rank = op.getMatchingIndexingMap(rhs).getNumResults();
+  if (rhs->get() != weight || gemm->rhsNPos != rank - 2 ||
+      gemm->rhsKPos != rank - 1) {
+    return nullptr;
+  }
+  return rhs;
 }
 
 struct MaterializeWeightLayoutsPass
@@ -55,7 +63,7 @@ struct MaterializeWeightLayoutsPass
     SmallVector<ParamOp> params;
     getOperation().walk([&](ParamOp param) {
       if (!param.getPermutation() && !param.getPanel() &&
-          param.getType().getRank() == 2) {
+          param.getType().getRank() >= 2) {
         params.push_back(param);
       }
     });
@@ -73,7 +81,8 @@ struct MaterializeWeightLayoutsPass
         continue;
       }
       int64_t n = param.getType().getDimSize(0);
-      if (allGemm && panel > 0 && n % panel == 0) {
+      if (allGemm && panel > 0 && param.getType().getRank() == 2 &&
+          n % panel == 0) {
         storeAsPanels(param, uses);
       } else {
         storeTransposed(param, uses);
@@ -84,12 +93,12 @@ struct MaterializeWeightLayoutsPass
     }
   }
 
-  /// Replaces a rank-2 reshape of a parameter that a GEMM reads as B[n, k]
+  /// Replaces a reshape of a parameter that a GEMM reads as B[g.., n, k]
   /// by a parameter of that shape.
   static void foldReshapedWeight(ReshapeOp reshape) {
     auto param = reshape.getInput().getDefiningOp<ParamOp>();
     if (!param || param.getPermutation() || param.getPanel() ||
-        param.getCheckpointShape() || reshape.getType().getRank() != 2 ||
+        param.getCheckpointShape() || reshape.getType().getRank() < 2 ||
         llvm::none_of(reshape->getUsers(), [&](Operation *user) {
           return transposedWeightUse(user, reshape.getResult()) != nullptr;
         })) {
@@ -125,15 +134,19 @@ struct MaterializeWeightLayoutsPass
     }
   }
 
-  /// [N, K] -> [K, N], read with (k, n).
+  /// [G.., N, K] -> [G.., K, N], read with (g.., k, n).
   void storeTransposed(ParamOp param, ArrayRef<OpOperand *> uses) {
     OpBuilder b(param);
     auto type = param.getType();
+    int64_t rank = type.getRank();
+    SmallVector<int64_t> permutation =
+        llvm::to_vector(llvm::seq<int64_t>(0, rank));
+    std::swap(permutation[rank - 2], permutation[rank - 1]);
+    SmallVector<int64_t> shape(type.getShape());
+    std::swap(shape[rank - 2], shape[rank - 1]);
     auto stored = ParamOp::create(
-        b, param.getLoc(),
-        RankedTensorType::get({type.getDimSize(1), type.getDimSize(0)},
-                              type.getElementType()),
-        param.getNameAttr(), b.getDenseI64ArrayAttr({1, 0}),
+        b, param.getLoc(), RankedTensorType::get(shape, type.getElementType()),
+        param.getNameAttr(), b.getDenseI64ArrayAttr(permutation),
         /*panel=*/nullptr, param.getCheckpointShapeAttr());
     for (OpOperand *use : uses) {
       rewriteMap(use, stored, [](AffineExpr n, AffineExpr k) {
@@ -142,17 +155,20 @@ struct MaterializeWeightLayoutsPass
     }
   }
 
-  /// Makes `use` read `stored` with the results `results(n, k)`, n and k
-  /// being the expressions of the old (n, k) map.
+  /// Makes `use` read `stored` with the old map's batch results followed by
+  /// `results(n, k)`, n and k being the old map's last two results.
   static void rewriteMap(
       OpOperand *use, Value stored,
       function_ref<SmallVector<AffineExpr>(AffineExpr, AffineExpr)> results) {
     auto op = cast<linalg::GenericOp>(use->getOwner());
     SmallVector<AffineMap> maps = op.getIndexingMapsArray();
     AffineMap old = maps[use->getOperandNumber()];
-    maps[use->getOperandNumber()] = AffineMap::get(
-        old.getNumDims(), 0, results(old.getResult(0), old.getResult(1)),
-        op.getContext());
+    unsigned rank = old.getNumResults();
+    SmallVector<AffineExpr> exprs(old.getResults().drop_back(2));
+    llvm::append_range(
+        exprs, results(old.getResult(rank - 2), old.getResult(rank - 1)));
+    maps[use->getOperandNumber()] =
+        AffineMap::get(old.getNumDims(), 0, exprs, op.getContext());
     use->set(stored);
     op.setIndexingMapsAttr(
         Builder(op.getContext()).getAffineMapArrayAttr(maps));

@@ -168,8 +168,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values("elementwise.mlir", "shapes.mlir", "norms.mlir",
                       "matmul.mlir", "rope.mlir", "patch_embed.mlir",
                       "patch_embed_rows.mlir", "attention.mlir",
-                      "attention_blocks.mlir", "moe.mlir", "moe_grouped.mlir",
-                      "transpose.mlir"),
+                      "attention_blocks.mlir", "attention_projections.mlir",
+                      "moe.mlir", "moe_grouped.mlir", "transpose.mlir"),
     [](const ::testing::TestParamInfo<std::string> &info) {
       return info.param.substr(0, info.param.find('.'));
     });

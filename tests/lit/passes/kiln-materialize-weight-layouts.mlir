@@ -6,6 +6,7 @@
 // CHECK-DAG: #[[KN:.+]] = affine_map<(d0, d1, d2) -> (d2, d1)>
 // CHECK-DAG: #[[PANEL:.+]] = affine_map<(d0, d1, d2) -> (d1 floordiv 32, d2, d1 mod 32)>
 // CHECK-DAG: #[[NK:.+]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG: #[[HKN:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>
 // CHECK-LABEL: func.func @linear
 // CHECK-NOT: kiln.param "fc.weight" : tensor<8x4xf32>
 // CHECK: %[[W:.+]] = kiln.param "fc.weight" {permutation = array<i64: 1, 0>} : tensor<4x8xf32>
@@ -76,4 +77,19 @@ func.func @reshaped_not_gemm() -> tensor<24xf32> {
   %w = kiln.param "table" : tensor<4x6xf32>
   %r = kiln.reshape %w : tensor<4x6xf32> -> tensor<24xf32>
   return %r : tensor<24xf32>
+}
+
+// A batched GEMM reading per-head weights (a [heads * dh, E] linear weight
+// reshaped to [heads, dh, E]) as B[h, n, k] reads them stored as [heads, E,
+// dh], transposed in the last two dims; the checkpoint keeps its 2-D shape.
+// CHECK-LABEL: func.func @per_head_weight
+// CHECK-NOT: kiln.reshape
+// CHECK: %[[H:.+]] = kiln.param "value.weight" {checkpoint_shape = array<i64: 8, 6>, permutation = array<i64: 0, 2, 1>} : tensor<2x6x4xf32>
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[HKN]], #{{.+}}]
+// CHECK-SAME: ins(%{{.+}}, %[[H]] : tensor<2x3x6xf32>, tensor<2x6x4xf32>)
+func.func @per_head_weight(%x: tensor<2x3x6xf32>) -> tensor<2x3x4xf32> {
+  %w = kiln.param "value.weight" : tensor<8x6xf32>
+  %r = kiln.reshape %w : tensor<8x6xf32> -> tensor<2x4x6xf32>
+  %0 = kiln.matmul %x, %r {transpose_rhs} : (tensor<2x3x6xf32>, tensor<2x4x6xf32>) -> tensor<2x3x4xf32>
+  return %0 : tensor<2x3x4xf32>
 }
