@@ -13,12 +13,14 @@
 //
 // The second term of the scores is the same for every key of a row, which
 // the softmax ignores; the bias of the values comes out because every row
-// of P sums to one. So the attention can run on the context itself, as
-// one kv head of width E shared by all query heads:
+// of P sums to one. So the attention can run on the context itself, whose
+// one "head" of width E all query heads share; their rows stack into one
+// head of heads * Sq queries, so that each key block is loaded once for
+// all of them:
 //
-//   q'  = [q_h Wk_h]_h                               [B, Sq, heads * E]
-//   a'  = attention(q', c_k, c_v, kv_heads = 1, scale = s)
-//   a_h = a'_h Wv_h^T + bv_h
+//   q'  = [q_h Wk_h]_h                     [B, heads, Sq, E] = [B, heads Sq, E]
+//   a'  = attention(q', c_k, c_v, heads = 1, scale = s)
+//   a_h = a'_h Wv_h^T + bv_h               [B, heads, Sq, dh] -> [B, Sq, D]
 //
 // This pays when the queries are few against the keys: the Q-Former's 32
 // learned queries attend to 257 image features of width 1408, and the
@@ -29,14 +31,15 @@
 //   after:  2 Sq D E + 2 Sq Sk heads E
 //
 // The pass rewrites when `after` is at most `max-cost-ratio` of `before`:
-// the rewritten attention runs its multiply-adds about a fifth slower than
-// the GEMMs it replaces (head dim E instead of dh, CpuFlashAttention.cpp)
-// and moves q' and a' between head-major and row-major layouts. The
-// per-head products are batched matmuls over [heads, B * Sq] rows, whose
-// weights kiln-materialize-weight-layouts stores in the GEMM's layout.
+// the margin pays for what the count leaves out (the attention at head dim
+// E, the per-head products' short depth dh, the transposes of q and of
+// the result). The per-head products are matmuls batched over (B, heads)
+// whose weights kiln-materialize-weight-layouts stores in the GEMM's
+// layout. Row spans and bias masks are repeated for each head's rows.
 //
 // Conditions: heads == kv_heads; both projections used only by this
-// attention; keys and values of one width E; and, when the values have a
+// attention; keys and values of one shape [B, Sk, E]; no causal mask (it
+// reads the row index, which stacking moves); and, when the values have a
 // bias, rows that see no key attend to all keys (empty_rows = all_keys, or
 // no mask), so that every row of P sums to one.
 //
@@ -102,19 +105,15 @@ private:
     return TransposeOp::create(b, loc, tensor(dims), input,
                                b.getDenseI64ArrayAttr(permutation));
   }
-  /// [B, Sq, heads * w] -> [heads, B * Sq, w]: one GEMM row per query and
-  /// head, the heads outermost.
-  Value toHeadRows(Value rows, int64_t width) {
+  /// [B, Sq, heads * w] -> [B, heads, Sq, w].
+  Value headMajor(Value rows, int64_t width) {
     Value split =
         reshape(rows, {shape.batch, shape.queries, shape.heads, width});
-    return reshape(transpose(split, {2, 0, 1, 3}),
-                   {shape.heads, shape.batch * shape.queries, width});
+    return transpose(split, {0, 2, 1, 3});
   }
-  /// The inverse of toHeadRows.
-  Value fromHeadRows(Value headRows, int64_t width) {
-    Value split =
-        reshape(headRows, {shape.heads, shape.batch, shape.queries, width});
-    return reshape(transpose(split, {1, 2, 0, 3}),
+  /// [B, heads, Sq, w] -> [B, Sq, heads * w].
+  Value rowMajor(Value heads, int64_t width) {
+    return reshape(transpose(heads, {0, 2, 1, 3}),
                    {shape.batch, shape.queries, shape.heads * width});
   }
   /// A linear layer's [heads * dh, E] weight as [heads, dh, E].
@@ -122,6 +121,8 @@ private:
     return reshape(linear.getWeight(),
                    {shape.heads, shape.headDim, shape.context});
   }
+  /// The mask operand for the heads' queries stacked as rows of one head.
+  Value stackedMask();
 
   OpBuilder b;
   Location loc;
@@ -129,37 +130,79 @@ private:
   AttentionShape shape;
 };
 
+Value Absorber::stackedMask() {
+  Value mask = op.getMaskOperand();
+  int64_t stacked = shape.heads * shape.queries;
+  switch (op.getMask()) {
+  case MaskKind::None:
+  case MaskKind::KeyPadding:
+    return mask; // Nothing per row.
+  case MaskKind::RowSpans: {
+    // [B, Sq, 2] -> [B, heads, Sq, 2] -> [B, heads Sq, 2].
+    auto type = cast<RankedTensorType>(mask.getType());
+    auto perHead = RankedTensorType::get(
+        {shape.batch, shape.heads, shape.queries, 2}, type.getElementType());
+    Value split = ReshapeOp::create(
+        b, loc,
+        RankedTensorType::get({shape.batch, 1, shape.queries, 2},
+                              type.getElementType()),
+        mask);
+    Value spread = BroadcastOp::create(b, loc, perHead, split);
+    return ReshapeOp::create(
+        b, loc,
+        RankedTensorType::get({shape.batch, stacked, 2}, type.getElementType()),
+        spread);
+  }
+  case MaskKind::Bias: {
+    // Broadcastable to [B, heads, Sq, Sk] -> [B, 1, heads Sq, Sk].
+    Value full = BroadcastOp::create(
+        b, loc, tensor({shape.batch, shape.heads, shape.queries, shape.keys}),
+        mask);
+    return reshape(full, {shape.batch, 1, stacked, shape.keys});
+  }
+  case MaskKind::Causal:
+    break;
+  }
+  llvm_unreachable("causal attention is not absorbed");
+}
+
 void Absorber::rewrite(LinearOp key, LinearOp value) {
-  int64_t rows = shape.batch * shape.queries;
-  // q'_h = q_h Wk_h: [heads, B Sq, dh] x [heads, dh, E]. (Operands are
-  // built one statement at a time, so that the IR's order does not depend
-  // on the C++ compiler's order of evaluating arguments.)
-  Value queryRows = toHeadRows(op.getQuery(), shape.headDim);
+  // q'_h = q_h Wk_h: [B, heads, Sq, dh] x [heads, dh, E], then the heads'
+  // rows stacked, [B, heads Sq, E]. (Operands are built one statement at a
+  // time, so that the IR's order does not depend on the C++ compiler's
+  // order of evaluating arguments.)
+  Value queryHeads = headMajor(op.getQuery(), shape.headDim);
   Value keyWeight = perHead(key);
   Value queries = MatmulOp::create(
-      b, loc, tensor({shape.heads, rows, shape.context}), queryRows, keyWeight,
-      /*transpose_lhs=*/false, /*transpose_rhs=*/false);
-  Value contextQueries = fromHeadRows(queries, shape.context);
+      b, loc, tensor({shape.batch, shape.heads, shape.queries, shape.context}),
+      queryHeads, keyWeight, /*transpose_lhs=*/false, /*transpose_rhs=*/false);
+  int64_t stacked = shape.heads * shape.queries;
+  Value stackedQueries =
+      reshape(queries, {shape.batch, stacked, shape.context});
+  Value mask = stackedMask();
   auto attention = AttentionOp::create(
-      b, loc, tensor({shape.batch, shape.queries, shape.heads * shape.context}),
-      contextQueries, key.getInput(), value.getInput(), op.getMaskOperand(),
-      op.getHeadsAttr(), b.getI64IntegerAttr(1), op.getMaskAttr(),
+      b, loc, tensor({shape.batch, stacked, shape.context}), stackedQueries,
+      key.getInput(), value.getInput(), mask, b.getI64IntegerAttr(1),
+      /*kv_heads=*/nullptr, op.getMaskAttr(),
       b.getF64FloatAttr(op.getScaleValue()),
       ScalePlacementAttr::get(b.getContext(), ScalePlacement::Scores),
       op.getSoftmaxF32Attr(), op.getEmptyRowsAttr());
-  // a_h = a'_h Wv_h^T: [heads, B Sq, E] x [heads, dh, E]^T. A parameter is
+  // a_h = a'_h Wv_h^T: [B, heads, Sq, E] x [heads, dh, E]^T. A parameter is
   // read transposed (kiln-materialize-weight-layouts stores it as the GEMM
   // reads it); any other weight is transposed here, once per run.
-  Value attentionRows = toHeadRows(attention.getResult(), shape.context);
+  Value attentionHeads =
+      reshape(attention.getResult(),
+              {shape.batch, shape.heads, shape.queries, shape.context});
   Value valueWeight = perHead(value);
   bool isParam = value.getWeight().getDefiningOp<ParamOp>() != nullptr;
   if (!isParam) {
     valueWeight = transpose(valueWeight, {0, 2, 1});
   }
   Value heads = MatmulOp::create(
-      b, loc, tensor({shape.heads, rows, shape.headDim}), attentionRows,
-      valueWeight, /*transpose_lhs=*/false, /*transpose_rhs=*/isParam);
-  Value result = fromHeadRows(heads, shape.headDim);
+      b, loc, tensor({shape.batch, shape.heads, shape.queries, shape.headDim}),
+      attentionHeads, valueWeight, /*transpose_lhs=*/false,
+      /*transpose_rhs=*/isParam);
+  Value result = rowMajor(heads, shape.headDim);
   if (Value bias = value.getBias()) {
     result = AddOp::create(b, loc, result.getType(), result, bias);
   }
@@ -187,6 +230,11 @@ struct AbsorbAttentionProjectionsPass
       auto contextType = cast<RankedTensorType>(key.getInput().getType());
       if (contextType.getRank() != 3 ||
           value.getInput().getType() != contextType) {
+        continue;
+      }
+      // Stacking the heads' rows moves each query's row index, which a
+      // causal mask reads.
+      if (op.getMask() == MaskKind::Causal) {
         continue;
       }
       if (value.getBias() && op.getMask() != MaskKind::None &&

@@ -256,6 +256,11 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
                       g.filled({batch, heads, sq, headDim}, 0.0),
                       g.dims(5, {0, 1, 2, 3}), contract, 4, multiplyAdd);
     tag(o, "pv");
+    if (heads == 1) {
+      // [B, 1, Sq, dh] is [B, Sq, 1, dh] already.
+      rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(), o);
+      return success();
+    }
     Value out =
         g.generic(o, {AffineMap::get(4, 0, {b, i, h, j}, ctx)},
                   g.empty({batch, sq, heads, headDim}, f32), g.identity(4),
