@@ -20,20 +20,23 @@ def AbsorbAttentionProjectionsPass
   let description = [{
     An attention whose keys and values are `kiln.linear` projections of a
     context `c` (used by nothing else) is rewritten to attend to `c`
-    itself, as one kv head of the context's width E shared by all query
-    heads: the key weight moves onto the queries (`q'_h = q_h Wk_h`, a
-    batched matmul over heads) and the value weight onto the result
-    (`a_h = a'_h Wv_h^T + bv_h`). The key bias drops out (it shifts every
-    score of a row alike) and the value bias is added after (every row of
-    the probabilities sums to one). It pays when the queries are few
-    against the keys, as in the Q-Former's cross-attention: 32 queries,
-    257 image features of width 1408.
+    itself: the key weight moves onto the queries (`q'_h = q_h Wk_h`, a
+    matmul batched over batch and heads) and the value weight onto the
+    result (`a_h = a'_h Wv_h^T + bv_h`). All heads then share one key and
+    value, so their queries stack as `heads * Sq` rows of a single head.
+    The key bias drops out (it shifts every score of a row alike) and the
+    value bias is added after (every row of the probabilities sums to one).
+    It pays when the queries are few against the keys, as in the
+    Q-Former's cross-attention: 32 queries, 257 image features of width
+    1408.
 
     Rewrites when the multiply-adds after, `2 Sq D E + 2 Sq Sk heads E`
     per batch, are at most `max-cost-ratio` of those before, `2 Sk E D +
     2 Sq Sk D` (D = heads * head_dim). Needs heads == kv_heads, keys and
-    values of one context shape, and, with a value bias, no mask or
-    `empty_rows = all_keys`.
+    values of one context shape, no causal mask (stacking moves the row
+    index it reads), and, with a value bias, no mask or
+    `empty_rows = all_keys`. Row spans and bias masks are repeated for
+    each head's rows.
 
     Before:
     ```mlir
@@ -41,16 +44,16 @@ def AbsorbAttentionProjectionsPass
     %v = kiln.linear %c, %wv, %bv : (...) -> tensor<1x257x768xf32>
     %a = kiln.attention %q, %k, %v {heads = 12 : i64} : ... -> tensor<1x32x768xf32>
     ```
-    After (reshapes and transposes between [B, Sq, heads * w] and
-    [heads, B * Sq, w] elided):
+    After (the reshapes and transposes of q and of the result between
+    [B, Sq, heads * dh] and [B, heads, Sq, dh] elided):
     ```mlir
     %qk = kiln.matmul %q_heads, %wk_heads
-        : (tensor<12x32x64xf32>, tensor<12x64x1408xf32>) -> tensor<12x32x1408xf32>
-    %a1 = kiln.attention %q1, %c, %c
-        {heads = 12 : i64, kv_heads = 1 : i64, scale = 1.250000e-01 : f64}
-        : (tensor<1x32x16896xf32>, ...) -> tensor<1x32x16896xf32>
+        : (tensor<1x12x32x64xf32>, tensor<12x64x1408xf32>) -> tensor<1x12x32x1408xf32>
+    %q1 = kiln.reshape %qk : tensor<1x12x32x1408xf32> -> tensor<1x384x1408xf32>
+    %a1 = kiln.attention %q1, %c, %c {heads = 1 : i64, scale = 1.250000e-01 : f64}
+        : (tensor<1x384x1408xf32>, ...) -> tensor<1x384x1408xf32>
     %o = kiln.matmul %a_heads, %wv_heads {transpose_rhs}
-        : (tensor<12x32x1408xf32>, tensor<12x64x1408xf32>) -> tensor<12x32x64xf32>
+        : (tensor<1x12x32x1408xf32>, tensor<12x64x1408xf32>) -> tensor<1x12x32x64xf32>
     %a = kiln.add %o_rows, %bv : ...
     ```
   }];
