@@ -51,7 +51,8 @@ struct PipelinePhase {
 /// The phases of the default graph pipeline, in order, with `extensions`
 /// in their places:
 ///  - "after-import" extensions;
-///  - "graph":    graph-level cleanups on the kiln dialect;
+///  - "graph":    graph-level cleanups and rewrites on the kiln dialect
+///                (canonicalize, cse, kiln-absorb-attention-projections);
 ///  - "after-graph-optimization" extensions;
 ///  - "lowering": kiln to linalg, weight layouts, outputs;
 ///  - "dispatch": dispatch formation, outlining, scheduling, memory plan;

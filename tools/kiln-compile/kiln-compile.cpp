@@ -71,7 +71,8 @@ cl::opt<Emit> emit(
     "emit", cl::desc("What to produce"), cl::init(Emit::Artifact),
     cl::values(
         clEnumValN(Emit::Artifact, "artifact", "the .kbin artifact (default)"),
-        clEnumValN(Emit::Kiln, "kiln", "the kiln dialect after graph cleanups"),
+        clEnumValN(Emit::Kiln, "kiln",
+                   "the kiln dialect after the graph passes"),
         clEnumValN(Emit::Linalg, "linalg", "linalg on tensors"),
         clEnumValN(Emit::Exec, "exec", "dispatches and executables"),
         clEnumValN(Emit::Llvm, "llvm", "optimised LLVM IR of the kernels"),
