@@ -169,6 +169,20 @@ func.func @span_attention(%q: tensor<1x4x16xf32>, %kv: tensor<1x8x16xf32>, %span
 
 // -----
 
+// With one head, the product with V ([B, 1, Sq, dh]) is the result's
+// [B, Sq, 1, dh] already: a reshape, not a transpose, returns it.
+// CHECK-LABEL: func.func @single_head_attention
+// CHECK: %[[PV:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<1x1x4x16xf32>) attrs =  {kiln.attention_part = "pv"
+// CHECK: %[[OUT:.+]] = kiln.reshape %[[PV]] : tensor<1x1x4x16xf32> -> tensor<1x4x16xf32>
+// CHECK-NEXT: return %[[OUT]]
+func.func @single_head_attention(%q: tensor<1x4x16xf32>, %kv: tensor<1x8x16xf32>) -> tensor<1x4x16xf32> {
+  %a = kiln.attention %q, %kv, %kv {heads = 1 : i64}
+      : (tensor<1x4x16xf32>, tensor<1x8x16xf32>, tensor<1x8x16xf32>) -> tensor<1x4x16xf32>
+  return %a : tensor<1x4x16xf32>
+}
+
+// -----
+
 // An additive bias is data, not a structure: no key limit.
 // CHECK-LABEL: func.func @bias_attention
 // CHECK-NOT: kiln.key_end
