@@ -39,7 +39,8 @@ kiln::defaultGraphPhases(const PipelineExtensions &extensions,
   extend(ExtensionPoint::AfterImport);
   phases.push_back(
       {"graph",
-       "canonicalize, cse, func.func(kiln-absorb-attention-projections)"});
+       "canonicalize, cse, func.func(kiln-absorb-attention-projections, "
+       "kiln-sink-broadcasts)"});
   extend(ExtensionPoint::AfterGraphOptimization);
   phases.push_back({"lowering",
                     "func.func(kiln-lower-to-linalg, canonicalize, cse, "

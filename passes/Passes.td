@@ -64,6 +64,41 @@ def AbsorbAttentionProjectionsPass
   ];
 }
 
+def SinkBroadcastsPass
+    : Pass<"kiln-sink-broadcasts", "mlir::func::FuncOp"> {
+  let summary = "Moves broadcasts after the ops that consume them.";
+  let description = [{
+    `op(broadcast(x), ..)` becomes `broadcast(op(x, ..))` when `op` works
+    independently along the broadcast dims, so that it computes each
+    distinct value once instead of once per copy: the Q-Former's learned
+    queries, expanded to the batch, go through the first layer's
+    self-attention and the query side of its cross-attention once per model
+    run rather than once per image. The broadcast moves on until an op
+    mixes the copies with data that differs between them.
+
+    Commuting ops: elementwise unary and binary ops; transposes; reshapes
+    that keep the broadcast dims leading and whole; softmax, layer and RMS
+    norms and linear layers along every dim but the one they reduce or
+    contract; batched matmuls along batch dims; attention without a mask
+    operand whose query, key and value are all broadcast along the batch
+    dim only. Only broadcasts from an input of the result's rank move, and
+    only where the op's result gets smaller. Broadcasts of broadcasts fold.
+
+    Before:
+    ```mlir
+    %x = kiln.broadcast %q : tensor<1x32x768xf32> -> tensor<8x32x768xf32>
+    %n = kiln.layer_norm %x scale(%g) bias(%b) {epsilon = 1.0e-12 : f64}
+        : (tensor<8x32x768xf32>, tensor<768xf32>, tensor<768xf32>) -> tensor<8x32x768xf32>
+    ```
+    After:
+    ```mlir
+    %n1 = kiln.layer_norm %q scale(%g) bias(%b) {epsilon = 1.0e-12 : f64}
+        : (tensor<1x32x768xf32>, tensor<768xf32>, tensor<768xf32>) -> tensor<1x32x768xf32>
+    %n = kiln.broadcast %n1 : tensor<1x32x768xf32> -> tensor<8x32x768xf32>
+    ```
+  }];
+}
+
 def LowerToLinalgPass : Pass<"kiln-lower-to-linalg", "mlir::func::FuncOp"> {
   let summary = "Lowers kiln ops to linalg.generic ops on tensors.";
   let description = [{
