@@ -47,7 +47,16 @@ namespace cl = llvm::cl;
 
 namespace {
 
-enum class Emit { Artifact, Kiln, Linalg, Exec, Llvm, DotGraph, DotSchedule };
+enum class Emit {
+  Artifact,
+  Input,
+  Kiln,
+  Linalg,
+  Exec,
+  Llvm,
+  DotGraph,
+  DotSchedule
+};
 
 cl::OptionCategory category("kiln-compile options");
 
@@ -71,6 +80,9 @@ cl::opt<Emit> emit(
     "emit", cl::desc("What to produce"), cl::init(Emit::Artifact),
     cl::values(
         clEnumValN(Emit::Artifact, "artifact", "the .kbin artifact (default)"),
+        clEnumValN(Emit::Input, "input",
+                   "the kiln dialect as the frontend built it, before any "
+                   "pass"),
         clEnumValN(Emit::Kiln, "kiln",
                    "the kiln dialect after the graph passes"),
         clEnumValN(Emit::Linalg, "linalg", "linalg on tensors"),
@@ -248,6 +260,8 @@ StringRef emitName(Emit what) {
   switch (what) {
   case Emit::Artifact:
     return "artifact";
+  case Emit::Input:
+    return "input";
   case Emit::Kiln:
     return "kiln";
   case Emit::Linalg:
@@ -385,8 +399,8 @@ int main(int argc, char **argv) {
                             dumpDispatches, dumpDispatchesDir};
   kiln::ProgressPrinter progress(llvm::errs(), start, progressThreshold,
                                  !quiet);
-  if (dumps.any() &&
-      (what == Emit::Kiln || what == Emit::Linalg || what == Emit::DotGraph)) {
+  if (dumps.any() && (what == Emit::Input || what == Emit::Kiln ||
+                      what == Emit::Linalg || what == Emit::DotGraph)) {
     llvm::errs() << "kiln-compile: error: --dump-dispatches"
                  << (dumps.table ? "" : "-dir")
                  << " needs dispatches: compile an artifact or use "
@@ -520,7 +534,8 @@ int main(int argc, char **argv) {
                                  ? kiln::GraphStage::Kiln
                              : what == Emit::Linalg ? kiln::GraphStage::Linalg
                                                     : kiln::GraphStage::Exec;
-    if (failed(kiln::runGraphPipeline(*module, stage, options)) ||
+    if ((what != Emit::Input &&
+         failed(kiln::runGraphPipeline(*module, stage, options))) ||
         (dumps.any() && failed(dumps.write(*module)))) {
       return 1;
     }

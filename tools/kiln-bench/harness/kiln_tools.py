@@ -1,7 +1,7 @@
 """Kiln's command-line tools as kiln-bench drives them.
 
 `model_dims` reads the `dims` clause of a .kiln model (the canonical sizes);
-`KilnTools.describe` runs `kiln-compile --emit=kiln` to learn a model's
+`KilnTools.describe` runs `kiln-compile --emit=input` to learn a model's
 signature and parameters at given dims; `KilnTools.compile` builds the .kbin
 artifact and reports how long that took.
 """
@@ -82,7 +82,7 @@ class KilnTools:
 
     def describe(self, source, dims):
         """The model's Signature at `dims`."""
-        return Signature(self._run(source, dims, ["--emit=kiln"]))
+        return Signature(self._run(source, dims, ["--emit=input"]))
 
     def compile(self, source, dims, weights, output):
         """Compiles to `output` (parameters from `weights` if given); returns
