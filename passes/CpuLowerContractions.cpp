@@ -90,8 +90,8 @@ public:
     auto cType = cast<MemRefType>(c.getType());
     rows = cType.getDimSize(cType.getRank() - 2);
     cols = cType.getDimSize(cType.getRank() - 1);
-    depth =
-        cast<MemRefType>(bMat.getType()).getDimSize(panel ? 1 : gemm.rhsKPos);
+    auto bType = cast<MemRefType>(bMat.getType());
+    depth = bType.getDimSize(panel ? bType.getRank() - 2 : gemm.rhsKPos);
     vectorType = VectorType::get({blocking.width}, cType.getElementType());
     maskType = VectorType::get({blocking.width}, b.getI1Type());
   }
@@ -285,12 +285,22 @@ private:
     vector::MaskedStoreOp::create(b, loc, view, idx, mask, value);
   }
 
+  /// The indices of vector j of row k of panel `panelIndex`, after B's
+  /// leading (unit) batch dims.
+  SmallVector<Value> panelIndices(Value panelIndex, Value k, int64_t j) {
+    int64_t lead = cast<MemRefType>(bMat.getType()).getRank() - 3;
+    SmallVector<Value> idx(lead, index(0));
+    llvm::append_range(
+        idx, ArrayRef<Value>{panelIndex, k, index(j * blocking.width)});
+    return idx;
+  }
+
   /// Vector j of row k of B in the column block at n0 (panel panelIndex).
   Value loadB(Value k, Value n0, Value panelIndex, int64_t j,
               int64_t maskLanes) {
     if (panel) {
       // Panels are whole (p divides N): no mask is needed.
-      return load(bMat, {panelIndex, k, index(j * blocking.width)}, 0);
+      return load(bMat, panelIndices(panelIndex, k, j), 0);
     }
     return load(bMat,
                 indices(bMat, gemm.rhsKPos, k, gemm.rhsNPos,
@@ -312,7 +322,7 @@ private:
   void prefetchB(Value k, Value n0, Value panelIndex, int64_t vectors) {
     for (int64_t j = 0; j < vectors; ++j) {
       SmallVector<Value> idx =
-          panel ? SmallVector<Value>{panelIndex, k, index(j * blocking.width)}
+          panel ? panelIndices(panelIndex, k, j)
                 : indices(bMat, gemm.rhsKPos, k, gemm.rhsNPos,
                           add(n0, j * blocking.width));
       memref::PrefetchOp::create(b, loc, bMat, idx, /*isWrite=*/false,
@@ -524,7 +534,8 @@ struct CpuLowerContractionsPass
       unsigned cRank = cast<MemRefType>(c.getType()).getRank();
       bool bOk =
           gemm->rhsPanel
-              ? bRank == 3
+              ? bRank >= 3 &&
+                    hasUnitDimsExcept(bMat, {bRank - 3, bRank - 2, bRank - 1})
               : gemm->rhsNPos == bRank - 1 &&
                     hasUnitDimsExcept(bMat, {gemm->rhsKPos, gemm->rhsNPos});
       if (!bOk || !hasUnitInnerStride(bMat) || !hasUnitInnerStride(c) ||

@@ -21,15 +21,24 @@ static bool isLeadingIdentity(AffineMap map) {
   return true;
 }
 
-/// p when `map` is (n floordiv p, k, n mod p).
-static std::optional<int64_t> panelWidth(AffineMap map, unsigned nDim,
-                                         unsigned kDim) {
-  if (map.getNumResults() != 3 ||
-      map.getResult(1) != getAffineDimExpr(kDim, map.getContext())) {
+/// p when `map` is (n floordiv p, k, n mod p), after leading results that
+/// read none of the loops m, n and k (batch dims: attention's values in
+/// panels per batch and head).
+static std::optional<int64_t> panelWidth(AffineMap map, unsigned mDim,
+                                         unsigned nDim, unsigned kDim) {
+  unsigned rank = map.getNumResults();
+  if (rank < 3 ||
+      map.getResult(rank - 2) != getAffineDimExpr(kDim, map.getContext())) {
     return std::nullopt;
   }
-  auto outer = dyn_cast<AffineBinaryOpExpr>(map.getResult(0));
-  auto inner = dyn_cast<AffineBinaryOpExpr>(map.getResult(2));
+  for (AffineExpr lead : map.getResults().drop_back(3)) {
+    if (lead.isFunctionOfDim(mDim) || lead.isFunctionOfDim(nDim) ||
+        lead.isFunctionOfDim(kDim)) {
+      return std::nullopt;
+    }
+  }
+  auto outer = dyn_cast<AffineBinaryOpExpr>(map.getResult(rank - 3));
+  auto inner = dyn_cast<AffineBinaryOpExpr>(map.getResult(rank - 1));
   if (!outer || !inner || outer.getKind() != AffineExprKind::FloorDiv ||
       inner.getKind() != AffineExprKind::Mod) {
     return std::nullopt;
@@ -180,7 +189,7 @@ std::optional<GemmOperands> matchGemm(linalg::LinalgOp op) {
   }
   // B: k and n once each, anything else a function of batch dims only; or
   // exactly the panel layout.
-  if (std::optional<int64_t> panel = panelWidth(map1, nDim, kDim)) {
+  if (std::optional<int64_t> panel = panelWidth(map1, mDim, nDim, kDim)) {
     gemm.rhsPanel = *panel;
   } else {
     std::optional<unsigned> kPos, nPos;

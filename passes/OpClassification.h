@@ -55,7 +55,8 @@ struct GemmOperands {
   /// layout).
   bool rhsTransposed = false;
   /// Non-zero when B is read from panels of this width (kiln.param's
-  /// `panel` layout): B[n floordiv p, k, n mod p].
+  /// `panel` layout): B[n floordiv p, k, n mod p], possibly after leading
+  /// batch dims (attention's values: B[b, h, n floordiv p, k, n mod p]).
   int64_t rhsPanel = 0;
 };
 

@@ -169,8 +169,8 @@ INSTANTIATE_TEST_SUITE_P(
                       "matmul.mlir", "rope.mlir", "patch_embed.mlir",
                       "patch_embed_rows.mlir", "attention.mlir",
                       "attention_blocks.mlir", "attention_projections.mlir",
-                      "broadcasts.mlir", "moe.mlir", "moe_grouped.mlir",
-                      "transpose.mlir"),
+                      "attention_wide_heads.mlir", "broadcasts.mlir",
+                      "moe.mlir", "moe_grouped.mlir", "transpose.mlir"),
     [](const ::testing::TestParamInfo<std::string> &info) {
       return info.param.substr(0, info.param.find('.'));
     });

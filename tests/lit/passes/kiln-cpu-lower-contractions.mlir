@@ -78,6 +78,28 @@ func.func @panels(%a: memref<16x1536xf32>, %b: memref<2x1536x32xf32>, %c: memref
   return
 }
 
+// Panels behind unit batch dims (attention's values in panels per batch and
+// kv head, B[b, h, n floordiv 32, k, n mod 32]): the batch dims are indexed
+// at 0 and each 32-column block streams its panel.
+// CHECK-LABEL: func.func @batched_panels
+// CHECK-SAME: %[[B:[^:]+]]: memref<1x1x2x64x32xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: vector.load %[[B]][%[[Z:.+]], %[[Z]], %{{.+}}, %{{.+}}, %{{.+}}] : memref<1x1x2x64x32xf32>, vector<16xf32>
+// CHECK: vector.fma
+#bp_a = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>
+#bp_b = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d3 floordiv 32, d4, d3 mod 32)>
+#bp_c = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
+func.func @batched_panels(%a: memref<1x1x8x64xf32>, %b: memref<1x1x2x64x32xf32>, %c: memref<1x1x8x64xf32>) {
+  linalg.generic {indexing_maps = [#bp_a, #bp_b, #bp_c], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<1x1x8x64xf32>, memref<1x1x2x64x32xf32>) outs(%c : memref<1x1x8x64xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %0 = arith.mulf %in, %in_0 : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
 // A batched GEMM in a workgroup's tile, read the way attention reads heads:
 // A[b, m, h, k] (the row dim in the middle), B[b, h, k, n]; the unit batch
 // dims are indexed at 0.

@@ -183,6 +183,23 @@ func.func @single_head_attention(%q: tensor<1x4x16xf32>, %kv: tensor<1x8x16xf32>
 
 // -----
 
+// A wide head (256, as the absorbed attention's context width) reads its
+// values in panels of 32 columns per batch and kv head, [B, Hkv, dh / 32,
+// Sk, 32], copied once by a generic of their own; narrower heads read V as
+// it is (the attentions above).
+// CHECK-DAG: #[[PANELS:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1 floordiv 2, d3 floordiv 32, d4, d3 mod 32)>
+// CHECK-DAG: #[[PACK:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d1, d2 * 32 + d4)>
+// CHECK-LABEL: func.func @wide_head_attention
+// CHECK: %[[VP:.+]] = linalg.generic {indexing_maps = [#[[PACK]], #{{.+}}]{{.*}} outs(%{{.+}} : tensor<1x1x8x6x32xf32>)
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PANELS]], #{{.+}}]{{.*}} ins(%{{.+}}, %[[VP]] : tensor<1x2x4x6xf32>, tensor<1x1x8x6x32xf32>) {{.*}}kiln.attention_part = "pv"
+func.func @wide_head_attention(%q: tensor<1x4x512xf32>, %kv: tensor<1x6x256xf32>) -> tensor<1x4x512xf32> {
+  %a = kiln.attention %q, %kv, %kv {heads = 2 : i64, kv_heads = 1 : i64}
+      : (tensor<1x4x512xf32>, tensor<1x6x256xf32>, tensor<1x6x256xf32>) -> tensor<1x4x512xf32>
+  return %a : tensor<1x4x512xf32>
+}
+
+// -----
+
 // An additive bias is data, not a structure: no key limit.
 // CHECK-LABEL: func.func @bias_attention
 // CHECK-NOT: kiln.key_end
