@@ -76,7 +76,12 @@ struct AttentionShape {
   }
 };
 
-/// The projection `value` is, if it is a linear layer used only once.
+RankedTensorType typeOf(Value value) {
+  return cast<RankedTensorType>(value.getType());
+}
+
+/// The projection `value` is, if it is a linear layer used only once (so
+/// a linear used as both key and value is not one).
 LinearOp soleProjection(Value value) {
   auto linear = value.getDefiningOp<LinearOp>();
   return linear && linear->hasOneUse() ? linear : LinearOp();
@@ -93,8 +98,11 @@ private:
   RankedTensorType tensor(ArrayRef<int64_t> dims) {
     return RankedTensorType::get(dims, b.getF32Type());
   }
+  /// `input` (of any element type) in the shape `dims`.
   Value reshape(Value input, ArrayRef<int64_t> dims) {
-    return ReshapeOp::create(b, loc, tensor(dims), input);
+    Type element = cast<RankedTensorType>(input.getType()).getElementType();
+    return ReshapeOp::create(b, loc, RankedTensorType::get(dims, element),
+                             input);
   }
   Value transpose(Value input, ArrayRef<int64_t> permutation) {
     auto type = cast<RankedTensorType>(input.getType());
@@ -139,19 +147,13 @@ Value Absorber::stackedMask() {
     return mask; // Nothing per row.
   case MaskKind::RowSpans: {
     // [B, Sq, 2] -> [B, heads, Sq, 2] -> [B, heads Sq, 2].
-    auto type = cast<RankedTensorType>(mask.getType());
-    auto perHead = RankedTensorType::get(
-        {shape.batch, shape.heads, shape.queries, 2}, type.getElementType());
-    Value split = ReshapeOp::create(
+    Value split = reshape(mask, {shape.batch, 1, shape.queries, 2});
+    Value spread = BroadcastOp::create(
         b, loc,
-        RankedTensorType::get({shape.batch, 1, shape.queries, 2},
-                              type.getElementType()),
-        mask);
-    Value spread = BroadcastOp::create(b, loc, perHead, split);
-    return ReshapeOp::create(
-        b, loc,
-        RankedTensorType::get({shape.batch, stacked, 2}, type.getElementType()),
-        spread);
+        RankedTensorType::get({shape.batch, shape.heads, shape.queries, 2},
+                              typeOf(mask).getElementType()),
+        split);
+    return reshape(spread, {shape.batch, stacked, 2});
   }
   case MaskKind::Bias: {
     // Broadcastable to [B, heads, Sq, Sk] -> [B, 1, heads Sq, Sk].
@@ -223,7 +225,7 @@ struct AbsorbAttentionProjectionsPass
     for (AttentionOp op : attentions) {
       LinearOp key = soleProjection(op.getKey());
       LinearOp value = soleProjection(op.getValue());
-      if (!key || !value || key == value ||
+      if (!key || !value ||
           op.getKvHeadCount() != static_cast<int64_t>(op.getHeads())) {
         continue;
       }

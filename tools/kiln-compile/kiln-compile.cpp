@@ -530,13 +530,17 @@ int main(int argc, char **argv) {
       return 1;
     }
   } else {
-    kiln::GraphStage stage = what == Emit::Kiln || what == Emit::DotGraph
-                                 ? kiln::GraphStage::Kiln
-                             : what == Emit::Linalg ? kiln::GraphStage::Linalg
-                                                    : kiln::GraphStage::Exec;
-    if ((what != Emit::Input &&
-         failed(kiln::runGraphPipeline(*module, stage, options))) ||
-        (dumps.any() && failed(dumps.write(*module)))) {
+    // --emit=input prints the module as the frontend built it.
+    if (what != Emit::Input) {
+      kiln::GraphStage stage = what == Emit::Kiln || what == Emit::DotGraph
+                                   ? kiln::GraphStage::Kiln
+                               : what == Emit::Linalg ? kiln::GraphStage::Linalg
+                                                      : kiln::GraphStage::Exec;
+      if (failed(kiln::runGraphPipeline(*module, stage, options))) {
+        return 1;
+      }
+    }
+    if (dumps.any() && failed(dumps.write(*module))) {
       return 1;
     }
     if (what == Emit::DotGraph || what == Emit::DotSchedule) {
