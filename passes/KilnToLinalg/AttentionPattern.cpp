@@ -5,7 +5,9 @@
 // batched GEMM, the mask is applied by an elementwise generic (the key
 // index against its row's visible range, or the bias added), then a row
 // softmax, the batched GEMM with V into [B, H, Sq, dh] and a transpose back to
-// [B, Sq, H, dh]. Grouped-query attention reads kv head h / (H / Hkv) through
+// [B, Sq, H, dh] (a reshape for one head). Heads of 256 and more read V in
+// panels of 32 columns ([B, Hkv, dh / 32, Sk, 32], copied once by a generic
+// of their own). Grouped-query attention reads kv head h / (H / Hkv) through
 // the maps. Both contractions are GEMMs that the CPU kernels vectorize
 // (OpClassification.h). The parts are tagged (kiln.attention_part): dispatch
 // formation keeps them in one dispatch with whole query rows per workgroup, and
