@@ -114,6 +114,7 @@ public:
 private:
   LogicalResult tileOp(TilingInterface op, unsigned resultNumber,
                        const Tile &resultTile);
+  void widenPanelLanes(TilingResult &tiled);
 
   OpBuilder &b;
   func::FuncOp source;
@@ -222,6 +223,7 @@ LogicalResult TileBuilder::tileOp(TilingInterface op, unsigned resultNumber,
   if (failed(tiled)) {
     return emitError(loc, "cannot tile this op for a workgroup");
   }
+  widenPanelLanes(*tiled);
   for (auto [result, value] : llvm::zip(op->getResults(), tiled->tiledValues)) {
     tiledValue[result] = value;
   }
@@ -286,6 +288,60 @@ LogicalResult TileBuilder::tileOp(TilingInterface op, unsigned resultNumber,
   }
   b.setInsertionPointAfter(op);
   return success();
+}
+
+/// Linalg sizes an operand's slice along a result `x mod p` from the
+/// remainders of the tile's first and last x, which is right only when the
+/// tile covers whole periods of p or stays inside one. Operands in panels
+/// (`x floordiv p`, `x mod p`) whose tile ends inside a panel (attention's
+/// keys padded to whole panels: 257 keys read as 9 panels of 32) got a
+/// slice of 1 lane out of 32. A slice along `x mod p` of a dim of size p
+/// takes the whole dim instead: panels are read whole.
+void TileBuilder::widenPanelLanes(TilingResult &tiled) {
+  for (Operation *tiledOp : tiled.tiledOps) {
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(tiledOp);
+    if (!linalgOp) {
+      continue;
+    }
+    for (OpOperand *input : linalgOp.getDpsInputOperands()) {
+      auto slice = input->get().getDefiningOp<tensor::ExtractSliceOp>();
+      if (!slice || !llvm::is_contained(tiled.generatedSlices, slice)) {
+        continue;
+      }
+      ArrayRef<int64_t> source = slice.getSourceType().getShape();
+      SmallVector<OpFoldResult> offsets = slice.getMixedOffsets(),
+                                sizes = slice.getMixedSizes();
+      bool widened = false;
+      AffineMap map = linalgOp.getMatchingIndexingMap(input);
+      for (auto [pos, expr] : llvm::enumerate(map.getResults())) {
+        auto mod = dyn_cast<AffineBinaryOpExpr>(expr);
+        auto period = mod ? dyn_cast<AffineConstantExpr>(mod.getRHS())
+                          : AffineConstantExpr();
+        if (!period || mod.getKind() != AffineExprKind::Mod ||
+            period.getValue() != source[pos] ||
+            isConstantIntValue(sizes[pos], source[pos])) {
+          continue;
+        }
+        offsets[pos] = b.getIndexAttr(0);
+        sizes[pos] = b.getIndexAttr(source[pos]);
+        widened = true;
+      }
+      if (!widened) {
+        continue;
+      }
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(slice);
+      auto whole = tensor::ExtractSliceOp::create(
+          b, slice.getLoc(), slice.getSource(), offsets, sizes,
+          slice.getMixedStrides());
+      input->set(whole);
+      llvm::replace(tiled.generatedSlices, slice.getOperation(),
+                    whole.getOperation());
+      if (slice->use_empty()) {
+        slice.erase();
+      }
+    }
+  }
 }
 
 /// The dispatch input that row-limited ops of `func` count their rows

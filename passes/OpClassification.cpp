@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include <numeric>
 
 using namespace mlir;
@@ -127,15 +128,45 @@ SmallVector<Value> keyEndIndices(linalg::LinalgOp op, const KeyLimit &limit,
   return indices;
 }
 
+int64_t attentionKeyBlock(int64_t keys) {
+  for (int64_t block = 256; block >= 64; --block) {
+    if (keys % block == 0) {
+      return block;
+    }
+  }
+  return keys;
+}
+
 Value keyLoopView(OpBuilder &b, Location loc, Value operand, AffineMap map,
                   unsigned keyLoop, OpFoldResult offset, OpFoldResult size) {
   auto type = cast<MemRefType>(operand.getType());
+  AffineExpr key = getAffineDimExpr(keyLoop, b.getContext());
+  // `value` / p, rounded down or up, folded when constant.
+  auto divide = [&](OpFoldResult value, int64_t p, bool up) -> OpFoldResult {
+    if (std::optional<int64_t> known = getConstantIntValue(value)) {
+      return b.getIndexAttr(up ? llvm::divideCeil(*known, p) : *known / p);
+    }
+    Value divisor = arith::ConstantIndexOp::create(b, loc, p);
+    Value v = cast<Value>(value);
+    if (up) {
+      return arith::CeilDivUIOp::create(b, loc, v, divisor).getResult();
+    }
+    return arith::DivUIOp::create(b, loc, v, divisor).getResult();
+  };
   SmallVector<OpFoldResult> offsets, sizes;
   bool touched = false;
   for (auto [pos, expr] : llvm::enumerate(map.getResults())) {
-    if (expr == getAffineDimExpr(keyLoop, b.getContext())) {
+    auto panels = dyn_cast<AffineBinaryOpExpr>(expr);
+    auto width = panels ? dyn_cast<AffineConstantExpr>(panels.getRHS())
+                        : AffineConstantExpr();
+    if (expr == key) {
       offsets.push_back(offset);
       sizes.push_back(size);
+      touched = true;
+    } else if (width && panels.getKind() == AffineExprKind::FloorDiv &&
+               panels.getLHS() == key) {
+      offsets.push_back(divide(offset, width.getValue(), /*up=*/false));
+      sizes.push_back(divide(size, width.getValue(), /*up=*/true));
       touched = true;
     } else {
       offsets.push_back(b.getIndexAttr(0));

@@ -85,6 +85,12 @@ inline constexpr llvm::StringLiteral kVisibleRangeAttr = "kiln.visible_range";
 /// does (the scale applies to the scores, not the query).
 inline constexpr llvm::StringLiteral kScoreScaleAttr = "kiln.score_scale";
 
+/// Keys per block of kiln-cpu-flash-attention's online softmax over `keys`
+/// keys: the largest divisor of `keys` in [64, 256], else all of them. The
+/// attention lowering reads it too: keys in panels need blocks that are
+/// whole panels.
+int64_t attentionKeyBlock(int64_t keys);
+
 /// The attribute marking an op with a key limit.
 inline constexpr llvm::StringLiteral kKeyEndAttr = "kiln.key_end";
 
@@ -105,7 +111,10 @@ llvm::SmallVector<mlir::Value> keyEndIndices(mlir::linalg::LinalgOp op,
 
 /// A memref `operand` that an op reads through `map`, restricted along the
 /// loop `keyLoop` to [offset, offset + size): a subview, or `operand`
-/// itself when the map does not read that loop.
+/// itself when the map does not read that loop. An operand in panels of
+/// the key loop (`key floordiv p` and `key mod p`, attention's keys of
+/// wide heads) is restricted to the panels from offset / p, the first
+/// `size` keys' worth: `offset` must be a multiple of p.
 mlir::Value keyLoopView(mlir::OpBuilder &b, mlir::Location loc,
                         mlir::Value operand, mlir::AffineMap map,
                         unsigned keyLoop, mlir::OpFoldResult offset,

@@ -169,8 +169,9 @@ INSTANTIATE_TEST_SUITE_P(
                       "matmul.mlir", "rope.mlir", "patch_embed.mlir",
                       "patch_embed_rows.mlir", "attention.mlir",
                       "attention_blocks.mlir", "attention_projections.mlir",
-                      "attention_wide_heads.mlir", "broadcasts.mlir",
-                      "moe.mlir", "moe_grouped.mlir", "transpose.mlir"),
+                      "attention_wide_heads.mlir", "attention_key_panels.mlir",
+                      "broadcasts.mlir", "moe.mlir", "moe_grouped.mlir",
+                      "transpose.mlir"),
     [](const ::testing::TestParamInfo<std::string> &info) {
       return info.param.substr(0, info.param.find('.'));
     });

@@ -136,3 +136,28 @@ func.func @key_ends(%s: tensor<32x64xf32>, %ends: tensor<32xi64>) -> tensor<32x6
   } -> tensor<32x64xf32>
   return %r : tensor<32x64xf32>
 }
+
+// B in panels of 32 columns, padded: 40 columns read as 2 panels. The
+// tile's last column (39) sits in lane 7, so linalg alone would slice 8
+// lanes out of [0, 8); panels are read whole, all 32 lanes (the slice of
+// all of B folds away).
+// CHECK-LABEL: func.func @padded_panels
+// CHECK-NOT: tensor.extract_slice {{.*}} to tensor<2x16x8xf32>
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<8x16xf32>, tensor<2x16x32xf32>)
+#p_a = affine_map<(d0, d1, d2) -> (d0, d2)>
+#p_b = affine_map<(d0, d1, d2) -> (d1 floordiv 32, d2, d1 mod 32)>
+#p_c = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @padded_panels(%a: tensor<16x16xf32>, %b: tensor<2x16x32xf32>) -> tensor<16x40xf32>
+    attributes {exec.workgroup_tile = array<i64: 8, 40>} {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<16x40xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<16x40xf32>) -> tensor<16x40xf32>
+  %mm = linalg.generic {indexing_maps = [#p_a, #p_b, #p_c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<16x16xf32>, tensor<2x16x32xf32>) outs(%f : tensor<16x40xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %0 = arith.mulf %in, %in_0 : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
+  } -> tensor<16x40xf32>
+  return %mm : tensor<16x40xf32>
+}

@@ -184,17 +184,41 @@ func.func @single_head_attention(%q: tensor<1x4x16xf32>, %kv: tensor<1x8x16xf32>
 // -----
 
 // A wide head (256, as the absorbed attention's context width) reads its
-// values in panels of 32 columns per batch and kv head, [B, Hkv, dh / 32,
-// Sk, 32], copied once by a generic of their own; narrower heads read V as
-// it is (the attentions above).
+// keys and values in panels of 32 per batch and kv head: keys [B, Hkv,
+// ceil(Sk / 32), dh, 32], zero past the last key (the row index clamped to
+// stay in bounds), values [B, Hkv, dh / 32, Sk, 32], each copied once by a
+// generic of its own; narrower heads read them as they are (the attentions
+// above). Both GEMMs read their panels through the same map.
+// CHECK-DAG: #[[KOUT:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4, d3)>
 // CHECK-DAG: #[[PANELS:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1 floordiv 2, d3 floordiv 32, d4, d3 mod 32)>
 // CHECK-DAG: #[[PACK:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d1, d2 * 32 + d4)>
 // CHECK-LABEL: func.func @wide_head_attention
+// CHECK: %[[KP:.+]] = linalg.generic {indexing_maps = [#[[KOUT]]]{{.*}} outs(%{{.+}} : tensor<1x1x1x256x32xf32>)
+// CHECK: %[[KEY:.+]] = arith.addi
+// CHECK: %[[IN:.+]] = arith.cmpi slt, %[[KEY]], %c6
+// CHECK: %[[ROW:.+]] = arith.minsi %[[KEY]], %c5
+// CHECK: %[[X:.+]] = tensor.extract %{{.+}}[%{{.+}}, %[[ROW]], %{{.+}}, %{{.+}}]
+// CHECK: arith.select %[[IN]], %[[X]], %{{.+}}
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PANELS]], #{{.+}}]{{.*}} ins(%{{.+}}, %[[KP]] : tensor<1x4x2x256xf32>, tensor<1x1x1x256x32xf32>) {{.*}}kiln.attention_part = "scores"
 // CHECK: %[[VP:.+]] = linalg.generic {indexing_maps = [#[[PACK]], #{{.+}}]{{.*}} outs(%{{.+}} : tensor<1x1x8x6x32xf32>)
 // CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PANELS]], #{{.+}}]{{.*}} ins(%{{.+}}, %[[VP]] : tensor<1x2x4x6xf32>, tensor<1x1x8x6x32xf32>) {{.*}}kiln.attention_part = "pv"
 func.func @wide_head_attention(%q: tensor<1x4x512xf32>, %kv: tensor<1x6x256xf32>) -> tensor<1x4x512xf32> {
   %a = kiln.attention %q, %kv, %kv {heads = 2 : i64, kv_heads = 1 : i64}
       : (tensor<1x4x512xf32>, tensor<1x6x256xf32>, tensor<1x6x256xf32>) -> tensor<1x4x512xf32>
+  return %a : tensor<1x4x512xf32>
+}
+
+// -----
+
+// Keys in panels need the flash loop's key blocks to be whole panels: 335
+// keys go in blocks of 67, so a wide head's keys stay rows [B, Hkv, dh,
+// Sk] (its values are still in panels).
+// CHECK-LABEL: func.func @wide_head_odd_key_blocks
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x4x2x256xf32>, tensor<1x1x256x335xf32>) {{.*}}kiln.attention_part = "scores"
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x2x4x335xf32>, tensor<1x1x8x335x32xf32>) {{.*}}kiln.attention_part = "pv"
+func.func @wide_head_odd_key_blocks(%q: tensor<1x4x512xf32>, %kv: tensor<1x335x256xf32>) -> tensor<1x4x512xf32> {
+  %a = kiln.attention %q, %kv, %kv {heads = 2 : i64, kv_heads = 1 : i64}
+      : (tensor<1x4x512xf32>, tensor<1x335x256xf32>, tensor<1x335x256xf32>) -> tensor<1x4x512xf32>
   return %a : tensor<1x4x512xf32>
 }
 
