@@ -29,8 +29,10 @@
 // softmax steps are emitted row by row as vector code here: as linalg ops on
 // views of the one scratch buffer, LLVM could not prove that the exp loop
 // does not write the row max, kept it scalar, and the attention ran at half
-// speed. Bk is the largest divisor of Sk in [64, 256], or Sk itself. The
-// results equal the two-pass softmax's up to rounding.
+// speed. Bk is the largest divisor of Sk in [64, 256], or Sk itself; with
+// Bk = Sk the loop runs at most once, and A starts as that block's P V
+// (no fill before the loop, no rescaling in it). The results equal the
+// two-pass softmax's up to rounding.
 //
 //===----------------------------------------------------------------------===//
 
