@@ -10,7 +10,8 @@
 //    use of the parameter is such a GEMM and p divides N;
 //  - otherwise a transpose to [K, N], read as B[k, n].
 // A batched weight [G.., N, K] that a batched GEMM reads as B[g.., n, k]
-// (per-head projections) is transposed in its last two dims, [G.., K, N].
+// (per-head projections) gets the same choice per matrix: [G.., N / p, K,
+// p] or [G.., K, N]. The kernels read one group's panels per workgroup.
 // A GEMM may read a reshaped parameter, e.g. a patch embedding's [D, C, P,
 // P] convolution weight as [D, C P P]. A reshape leaves row-major data as it
 // is, so the pass first folds it into a parameter of the new shape that
@@ -80,9 +81,9 @@ struct MaterializeWeightLayoutsPass
       if (uses.empty()) {
         continue;
       }
-      int64_t n = param.getType().getDimSize(0);
-      if (allGemm && panel > 0 && param.getType().getRank() == 2 &&
-          n % panel == 0) {
+      int64_t rank = param.getType().getRank();
+      int64_t n = param.getType().getDimSize(rank - 2);
+      if (allGemm && panel > 0 && n % panel == 0) {
         storeAsPanels(param, uses);
       } else {
         storeTransposed(param, uses);
@@ -116,15 +117,18 @@ struct MaterializeWeightLayoutsPass
     }
   }
 
-  /// [N, K] -> [N / p, K, p], read with (n floordiv p, k, n mod p).
+  /// [G.., N, K] -> [G.., N / p, K, p], read with (g.., n floordiv p, k,
+  /// n mod p).
   void storeAsPanels(ParamOp param, ArrayRef<OpOperand *> uses) {
     OpBuilder b(param);
     auto type = param.getType();
+    int64_t rank = type.getRank();
+    SmallVector<int64_t> shape(type.getShape().drop_back(2));
+    llvm::append_range(shape,
+                       ArrayRef<int64_t>{type.getDimSize(rank - 2) / panel,
+                                         type.getDimSize(rank - 1), panel});
     auto stored = ParamOp::create(
-        b, param.getLoc(),
-        RankedTensorType::get(
-            {type.getDimSize(0) / panel, type.getDimSize(1), panel},
-            type.getElementType()),
+        b, param.getLoc(), RankedTensorType::get(shape, type.getElementType()),
         param.getNameAttr(), /*permutation=*/nullptr,
         b.getI64IntegerAttr(panel), param.getCheckpointShapeAttr());
     for (OpOperand *use : uses) {

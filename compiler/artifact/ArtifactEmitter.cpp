@@ -76,7 +76,13 @@ FailureOr<std::vector<float>> materialize(ParamOp param,
   SmallVector<int64_t> declared = param.getLayoutSourceShape();
   std::vector<float> values = std::move(*loaded);
   if (std::optional<int64_t> panel = param.getPanel()) {
-    return toPanels(values, declared[0], declared[1], *panel);
+    int64_t rank = declared.size();
+    int64_t groups = 1;
+    for (int64_t dim : ArrayRef<int64_t>(declared).drop_back(2)) {
+      groups *= dim;
+    }
+    return toPanels(values, groups, declared[rank - 2], declared[rank - 1],
+                    *panel);
   }
   std::optional<ArrayRef<int64_t>> permutation = param.getPermutation();
   if (!permutation) {

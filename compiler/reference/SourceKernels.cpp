@@ -55,7 +55,13 @@ FailureOr<Tensor> ref::runParam(ParamOp op, WeightSource &weights) {
     return transposed(tensor, *permutation);
   }
   if (std::optional<int64_t> panel = op.getPanel()) {
-    tensor.floats = toPanels(tensor.floats, declared[0], declared[1], *panel);
+    int64_t rank = declared.size();
+    int64_t groups = 1;
+    for (int64_t dim : ArrayRef<int64_t>(declared).drop_back(2)) {
+      groups *= dim;
+    }
+    tensor.floats = toPanels(tensor.floats, groups, declared[rank - 2],
+                             declared[rank - 1], *panel);
     tensor.shape.assign(op.getType().getShape().begin(),
                         op.getType().getShape().end());
   }

@@ -3,7 +3,9 @@
 // A linear weight declared [N, K] (checkpoint layout: rows are outputs) is
 // stored for GEMM kernels as N / p panels of K x p: panel i holds rows
 // i*p .. i*p+p-1 of the weight as its columns, so that a kernel computing p
-// output columns streams one contiguous panel. See kiln.param's `panel`.
+// output columns streams one contiguous panel. A batched weight [G.., N, K]
+// (per-head projections) is stored as [G.., N / p, K, p], each [N, K]
+// matrix on its own. See kiln.param's `panel`.
 //
 // Header-only and free of LLVM: the artifact writer and the reference
 // interpreter share it.
@@ -18,31 +20,23 @@
 
 namespace kiln {
 
-/// `declared` ([n, k], row-major) as panels: result[i][kk][j] =
-/// declared[i * p + j][kk]. `n` must be a multiple of `p`.
+/// `declared` ([groups, n, k], row-major) as panels: result[g][i][kk][j] =
+/// declared[g][i * p + j][kk]. `n` must be a multiple of `p`.
 inline std::vector<float> toPanels(const std::vector<float> &declared,
-                                   int64_t n, int64_t k, int64_t p) {
+                                   int64_t groups, int64_t n, int64_t k,
+                                   int64_t p) {
   std::vector<float> panels(declared.size());
-  for (int64_t row = 0; row < n; ++row) {
-    int64_t panel = row / p, lane = row % p;
-    for (int64_t kk = 0; kk < k; ++kk) {
-      panels[(panel * k + kk) * p + lane] = declared[row * k + kk];
+  for (int64_t g = 0; g < groups; ++g) {
+    const float *from = declared.data() + g * n * k;
+    float *to = panels.data() + g * n * k;
+    for (int64_t row = 0; row < n; ++row) {
+      int64_t panel = row / p, lane = row % p;
+      for (int64_t kk = 0; kk < k; ++kk) {
+        to[(panel * k + kk) * p + lane] = from[row * k + kk];
+      }
     }
   }
   return panels;
-}
-
-/// The inverse of toPanels.
-inline std::vector<float> fromPanels(const std::vector<float> &panels,
-                                     int64_t n, int64_t k, int64_t p) {
-  std::vector<float> declared(panels.size());
-  for (int64_t row = 0; row < n; ++row) {
-    int64_t panel = row / p, lane = row % p;
-    for (int64_t kk = 0; kk < k; ++kk) {
-      declared[row * k + kk] = panels[(panel * k + kk) * p + lane];
-    }
-  }
-  return declared;
 }
 
 } // namespace kiln

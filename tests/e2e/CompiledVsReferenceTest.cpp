@@ -171,7 +171,7 @@ INSTANTIATE_TEST_SUITE_P(
                       "attention_blocks.mlir", "attention_projections.mlir",
                       "attention_wide_heads.mlir", "attention_key_panels.mlir",
                       "broadcasts.mlir", "moe.mlir", "moe_grouped.mlir",
-                      "transpose.mlir"),
+                      "per_head_panels.mlir", "transpose.mlir"),
     [](const ::testing::TestParamInfo<std::string> &info) {
       return info.param.substr(0, info.param.find('.'));
     });

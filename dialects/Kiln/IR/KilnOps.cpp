@@ -73,8 +73,8 @@ LogicalResult ParamOp::verify() {
     if (getPermutation()) {
       return emitOpError("expects either a permutation or a panel layout");
     }
-    if (*panel < 1 || shape.size() != 3 || shape[2] != *panel) {
-      return emitOpError("expects a panel layout N/p x K x p with p = ")
+    if (*panel < 1 || shape.size() < 3 || shape.back() != *panel) {
+      return emitOpError("expects a panel layout [G.., N/p, K, p] with p = ")
              << *panel << ", got " << formatShape(shape);
     }
   }
@@ -107,7 +107,12 @@ SmallVector<int64_t> ParamOp::getDeclaredShape() {
 SmallVector<int64_t> ParamOp::getLayoutSourceShape() {
   ArrayRef<int64_t> shape = getType().getShape();
   if (std::optional<int64_t> panel = getPanel()) {
-    return {shape[0] * *panel, shape[1]};
+    // [G.., N/p, K, p] -> [G.., N, K].
+    SmallVector<int64_t> declared(shape.drop_back(3));
+    int64_t rank = shape.size();
+    declared.push_back(shape[rank - 3] * *panel);
+    declared.push_back(shape[rank - 2]);
+    return declared;
   }
   SmallVector<int64_t> declared(shape);
   if (std::optional<ArrayRef<int64_t>> permutation = getPermutation()) {

@@ -61,7 +61,9 @@ def Kiln_ParamOp : Kiln_Op<"param", [Pure]> {
     With `panel = p`, a declared [N, K] parameter (N a multiple of p) is
     stored as N / p panels of p rows, each panel K x p with the rows of the
     declared parameter as its columns: `result[i, k, j] = declared[i * p + j,
-    k]`. This is the layout GEMM kernels stream B in.
+    k]`. This is the layout GEMM kernels stream B in. A declared [G.., N, K]
+    parameter (per-head weights) is stored as [G.., N / p, K, p], each of
+    its [N, K] matrices that way.
 
     ```mlir
     %wp = kiln.param "fc1.weight" {panel = 32 : i64} : tensor<96x768x32xf32>

@@ -7,6 +7,7 @@
 // CHECK-DAG: #[[PANEL:.+]] = affine_map<(d0, d1, d2) -> (d1 floordiv 32, d2, d1 mod 32)>
 // CHECK-DAG: #[[NK:.+]] = affine_map<(d0, d1, d2) -> (d1, d2)>
 // CHECK-DAG: #[[HKN:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>
+// CHECK-DAG: #[[HPANEL:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d2 floordiv 32, d3, d2 mod 32)>
 // CHECK-LABEL: func.func @linear
 // CHECK-NOT: kiln.param "fc.weight" : tensor<8x4xf32>
 // CHECK: %[[W:.+]] = kiln.param "fc.weight" {permutation = array<i64: 1, 0>} : tensor<4x8xf32>
@@ -92,4 +93,20 @@ func.func @per_head_weight(%x: tensor<2x3x6xf32>) -> tensor<2x3x4xf32> {
   %r = kiln.reshape %w : tensor<8x6xf32> -> tensor<2x4x6xf32>
   %0 = kiln.matmul %x, %r {transpose_rhs} : (tensor<2x3x6xf32>, tensor<2x4x6xf32>) -> tensor<2x3x4xf32>
   return %0 : tensor<2x3x4xf32>
+}
+
+// Per-head weights whose N (per head) is a multiple of the panel width are
+// stored in panels per head, [heads, N / 32, K, 32], read as B[h, n
+// floordiv 32, k, n mod 32]; the checkpoint keeps its 2-D shape.
+// CHECK-LABEL: func.func @per_head_panels
+// CHECK: %[[P:.+]] = kiln.param "value.weight" {checkpoint_shape = array<i64: 128, 6>, panel = 32 : i64} : tensor<2x2x6x32xf32>
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[HPANEL]], #{{.+}}]
+// CHECK-SAME: ins(%{{.+}}, %[[P]] : tensor<2x3x6xf32>, tensor<2x2x6x32xf32>)
+// NOPANEL-LABEL: func.func @per_head_panels
+// NOPANEL: kiln.param "value.weight" {checkpoint_shape = array<i64: 128, 6>, permutation = array<i64: 0, 2, 1>} : tensor<2x6x64xf32>
+func.func @per_head_panels(%x: tensor<2x3x6xf32>) -> tensor<2x3x64xf32> {
+  %w = kiln.param "value.weight" : tensor<128x6xf32>
+  %r = kiln.reshape %w : tensor<128x6xf32> -> tensor<2x64x6xf32>
+  %0 = kiln.matmul %x, %r {transpose_rhs} : (tensor<2x3x6xf32>, tensor<2x64x6xf32>) -> tensor<2x3x64xf32>
+  return %0 : tensor<2x3x64xf32>
 }

@@ -25,9 +25,17 @@ func.func @panel_and_permutation() -> tensor<2x4x4xf32> {
 // -----
 
 func.func @bad_panel_shape() -> tensor<2x4x8xf32> {
-  // expected-error @+1 {{'kiln.param' op expects a panel layout N/p x K x p with p = 4, got [2, 4, 8]}}
+  // expected-error @+1 {{'kiln.param' op expects a panel layout [G.., N/p, K, p] with p = 4, got [2, 4, 8]}}
   %w = kiln.param "w" {panel = 4 : i64} : tensor<2x4x8xf32>
   return %w : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @panel_rank_two() -> tensor<4x4xf32> {
+  // expected-error @+1 {{'kiln.param' op expects a panel layout [G.., N/p, K, p] with p = 4, got [4, 4]}}
+  %w = kiln.param "w" {panel = 4 : i64} : tensor<4x4xf32>
+  return %w : tensor<4x4xf32>
 }
 
 // -----
