@@ -44,6 +44,7 @@ kiln::defaultGraphPhases(const PipelineExtensions &extensions,
   extend(ExtensionPoint::AfterGraphOptimization);
   phases.push_back({"lowering",
                     "func.func(kiln-lower-to-linalg, canonicalize, cse, "
+                    "kiln-fold-gemm-transposes, "
                     "kiln-materialize-weight-layouts, "
                     "kiln-pack-gemm-operands, kiln-materialize-outputs)"});
   std::string schedule = "kiln-schedule-regions";

@@ -12,6 +12,10 @@
 // A batched weight [G.., N, K] that a batched GEMM reads as B[g.., n, k]
 // (per-head projections) gets the same choice per matrix: [G.., N / p, K,
 // p] or [G.., K, N]. The kernels read one group's panels per workgroup.
+// A weight [G.., K, N] that every use reads as B[g.., k, n] (the absorbed
+// attention's per-head query-side weight) is stored in panels too when p
+// divides N, permuted first (`permutation` and `panel` on one kiln.param);
+// otherwise it stays as it is, its rows of B contiguous already.
 // A GEMM may read a reshaped parameter, e.g. a patch embedding's [D, C, P,
 // P] convolution weight as [D, C P P]. A reshape leaves row-major data as it
 // is, so the pass first folds it into a parameter of the new shape that
@@ -36,22 +40,28 @@ using namespace kiln;
 
 namespace {
 
-/// The B operand of a GEMM that reads `weight` (a checkpoint-layout
-/// parameter, or a reshape of one) as B[n, k], or B[g.., n, k] with the
-/// batch dims leading, or null.
-OpOperand *transposedWeightUse(Operation *user, Value weight) {
+/// How a GEMM reads a weight: as B[g.., n, k] (the checkpoint's [out, in])
+/// or as B[g.., k, n].
+enum class Orientation { Transposed, Natural };
+
+/// The B operand of a GEMM that reads `weight` (a parameter, or a reshape
+/// of one) as B[g.., n, k] or B[g.., k, n] with the batch dims leading, and
+/// which of the two; null when `user` is no such GEMM.
+std::pair<OpOperand *, Orientation> weightUse(Operation *user, Value weight) {
   auto op = dyn_cast<linalg::GenericOp>(user);
   std::optional<GemmOperands> gemm = op ? matchGemm(op) : std::nullopt;
-  if (!gemm || !gemm->rhsTransposed) {
-    return nullptr;
+  if (!gemm || gemm->rhsPanel) {
+    return {nullptr, Orientation::Natural};
   }
   OpOperand *rhs = op.getDpsInputOperand(gemm->rhs);
   unsigned rank = op.getMatchingIndexingMap(rhs).getNumResults();
-  if (rhs->get() != weight || gemm->rhsNPos != rank - 2 ||
-      gemm->rhsKPos != rank - 1) {
-    return nullptr;
+  unsigned n = gemm->rhsTransposed ? rank - 2 : rank - 1;
+  unsigned k = gemm->rhsTransposed ? rank - 1 : rank - 2;
+  if (rhs->get() != weight || gemm->rhsNPos != n || gemm->rhsKPos != k) {
+    return {nullptr, Orientation::Natural};
   }
-  return rhs;
+  return {rhs,
+          gemm->rhsTransposed ? Orientation::Transposed : Orientation::Natural};
 }
 
 struct MaterializeWeightLayoutsPass
@@ -69,24 +79,30 @@ struct MaterializeWeightLayoutsPass
       }
     });
     for (ParamOp param : params) {
-      SmallVector<OpOperand *> uses;
+      SmallVector<OpOperand *> transposed, natural;
       bool allGemm = true;
       for (OpOperand &use : param->getUses()) {
-        OpOperand *rhs = transposedWeightUse(use.getOwner(), param.getResult());
+        auto [rhs, orientation] = weightUse(use.getOwner(), param.getResult());
         allGemm &= rhs != nullptr;
         if (rhs) {
-          uses.push_back(rhs);
+          (orientation == Orientation::Transposed ? transposed : natural)
+              .push_back(rhs);
         }
       }
-      if (uses.empty()) {
-        continue;
-      }
       int64_t rank = param.getType().getRank();
-      int64_t n = param.getType().getDimSize(rank - 2);
-      if (allGemm && panel > 0 && n % panel == 0) {
-        storeAsPanels(param, uses);
-      } else {
-        storeTransposed(param, uses);
+      if (!transposed.empty()) {
+        // [G.., N, K] read as B[g.., n, k].
+        int64_t n = param.getType().getDimSize(rank - 2);
+        if (allGemm && natural.empty() && panel > 0 && n % panel == 0) {
+          storeAsPanels(param, transposed, Orientation::Transposed);
+        } else {
+          storeTransposed(param, transposed);
+        }
+      } else if (!natural.empty() && allGemm && panel > 0 &&
+                 param.getType().getDimSize(rank - 1) % panel == 0) {
+        // [G.., K, N] read as B[g.., k, n]: rows of B are contiguous
+        // already, so only whole panels are worth a layout.
+        storeAsPanels(param, natural, Orientation::Natural);
       }
       if (param->use_empty()) {
         param->erase();
@@ -95,13 +111,13 @@ struct MaterializeWeightLayoutsPass
   }
 
   /// Replaces a reshape of a parameter that a GEMM reads as B[g.., n, k]
-  /// by a parameter of that shape.
+  /// or B[g.., k, n] by a parameter of that shape.
   static void foldReshapedWeight(ReshapeOp reshape) {
     auto param = reshape.getInput().getDefiningOp<ParamOp>();
     if (!param || param.getPermutation() || param.getPanel() ||
         param.getCheckpointShape() || reshape.getType().getRank() < 2 ||
         llvm::none_of(reshape->getUsers(), [&](Operation *user) {
-          return transposedWeightUse(user, reshape.getResult()) != nullptr;
+          return weightUse(user, reshape.getResult()).first != nullptr;
         })) {
       return;
     }
@@ -118,24 +134,39 @@ struct MaterializeWeightLayoutsPass
   }
 
   /// [G.., N, K] -> [G.., N / p, K, p], read with (g.., n floordiv p, k,
-  /// n mod p).
-  void storeAsPanels(ParamOp param, ArrayRef<OpOperand *> uses) {
+  /// n mod p); a [G.., K, N] weight read as B[g.., k, n] is permuted to
+  /// [G.., N, K] first (kiln.param applies the permutation, then the
+  /// panels).
+  void storeAsPanels(ParamOp param, ArrayRef<OpOperand *> uses,
+                     Orientation orientation) {
     OpBuilder b(param);
     auto type = param.getType();
     int64_t rank = type.getRank();
+    bool natural = orientation == Orientation::Natural;
+    int64_t n = type.getDimSize(natural ? rank - 1 : rank - 2);
+    int64_t k = type.getDimSize(natural ? rank - 2 : rank - 1);
     SmallVector<int64_t> shape(type.getShape().drop_back(2));
-    llvm::append_range(shape,
-                       ArrayRef<int64_t>{type.getDimSize(rank - 2) / panel,
-                                         type.getDimSize(rank - 1), panel});
+    llvm::append_range(shape, ArrayRef<int64_t>{n / panel, k, panel});
     auto stored = ParamOp::create(
         b, param.getLoc(), RankedTensorType::get(shape, type.getElementType()),
-        param.getNameAttr(), /*permutation=*/nullptr,
+        param.getNameAttr(),
+        natural ? b.getDenseI64ArrayAttr(swapLastTwo(rank)) : nullptr,
         b.getI64IntegerAttr(panel), param.getCheckpointShapeAttr());
     for (OpOperand *use : uses) {
-      rewriteMap(use, stored, [&](AffineExpr n, AffineExpr k) {
-        return SmallVector<AffineExpr>{n.floorDiv(panel), k, n % panel};
+      rewriteMap(use, stored, [&](AffineExpr first, AffineExpr second) {
+        AffineExpr col = natural ? second : first;
+        AffineExpr depth = natural ? first : second;
+        return SmallVector<AffineExpr>{col.floorDiv(panel), depth, col % panel};
       });
     }
+  }
+
+  /// [0, 1, .., rank - 1, rank - 2].
+  static SmallVector<int64_t> swapLastTwo(int64_t rank) {
+    SmallVector<int64_t> permutation =
+        llvm::to_vector(llvm::seq<int64_t>(0, rank));
+    std::swap(permutation[rank - 2], permutation[rank - 1]);
+    return permutation;
   }
 
   /// [G.., N, K] -> [G.., K, N], read with (g.., k, n).
@@ -143,9 +174,7 @@ struct MaterializeWeightLayoutsPass
     OpBuilder b(param);
     auto type = param.getType();
     int64_t rank = type.getRank();
-    SmallVector<int64_t> permutation =
-        llvm::to_vector(llvm::seq<int64_t>(0, rank));
-    std::swap(permutation[rank - 2], permutation[rank - 1]);
+    SmallVector<int64_t> permutation = swapLastTwo(rank);
     SmallVector<int64_t> shape(type.getShape());
     std::swap(shape[rank - 2], shape[rank - 1]);
     auto stored = ParamOp::create(
@@ -160,7 +189,7 @@ struct MaterializeWeightLayoutsPass
   }
 
   /// Makes `use` read `stored` with the old map's batch results followed by
-  /// `results(n, k)`, n and k being the old map's last two results.
+  /// `results(first, second)`, the old map's last two results.
   static void rewriteMap(
       OpOperand *use, Value stored,
       function_ref<SmallVector<AffineExpr>(AffineExpr, AffineExpr)> results) {

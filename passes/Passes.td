@@ -163,6 +163,34 @@ def MaterializeWeightLayoutsPass
 }
 
 
+def FoldGemmTransposesPass
+    : Pass<"kiln-fold-gemm-transposes", "mlir::func::FuncOp"> {
+  let summary = "Makes GEMMs read their A through the transposes that produce it.";
+  let description = [{
+    A GEMM contraction (OpClassification.h) whose A is the result of a copy
+    that only permutes dims (a lowered `kiln.transpose`) reads the copy's
+    input instead, with the copy's input map composed into its map for A,
+    when the result is still a GEMM the kernels take (batch dims in any
+    order, the row dim once, k last). The copy goes when nothing else reads
+    it. Otherwise dispatch formation fuses the copy into the GEMM's
+    dispatch and every workgroup recomputes its rows of A for each of its
+    column tiles.
+
+    ```mlir
+    // Before:
+    %t = linalg.generic {maps = [(b, h, i, d) -> (b, i, h, d),
+                                 (b, h, i, d) -> (b, h, i, d)]}
+        ins(%q : tensor<8x32x12x64xf32>) outs(%e : tensor<8x12x32x64xf32>)
+    %c = linalg.generic {maps = [(b, h, i, j, d) -> (b, h, i, d), ..]}
+        ins(%t, %w : ...)
+    // After:
+    %c = linalg.generic {maps = [(b, h, i, j, d) -> (b, i, h, d), ..]}
+        ins(%q, %w : ...)
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def PackGemmOperandsPass
     : Pass<"kiln-pack-gemm-operands", "mlir::func::FuncOp"> {
   let summary = "Packs run-time GEMM operands into the panel layout.";

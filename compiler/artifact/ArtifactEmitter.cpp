@@ -63,35 +63,16 @@ fb::DType dtypeOf(Type type) {
   }
 }
 
-/// The parameter's data in the stored layout.
-FailureOr<std::vector<float>> materialize(ParamOp param,
-                                          WeightSource &weights) {
-  FailureOr<std::vector<float>> loaded =
-      weights.load(param.getName(), param.getDeclaredShape(), param.getLoc());
-  if (failed(loaded)) {
-    return failure();
+/// `values` of row-major shape `declared` transposed by `permutation`:
+/// stored[i0, i1, ...] = declared[j] with j[perm[d]] = i[d].
+std::vector<float> permuted(const std::vector<float> &values,
+                            ArrayRef<int64_t> declared,
+                            ArrayRef<int64_t> permutation) {
+  int64_t rank = declared.size();
+  SmallVector<int64_t> shape(rank), declaredStrides(rank, 1);
+  for (int64_t d = 0; d < rank; ++d) {
+    shape[d] = declared[permutation[d]];
   }
-  // A checkpoint shape differs from the layout's source shape only by a
-  // reshape, which leaves row-major data as it is.
-  SmallVector<int64_t> declared = param.getLayoutSourceShape();
-  std::vector<float> values = std::move(*loaded);
-  if (std::optional<int64_t> panel = param.getPanel()) {
-    int64_t rank = declared.size();
-    int64_t groups = 1;
-    for (int64_t dim : ArrayRef<int64_t>(declared).drop_back(2)) {
-      groups *= dim;
-    }
-    return toPanels(values, groups, declared[rank - 2], declared[rank - 1],
-                    *panel);
-  }
-  std::optional<ArrayRef<int64_t>> permutation = param.getPermutation();
-  if (!permutation) {
-    return values;
-  }
-  // stored[i0, i1, ...] = declared[j] with j[perm[d]] = i[d].
-  ArrayRef<int64_t> shape = param.getType().getShape();
-  int64_t rank = shape.size();
-  SmallVector<int64_t> declaredStrides(rank, 1);
   for (int64_t d = rank - 2; d >= 0; --d) {
     declaredStrides[d] = declaredStrides[d + 1] * declared[d + 1];
   }
@@ -100,7 +81,7 @@ FailureOr<std::vector<float>> materialize(ParamOp param,
   for (size_t flat = 0; flat < stored.size(); ++flat) {
     int64_t source = 0;
     for (int64_t d = 0; d < rank; ++d) {
-      source += index[d] * declaredStrides[(*permutation)[d]];
+      source += index[d] * declaredStrides[permutation[d]];
     }
     stored[flat] = values[source];
     for (int64_t d = rank - 1; d >= 0; --d) {
@@ -113,6 +94,27 @@ FailureOr<std::vector<float>> materialize(ParamOp param,
   return stored;
 }
 
+/// The parameter's data in the stored layout: permuted, then in panels.
+FailureOr<std::vector<float>> materialize(ParamOp param,
+                                          WeightSource &weights) {
+  FailureOr<std::vector<float>> loaded =
+      weights.load(param.getName(), param.getDeclaredShape(), param.getLoc());
+  if (failed(loaded)) {
+    return failure();
+  }
+  // A checkpoint shape differs from the layout's source shape only by a
+  // reshape, which leaves row-major data as it is.
+  std::vector<float> values = std::move(*loaded);
+  if (std::optional<ArrayRef<int64_t>> permutation = param.getPermutation()) {
+    values = permuted(values, param.getLayoutSourceShape(), *permutation);
+  }
+  if (std::optional<int64_t> panel = param.getPanel()) {
+    SmallVector<int64_t> source = param.getPanelSourceShape();
+    values = toPanels(values, source.data(), source.size(), *panel);
+  }
+  return values;
+}
+
 /// How a stored parameter was re-laid-out, e.g. "transpose(1, 0)".
 std::string layoutName(ParamOp param) {
   std::string text;
@@ -123,7 +125,8 @@ std::string layoutName(ParamOp param) {
     os << ")";
   }
   if (std::optional<int64_t> panel = param.getPanel()) {
-    text = "panels(" + std::to_string(*panel) + ")";
+    text += (text.empty() ? "" : " ") + std::string("panels(") +
+            std::to_string(*panel) + ")";
   }
   return text;
 }

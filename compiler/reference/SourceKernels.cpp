@@ -52,16 +52,12 @@ FailureOr<Tensor> ref::runParam(ParamOp op, WeightSource &weights) {
     }
   }
   if (std::optional<ArrayRef<int64_t>> permutation = op.getPermutation()) {
-    return transposed(tensor, *permutation);
+    tensor = transposed(tensor, *permutation);
   }
   if (std::optional<int64_t> panel = op.getPanel()) {
-    int64_t rank = declared.size();
-    int64_t groups = 1;
-    for (int64_t dim : ArrayRef<int64_t>(declared).drop_back(2)) {
-      groups *= dim;
-    }
-    tensor.floats = toPanels(tensor.floats, groups, declared[rank - 2],
-                             declared[rank - 1], *panel);
+    SmallVector<int64_t> source = op.getPanelSourceShape();
+    tensor.floats =
+        toPanels(tensor.floats, source.data(), source.size(), *panel);
     tensor.shape.assign(op.getType().getShape().begin(),
                         op.getType().getShape().end());
   }

@@ -39,6 +39,18 @@ inline std::vector<float> toPanels(const std::vector<float> &declared,
   return panels;
 }
 
+/// toPanels over the matrices of a row-major tensor of shape `shape`
+/// ([G.., N, K], `rank` >= 2): the leading dims are the groups.
+inline std::vector<float> toPanels(const std::vector<float> &declared,
+                                   const int64_t *shape, size_t rank,
+                                   int64_t p) {
+  int64_t groups = 1;
+  for (size_t d = 0; d + 2 < rank; ++d) {
+    groups *= shape[d];
+  }
+  return toPanels(declared, groups, shape[rank - 2], shape[rank - 1], p);
+}
+
 } // namespace kiln
 
 #endif // KILN_COMPILER_WEIGHTS_PANELLAYOUT_H

@@ -54,7 +54,8 @@ LogicalResult ParamOp::verify() {
     return emitOpError("expects a non-empty parameter name");
   }
   if (std::optional<ArrayRef<int64_t>> permutation = getPermutation()) {
-    int64_t rank = getType().getRank();
+    // The permutation applies to the declared parameter, before any panels.
+    int64_t rank = getType().getRank() - (getPanel() ? 1 : 0);
     SmallVector<bool> seen(rank, false);
     bool valid = static_cast<int64_t>(permutation->size()) == rank;
     for (int64_t dim : *permutation) {
@@ -70,9 +71,6 @@ LogicalResult ParamOp::verify() {
   }
   if (std::optional<int64_t> panel = getPanel()) {
     ArrayRef<int64_t> shape = getType().getShape();
-    if (getPermutation()) {
-      return emitOpError("expects either a permutation or a panel layout");
-    }
     if (*panel < 1 || shape.size() < 3 || shape.back() != *panel) {
       return emitOpError("expects a panel layout [G.., N/p, K, p] with p = ")
              << *panel << ", got " << formatShape(shape);
@@ -104,20 +102,26 @@ SmallVector<int64_t> ParamOp::getDeclaredShape() {
   return getLayoutSourceShape();
 }
 
-SmallVector<int64_t> ParamOp::getLayoutSourceShape() {
+SmallVector<int64_t> ParamOp::getPanelSourceShape() {
   ArrayRef<int64_t> shape = getType().getShape();
-  if (std::optional<int64_t> panel = getPanel()) {
-    // [G.., N/p, K, p] -> [G.., N, K].
-    SmallVector<int64_t> declared(shape.drop_back(3));
-    int64_t rank = shape.size();
-    declared.push_back(shape[rank - 3] * *panel);
-    declared.push_back(shape[rank - 2]);
-    return declared;
+  std::optional<int64_t> panel = getPanel();
+  if (!panel) {
+    return SmallVector<int64_t>(shape);
   }
-  SmallVector<int64_t> declared(shape);
+  // [G.., N/p, K, p] -> [G.., N, K].
+  SmallVector<int64_t> source(shape.drop_back(3));
+  int64_t rank = shape.size();
+  source.push_back(shape[rank - 3] * *panel);
+  source.push_back(shape[rank - 2]);
+  return source;
+}
+
+SmallVector<int64_t> ParamOp::getLayoutSourceShape() {
+  SmallVector<int64_t> permuted = getPanelSourceShape();
+  SmallVector<int64_t> declared(permuted);
   if (std::optional<ArrayRef<int64_t>> permutation = getPermutation()) {
     for (auto [i, dim] : llvm::enumerate(*permutation)) {
-      declared[dim] = shape[i];
+      declared[dim] = permuted[i];
     }
   }
   return declared;

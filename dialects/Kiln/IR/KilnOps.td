@@ -63,7 +63,10 @@ def Kiln_ParamOp : Kiln_Op<"param", [Pure]> {
     declared parameter as its columns: `result[i, k, j] = declared[i * p + j,
     k]`. This is the layout GEMM kernels stream B in. A declared [G.., N, K]
     parameter (per-head weights) is stored as [G.., N / p, K, p], each of
-    its [N, K] matrices that way.
+    its [N, K] matrices that way. With both, the permutation applies first
+    and the panels to its result: a [G, K, N] weight that a GEMM reads as
+    B[g, k, n] is stored `{permutation = array<i64: 0, 2, 1>, panel = 32}`
+    as [G, N / 32, K, 32].
 
     ```mlir
     %wp = kiln.param "fc1.weight" {panel = 32 : i64} : tensor<96x768x32xf32>
@@ -93,9 +96,12 @@ def Kiln_ParamOp : Kiln_Op<"param", [Pure]> {
     /// The shape of the parameter in the checkpoint: `checkpoint_shape`
     /// when given, else the layout's source shape.
     ::llvm::SmallVector<int64_t> getDeclaredShape();
-    /// The shape the stored layout (`permutation` or `panel`) starts from:
+    /// The shape the stored layout (`permutation` and `panel`) starts from:
     /// the result's shape with the layout undone.
     ::llvm::SmallVector<int64_t> getLayoutSourceShape();
+    /// The shape the panels start from: the result's shape with `panel`
+    /// undone, which is the declared shape permuted by `permutation`.
+    ::llvm::SmallVector<int64_t> getPanelSourceShape();
   }];
 }
 

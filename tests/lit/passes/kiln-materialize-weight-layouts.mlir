@@ -110,3 +110,21 @@ func.func @per_head_panels(%x: tensor<2x3x6xf32>) -> tensor<2x3x64xf32> {
   %0 = kiln.matmul %x, %r {transpose_rhs} : (tensor<2x3x6xf32>, tensor<2x64x6xf32>) -> tensor<2x3x64xf32>
   return %0 : tensor<2x3x64xf32>
 }
+
+// A weight that a GEMM reads as B[.., k, n] (the absorbed attention's
+// per-head query-side weight [heads, dh, E]) is permuted to [.., n, k]
+// and then stored in panels: kiln.param applies the permutation first.
+// Its rows are contiguous already, so without panels it keeps its layout
+// (the reshape folds into the parameter).
+// CHECK-LABEL: func.func @natural_panels
+// CHECK: %[[Q:.+]] = kiln.param "query.weight" {checkpoint_shape = array<i64: 12, 64>, panel = 32 : i64, permutation = array<i64: 0, 2, 1>} : tensor<2x2x6x32xf32>
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[HPANEL]], #{{.+}}]
+// CHECK-SAME: ins(%{{.+}}, %[[Q]] : tensor<2x3x6xf32>, tensor<2x2x6x32xf32>)
+// NOPANEL-LABEL: func.func @natural_panels
+// NOPANEL: kiln.param "query.weight" {checkpoint_shape = array<i64: 12, 64>} : tensor<2x6x64xf32>
+func.func @natural_panels(%x: tensor<2x3x6xf32>) -> tensor<2x3x64xf32> {
+  %w = kiln.param "query.weight" : tensor<12x64xf32>
+  %r = kiln.reshape %w : tensor<12x64xf32> -> tensor<2x6x64xf32>
+  %0 = kiln.matmul %x, %r : (tensor<2x3x6xf32>, tensor<2x6x64xf32>) -> tensor<2x3x64xf32>
+  return %0 : tensor<2x3x64xf32>
+}

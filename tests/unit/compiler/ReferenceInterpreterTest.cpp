@@ -40,6 +40,69 @@ TEST_F(ReferenceInterpreter, ReturnsOutputsInOrder) {
   expectTensorNear(out[2], {2, 3}, {1, 2, 3, 4, 5, 6}, 0.0);
 }
 
+// Panels, batched panels, and a permutation followed by panels: the
+// layouts kiln-materialize-weight-layouts stores GEMM weights in.
+constexpr const char *kPanelParams = R"mlir(
+func.func @main() -> (tensor<2x3x2xf32>, tensor<2x2x2x2xf32>, tensor<2x2x3x2xf32>) {
+  %0 = kiln.param "w" {panel = 2 : i64} : tensor<2x3x2xf32>
+  %1 = kiln.param "g" {panel = 2 : i64} : tensor<2x2x2x2xf32>
+  %2 = kiln.param "k" {panel = 2 : i64, permutation = array<i64: 0, 2, 1>} : tensor<2x2x3x2xf32>
+  return %0, %1, %2 : tensor<2x3x2xf32>, tensor<2x2x2x2xf32>, tensor<2x2x3x2xf32>
+}
+)mlir";
+
+TEST_F(ReferenceInterpreter, ParamPanelsFollowThePermutation) {
+  MapWeights weights;
+  auto iota = [](int n) {
+    std::vector<float> v(n);
+    for (int i = 0; i < n; ++i) {
+      v[i] = static_cast<float>(i);
+    }
+    return v;
+  };
+  weights.tensors["w"] = iota(12); // Declared [N = 4, K = 3].
+  weights.tensors["g"] = iota(16); // Declared [G = 2, N = 4, K = 2].
+  weights.tensors["k"] = iota(24); // Declared [G = 2, K = 3, N = 4].
+  std::vector<Tensor> out = run(kPanelParams, {}, &weights);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(weights.requestedShapes["w"], (std::vector<int64_t>{4, 3}));
+  EXPECT_EQ(weights.requestedShapes["g"], (std::vector<int64_t>{2, 4, 2}));
+  EXPECT_EQ(weights.requestedShapes["k"], (std::vector<int64_t>{2, 3, 4}));
+  // Stored [N/2, K, 2]: element (i, k, j) is declared element (2i + j, k).
+  std::vector<double> w, g, k;
+  for (int i = 0; i < 2; ++i) {
+    for (int kk = 0; kk < 3; ++kk) {
+      for (int j = 0; j < 2; ++j) {
+        w.push_back((2 * i + j) * 3 + kk);
+      }
+    }
+  }
+  expectTensorNear(out[0], {2, 3, 2}, w, 0.0);
+  // Stored [G, N/2, K, 2]: element (h, i, k, j) is declared (h, 2i + j, k).
+  for (int h = 0; h < 2; ++h) {
+    for (int i = 0; i < 2; ++i) {
+      for (int kk = 0; kk < 2; ++kk) {
+        for (int j = 0; j < 2; ++j) {
+          g.push_back((h * 4 + 2 * i + j) * 2 + kk);
+        }
+      }
+    }
+  }
+  expectTensorNear(out[1], {2, 2, 2, 2}, g, 0.0);
+  // Permuted to [G, N, K], then stored [G, N/2, K, 2]: element (h, i, k,
+  // j) is declared element (h, k, 2i + j).
+  for (int h = 0; h < 2; ++h) {
+    for (int i = 0; i < 2; ++i) {
+      for (int kk = 0; kk < 3; ++kk) {
+        for (int j = 0; j < 2; ++j) {
+          k.push_back((h * 3 + kk) * 4 + 2 * i + j);
+        }
+      }
+    }
+  }
+  expectTensorNear(out[2], {2, 2, 3, 2}, k, 0.0);
+}
+
 TEST_F(ReferenceInterpreter, WrongInputCountIsAnError) {
   std::string diagnostics =
       runExpectingError(kTwoInputs, {floats({2, 3}, {1, 2, 3, 4, 5, 6})});

@@ -16,8 +16,10 @@ func.func @bad_permutation() -> tensor<4x8xf32> {
 
 // -----
 
+// With panels, the permutation applies to the declared parameter, one
+// rank below the stored one.
 func.func @panel_and_permutation() -> tensor<2x4x4xf32> {
-  // expected-error @+1 {{'kiln.param' op expects either a permutation or a panel layout}}
+  // expected-error @+1 {{'kiln.param' op expects a permutation of [0, 2), got [0, 1, 2]}}
   %w = kiln.param "w" {panel = 4 : i64, permutation = array<i64: 0, 1, 2>} : tensor<2x4x4xf32>
   return %w : tensor<2x4x4xf32>
 }
