@@ -296,7 +296,9 @@ LogicalResult TileBuilder::tileOp(TilingInterface op, unsigned resultNumber,
 /// (`x floordiv p`, `x mod p`) whose tile ends inside a panel (attention's
 /// keys padded to whole panels: 257 keys read as 9 panels of 32) got a
 /// slice of 1 lane out of 32. A slice along `x mod p` of a dim of size p
-/// takes the whole dim instead: panels are read whole.
+/// that starts at lane 0 takes the whole dim instead: panels are read
+/// whole. (A tile starting inside a panel reads its lanes relative to the
+/// slice's first, which linalg gets right.)
 void TileBuilder::widenPanelLanes(TilingResult &tiled) {
   for (Operation *tiledOp : tiled.tiledOps) {
     auto linalgOp = dyn_cast<linalg::LinalgOp>(tiledOp);
@@ -319,6 +321,7 @@ void TileBuilder::widenPanelLanes(TilingResult &tiled) {
                           : AffineConstantExpr();
         if (!period || mod.getKind() != AffineExprKind::Mod ||
             period.getValue() != source[pos] ||
+            !isConstantIntValue(offsets[pos], 0) ||
             isConstantIntValue(sizes[pos], source[pos])) {
           continue;
         }
