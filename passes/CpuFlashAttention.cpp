@@ -1,12 +1,12 @@
 //===- CpuFlashAttention.cpp - Attention tiles as an online softmax -------===//
 //
 // Dispatch formation puts an attention's parts (kiln.attention_part: the
-// scores GEMM, the mask, the row max and sum, the probabilities and the
-// product with V) in one dispatch whose workgroups own whole rows of
-// queries. After bufferization a workgroup's tile is that chain on memrefs,
-// with the scores and probabilities in a [rows x Sk] scratch buffer. This
-// pass rewrites each chain into an online softmax over blocks of `Bk` keys,
-// so that only a [rows x Bk] block of scores ever exists:
+// scores GEMM, the mask (absent when it would only copy the scores), the
+// row max and sum, the probabilities and the product with V) in one dispatch
+// whose workgroups own whole rows of queries. After bufferization a workgroup's
+// tile is that chain on memrefs, with the scores and probabilities in a [rows x
+// Sk] scratch buffer. This pass rewrites each chain into an online softmax over
+// blocks of `Bk` keys, so that only a [rows x Bk] block of scores ever exists:
 //
 //   m = -inf, l = 0, A = 0
 //   for each key block kb (from the smallest key begin of the tile's rows
@@ -22,7 +22,7 @@
 //     l    = l c + rowsum P
 //     A    = A c + P V[kb]                   GEMM, its depth up to the ends
 //     m    = m'
-//   O = A / l (0 where l = 0: a row that sees no key)
+//   O = A / l (0 where l = 0: a row that sees no key; NaN where l is)
 //
 // The two GEMMs and the mask are linalg ops on memref views that the later
 // kernel passes lower (the GEMMs to register-blocked vector code); the
@@ -160,6 +160,9 @@ private:
   /// Moves the insertion point into an `scf.if` that runs when some row's
   /// range of `tile` meets the block at kb (`meets`: a 1-element scratch).
   void skipUnlessSeen(const TileKeys &tile, Value meets, Value kb);
+
+  /// exp(x) in 16 lanes for the softmax's x <= 0, -inf or NaN.
+  Value expNonPositive(Value x);
 
   /// Row-wise vector code on [1, 1, rows, n] and [1, 1, rows] buffers.
   void forRows(int64_t rows, function_ref<void(Value)> body) {
@@ -300,7 +303,10 @@ FlashEmitter::TileKeys FlashEmitter::tileKeys(int64_t keys) {
   // One reduction over the tile's rows: the smallest and largest end, and
   // of the begins when the mask op names them.
   SmallVector<Value> bounds = {limit->ends->get()};
-  auto range = chain.mask->getAttrOfType<DenseI64ArrayAttr>(kVisibleRangeAttr);
+  auto range =
+      chain.mask
+          ? chain.mask->getAttrOfType<DenseI64ArrayAttr>(kVisibleRangeAttr)
+          : DenseI64ArrayAttr();
   bool exact = range && range.empty();
   if (range && range.size() == 1 && range[0] > 0 &&
       range[0] < chain.mask.getNumDpsInputs()) {
@@ -379,6 +385,46 @@ void FlashEmitter::skipUnlessSeen(const TileKeys &tile, Value meets, Value kb) {
       arith::ConstantOp::create(b, loc, b.getIntegerAttr(element, 0)));
   auto branch = scf::IfOp::create(b, loc, any, /*withElseRegion=*/false);
   b.setInsertionPoint(branch.thenBlock()->getTerminator());
+}
+
+/// exp(x) = 2^n exp(r), n = round(x log2 e), r = x - n ln 2 in [-ln 2 / 2,
+/// ln 2 / 2], with exp(r) a degree-7 polynomial (Cephes' expf coefficients,
+/// within 2 ulp) in Horner form. The softmax only exponentiates x - max <= 0,
+/// which spares the general expansion's upper clamps, its clamp of n and its
+/// conversion of n to an integer: 14 vector instructions instead of 23
+/// (head dim 64, 16 heads of 2048 queries, 1 thread: 191 -> ~186 ms).
+///  - x < -88 is raised to -88, where n = -127 and the 2^n built below is
+///    +0: exp(-inf) (a masked score) is exactly 0, and the results below
+///    2^-126 flush to 0.
+///  - n comes from x log2 e + 1.5 * 2^23, whose low mantissa bits hold it as
+///    an integer; 2^n is those bits plus 127, shifted into the exponent.
+///  - NaN stays NaN through every step.
+Value FlashEmitter::expNonPositive(Value x) {
+  Value lowest = splat(-88.0);
+  Value below =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, lowest);
+  x = arith::SelectOp::create(b, loc, below, lowest, x);
+  Value magic = splat(12582912.0);
+  Value t = math::FmaOp::create(b, loc, x, splat(1.44269504088896341), magic);
+  Value n = arith::SubFOp::create(b, loc, t, magic);
+  Value r = math::FmaOp::create(b, loc, n, splat(-0.693359375), x);
+  r = math::FmaOp::create(b, loc, n, splat(2.12194440e-4), r);
+  Value p = splat(1.9875691500e-4);
+  for (double c : {1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2,
+                   1.6666665459e-1, 5.0000001201e-1, 1.0, 1.0}) {
+    p = math::FmaOp::create(b, loc, p, r, splat(c));
+  }
+  auto intType = VectorType::get({16}, b.getI32Type());
+  auto intSplat = [&](int32_t v) {
+    return arith::ConstantOp::create(
+        b, loc, intType,
+        DenseElementsAttr::get(intType, b.getI32IntegerAttr(v)));
+  };
+  Value bits = arith::BitcastOp::create(b, loc, intType, t);
+  bits = arith::ShLIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, bits, intSplat(127)), intSplat(23));
+  return arith::MulFOp::create(
+      b, loc, p, arith::BitcastOp::create(b, loc, vectorType, bits));
 }
 
 void FlashEmitter::mask(Value s, Value scratch, Value kb) {
@@ -533,7 +579,7 @@ LogicalResult FlashEmitter::emit() {
     }
     b.setInsertionPoint(branch.elseBlock()->getTerminator());
     mask(s, scratch, kb);
-  } else {
+  } else if (chain.mask) {
     mask(s, scratch, kb);
   }
 
@@ -542,27 +588,37 @@ LogicalResult FlashEmitter::emit() {
   // not written by the exp loop and left it scalar).
   forRows(scoreShape[2], [&](Value r) {
     Value mOld = memref::LoadOp::create(b, loc, m, rowAt(r));
+    // The row max passes NaN scores over (x > max is false for them): it is
+    // one vmaxps per chunk, where NaN-propagating maximumf costs seven
+    // instructions, and exp(NaN - m) still carries a NaN score into the sum
+    // and the row's output. The lanes are then never NaN, so the reduction
+    // may assume so.
     Value vmax = chunks(block, {splat(negInf)},
                         [&](Value c, int64_t lanes, ValueRange carried) {
                           Value x = loadChunk(s, r, c, lanes, negInf);
-                          return SmallVector<Value>{
-                              arith::MaximumFOp::create(b, loc, carried[0], x)};
+                          Value above = arith::CmpFOp::create(
+                              b, loc, arith::CmpFPredicate::OGT, x, carried[0]);
+                          return SmallVector<Value>{arith::SelectOp::create(
+                              b, loc, above, x, carried[0])};
                         })[0];
-    Value blockMax = vector::ReductionOp::create(
-        b, loc, vector::CombiningKind::MAXIMUMF, vmax);
+    Value blockMax =
+        vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXNUMF,
+                                    vmax, arith::FastMathFlags::nnan);
     Value next = arith::MaximumFOp::create(b, loc, mOld, blockMax);
     Value none = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, next,
                                        f32(negInf));
     Value corr = arith::SelectOp::create(
         b, loc, none, f32(1.0),
         math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, mOld, next)));
-    Value nextSplat = vector::BroadcastOp::create(b, loc, vectorType, next);
+    // A row that sees no key yet (max -inf) shifts by 0: its scores are all
+    // -inf, whose exponentials are 0.
+    Value shift = arith::SelectOp::create(b, loc, none, f32(0.0), next);
+    Value shiftSplat = vector::BroadcastOp::create(b, loc, vectorType, shift);
     Value vsum = chunks(
         block, {splat(0.0)}, [&](Value c, int64_t lanes, ValueRange carried) {
           Value x = loadChunk(s, r, c, lanes, negInf);
-          Value e = math::ExpOp::create(
-              b, loc, arith::SubFOp::create(b, loc, x, nextSplat));
-          e = arith::SelectOp::create(b, loc, none, splat(0.0), e);
+          Value e =
+              expNonPositive(arith::SubFOp::create(b, loc, x, shiftSplat));
           storeChunk(e, s, r, c, lanes);
           return SmallVector<Value>{
               arith::AddFOp::create(b, loc, carried[0], e)};
@@ -591,11 +647,12 @@ LogicalResult FlashEmitter::emit() {
   gemm(chain.pv, s, keySlice(v, chain.pv.getIndexingMapsArray()[1], pvKey, kb),
        acc, blockEnds);
 
-  // O / l after the last block.
+  // O / l after the last block; 0 where l = 0 (a row that sees no key),
+  // NaN where l is (a NaN score).
   b.setInsertionPointAfter(loop);
   forRows(scoreShape[2], [&](Value r) {
     Value total = memref::LoadOp::create(b, loc, l, rowAt(r));
-    Value positive = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
+    Value positive = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE,
                                            total, f32(0.0));
     Value totalSplat = vector::BroadcastOp::create(b, loc, vectorType, total);
     chunks(headDim, {}, [&](Value c, int64_t lanes, ValueRange) {
@@ -624,6 +681,9 @@ void eraseChain(Chain chain) {
   SetVector<Operation *> allocs;
   for (linalg::GenericOp op : {chain.pv, chain.probs, chain.sum, chain.max,
                                chain.mask, chain.scores}) {
+    if (!op) {
+      continue; // No mask op: the softmax read the scores.
+    }
     for (Value init : op.getDpsInits()) {
       if (auto alloc = init.getDefiningOp<memref::AllocOp>()) {
         allocs.insert(alloc);
@@ -680,8 +740,8 @@ struct CpuFlashAttentionPass
     for (auto &[block, chain] : chains) {
       // Dispatch formation keeps an attention whole in one dispatch unless
       // its scores are shared (CSE); such parts stay as they are.
-      if (!chain.pv || !chain.scores || !chain.mask || !chain.max ||
-          !chain.sum || !chain.probs) {
+      if (!chain.pv || !chain.scores || !chain.max || !chain.sum ||
+          !chain.probs) {
         continue;
       }
       OpBuilder b(chain.pv);

@@ -257,7 +257,10 @@ bool isOneAttention(const Group &group, const DenseSet<Operation *> &members,
       }
     }
   }
-  return parts.size() == 5;
+  // The mask op is absent when it would only copy the scores.
+  return llvm::all_of(ArrayRef<StringRef>{"scores", "max", "sum", "probs"},
+                      [&](StringRef name) { return parts.contains(name); }) &&
+         parts.size() == (parts.contains("mask") ? 5u : 4u);
 }
 
 void FormDispatchRegionsPass::createRegion(Group &group) {

@@ -41,6 +41,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Transforms/DialectConversion.h"
 
+#include <cmath>
 #include <limits>
 
 using namespace mlir;
@@ -79,7 +80,13 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     Value k = view(adaptor.getKey(), sk, kvHeads);
     Value v = view(adaptor.getValue(), sk, kvHeads);
     double scale = op.getScaleValue();
-    bool scaleQuery = op.getScaleOn() == ScalePlacement::Query;
+    // A power-of-two scale commutes with rounding, (s q) . k = s (q . k)
+    // bit for bit (barring overflow and subnormals), so it goes on the keys
+    // whatever `scale_on` says: their transpose applies it for free, and
+    // the flash loop no longer scales each block of scores.
+    int exponent = 0;
+    bool powerOfTwo = std::frexp(scale, &exponent) == 0.5;
+    bool scaleQuery = op.getScaleOn() == ScalePlacement::Query || powerOfTwo;
 
     AffineExpr b = getAffineDimExpr(0, ctx), h = getAffineDimExpr(1, ctx),
                i = getAffineDimExpr(2, ctx), j = getAffineDimExpr(3, ctx),
@@ -182,35 +189,38 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
       maps.push_back(byRow(4));
     }
     double negInf = -std::numeric_limits<double>::infinity();
-    Value masked = limited(
-        inputs, maps, g.empty(scoreShape, f32), id4,
-        GenericBuilder::parallel(4), 3,
-        [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-          Value s = a[0];
-          if (!scaleQuery) {
-            s = arith::MulFOp::create(nb, l, s, g.f32(scale));
-          }
-          if (kind == MaskKind::Bias) {
-            s = arith::AddFOp::create(nb, l, s, a[1]);
-          }
-          if (!ends) {
-            return s;
-          }
-          auto asIndex = [&](Value v) {
-            return arith::IndexCastOp::create(nb, l, nb.getIndexType(), v);
-          };
-          Value j = linalg::IndexOp::create(nb, l, 3);
-          Value visible = arith::CmpIOp::create(
-              nb, l, arith::CmpIPredicate::slt, j, asIndex(a[begins ? 2 : 1]));
-          if (begins) {
-            visible = arith::AndIOp::create(
-                nb, l, visible,
-                arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, j,
-                                      asIndex(a[1])));
-          }
-          return arith::SelectOp::create(nb, l, visible, s, g.f32(negInf));
-        },
-        /*seesEnds=*/true);
+    // Without a mask or a scale on the scores the op would be the identity
+    // (which canonicalization erases anyway): the softmax reads the scores.
+    bool masks = !scaleQuery || kind == MaskKind::Bias || ends;
+    auto maskScores = [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+      Value s = a[0];
+      if (!scaleQuery) {
+        s = arith::MulFOp::create(nb, l, s, g.f32(scale));
+      }
+      if (kind == MaskKind::Bias) {
+        s = arith::AddFOp::create(nb, l, s, a[1]);
+      }
+      if (!ends) {
+        return s;
+      }
+      auto asIndex = [&](Value v) {
+        return arith::IndexCastOp::create(nb, l, nb.getIndexType(), v);
+      };
+      Value j = linalg::IndexOp::create(nb, l, 3);
+      Value visible = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt, j,
+                                            asIndex(a[begins ? 2 : 1]));
+      if (begins) {
+        visible = arith::AndIOp::create(
+            nb, l, visible,
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, j,
+                                  asIndex(a[1])));
+      }
+      return arith::SelectOp::create(nb, l, visible, s, g.f32(negInf));
+    };
+    Value masked = !masks ? scores
+                          : limited(inputs, maps, g.empty(scoreShape, f32), id4,
+                                    GenericBuilder::parallel(4), 3, maskScores,
+                                    /*seesEnds=*/true);
 
     // Row softmax over the keys; a row with every key masked yields 0.
     SmallVector<int64_t> rowShape = {batch, heads, sq};
@@ -242,8 +252,10 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
                 id4, GenericBuilder::parallel(4), 3,
                 [&](OpBuilder &nb, Location l, ValueRange a) {
                   Value e = expShifted(nb, l, a[0], a[1]);
+                  // A row's sum is 0 when it sees no key, NaN when one
+                  // of its scores is: only the first gives zeros.
                   Value positive = arith::CmpFOp::create(
-                      nb, l, arith::CmpFPredicate::OGT, a[2], g.f32(0.0));
+                      nb, l, arith::CmpFPredicate::UNE, a[2], g.f32(0.0));
                   Value p = arith::DivFOp::create(nb, l, e, a[2]);
                   return arith::SelectOp::create(nb, l, positive, p, g.f32(0.0))
                       .getResult();
@@ -256,7 +268,9 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
                                      rewriter.getStringAttr(part));
     };
     tag(scores, "scores");
-    tag(masked, "mask");
+    if (masks) {
+      tag(masked, "mask");
+    }
     // What kiln-cpu-flash-attention needs to skip key blocks before every
     // row's begin and to drop the mask op on blocks inside every row's
     // range: the visibility is exactly [begin, end), and the op scales the
@@ -269,7 +283,7 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
       masked.getDefiningOp()->setAttr(
           kVisibleRangeAttr, rewriter.getDenseI64ArrayAttr(beginInput));
     }
-    if (!scaleQuery) {
+    if (masks && !scaleQuery) {
       masked.getDefiningOp()->setAttr(kScoreScaleAttr,
                                       rewriter.getF32FloatAttr(scale));
     }

@@ -6,7 +6,9 @@
 // and compare (rtol 1e-4). The two thread counts must agree bit for bit.
 //
 // Integer inputs are drawn uniformly from [lo, hi) given by the argument
-// attribute `kiln.int_range = array<i64: lo, hi>` (default [0, 8)).
+// attribute `kiln.int_range = array<i64: lo, hi>` (default [0, 8)); float
+// inputs hold NaN at the flat indices of `kiln.nan_at = array<i64: ...>`,
+// and the compiled outputs must be NaN exactly where the reference's are.
 //
 //===----------------------------------------------------------------------===//
 
@@ -69,6 +71,13 @@ Inputs drawInputs(func::FuncOp model, uint64_t seed) {
         } else {
           t.dataAs<int64_t>()[i] = r.ints[i];
         }
+      }
+    }
+    if (auto nans = model.getArgAttrOfType<DenseI64ArrayAttr>(
+            arg.getArgNumber(), "kiln.nan_at")) {
+      for (int64_t i : nans.asArrayRef()) {
+        r.floats[i] = std::nanf("");
+        t.dataAs<float>()[i] = r.floats[i];
       }
     }
     inputs.reference.push_back(std::move(r));
@@ -152,10 +161,18 @@ TEST_P(CompiledVsReference, MatchesTheReferenceInterpreter) {
     }
     double scale = 0;
     for (float v : want.floats) {
-      scale = std::max(scale, static_cast<double>(std::abs(v)));
+      if (!std::isnan(v)) {
+        scale = std::max(scale, static_cast<double>(std::abs(v)));
+      }
     }
     for (int64_t i = 0; i < want.numElements(); ++i) {
       double a = got.dataAs<float>()[i], e = want.floats[i];
+      ASSERT_EQ(std::isnan(a), std::isnan(e))
+          << GetParam() << ": output " << o << " element " << i << ": compiled "
+          << a << ", reference " << e;
+      if (std::isnan(e)) {
+        continue;
+      }
       ASSERT_LE(std::abs(a - e), 1e-4 * std::abs(e) + 1e-5 * scale)
           << GetParam() << ": output " << o << " element " << i << ": compiled "
           << a << ", reference " << e;
@@ -170,8 +187,9 @@ INSTANTIATE_TEST_SUITE_P(
                       "patch_embed_rows.mlir", "attention.mlir",
                       "attention_blocks.mlir", "attention_projections.mlir",
                       "attention_wide_heads.mlir", "attention_key_panels.mlir",
-                      "broadcasts.mlir", "moe.mlir", "moe_grouped.mlir",
-                      "per_head_panels.mlir", "transpose.mlir"),
+                      "attention_nan.mlir", "broadcasts.mlir", "moe.mlir",
+                      "moe_grouped.mlir", "per_head_panels.mlir",
+                      "transpose.mlir"),
     [](const ::testing::TestParamInfo<std::string> &info) {
       return info.param.substr(0, info.param.find('.'));
     });

@@ -183,12 +183,46 @@ func.func @single_head_attention(%q: tensor<1x4x16xf32>, %kv: tensor<1x8x16xf32>
 
 // -----
 
+// Head dim 16: the scale 1/4 is a power of two, so (q . k/4) equals
+// (q . k)/4 bit for bit and the keys' transpose applies it. Nothing else
+// is left for a mask op, and the softmax reads the scores.
+// CHECK-LABEL: func.func @power_of_two_scale
+// CHECK: linalg.generic {{.*}} outs(%{{.+}} : tensor<1x2x16x8xf32>)
+// CHECK: arith.mulf %{{.+}}, %cst{{.*}} : f32
+// CHECK: %[[S:.+]] = linalg.generic {{.*}}kiln.attention_part = "scores"
+// CHECK-NOT: kiln.attention_part = "mask"
+// CHECK: linalg.generic {{.*}} ins(%[[S]] : {{.*}}kiln.attention_part = "max"
+func.func @power_of_two_scale(%q: tensor<1x4x32xf32>, %kv: tensor<1x8x32xf32>) -> tensor<1x4x32xf32> {
+  %a = kiln.attention %q, %kv, %kv {heads = 2 : i64}
+      : (tensor<1x4x32xf32>, tensor<1x8x32xf32>, tensor<1x8x32xf32>) -> tensor<1x4x32xf32>
+  return %a : tensor<1x4x32xf32>
+}
+
+// -----
+
+// Head dim 8: 8^-0.5 is not a power of two and `scale_on` is the scores,
+// so the mask op scales them (the keys' transpose does not).
+// CHECK-LABEL: func.func @scores_scale
+// CHECK: linalg.generic {{.*}} outs(%{{.+}} : tensor<1x4x8x8xf32>)
+// CHECK-NOT: arith.mulf
+// CHECK: kiln.attention_part = "scores"
+// CHECK: linalg.generic {{.*}}kiln.attention_part = "mask"{{.*}}kiln.score_scale = 0.353553385 : f32
+// CHECK: arith.mulf
+func.func @scores_scale(%q: tensor<1x4x32xf32>, %kv: tensor<1x8x32xf32>) -> tensor<1x4x32xf32> {
+  %a = kiln.attention %q, %kv, %kv {heads = 4 : i64}
+      : (tensor<1x4x32xf32>, tensor<1x8x32xf32>, tensor<1x8x32xf32>) -> tensor<1x4x32xf32>
+  return %a : tensor<1x4x32xf32>
+}
+
+// -----
+
 // A wide head (256, as the absorbed attention's context width) reads its
 // keys and values in panels of 32 per batch and kv head: keys [B, Hkv,
 // ceil(Sk / 32), dh, 32], zero past the last key (the row index clamped to
 // stay in bounds), values [B, Hkv, dh / 32, Sk, 32], each copied once by a
 // generic of its own; narrower heads read them as they are (the attentions
-// above). Both GEMMs read their panels through the same map.
+// above). Both GEMMs read their panels through the same map. The scale,
+// 1/16, is a power of two: the key panels carry it.
 // CHECK-DAG: #[[KOUT:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4, d3)>
 // CHECK-DAG: #[[PANELS:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1 floordiv 2, d3 floordiv 32, d4, d3 mod 32)>
 // CHECK-DAG: #[[PACK:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d1, d2 * 32 + d4)>
@@ -198,7 +232,8 @@ func.func @single_head_attention(%q: tensor<1x4x16xf32>, %kv: tensor<1x8x16xf32>
 // CHECK: %[[IN:.+]] = arith.cmpi slt, %[[KEY]], %c6
 // CHECK: %[[ROW:.+]] = arith.minsi %[[KEY]], %c5
 // CHECK: %[[X:.+]] = tensor.extract %{{.+}}[%{{.+}}, %[[ROW]], %{{.+}}, %{{.+}}]
-// CHECK: arith.select %[[IN]], %[[X]], %{{.+}}
+// CHECK: %[[SCALED:.+]] = arith.mulf %[[X]], %cst{{.*}} : f32
+// CHECK: arith.select %[[IN]], %[[SCALED]], %{{.+}}
 // CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PANELS]], #{{.+}}]{{.*}} ins(%{{.+}}, %[[KP]] : tensor<1x4x2x256xf32>, tensor<1x1x1x256x32xf32>) {{.*}}kiln.attention_part = "scores"
 // CHECK: %[[VP:.+]] = linalg.generic {indexing_maps = [#[[PACK]], #{{.+}}]{{.*}} outs(%{{.+}} : tensor<1x1x8x6x32xf32>)
 // CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PANELS]], #{{.+}}]{{.*}} ins(%{{.+}}, %[[VP]] : tensor<1x2x4x6xf32>, tensor<1x1x8x6x32xf32>) {{.*}}kiln.attention_part = "pv"
