@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/reference/MoeRouting.h"
+#include "compiler/reference/OpKernels.h"
 #include "compiler/reference/TensorLayout.h"
 
 #include <algorithm>
@@ -37,7 +38,7 @@ static std::vector<double> softmax(const std::vector<double> &logits) {
 }
 
 /// The positions of the `k` largest of `keys` among those `eligible`, best
-/// first; equal keys keep ascending position order.
+/// first (NaN above every number); equal keys keep ascending position order.
 static std::vector<int64_t> topPositions(const std::vector<double> &keys,
                                          const std::vector<bool> &eligible,
                                          int64_t k) {
@@ -47,8 +48,9 @@ static std::vector<int64_t> topPositions(const std::vector<double> &keys,
       order.push_back(i);
     }
   }
-  std::stable_sort(order.begin(), order.end(),
-                   [&](int64_t a, int64_t b) { return keys[a] > keys[b]; });
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+    return ranksAbove(keys[a], keys[b]);
+  });
   order.resize(std::min<size_t>(order.size(), k));
   return order;
 }
@@ -67,7 +69,7 @@ static std::vector<bool> eligibleExperts(MoeOp op,
   for (int64_t g = 0; g < groups; ++g) {
     std::vector<double> members(keys.begin() + g * size,
                                 keys.begin() + (g + 1) * size);
-    std::sort(members.begin(), members.end(), std::greater<double>());
+    std::sort(members.begin(), members.end(), ranksAbove);
     // A group of one expert has no second member: its top-2 sum is that
     // expert's key alone.
     groupScores[g] = op.getGroupScore() == GroupScore::Max

@@ -17,6 +17,8 @@
 #include "compiler/reference/ReferenceInterpreter.h"
 #include "dialects/Kiln/IR/KilnOps.h"
 
+#include <cmath>
+
 namespace kiln::ref {
 
 //===- SourceKernels.cpp --------------------------------------------------===//
@@ -90,6 +92,16 @@ Tensor runReduce(const Tensor &input, ReduceKind kind,
 /// The `k` largest values along the last axis (descending, ties lower
 /// index first) and their i64 indices.
 std::pair<Tensor, Tensor> runTopK(const Tensor &input, int64_t k);
+
+/// The order of top_k and MoE routing (torch.topk's): a ranks above b when
+/// it is larger, or NaN over a number; NaN and NaN tie. A strict weak
+/// order, so sorts may use it (a bare `a > b` is not one with NaN).
+inline bool ranksAbove(double a, double b) {
+  if (std::isnan(a) || std::isnan(b)) {
+    return !std::isnan(b);
+  }
+  return a > b;
+}
 
 //===- RopeKernel.cpp, AttentionKernel.cpp, MoeKernel.cpp -----------------===//
 

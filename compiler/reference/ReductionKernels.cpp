@@ -73,10 +73,7 @@ std::pair<Tensor, Tensor> ref::runTopK(const Tensor &input, int64_t k) {
     // Descending; NaN ranks above every number (as torch.topk); a stable
     // sort keeps tied elements in ascending index order.
     std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
-      if (std::isnan(row[a]) || std::isnan(row[b])) {
-        return !std::isnan(row[b]);
-      }
-      return row[a] > row[b];
+      return ranksAbove(row[a], row[b]);
     });
     for (int64_t j = 0; j < k; ++j) {
       values.floats[r * k + j] = row[order[j]];

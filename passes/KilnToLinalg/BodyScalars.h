@@ -1,8 +1,8 @@
 //===- BodyScalars.h - Scalar code inside linalg.generic bodies -*- C++ -*-===//
 //
-// Routing-style lowerings (MoE) compute some elements with scalar loops and
-// reads of whole tensors inside a generic's body; this is the small builder
-// they share.
+// Routing-style lowerings (MoE, top_k) compute some elements with scalar
+// loops and reads of whole tensors inside a generic's body; this is the
+// small builder they share.
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,6 +47,31 @@ struct BodyScalars {
   }
   mlir::Value cmpf(mlir::arith::CmpFPredicate p, mlir::Value x, mlir::Value y) {
     return mlir::arith::CmpFOp::create(b, l, p, x, y);
+  }
+
+  // The order of top_k and MoE routing, as torch.topk's and the reference
+  // interpreter's: larger first, NaN above every number, NaN tied with NaN.
+
+  /// x ranks above y: it is larger, or NaN over a number.
+  mlir::Value ranksAbove(mlir::Value x, mlir::Value y) {
+    using mlir::arith::CmpFPredicate;
+    mlir::Value nanOverNumber = mlir::arith::AndIOp::create(
+        b, l, cmpf(CmpFPredicate::UNO, x, x), cmpf(CmpFPredicate::ORD, y, y));
+    return mlir::arith::OrIOp::create(b, l, cmpf(CmpFPredicate::OGT, x, y),
+                                      nanOverNumber);
+  }
+  /// (x, i) comes before (y, j): x ranks above y, or they tie (equal, or
+  /// both NaN) and i < j.
+  mlir::Value before(mlir::Value x, mlir::Value i, mlir::Value y,
+                     mlir::Value j) {
+    using mlir::arith::CmpFPredicate;
+    mlir::Value bothNaN = mlir::arith::AndIOp::create(
+        b, l, cmpf(CmpFPredicate::UNO, x, x), cmpf(CmpFPredicate::UNO, y, y));
+    mlir::Value tie = mlir::arith::OrIOp::create(
+        b, l, cmpf(CmpFPredicate::OEQ, x, y), bothNaN);
+    mlir::Value tieBefore = mlir::arith::AndIOp::create(
+        b, l, tie, cmpi(mlir::arith::CmpIPredicate::slt, i, j));
+    return mlir::arith::OrIOp::create(b, l, ranksAbove(x, y), tieBefore);
   }
 
   /// `body(i, carried) -> next` over i in [lb, ub), starting from `init`.

@@ -28,16 +28,6 @@ using namespace mlir;
 namespace kiln {
 namespace {
 
-/// Whether (value a, index i) comes before (value c, index j): larger
-/// first, ties to the lower index.
-Value before(BodyScalars &r, Value a, Value i, Value c, Value j) {
-  Value greater = r.cmpf(arith::CmpFPredicate::OGT, a, c);
-  Value tie =
-      arith::AndIOp::create(r.b, r.l, r.cmpf(arith::CmpFPredicate::OEQ, a, c),
-                            r.cmpi(arith::CmpIPredicate::slt, i, j));
-  return arith::OrIOp::create(r.b, r.l, greater, tie);
-}
-
 struct LowerMoe : OpConversionPattern<MoeOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -159,24 +149,27 @@ struct LowerMoe : OpConversionPattern<MoeOp> {
                 per, {r.f32(-INFINITY), r.f32(-INFINITY)},
                 [&](Value i, ValueRange c) -> SmallVector<Value> {
                   Value v = value(arith::AddIOp::create(b, l, first, i));
-                  Value above1 = r.cmpf(arith::CmpFPredicate::OGT, v, c[0]);
-                  Value above2 = r.cmpf(arith::CmpFPredicate::OGT, v, c[1]);
+                  Value above1 = r.ranksAbove(v, c[0]);
+                  Value above2 = r.ranksAbove(v, c[1]);
                   Value m1 = arith::SelectOp::create(b, l, above1, v, c[0]);
                   Value m2 = arith::SelectOp::create(
                       b, l, above1, c[0],
                       arith::SelectOp::create(b, l, above2, v, c[1]));
                   return {m1, m2};
                 });
-            return top2 ? arith::AddFOp::create(b, l, best[0], best[1])
-                              .getResult()
-                        : best[0];
+            // A group of one expert has no second member: its top-2 sum
+            // is that expert's key alone (not key + -inf).
+            return top2 && per > 1
+                       ? arith::AddFOp::create(b, l, best[0], best[1])
+                             .getResult()
+                       : best[0];
           };
           Value mine = arith::DivUIOp::create(b, l, e, r.idx(per));
           Value myScore = groupScore(mine);
           Value rank = r.forEach(
               groups, {r.idx(0)},
               [&](Value grp, ValueRange c) -> SmallVector<Value> {
-                Value ahead = before(r, groupScore(grp), grp, myScore, mine);
+                Value ahead = r.before(groupScore(grp), grp, myScore, mine);
                 return {arith::SelectOp::create(
                     b, l, ahead, arith::AddIOp::create(b, l, c[0], r.idx(1)),
                     c[0])};
@@ -208,7 +201,7 @@ struct LowerMoe : OpConversionPattern<MoeOp> {
                                       b, l, eligible, ValueRange{t, other}),
                                   r.f32(0.5));
                 Value ahead = arith::AndIOp::create(
-                    b, l, ok, before(r, v, other, a[0], e));
+                    b, l, ok, r.before(v, other, a[0], e));
                 return {arith::SelectOp::create(
                     b, l, ahead, arith::AddIOp::create(b, l, c[0], r.idx(1)),
                     c[0])};

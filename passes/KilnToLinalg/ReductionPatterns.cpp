@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Kiln/IR/KilnOps.h"
+#include "passes/KilnToLinalg/BodyScalars.h"
 #include "passes/KilnToLinalg/GenericBuilder.h"
 #include "passes/KilnToLinalg/KilnToLinalgPatterns.h"
 
@@ -288,8 +289,9 @@ struct LowerReduce : OpConversionPattern<ReduceOp> {
 
 /// top_k: output slot j of a row holds the element of rank j, where the
 /// rank of element i counts the elements that are larger, or equal with a
-/// lower index. Quadratic in the row length: top_k outside MoE routing is
-/// rare and rows are short.
+/// lower index. NaN ranks above every number and equal to NaN, as in
+/// torch.topk and the reference interpreter. Quadratic in the row length:
+/// top_k outside MoE routing is rare and rows are short.
 struct LowerTopK : OpConversionPattern<TopKOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -328,15 +330,7 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
                     ob, l, zero, end, one, ValueRange{zero},
                     [&](OpBuilder &ib, Location, Value i2, ValueRange rank) {
                       Value xo = element(ib, i2);
-                      Value greater = arith::CmpFOp::create(
-                          ib, l, arith::CmpFPredicate::OGT, xo, xi);
-                      Value tie = arith::AndIOp::create(
-                          ib, l,
-                          arith::CmpFOp::create(
-                              ib, l, arith::CmpFPredicate::OEQ, xo, xi),
-                          arith::CmpIOp::create(
-                              ib, l, arith::CmpIPredicate::slt, i2, i));
-                      Value before = arith::OrIOp::create(ib, l, greater, tie);
+                      Value before = BodyScalars{ib, l}.before(xo, i2, xi, i);
                       Value bumped = arith::AddIOp::create(ib, l, rank[0], one);
                       scf::YieldOp::create(
                           ib, l,

@@ -497,7 +497,8 @@ def Kiln_TopKOp : Kiln_Op<"top_k", [Pure]> {
   let summary = "The k largest values along the last axis and their indices.";
   let description = [{
     Values in descending order with their indices (i64); ties keep the
-    lower index first.
+    lower index first. NaN ranks above every number and ties with NaN, as
+    in `torch.topk`; MoE routing uses the same order.
 
     ```mlir
     %w, %i = kiln.top_k %p {k = 2 : i64}

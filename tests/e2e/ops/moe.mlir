@@ -1,7 +1,8 @@
 // Mixture of experts: Mixtral (softmax, top-2, normalise, switch loss),
 // Mistral's top-k-then-softmax, DeepSeek-V3 (sigmoid, groups, selection
-// bias, shared expert, scaling, sequence loss).
-func.func @moe(%x: tensor<2x6x16xf32>) -> (tensor<2x6x16xf32>, tensor<4xi64>, tensor<f32>, tensor<2x6x16xf32>, tensor<2x6x16xf32>, tensor<4xi64>, tensor<f32>) {
+// bias, shared expert, scaling, sequence loss), and groups of one expert
+// under `top2_sum` (a group's score is then its one key).
+func.func @moe(%x: tensor<2x6x16xf32>) -> (tensor<2x6x16xf32>, tensor<4xi64>, tensor<f32>, tensor<2x6x16xf32>, tensor<2x6x16xf32>, tensor<4xi64>, tensor<f32>, tensor<2x6x16xf32>, tensor<4xi64>) {
   %r = kiln.param "gate.weight" : tensor<4x16xf32>
   %b = kiln.param "gate.bias" : tensor<4xf32>
   %g0 = kiln.param "experts.0.w1" : tensor<8x16xf32>
@@ -35,5 +36,10 @@ func.func @moe(%x: tensor<2x6x16xf32>) -> (tensor<2x6x16xf32>, tensor<4xi64>, te
       : (tensor<2x6x16xf32>, tensor<4x16xf32>, tensor<8x16xf32>, tensor<8x16xf32>, tensor<16x8xf32>, tensor<8x16xf32>, tensor<8x16xf32>, tensor<16x8xf32>,
          tensor<8x16xf32>, tensor<8x16xf32>, tensor<16x8xf32>, tensor<8x16xf32>, tensor<8x16xf32>, tensor<16x8xf32>, tensor<6x16xf32>, tensor<6x16xf32>, tensor<16x6xf32>, tensor<4xf32>)
       -> (tensor<2x6x16xf32>, tensor<4xi64>, tensor<f32>)
-  return %y, %counts, %aux, %y2#0, %y3, %c3, %a3 : tensor<2x6x16xf32>, tensor<4xi64>, tensor<f32>, tensor<2x6x16xf32>, tensor<2x6x16xf32>, tensor<4xi64>, tensor<f32>
+  %y4:3 = kiln.moe %x, %r experts(%g0, %u0, %d0, %g1, %u1, %d1, %g2, %u2, %d2, %g3, %u3, %d3)
+      {top_k = 1 : i64, scoring = #kiln.moe_scoring<sigmoid>, groups = 4 : i64, topk_groups = 2 : i64, group_score = #kiln.group_score<top2_sum>}
+      : (tensor<2x6x16xf32>, tensor<4x16xf32>, tensor<8x16xf32>, tensor<8x16xf32>, tensor<16x8xf32>, tensor<8x16xf32>, tensor<8x16xf32>, tensor<16x8xf32>,
+         tensor<8x16xf32>, tensor<8x16xf32>, tensor<16x8xf32>, tensor<8x16xf32>, tensor<8x16xf32>, tensor<16x8xf32>)
+      -> (tensor<2x6x16xf32>, tensor<4xi64>, tensor<f32>)
+  return %y, %counts, %aux, %y2#0, %y3, %c3, %a3, %y4#0, %y4#1 : tensor<2x6x16xf32>, tensor<4xi64>, tensor<f32>, tensor<2x6x16xf32>, tensor<2x6x16xf32>, tensor<4xi64>, tensor<f32>, tensor<2x6x16xf32>, tensor<4xi64>
 }
