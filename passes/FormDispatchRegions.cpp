@@ -99,8 +99,29 @@ bool readsGroupByRows(linalg::LinalgOp op,
   return true;
 }
 
+/// The bytes of B (N x K floats, one batch element's) of the group's GEMM,
+/// 0 without one.
+int64_t gemmWeightBytes(const Group &group) {
+  for (Operation *op : group.ops) {
+    auto linalgOp = cast<linalg::LinalgOp>(op);
+    if (!matchGemm(linalgOp)) {
+      continue;
+    }
+    int64_t depth = 1;
+    for (auto [range, iterator] : llvm::zip(linalgOp.getStaticLoopRanges(),
+                                            linalgOp.getIteratorTypesArray())) {
+      if (iterator == utils::IteratorType::reduction) {
+        depth *= range;
+      }
+    }
+    return depth * resultShape(op).back() * int64_t(sizeof(float));
+  }
+  return 0;
+}
+
 struct FormDispatchRegionsPass
     : kiln::impl::FormDispatchRegionsPassBase<FormDispatchRegionsPass> {
+  using Base::Base;
   void runOnOperation() override;
 
 private:
@@ -125,6 +146,13 @@ bool FormDispatchRegionsPass::canJoin(Operation *op, const Group &group,
     }
   } else if (isRowReduction(linalgOp)) {
     if (ArrayRef<int64_t>(computeShape(linalgOp)) != groupShape) {
+      return false;
+    }
+    // Whole rows would make every workgroup read all of the GEMM's B (an
+    // attention's row reductions are its softmax, which the flash loop
+    // runs on blocks of keys).
+    if (!op->hasAttr(kAttentionPartAttr) &&
+        gemmWeightBytes(group) > rowFusionWeightLimitMib * (int64_t(1) << 20)) {
       return false;
     }
   } else {

@@ -269,6 +269,13 @@ def FormDispatchRegionsPass
     outside op between the group's first op and it reads the group, through
     an operand or from inside its body.
 
+    A row reduction makes the group's workgroups own whole rows, each of
+    which reads all of a GEMM's B; so it joins a GEMM's group only while B
+    (N x K floats) stays within `row-fusion-weight-limit-mib`, where the
+    row tiles find it in the last-level cache. A larger B (Show-o's fc2,
+    64 MiB) would stream from memory once per row tile: its norm starts a
+    dispatch of its own instead, and the GEMM keeps its usual tiles.
+
     ```mlir
     %0 = exec.dispatch_region root("kiln.linear") -> (tensor<32x3072xf32>) {
       %mm = linalg.generic ...   // contraction
@@ -277,6 +284,12 @@ def FormDispatchRegionsPass
     }
     ```
   }];
+  let options = [
+    Option<"rowFusionWeightLimitMib", "row-fusion-weight-limit-mib",
+           "int64_t", "16",
+           "MiB of a GEMM's B (N x K floats) above which row reductions "
+           "(norms) do not join its dispatch">
+  ];
   let dependentDialects = ["kiln::exec::ExecDialect"];
 }
 
