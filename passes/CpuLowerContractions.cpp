@@ -210,10 +210,12 @@ private:
 
   /// Calls `block(m0, rows)` for blocks of rows covering the tile: `mr`
   /// rows at a time, then the rest. Under a row count, whole blocks run up
-  /// to the count and its remainder (below `mr`) is covered exactly by
-  /// blocks of 4, 2 and 1 rows, each run when its bit of the remainder is
-  /// set: no rows past the count are computed (an MoE expert's rows end
-  /// anywhere; a whole last block wasted 3.5 rows on average).
+  /// to the count and its remainder (below `mr`) is one block of exactly
+  /// that many rows, picked by a switch: no rows past the count are
+  /// computed (an MoE expert's rows end anywhere; a whole last block wasted
+  /// 3.5 rows on average, and blocks of 4, 2 and 1 rows, each run when its
+  /// bit of the remainder was set, left the 1- and 2-row blocks bound by
+  /// the latency of their few accumulators).
   void rowBlocks(function_ref<void(Value, int64_t)> block) {
     int64_t mr = blocking.mr;
     if (!rowCount) {
@@ -226,21 +228,22 @@ private:
     Value rest = arith::RemUIOp::create(b, loc, limit, index(mr));
     Value wholeEnd = arith::SubIOp::create(b, loc, limit, rest);
     forLoop(0, wholeEnd, mr, [&](Value m0) { block(m0, mr); });
-    Value m0 = wholeEnd;
-    for (int64_t bit = llvm::PowerOf2Ceil(mr) / 2; bit >= 1; bit /= 2) {
-      if (bit > rows) {
-        continue;
-      }
-      Value part = arith::AndIOp::create(b, loc, rest, index(bit));
-      Value set = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, part,
-                                        index(0));
-      auto branch = scf::IfOp::create(b, loc, set, /*withElseRegion=*/false);
-      {
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPoint(branch.thenBlock()->getTerminator());
-        block(m0, bit);
-      }
-      m0 = arith::AddIOp::create(b, loc, m0, part);
+    SmallVector<int64_t> sizes;
+    for (int64_t size = 1; size < mr && size <= rows; ++size) {
+      sizes.push_back(size);
+    }
+    if (sizes.empty()) {
+      return;
+    }
+    auto pick = scf::IndexSwitchOp::create(b, loc, TypeRange{}, rest, sizes,
+                                           sizes.size());
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&pick.getDefaultRegion().emplaceBlock());
+    scf::YieldOp::create(b, loc);
+    for (auto [size, region] : llvm::zip(sizes, pick.getCaseRegions())) {
+      b.setInsertionPointToStart(&region.emplaceBlock());
+      b.setInsertionPoint(scf::YieldOp::create(b, loc));
+      block(wholeEnd, size);
     }
   }
 

@@ -192,7 +192,7 @@ func.func @scratch_views(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %s: memref
 
 // A row-limited GEMM (kiln.row_limit, the count as its last input): whole
 // 8-row blocks run up to the count (at most the tile's 10 rows), then the
-// remainder in blocks of 4, 2 and 1 rows, each when its bit is set.
+// remainder as one block of exactly its rows, picked by a switch.
 // CHECK-LABEL: func.func @row_limited
 // CHECK-SAME: %[[COUNT:[^:]+]]: memref<i64>
 // CHECK: %[[N:.+]] = memref.load %[[COUNT]][] : memref<i64>
@@ -202,20 +202,21 @@ func.func @scratch_views(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %s: memref
 // CHECK: %[[END:.+]] = arith.subi %[[LIMIT]], %[[REST]] : index
 // CHECK: scf.for %{{.+}} = %{{.+}} to %[[END]] step %c8
 // CHECK-COUNT-16: vector.fma
-// CHECK: %[[FOUR:.+]] = arith.andi %[[REST]], %c4 : index
-// CHECK: %[[HAS4:.+]] = arith.cmpi ne, %[[FOUR]], %c0 : index
-// CHECK: scf.if %[[HAS4]] {
-// CHECK-COUNT-8: vector.fma
-// CHECK: %[[AT2:.+]] = arith.addi %[[END]], %[[FOUR]] : index
-// CHECK: %[[TWO:.+]] = arith.andi %[[REST]], %c2 : index
-// CHECK: scf.if
-// CHECK: vector.load %{{.+}}[%[[AT2]], %{{.+}}]
-// CHECK-COUNT-4: vector.fma
-// CHECK: %[[AT1:.+]] = arith.addi %[[AT2]], %[[TWO]] : index
-// CHECK: arith.andi %[[REST]], %c1 : index
-// CHECK: scf.if
-// CHECK: vector.load %{{.+}}[%[[AT1]], %{{.+}}]
+// CHECK: scf.index_switch %[[REST]]
+// CHECK-NEXT: case 1 {
+// CHECK: vector.load %{{.+}}[%[[END]], %{{.+}}]
 // CHECK-COUNT-2: vector.fma
+// CHECK-NOT: vector.fma
+// CHECK: case 2 {
+// CHECK-COUNT-4: vector.fma
+// CHECK-NOT: vector.fma
+// CHECK: case 3 {
+// CHECK-COUNT-6: vector.fma
+// CHECK: case 7 {
+// CHECK-COUNT-14: vector.fma
+// CHECK-NOT: vector.fma
+// CHECK: default {
+// CHECK-NEXT: }
 // CHECK-NOT: linalg.generic
 #none = affine_map<(d0, d1, d2) -> ()>
 func.func @row_limited(%a: memref<10x16xf32>, %b: memref<16x32xf32>, %count: memref<i64>, %c: memref<10x32xf32>) {
