@@ -113,10 +113,16 @@ struct NormParts {
 NormParts normParts(GenericBuilder &g, Value x) {
   auto type = cast<RankedTensorType>(x.getType());
   unsigned rank = type.getRank();
+  // The rows' map drops the last loop; a rank-1 input is one row, read
+  // through `(d0) -> ()` (getMajorSubMap(0) would be a null map).
+  SmallVector<unsigned> rowDims;
+  for (unsigned d = 0; d + 1 < rank; ++d) {
+    rowDims.push_back(d);
+  }
   NormParts parts{x,
                   type,
                   g.identity(rank),
-                  g.identity(rank).getMajorSubMap(rank - 1),
+                  g.dims(rank, rowDims),
                   g.dims(rank, {rank - 1}),
                   SmallVector<int64_t>(type.getShape().drop_back()),
                   1.0 / static_cast<double>(type.getShape().back())};

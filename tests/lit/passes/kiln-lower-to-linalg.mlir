@@ -67,6 +67,22 @@ func.func @layer_norm(%x: tensor<2x8xf32>, %g: tensor<8xf32>, %b: tensor<8xf32>)
 
 // -----
 
+// A rank-1 norm is one row: its statistics are rank-0, read through
+// (d0) -> (). (A null map for them crashed the lowering.)
+// CHECK-DAG: #[[ROW:.+]] = affine_map<(d0) -> ()>
+// CHECK-DAG: #[[ID:.+]] = affine_map<(d0) -> (d0)>
+// CHECK-LABEL: func.func @rms_norm_rank1
+// CHECK: %[[SQ:.+]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]]], iterator_types = ["reduction"]}
+// CHECK-SAME: outs(%{{.+}} : tensor<f32>)
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ID]], #[[ID]]], iterator_types = ["parallel"]}
+// CHECK-SAME: ins(%{{.*}}, %[[SQ]], %{{.*}} : tensor<5xf32>, tensor<f32>, tensor<5xf32>)
+func.func @rms_norm_rank1(%x: tensor<5xf32>, %g: tensor<5xf32>) -> tensor<5xf32> {
+  %0 = kiln.rms_norm %x scale(%g) {epsilon = 1.0e-6 : f64} : (tensor<5xf32>, tensor<5xf32>) -> tensor<5xf32>
+  return %0 : tensor<5xf32>
+}
+
+// -----
+
 // Parameters stay: the artifact writer turns them into constants.
 // CHECK-LABEL: func.func @param
 // CHECK: kiln.param "w"
