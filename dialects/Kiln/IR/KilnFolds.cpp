@@ -7,6 +7,9 @@
 
 #include "dialects/Kiln/IR/KilnOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/Matchers.h"
+
 using namespace mlir;
 using namespace kiln;
 
@@ -22,6 +25,28 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor) {
     return getResult();
   }
   return {};
+}
+
+// reshape(constant) = the constant in the new shape, made by an op of the
+// constant's own kind: kiln.constant on the graph, arith.constant once it
+// is lowered (an MoE layer's aux loss without a loss). A reshape is a view
+// of its input's buffer, and a constant has none: kept, it reached the
+// artifact writer outside any dispatch.
+LogicalResult ReshapeOp::canonicalize(ReshapeOp op, PatternRewriter &rewriter) {
+  DenseElementsAttr value;
+  if (!matchPattern(op.getInput(), m_Constant(&value))) {
+    return failure();
+  }
+  DenseElementsAttr reshaped = value.reshape(op.getType());
+  Operation *producer = op.getInput().getDefiningOp();
+  if (isa<ConstantOp>(producer)) {
+    rewriter.replaceOpWithNewOp<ConstantOp>(op, reshaped);
+  } else if (isa<arith::ConstantOp>(producer)) {
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, reshaped);
+  } else {
+    return failure();
+  }
+  return success();
 }
 
 OpFoldResult BroadcastOp::fold(FoldAdaptor) {

@@ -12,6 +12,24 @@ func.func @reshape_chain(%x: tensor<2x3x4xf32>) -> tensor<24xf32> {
 
 // -----
 
+// A reshape of a constant is the constant in the new shape, made by an op
+// of the constant's own kind (a reshape is a view, and a constant has no
+// buffer to view).
+// CHECK-LABEL: func.func @reshape_constants
+// CHECK-DAG: %[[K:.+]] = kiln.constant dense<{{\[}}[1.000000e+00], [2.000000e+00], [3.000000e+00]]> : tensor<3x1xf32>
+// CHECK-DAG: %[[A:.+]] = arith.constant dense<0.000000e+00> : tensor<1xf32>
+// CHECK-NOT: kiln.reshape
+// CHECK: return %[[K]], %[[A]]
+func.func @reshape_constants() -> (tensor<3x1xf32>, tensor<1xf32>) {
+  %c = kiln.constant dense<[1.0, 2.0, 3.0]> : tensor<3xf32>
+  %0 = kiln.reshape %c : tensor<3xf32> -> tensor<3x1xf32>
+  %a = arith.constant dense<0.0> : tensor<f32>
+  %1 = kiln.reshape %a : tensor<f32> -> tensor<1xf32>
+  return %0, %1 : tensor<3x1xf32>, tensor<1xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @identities
 // CHECK-SAME: (%[[X:.+]]: tensor<2x3xf32>)
 // CHECK-NOT: kiln.
