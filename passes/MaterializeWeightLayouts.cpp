@@ -44,24 +44,25 @@ namespace {
 /// or as B[g.., k, n].
 enum class Orientation { Transposed, Natural };
 
-/// The B operand of a GEMM that reads `weight` (a parameter, or a reshape
-/// of one) as B[g.., n, k] or B[g.., k, n] with the batch dims leading, and
-/// which of the two; null when `user` is no such GEMM.
-std::pair<OpOperand *, Orientation> weightUse(Operation *user, Value weight) {
-  auto op = dyn_cast<linalg::GenericOp>(user);
+/// Whether `use` is the B operand of a GEMM that reads it (a parameter, or
+/// a reshape of one) as B[g.., n, k] or B[g.., k, n] with the batch dims
+/// leading, and which of the two. A GEMM may read the weight as A too (W
+/// W^T): that use is not one.
+std::optional<Orientation> weightUse(OpOperand &use) {
+  auto op = dyn_cast<linalg::GenericOp>(use.getOwner());
   std::optional<GemmOperands> gemm = op ? matchGemm(op) : std::nullopt;
-  if (!gemm || gemm->rhsPanel) {
-    return {nullptr, Orientation::Natural};
+  if (!gemm || gemm->rhsPanel ||
+      use.getOperandNumber() !=
+          op.getDpsInputOperand(gemm->rhs)->getOperandNumber()) {
+    return std::nullopt;
   }
-  OpOperand *rhs = op.getDpsInputOperand(gemm->rhs);
-  unsigned rank = op.getMatchingIndexingMap(rhs).getNumResults();
+  unsigned rank = op.getMatchingIndexingMap(&use).getNumResults();
   unsigned n = gemm->rhsTransposed ? rank - 2 : rank - 1;
   unsigned k = gemm->rhsTransposed ? rank - 1 : rank - 2;
-  if (rhs->get() != weight || gemm->rhsNPos != n || gemm->rhsKPos != k) {
-    return {nullptr, Orientation::Natural};
+  if (gemm->rhsNPos != n || gemm->rhsKPos != k) {
+    return std::nullopt;
   }
-  return {rhs,
-          gemm->rhsTransposed ? Orientation::Transposed : Orientation::Natural};
+  return gemm->rhsTransposed ? Orientation::Transposed : Orientation::Natural;
 }
 
 struct MaterializeWeightLayoutsPass
@@ -82,11 +83,11 @@ struct MaterializeWeightLayoutsPass
       SmallVector<OpOperand *> transposed, natural;
       bool allGemm = true;
       for (OpOperand &use : param->getUses()) {
-        auto [rhs, orientation] = weightUse(use.getOwner(), param.getResult());
-        allGemm &= rhs != nullptr;
-        if (rhs) {
-          (orientation == Orientation::Transposed ? transposed : natural)
-              .push_back(rhs);
+        std::optional<Orientation> orientation = weightUse(use);
+        allGemm &= orientation.has_value();
+        if (orientation) {
+          (*orientation == Orientation::Transposed ? transposed : natural)
+              .push_back(&use);
         }
       }
       int64_t rank = param.getType().getRank();
@@ -116,8 +117,8 @@ struct MaterializeWeightLayoutsPass
     auto param = reshape.getInput().getDefiningOp<ParamOp>();
     if (!param || param.getPermutation() || param.getPanel() ||
         param.getCheckpointShape() || reshape.getType().getRank() < 2 ||
-        llvm::none_of(reshape->getUsers(), [&](Operation *user) {
-          return weightUse(user, reshape.getResult()).first != nullptr;
+        llvm::none_of(reshape->getUses(), [](OpOperand &use) {
+          return weightUse(use).has_value();
         })) {
       return;
     }

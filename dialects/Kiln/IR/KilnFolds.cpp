@@ -1,7 +1,8 @@
 //===- KilnFolds.cpp - Folds of kiln ops ----------------------------------===//
 //
 // Only rewrites that never lose information: identities and chains of
-// shape ops collapse; nothing is constant-folded except literals.
+// shape ops collapse; nothing is constant-folded except literals and
+// reshapes of them.
 //
 //===----------------------------------------------------------------------===//
 

@@ -27,6 +27,21 @@ func.func @activation_weight(%x: tensor<2x4xf32>, %w: tensor<8x4xf32>) -> tensor
   return %0 : tensor<2x8xf32>
 }
 
+// A GEMM reading one parameter as both A and B (W W^T, N = 64): only the B
+// use is re-laid out, and not in panels, since the A use reads the
+// checkpoint's layout. (Both uses counted as B uses: the map of B was
+// rewritten twice and the compile failed.)
+// CHECK-LABEL: func.func @gram
+// CHECK-DAG: %[[WT:.+]] = kiln.param "w" {permutation = array<i64: 1, 0>} : tensor<16x64xf32>
+// CHECK-DAG: %[[W:.+]] = kiln.param "w" : tensor<64x16xf32>
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[KN]], #{{.+}}]
+// CHECK-SAME: ins(%[[W]], %[[WT]] : tensor<64x16xf32>, tensor<16x64xf32>)
+func.func @gram() -> tensor<64x64xf32> {
+  %w = kiln.param "w" : tensor<64x16xf32>
+  %0 = kiln.linear %w, %w : (tensor<64x16xf32>, tensor<64x16xf32>) -> tensor<64x64xf32>
+  return %0 : tensor<64x64xf32>
+}
+
 // N = 64: the weight is stored in two panels of 32 columns, [2, 16, 32].
 // CHECK-LABEL: func.func @panels
 // CHECK: %[[P:.+]] = kiln.param "up.weight" {panel = 32 : i64} : tensor<2x16x32xf32>
