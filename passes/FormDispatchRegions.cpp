@@ -80,9 +80,12 @@ SmallVector<int64_t> computeShape(linalg::LinalgOp op) {
 
 /// True when every group value `op` reads is read row-consistently: the
 /// operand map is (d0, d1, ...) so that a tile of rows of the group is the
-/// same tile of rows of `op`.
-bool readsGroupByRows(linalg::LinalgOp op,
-                      const DenseSet<Operation *> &members) {
+/// same tile of rows of `op`. With `wholeRows` (the tiles hold whole rows:
+/// `op` or the group reduces rows) the last result of a map with rows may
+/// also be the constant 0, the row's first element (a layer norm's shift);
+/// a rank-1 value read so is read whole, which its producer's tile is not.
+bool readsGroupByRows(linalg::LinalgOp op, const DenseSet<Operation *> &members,
+                      bool wholeRows) {
   for (OpOperand *operand : op.getDpsInputOperands()) {
     Operation *def = operand->get().getDefiningOp();
     if (!def || !members.contains(def)) {
@@ -91,7 +94,10 @@ bool readsGroupByRows(linalg::LinalgOp op,
     AffineMap map = op.getMatchingIndexingMap(operand);
     for (auto [i, expr] : llvm::enumerate(map.getResults())) {
       auto dim = dyn_cast<AffineDimExpr>(expr);
-      if (!dim || dim.getPosition() != i) {
+      auto constant = dyn_cast<AffineConstantExpr>(expr);
+      bool firstOfRow = wholeRows && i > 0 && i + 1 == map.getNumResults() &&
+                        constant && constant.getValue() == 0;
+      if (!firstOfRow && (!dim || dim.getPosition() != i)) {
         return false;
       }
     }
@@ -158,7 +164,12 @@ bool FormDispatchRegionsPass::canJoin(Operation *op, const Group &group,
   } else {
     return false;
   }
-  if (!readsGroupByRows(linalgOp, members)) {
+  bool wholeRows = isRowReduction(linalgOp) ||
+                   llvm::any_of(group.ops, [](Operation *member) {
+                     auto reduction = cast<linalg::LinalgOp>(member);
+                     return !matchGemm(reduction) && isRowReduction(reduction);
+                   });
+  if (!readsGroupByRows(linalgOp, members, wholeRows)) {
     return false;
   }
   // A body that reads a group value whole (tensor.extract) needs all of it,

@@ -139,22 +139,35 @@ struct LowerLayerNorm : OpConversionPattern<LayerNormOp> {
     unsigned rank = n.type.getRank();
     double invDim = n.invDim;
     // Two passes, as torch: the mean first, then the centred sum of squares.
+    // The mean is shifted by the row's first element, x0 + sum(x - x0) / D,
+    // so that a row of equal values has exactly its value as mean and
+    // normalises to exactly 0 as in torch (whose Welford mean is exact
+    // there); sum(x) / D rounded, and eps = 1e-12 turned a rounding error of
+    // 6e-8 into outputs of 0.06. x0 is read through (d.., dn) -> (d.., 0).
+    SmallVector<AffineExpr> firstExprs(n.id.getResults().drop_back());
+    firstExprs.push_back(rewriter.getAffineConstantExpr(0));
+    AffineMap first = AffineMap::get(rank, 0, firstExprs, op.getContext());
     Value sum =
-        g.generic(n.x, {n.id}, g.filled(n.rowShape, 0.0), n.row,
+        g.generic({n.x, n.x}, {n.id, first}, g.filled(n.rowShape, 0.0), n.row,
                   reduceLast(rank), [](OpBuilder &b, Location l, ValueRange a) {
-                    return arith::AddFOp::create(b, l, a[1], a[0]).getResult();
+                    Value d = arith::SubFOp::create(b, l, a[0], a[1]);
+                    return arith::AddFOp::create(b, l, a[2], d).getResult();
                   });
+    // x0 + sum / D, from the operands (x0, sum).
+    auto mean = [&](OpBuilder &b, Location l, Value x0, Value s) -> Value {
+      return arith::AddFOp::create(
+          b, l, x0, arith::MulFOp::create(b, l, s, g.f32(invDim)));
+    };
     Value sumSq = g.generic(
-        {n.x, sum}, {n.id, n.row}, g.filled(n.rowShape, 0.0), n.row,
+        {n.x, n.x, sum}, {n.id, first, n.row}, g.filled(n.rowShape, 0.0), n.row,
         reduceLast(rank), [&](OpBuilder &b, Location l, ValueRange a) {
-          Value mean = arith::MulFOp::create(b, l, a[1], g.f32(invDim));
-          Value d = arith::SubFOp::create(b, l, a[0], mean);
-          return arith::AddFOp::create(b, l, a[2],
+          Value d = arith::SubFOp::create(b, l, a[0], mean(b, l, a[1], a[2]));
+          return arith::AddFOp::create(b, l, a[3],
                                        arith::MulFOp::create(b, l, d, d))
               .getResult();
         });
-    SmallVector<Value> inputs = {n.x, sum, sumSq};
-    SmallVector<AffineMap> maps = {n.id, n.row, n.row};
+    SmallVector<Value> inputs = {n.x, n.x, sum, sumSq};
+    SmallVector<AffineMap> maps = {n.id, first, n.row, n.row};
     Value scale = adaptor.getScale(), bias = adaptor.getBias();
     for (Value affine : {scale, bias}) {
       if (affine) {
@@ -167,14 +180,13 @@ struct LowerLayerNorm : OpConversionPattern<LayerNormOp> {
         inputs, maps, g.empty(n.type.getShape(), n.type.getElementType()), n.id,
         GenericBuilder::parallel(rank),
         [&](OpBuilder &b, Location l, ValueRange a) {
-          Value inv = g.f32(invDim);
-          Value mean = arith::MulFOp::create(b, l, a[1], inv);
-          Value var = arith::MulFOp::create(b, l, a[2], inv);
+          Value var = arith::MulFOp::create(b, l, a[3], g.f32(invDim));
           Value rstd = math::RsqrtOp::create(
               b, l, arith::AddFOp::create(b, l, var, g.f32(eps)));
           Value y = arith::MulFOp::create(
-              b, l, arith::SubFOp::create(b, l, a[0], mean), rstd);
-          unsigned next = 3;
+              b, l, arith::SubFOp::create(b, l, a[0], mean(b, l, a[1], a[2])),
+              rstd);
+          unsigned next = 4;
           if (scale) {
             y = arith::MulFOp::create(b, l, y, a[next++]);
           }

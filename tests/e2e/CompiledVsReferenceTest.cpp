@@ -185,13 +185,14 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values("elementwise.mlir", "shapes.mlir", "norms.mlir",
                       "norms_shared_stats.mlir", "norms_rank1.mlir",
                       "reshaped_constants.mlir", "weight_both_operands.mlir",
-                      "matmul.mlir", "rope.mlir", "patch_embed.mlir",
-                      "patch_embed_rows.mlir", "attention.mlir",
-                      "attention_blocks.mlir", "attention_projections.mlir",
-                      "attention_wide_heads.mlir", "attention_key_panels.mlir",
-                      "attention_nan.mlir", "nan_propagation.mlir",
-                      "broadcasts.mlir", "moe.mlir", "moe_grouped.mlir",
-                      "per_head_panels.mlir", "transpose.mlir"),
+                      "norms_constant_rows.mlir", "matmul.mlir", "rope.mlir",
+                      "patch_embed.mlir", "patch_embed_rows.mlir",
+                      "attention.mlir", "attention_blocks.mlir",
+                      "attention_projections.mlir", "attention_wide_heads.mlir",
+                      "attention_key_panels.mlir", "attention_nan.mlir",
+                      "nan_propagation.mlir", "broadcasts.mlir", "moe.mlir",
+                      "moe_grouped.mlir", "per_head_panels.mlir",
+                      "transpose.mlir"),
     [](const ::testing::TestParamInfo<std::string> &info) {
       return info.param.substr(0, info.param.find('.'));
     });

@@ -25,7 +25,7 @@ func.func @within_limit(%x: tensor<8x4000xf32>, %w: tensor<1024x4000xf32>, %g: t
 // CHECK: %[[GEMM:.+]] = exec.dispatch_region root("kiln.linear")
 // CHECK: exec.yield
 // CHECK: exec.dispatch_region root("kiln.layer_norm")
-// CHECK: linalg.generic {{.*}}ins(%[[GEMM]] :
+// CHECK: linalg.generic {{.*}}ins(%[[GEMM]], %[[GEMM]] :
 // RAISED-LABEL: func.func @over_limit
 // RAISED: exec.dispatch_region root("kiln.linear")
 // RAISED-NOT: exec.dispatch_region

@@ -49,14 +49,22 @@ func.func @gelu(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf3
 
 // -----
 
-// Layer norm: a row sum, a centred row sum of squares, then the affine
-// normalisation; epsilon is inside the square root.
+// Layer norm: a row sum of x - x0 (x0 the row's first element, read through
+// (d0, d1) -> (d0, 0)), a centred row sum of squares around the mean x0 +
+// sum / D, then the affine normalisation; epsilon is inside the square
+// root.
+// CHECK-DAG: #[[FIRST:.+]] = affine_map<(d0, d1) -> (d0, 0)>
 // CHECK-LABEL: func.func @layer_norm
-// CHECK: %[[SUM:.+]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
-// CHECK: %[[SQ:.+]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
-// CHECK-SAME: ins(%{{.*}}, %[[SUM]] :
+// CHECK-SAME: (%[[X:[^:]+]]: tensor<2x8xf32>
+// CHECK: %[[SUM:.+]] = linalg.generic {indexing_maps = [#{{.+}}, #[[FIRST]], #{{.+}}], iterator_types = ["parallel", "reduction"]}
+// CHECK-SAME: ins(%[[X]], %[[X]] :
+// CHECK: arith.subf
+// CHECK: %[[SQ:.+]] = linalg.generic {indexing_maps = [#{{.+}}, #[[FIRST]], #{{.+}}, #{{.+}}], iterator_types = ["parallel", "reduction"]}
+// CHECK-SAME: ins(%[[X]], %[[X]], %[[SUM]] :
+// CHECK: %[[SCALED:.+]] = arith.mulf %{{.+}}, %{{.+}} : f32
+// CHECK: arith.addf %{{.+}}, %[[SCALED]] : f32
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]
-// CHECK-SAME: ins(%{{.*}}, %[[SUM]], %[[SQ]], %{{.*}}, %{{.*}} :
+// CHECK-SAME: ins(%[[X]], %[[X]], %[[SUM]], %[[SQ]], %{{.*}}, %{{.*}} :
 // CHECK: arith.constant 9.99999997E-7 : f32
 // CHECK: math.rsqrt
 func.func @layer_norm(%x: tensor<2x8xf32>, %g: tensor<8xf32>, %b: tensor<8xf32>) -> tensor<2x8xf32> {
