@@ -135,6 +135,9 @@ int main(int argc, char **argv) {
   if (modelFile.empty()) {
     return fail("no model given (see --help)");
   }
+  if (outputDir.getNumOccurrences() && outputDir.empty()) {
+    return fail("--output-dir needs a non-empty argument");
+  }
   DialectRegistry registry;
   kiln::registerCompilerDialects(registry);
   MLIRContext context(registry);

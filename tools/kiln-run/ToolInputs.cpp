@@ -164,6 +164,13 @@ tensorSources(const std::vector<TensorSpec> &specs,
     if (!archive.ok()) {
       return archive.status();
     }
+    // An empty archive would feed (or check) nothing: with --inputs the
+    // model silently ran on random inputs.
+    if (archive->names().empty()) {
+      return makeError(StatusCode::InvalidArgument, flags.archive, " '", file,
+                       "': the archive holds no arrays (", flags.role,
+                       "s: ", tensorNames(specs), ")");
+    }
     for (const std::string &name : archive->names()) {
       if (!isNamed(name)) {
         return makeError(StatusCode::InvalidArgument, "'", file,

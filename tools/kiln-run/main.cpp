@@ -170,6 +170,10 @@ Options parseOptions(int argc, char **argv) {
       }
       value = argv[++i];
     }
+    if (value.empty()) {
+      // `--output-dir ''` wrote nothing and exited 0.
+      throw UsageError{"option '" + name + "' needs a non-empty argument"};
+    }
     if (name == "--input") {
       options.inputFiles.push_back(parseNamedFile(name, value));
     } else if (name == "--expect") {

@@ -125,6 +125,37 @@ TEST_F(RunInputsTest, InputsMustBeAnArchive) {
                  {"--inputs '", "expected a .npz archive"});
 }
 
+/// A .npz with no arrays (numpy.savez() with none): only the end record
+/// of an empty zip.
+std::string writeEmptyArchive(const TempDir &dir) {
+  std::vector<uint8_t> bytes = {'P', 'K', 5, 6};
+  bytes.resize(22, 0);
+  std::string path = dir.file("empty.npz");
+  writeFileBytes(path, bytes);
+  return path;
+}
+
+TEST_F(RunInputsTest, EmptyArchiveIsAnError) {
+  // It used to feed nothing, and the model ran on random inputs.
+  std::string empty = writeEmptyArchive(dir);
+  expectRunError(addScale + " --inputs " + empty,
+                 {"--inputs '", "the archive holds no arrays (inputs: x)"});
+  // And to check nothing.
+  expectRunError(
+      addScale + " --expected " + empty,
+      {"--expected '", "the archive holds no arrays (outputs: y, doubled)"});
+}
+
+TEST_F(RunInputsTest, EmptyPathIsAUsageError) {
+  // `--output-dir ''` wrote nothing and exited 0.
+  for (const char *option : {" --output-dir=", " --trace=", " --inputs="}) {
+    ToolResult r = runKilnRun(addScale + option);
+    EXPECT_EQ(r.exitCode, 2) << option << r.output;
+    EXPECT_NE(r.output.find("needs a non-empty argument"), std::string::npos)
+        << r.output;
+  }
+}
+
 /// Each corruption of an archive and what the message must say.
 struct ArchiveDamage {
   const char *name;
