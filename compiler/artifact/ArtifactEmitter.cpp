@@ -157,9 +157,72 @@ static FailureOr<func::FuncOp> findModel(ModuleOp module) {
   return model;
 }
 
+/// Whether `type` takes more than the 2^62 bytes the runtime accepts for
+/// a tensor (runtime/Tensor.h), with overflow-checked products.
+bool tooLarge(RankedTensorType type) {
+  constexpr uint64_t kMaxBytes = uint64_t(1) << 62;
+  uint64_t bytes =
+      std::max<uint64_t>(1, llvm::divideCeil(type.getElementTypeBitWidth(), 8));
+  for (int64_t dim : type.getShape()) {
+    auto size = static_cast<uint64_t>(dim);
+    if (size != 0 && bytes > kMaxBytes / size) {
+      return true;
+    }
+    bytes *= size;
+  }
+  return false;
+}
+
+/// Checks what the runtime's loader checks of the signature, so that a
+/// model it would refuse fails to compile, at the model's location:
+/// tensor sizes, and names that are present, free of NUL and unique among
+/// the inputs and among the outputs. The .kiln frontend cannot write such
+/// a model; the kiln dialect can.
+LogicalResult checkTensorSpecs(func::FuncOp model) {
+  auto check =
+      [&](StringRef kind, unsigned count, function_ref<Type(unsigned)> typeOf,
+          function_ref<DictionaryAttr(unsigned)> attrsOf) -> LogicalResult {
+    llvm::StringMap<unsigned> seen;
+    for (unsigned i = 0; i < count; ++i) {
+      auto type = cast<RankedTensorType>(typeOf(i));
+      if (tooLarge(type)) {
+        return emitError(model.getLoc())
+               << kind << " " << i << ": " << type
+               << " is too large (more than 2^62 bytes)";
+      }
+      DictionaryAttr attrs = attrsOf(i);
+      auto name = attrs ? attrs.getAs<StringAttr>("kiln.name") : nullptr;
+      if (!name) {
+        continue; // named "<kind><i>" by the artifact
+      }
+      if (name.getValue().empty() || name.getValue().contains('\0')) {
+        return emitError(model.getLoc())
+               << kind << " " << i << ": 'kiln.name' "
+               << (name.getValue().empty() ? "is empty"
+                                           : "contains a NUL character");
+      }
+      auto [it, inserted] = seen.try_emplace(name.getValue(), i);
+      if (!inserted) {
+        return emitError(model.getLoc())
+               << kind << "s " << it->second << " and " << i
+               << " are both named '" << name.getValue() << "'";
+      }
+    }
+    return success();
+  };
+  return success(succeeded(check(
+                     "input", model.getNumArguments(),
+                     [&](unsigned i) { return model.getArgument(i).getType(); },
+                     [&](unsigned i) { return model.getArgAttrDict(i); })) &&
+                 succeeded(check(
+                     "output", model.getNumResults(),
+                     [&](unsigned i) { return model.getResultTypes()[i]; },
+                     [&](unsigned i) { return model.getResultAttrDict(i); })));
+}
+
 LogicalResult checkArtifactSignature(ModuleOp module) {
   FailureOr<func::FuncOp> model = findModel(module);
-  if (failed(model)) {
+  if (failed(model) || failed(checkTensorSpecs(*model))) {
     return failure();
   }
   // After dispatch formation the model holds parameters, views of values
