@@ -398,5 +398,10 @@ FailureOr<std::string> ModelElaborator::evaluateString(const StringExpr &expr) {
              << "cannot format " << value->describe() << " into a string";
     }
   }
+  // Characters cost steps as a list's copies do: `s = "{s}{s}"` in a loop
+  // grew without bound, and exhausted the memory.
+  if (failed(spend(expr.getLoc(), text.size()))) {
+    return failure();
+  }
   return text;
 }
