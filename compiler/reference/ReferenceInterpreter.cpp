@@ -17,6 +17,8 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <unistd.h>
+
 using namespace mlir;
 using namespace kiln;
 using namespace kiln::ref;
@@ -76,6 +78,30 @@ static LogicalResult bindInputs(func::FuncOp model,
     env[argument] = inputs[i];
   }
   return success();
+}
+
+/// Bytes of physical memory; 0 when unknown.
+static uint64_t physicalMemory() {
+  long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? uint64_t(pages) * uint64_t(page) : 0;
+}
+
+/// Bytes the interpreter's tensor of `type` takes (floats as f32, integers
+/// as i64), saturating.
+static uint64_t heldBytes(Type type) {
+  auto ranked = dyn_cast<RankedTensorType>(type);
+  if (!ranked || !ranked.hasStaticShape()) {
+    return 0;
+  }
+  uint64_t bytes = isa<FloatType>(ranked.getElementType()) ? 4 : 8;
+  for (int64_t dim : ranked.getShape()) {
+    auto size = static_cast<uint64_t>(dim);
+    if (size != 0 && bytes > UINT64_MAX / size) {
+      return UINT64_MAX;
+    }
+    bytes *= size;
+  }
+  return bytes;
 }
 
 /// Wraps a single result.
@@ -212,7 +238,24 @@ FailureOr<std::vector<Tensor>> ref::interpret(func::FuncOp model,
   if (failed(bindInputs(model, inputs, env))) {
     return failure();
   }
+  // The interpreter holds every value to the end: values that outgrow the
+  // machine's memory are refused before the allocation that would abort
+  // (a parameter of 2^31 x 16 floats did).
+  uint64_t memory = physicalMemory(), held = 0;
+  for (const Tensor &input : inputs) {
+    held += (input.floats.size() + 2 * input.ints.size()) * 4;
+  }
   for (Operation &op : model.getBody().front()) {
+    for (Type type : op.getResultTypes()) {
+      uint64_t bytes = heldBytes(type);
+      held = bytes > UINT64_MAX - held ? UINT64_MAX : held + bytes;
+    }
+    if (memory && held > memory) {
+      return op.emitOpError("would bring the values the reference "
+                            "interpreter holds to ")
+             << held << " bytes, more than this machine's " << memory
+             << " bytes of memory";
+    }
     for (Value operand : op.getOperands()) {
       if (!env.count(operand)) {
         return op.emitOpError("uses a value defined outside @")
