@@ -77,7 +77,13 @@ struct LowerRope : OpConversionPattern<RopeOp> {
     SmallVector<AffineMap> maps = {g.identity(rank)};
     Value positions = adaptor.getPositions();
     auto tableType = RankedTensorType::get({seq, half}, rewriter.getF32Type());
-    if (!positions) {
+    // Positions 0..seq-1 read cos and sin from tables made here (in f64,
+    // then rounded), up to 2^23 entries (32 MiB) each; longer sequences
+    // compute them from the row index as given positions do (a sequence
+    // of 2^31 made tables that exhausted the compiler's memory).
+    constexpr int64_t kMaxTableEntries = int64_t(1) << 23;
+    bool table = !positions && seq * half <= kMaxTableEntries;
+    if (table) {
       std::vector<float> cosTable(seq * half), sinTable(seq * half);
       for (int64_t p = 0; p < seq; ++p) {
         for (int64_t i = 0; i < half; ++i) {
@@ -92,13 +98,15 @@ struct LowerRope : OpConversionPattern<RopeOp> {
         maps.push_back(AffineMap::get(rank, 0, {s, freq}, ctx));
       }
     } else {
-      auto posType = cast<RankedTensorType>(positions.getType());
-      SmallVector<AffineExpr> posExprs = {s};
-      if (posType.getRank() == 2) {
-        posExprs.insert(posExprs.begin(), getAffineDimExpr(0, ctx));
+      if (positions) {
+        auto posType = cast<RankedTensorType>(positions.getType());
+        SmallVector<AffineExpr> posExprs = {s};
+        if (posType.getRank() == 2) {
+          posExprs.insert(posExprs.begin(), getAffineDimExpr(0, ctx));
+        }
+        inputs.push_back(positions);
+        maps.push_back(AffineMap::get(rank, 0, posExprs, ctx));
       }
-      inputs.push_back(positions);
-      maps.push_back(AffineMap::get(rank, 0, posExprs, ctx));
       std::vector<float> invF(inv.begin(), inv.end());
       auto invType = RankedTensorType::get({half}, rewriter.getF32Type());
       inputs.push_back(arith::ConstantOp::create(
@@ -112,12 +120,18 @@ struct LowerRope : OpConversionPattern<RopeOp> {
         g.identity(rank), GenericBuilder::parallel(rank),
         [&](OpBuilder &b, Location l, ValueRange a) -> Value {
           Value cos, sin;
-          if (!positions) {
+          if (table) {
             cos = a[1];
             sin = a[2];
           } else {
-            Value pos = arith::SIToFPOp::create(b, l, b.getF32Type(), a[1]);
-            Value angle = arith::MulFOp::create(b, l, pos, a[2]);
+            Value index = positions
+                              ? a[1]
+                              : arith::IndexCastOp::create(
+                                    b, l, b.getI64Type(),
+                                    linalg::IndexOp::create(b, l, rank - 2));
+            Value pos = arith::SIToFPOp::create(b, l, b.getF32Type(), index);
+            Value angle =
+                arith::MulFOp::create(b, l, pos, a[positions ? 2 : 1]);
             cos = math::CosOp::create(b, l, angle);
             sin = math::SinOp::create(b, l, angle);
           }

@@ -291,3 +291,22 @@ func.func @bias_attention(%q: tensor<1x4x16xf32>, %kv: tensor<1x8x16xf32>, %bias
       : (tensor<1x4x16xf32>, tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<1x1x4x8xf32>) -> tensor<1x4x16xf32>
   return %a : tensor<1x4x16xf32>
 }
+
+// -----
+
+// RoPE over positions 0..S-1 reads cos and sin from tables up to 2^23
+// entries each; past that (here 1048577 x 8) it computes the angles from
+// the row index as given positions do, since the tables of a sequence of
+// 2^31 exhausted the compiler's memory.
+// CHECK-LABEL: func.func @rope_long
+// CHECK-NOT: arith.constant dense<{{.*}}> : tensor<1048577x8xf32>
+// CHECK: linalg.generic
+// CHECK: %[[ROW:.+]] = linalg.index 1 : index
+// CHECK: %[[POS:.+]] = arith.index_cast %[[ROW]] : index to i64
+// CHECK: arith.sitofp %[[POS]] : i64 to f32
+// CHECK: math.cos
+// CHECK: math.sin
+func.func @rope_long(%x: tensor<1x1048577x16xf32>) -> tensor<1x1048577x16xf32> {
+  %0 = kiln.rope %x {head_dim = 16 : i64, rotary_dim = 16 : i64, theta = 1.0e4 : f64} : (tensor<1x1048577x16xf32>) -> tensor<1x1048577x16xf32>
+  return %0 : tensor<1x1048577x16xf32>
+}
