@@ -146,11 +146,12 @@ planArtifactLayout(Span<const uint64_t> executableSizes,
 
 /// Checks everything it can before creating the output, so most caller
 /// mistakes fail without touching the file system.
-Status writeArtifact(const std::string &path, const ArtifactLayout &layout,
-                     Span<const uint8_t> flatbuffer,
-                     Span<const Span<const uint8_t>> executables,
-                     const ConstantSource &constants,
-                     const WriteProgress &progress) {
+Status
+writeArtifact(const std::string &path, const ArtifactLayout &layout,
+              Span<const uint8_t> flatbuffer,
+              Span<const Span<const uint8_t>> executables,
+              const ConstantSource &constants, const WriteProgress &progress,
+              const std::function<void(const std::string &, bool)> &temporary) {
   auto fail = [&](const Status &status) {
     return status.withContext("cannot write '" + path + "'");
   };
@@ -193,7 +194,7 @@ Status writeArtifact(const std::string &path, const ArtifactLayout &layout,
   header.metadataChecksum =
       metadataChecksumOf(header, flatbuffer.data(), flatbuffer.size());
 
-  OutputFile file;
+  OutputFile file(temporary);
   KILN_RETURN_IF_ERROR(file.open(path));
   KILN_RETURN_IF_ERROR(fail(file.reserve(header.fileSize, path)));
   uint64_t weightBytes = 0;

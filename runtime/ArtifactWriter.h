@@ -83,11 +83,13 @@ using WriteProgress = std::function<void(uint64_t done, uint64_t total)>;
 /// existing file at `path` is untouched. A file system without room for
 /// the whole file fails before anything is written. A `path` that exists
 /// and is not a regular file (/dev/null, a pipe) is written in place.
-Status writeArtifact(const std::string &path, const ArtifactLayout &layout,
-                     Span<const uint8_t> flatbuffer,
-                     Span<const Span<const uint8_t>> executables,
-                     const ConstantSource &constants,
-                     const WriteProgress &progress);
+/// `temporary` hears of the temporary file (runtime/OutputFile.h), so that
+/// a caller can remove it should the process die while writing.
+Status writeArtifact(
+    const std::string &path, const ArtifactLayout &layout,
+    Span<const uint8_t> flatbuffer, Span<const Span<const uint8_t>> executables,
+    const ConstantSource &constants, const WriteProgress &progress,
+    const std::function<void(const std::string &, bool)> &temporary = {});
 
 /// The same with every constant's bytes in memory.
 Status writeArtifact(const std::string &path, const ArtifactLayout &layout,

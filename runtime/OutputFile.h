@@ -24,6 +24,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <functional>
 #include <initializer_list>
 #include <iterator>
 #include <string>
@@ -71,6 +72,12 @@ inline std::string danglingLinkTarget(const std::string &link) {
 /// in place: renaming onto it would replace the device node.
 class OutputFile {
 public:
+  /// Called with the temporary file's path when it is created (true) and
+  /// when it is renamed or removed (false).
+  using TemporaryHook = std::function<void(const std::string &, bool)>;
+
+  explicit OutputFile(TemporaryHook hook = {}) : hook(std::move(hook)) {}
+
   ~OutputFile() {
     if (fd >= 0) {
       // A regular file written in place holds nothing half-written.
@@ -81,6 +88,9 @@ public:
     }
     if (!temporary.empty()) {
       ::unlink(temporary.c_str());
+      if (hook) {
+        hook(temporary, false);
+      }
     }
   }
 
@@ -127,6 +137,9 @@ public:
     fd = newFd;
     temporary = templ;
     regular = true;
+    if (hook) {
+      hook(temporary, true);
+    }
     // mkstemp creates 0600; an artifact is meant to be shared.
     ::fchmod(fd, 0644);
     return Status();
@@ -223,6 +236,9 @@ public:
     if (::rename(temporary.c_str(), destination.c_str()) != 0) {
       return ioError("cannot rename the temporary file onto", target);
     }
+    if (hook) {
+      hook(temporary, false);
+    }
     temporary.clear();
     // Make the rename itself durable; failure here loses nothing written.
     std::string dir = destination.substr(0, destination.find_last_of('/') + 1);
@@ -246,6 +262,7 @@ private:
   std::string destination;
   /// The temporary's path; empty when writing the destination in place.
   std::string temporary;
+  TemporaryHook hook;
   /// Whether the file written is a regular file.
   bool regular = false;
   uint64_t position = 0;

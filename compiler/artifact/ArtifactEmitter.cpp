@@ -10,6 +10,7 @@
 
 #include "compiler/artifact/ArtifactEmitter.h"
 #include "compiler/DispatchSummary.h"
+#include "compiler/HostMemory.h"
 #include "compiler/weights/PanelLayout.h"
 #include "dialects/Exec/IR/ExecOps.h"
 #include "dialects/Kiln/IR/KilnOps.h"
@@ -21,6 +22,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/MapVector.h"
+#include "llvm/Support/Signals.h"
 
 #include <map>
 
@@ -313,8 +315,17 @@ LogicalResult emitArtifact(ModuleOp module, const CompiledKernels &kernels,
   // element count; their data is made one at a time while the file is
   // written.
   std::vector<uint64_t> constantSizes;
+  uint64_t memory = physicalMemoryBytes();
   for (ParamOp param : constantParams) {
-    constantSizes.push_back(param.getType().getNumElements() * sizeof(float));
+    uint64_t bytes = param.getType().getNumElements() * sizeof(float);
+    if (memory && bytes > memory) {
+      // It would abort on the allocation.
+      return emitError(param.getLoc())
+             << "parameter '" << param.getName() << "' takes " << bytes
+             << " bytes, more than this machine's " << memory
+             << " bytes of memory (its data is made in memory to be written)";
+    }
+    constantSizes.push_back(bytes);
   }
   std::vector<uint64_t> executableSizes = {kernels.image.size()};
   rt::StatusOr<rt::ArtifactLayout> layout =
@@ -435,9 +446,18 @@ LogicalResult emitArtifact(ModuleOp module, const CompiledKernels &kernels,
         reinterpret_cast<const uint8_t *>(current.data()),
         current.size() * sizeof(float));
   };
+  // Should the process die while writing (killed, or out of memory), the
+  // temporary file goes with it: LLVM's signal handlers remove it.
+  auto temporary = [](const std::string &file, bool live) {
+    if (live) {
+      (void)llvm::sys::RemoveFileOnSignal(file);
+    } else {
+      llvm::sys::DontRemoveFileOnSignal(file);
+    }
+  };
   rt::Status written = rt::writeArtifact(
       path.str(), *layout, {fbb.GetBufferPointer(), fbb.GetSize()},
-      executableBlobs, produce, options.onWeightsWritten);
+      executableBlobs, produce, options.onWeightsWritten, temporary);
   if (!written.ok()) {
     return emitError(module.getLoc(), written.message());
   }

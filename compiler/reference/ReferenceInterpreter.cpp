@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/reference/ReferenceInterpreter.h"
+#include "compiler/HostMemory.h"
 #include "compiler/reference/OpKernels.h"
 #include "compiler/reference/TensorLayout.h"
 #include "dialects/Kiln/IR/ShapeChecks.h"
@@ -16,8 +17,6 @@
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
-
-#include <unistd.h>
 
 using namespace mlir;
 using namespace kiln;
@@ -78,12 +77,6 @@ static LogicalResult bindInputs(func::FuncOp model,
     env[argument] = inputs[i];
   }
   return success();
-}
-
-/// Bytes of physical memory; 0 when unknown.
-static uint64_t physicalMemory() {
-  long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
-  return pages > 0 && page > 0 ? uint64_t(pages) * uint64_t(page) : 0;
 }
 
 /// Bytes the interpreter's tensor of `type` takes (floats as f32, integers
@@ -241,7 +234,7 @@ FailureOr<std::vector<Tensor>> ref::interpret(func::FuncOp model,
   // The interpreter holds every value to the end: values that outgrow the
   // machine's memory are refused before the allocation that would abort
   // (a parameter of 2^31 x 16 floats did).
-  uint64_t memory = physicalMemory(), held = 0;
+  uint64_t memory = physicalMemoryBytes(), held = 0;
   for (const Tensor &input : inputs) {
     held += (input.floats.size() + 2 * input.ints.size()) * 4;
   }
