@@ -140,6 +140,9 @@ private:
 
 bool FormDispatchRegionsPass::canJoin(Operation *op, const Group &group,
                                       const DenseSet<Operation *> &members) {
+  if (static_cast<int64_t>(group.ops.size()) >= maxGroupOps) {
+    return false;
+  }
   auto linalgOp = cast<linalg::LinalgOp>(op);
   ArrayRef<int64_t> shape = resultShape(op);
   ArrayRef<int64_t> groupShape(group.shape);

@@ -276,6 +276,10 @@ def FormDispatchRegionsPass
     64 MiB) would stream from memory once per row tile: its norm starts a
     dispatch of its own instead, and the GEMM keeps its usual tiles.
 
+    A group takes at most `max-group-ops` ops: bufferizing a kernel costs
+    about the cube of its op count (a chain of 500 adds took 10 s to
+    compile, 1000 over 100 s), and no model's dispatch comes near.
+
     ```mlir
     %0 = exec.dispatch_region root("kiln.linear") -> (tensor<32x3072xf32>) {
       %mm = linalg.generic ...   // contraction
@@ -288,7 +292,9 @@ def FormDispatchRegionsPass
     Option<"rowFusionWeightLimitMib", "row-fusion-weight-limit-mib",
            "int64_t", "16",
            "MiB of a GEMM's B (N x K floats) above which row reductions "
-           "(norms) do not join its dispatch">
+           "(norms) do not join its dispatch">,
+    Option<"maxGroupOps", "max-group-ops", "int64_t", "64",
+           "Most ops in one dispatch">
   ];
   let dependentDialects = ["kiln::exec::ExecDialect"];
 }
