@@ -179,16 +179,46 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     AffineMap id4 = g.identity(4);
     SmallVector<Value> inputs = {scores};
     SmallVector<AffineMap> maps = {id4};
+    double negInf = -std::numeric_limits<double>::infinity();
+    bool emptyBiasRows = kind == MaskKind::Bias && allKeys;
     if (kind == MaskKind::Bias) {
+      ArrayRef<int64_t> maskShape =
+          cast<RankedTensorType>(mask.getType()).getShape();
+      AffineMap maskMap = g.broadcastMap(maskShape, scoreShape);
       inputs.push_back(mask);
-      maps.push_back(g.broadcastMap(
-          cast<RankedTensorType>(mask.getType()).getShape(), scoreShape));
+      maps.push_back(maskMap);
+      if (emptyBiasRows) {
+        // Under all_keys a row whose bias hides every key attends to all
+        // keys unmasked (Hugging Face mllama zeroes such a row's bias): the
+        // largest bias of each row tells them apart. Without it such rows
+        // came out as zeros, as under empty_rows = zero.
+        Value rowMax = mask;
+        unsigned rank = maskShape.size();
+        if (rank > 0) {
+          SmallVector<unsigned> rowDims;
+          for (unsigned d = 0; d + 1 < rank; ++d) {
+            rowDims.push_back(d);
+          }
+          SmallVector<utils::IteratorType> reduceLast(
+              rank - 1, utils::IteratorType::parallel);
+          reduceLast.push_back(utils::IteratorType::reduction);
+          rowMax = g.generic(
+              mask, {g.identity(rank)},
+              g.filled(SmallVector<int64_t>(maskShape.drop_back()), negInf),
+              g.dims(rank, rowDims), reduceLast,
+              [](OpBuilder &nb, Location l, ValueRange a) {
+                return arith::MaximumFOp::create(nb, l, a[0], a[1]).getResult();
+              });
+        }
+        inputs.push_back(rowMax);
+        maps.push_back(AffineMap::get(
+            4, 0, maskMap.getResults().take_front(rank ? rank - 1 : 0), ctx));
+      }
     }
     if (begins) {
       inputs.push_back(begins);
       maps.push_back(byRow(4));
     }
-    double negInf = -std::numeric_limits<double>::infinity();
     // Without a mask or a scale on the scores the op would be the identity
     // (which canonicalization erases anyway): the softmax reads the scores.
     bool masks = !scaleQuery || kind == MaskKind::Bias || ends;
@@ -198,7 +228,13 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
         s = arith::MulFOp::create(nb, l, s, g.f32(scale));
       }
       if (kind == MaskKind::Bias) {
-        s = arith::AddFOp::create(nb, l, s, a[1]);
+        Value bias = a[1];
+        if (emptyBiasRows) {
+          Value hidesAll = arith::CmpFOp::create(
+              nb, l, arith::CmpFPredicate::OEQ, a[2], g.f32(negInf));
+          bias = arith::SelectOp::create(nb, l, hidesAll, g.f32(0.0), bias);
+        }
+        s = arith::AddFOp::create(nb, l, s, bias);
       }
       if (!ends) {
         return s;
