@@ -98,8 +98,12 @@ FailureOr<RankedTensorType> sunkResultType(Operation *op, ValueRange operands,
       .Case<SiluOp, SigmoidOp, TanhOp, ExpOp, RsqrtOp, SqrtOp, NegOp, GeluOp>(
           [&](Operation *) { return typeOf(operands[0]); })
       .Case([&](SoftmaxOp softmax) -> FailureOr<RankedTensorType> {
-        int64_t axis = softmax.getAxis() < 0 ? softmax.getAxis() + rank
-                                             : softmax.getAxis();
+        // The attribute is an I64Attr, read back as uint64_t: compared with
+        // 0 unsigned, a negative axis never counted as broadcast, and the
+        // softmax of a broadcast along its axis (1 / n each) became a
+        // broadcast softmax over size 1 (1 each).
+        auto raw = static_cast<int64_t>(softmax.getAxis());
+        int64_t axis = raw < 0 ? raw + rank : raw;
         if (llvm::is_contained(dimsOf(0), axis)) {
           return failure();
         }

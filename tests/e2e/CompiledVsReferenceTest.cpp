@@ -190,7 +190,8 @@ INSTANTIATE_TEST_SUITE_P(
                       "attention.mlir", "attention_blocks.mlir",
                       "attention_projections.mlir", "attention_wide_heads.mlir",
                       "attention_key_panels.mlir", "attention_nan.mlir",
-                      "attention_empty_bias_rows.mlir", "nan_propagation.mlir",
+                      "attention_empty_bias_rows.mlir",
+                      "softmax_broadcast_axis.mlir", "nan_propagation.mlir",
                       "broadcasts.mlir", "moe.mlir", "moe_grouped.mlir",
                       "per_head_panels.mlir", "transpose.mlir"),
     [](const ::testing::TestParamInfo<std::string> &info) {

@@ -246,7 +246,8 @@ LogicalResult SoftmaxOp::verify() {
   int64_t rank = getType().getRank();
   if (!normalizeAxis(getAxis(), rank)) {
     return emitOpError("expects an axis in [")
-           << -rank << ", " << rank << "), got " << getAxis();
+           << -rank << ", " << rank << "), got "
+           << static_cast<int64_t>(getAxis());
   }
   return success();
 }

@@ -166,7 +166,7 @@ LogicalResult GatherOp::verify() {
   if (!axis) {
     return emitOpError("expects an axis in [")
            << -int64_t(table.size()) << ", " << table.size() << "), got "
-           << getAxis();
+           << static_cast<int64_t>(getAxis());
   }
   SmallVector<int64_t> shape(table.take_front(*axis));
   llvm::append_range(shape, shapeOf(getIndices().getType()));

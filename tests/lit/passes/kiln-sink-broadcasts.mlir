@@ -97,3 +97,18 @@ func.func @kept(%x: tensor<1x8x16xf32>, %y: tensor<4x8x16xf32>, %c: tensor<4x8x1
       : tensor<4x8x16xf32>, tensor<4x8x16xf32>, tensor<4x8x16xf32>, tensor<4x8x16xf32>, tensor<4x8x16xf32>,
         tensor<4x8x16xf32>, tensor<32x16xf32>, tensor<4x8x16xf32>
 }
+
+// -----
+
+// The same with the axis counted from the end (-2 is the broadcast dim
+// 0): the axis, an I64Attr, was read back unsigned, so a negative one
+// never matched a broadcast dim, and the softmax (1/4 each) was sunk into
+// a softmax over one element (1 each). Found by differential fuzzing.
+// CHECK-LABEL: func.func @softmax_negative_axis
+// CHECK: %[[B:.+]] = kiln.broadcast %{{.+}} : tensor<1x70xf32> -> tensor<4x70xf32>
+// CHECK: kiln.softmax %[[B]] {axis = -2 : i64} : tensor<4x70xf32>
+func.func @softmax_negative_axis(%x: tensor<1x70xf32>) -> tensor<4x70xf32> {
+  %b = kiln.broadcast %x : tensor<1x70xf32> -> tensor<4x70xf32>
+  %s = kiln.softmax %b {axis = -2 : i64} : tensor<4x70xf32>
+  return %s : tensor<4x70xf32>
+}
