@@ -160,19 +160,11 @@ static FailureOr<func::FuncOp> findModel(ModuleOp module) {
 }
 
 /// Whether `type` takes more than the 2^62 bytes the runtime accepts for
-/// a tensor (runtime/Tensor.h), with overflow-checked products.
+/// a tensor (runtime/Tensor.h).
 bool tooLarge(RankedTensorType type) {
-  constexpr uint64_t kMaxBytes = uint64_t(1) << 62;
-  uint64_t bytes =
+  uint64_t element =
       std::max<uint64_t>(1, llvm::divideCeil(type.getElementTypeBitWidth(), 8));
-  for (int64_t dim : type.getShape()) {
-    auto size = static_cast<uint64_t>(dim);
-    if (size != 0 && bytes > kMaxBytes / size) {
-      return true;
-    }
-    bytes *= size;
-  }
-  return false;
+  return tensorBytes(type.getShape(), element) > (uint64_t(1) << 62);
 }
 
 /// Checks what the runtime's loader checks of the signature, so that a

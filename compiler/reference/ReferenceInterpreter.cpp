@@ -86,15 +86,8 @@ static uint64_t heldBytes(Type type) {
   if (!ranked || !ranked.hasStaticShape()) {
     return 0;
   }
-  uint64_t bytes = isa<FloatType>(ranked.getElementType()) ? 4 : 8;
-  for (int64_t dim : ranked.getShape()) {
-    auto size = static_cast<uint64_t>(dim);
-    if (size != 0 && bytes > UINT64_MAX / size) {
-      return UINT64_MAX;
-    }
-    bytes *= size;
-  }
-  return bytes;
+  return tensorBytes(ranked.getShape(),
+                     isa<FloatType>(ranked.getElementType()) ? 4 : 8);
 }
 
 /// Wraps a single result.
