@@ -24,6 +24,7 @@
 #include "llvm/ADT/MapVector.h"
 #include "llvm/Support/Signals.h"
 
+#include <limits>
 #include <map>
 
 using namespace mlir;
@@ -373,6 +374,15 @@ LogicalResult emitArtifact(ModuleOp module, const CompiledKernels &kernels,
     auto executable = SymbolTable::lookupNearestSymbolFrom<exec::ExecutableOp>(
         dispatch, dispatch.getCalleeAttr());
     auto scratch = kernels.scratchSize.find(callee.str());
+    // The artifact and the kernel ABI count workgroups in 32 bits.
+    for (auto [axis, count] : llvm::enumerate(*grid)) {
+      if (count > std::numeric_limits<uint32_t>::max()) {
+        return emitError(dispatch.getLoc())
+               << "dispatch " << d << " (" << dispatch.getRoot() << ") needs "
+               << count << " workgroups along grid axis " << axis
+               << ", more than an artifact holds (2^32 - 1)";
+      }
+    }
     std::vector<uint32_t> gridValues(grid->begin(), grid->end());
     dispatchTables.push_back(fb::CreateDispatch(
         fbb,
