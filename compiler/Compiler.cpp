@@ -66,10 +66,19 @@ LogicalResult runGraphPipeline(ModuleOp module, GraphStage stage,
     }
     static_cast<OpPassManager &>(pm) = *parsed;
   } else {
+    // Operands are packed in the panels of the target's GEMM kernels.
+    GraphPipelineOptions graph = options.graph;
+    if (!graph.panel) {
+      FailureOr<CpuTarget> target = createCpuTarget(options.cpu, errorStream);
+      if (failed(target)) {
+        return emitError(module.getLoc(), error);
+      }
+      graph.panel = target->blocking.panel;
+    }
     // A stage runs its phases and the extensions right after them.
     StringRef stop = firstPhaseAfter(stage);
     for (const PipelinePhase &phase :
-         defaultGraphPhases(options.extensions, options.graph)) {
+         defaultGraphPhases(options.extensions, graph)) {
       if (phase.name == stop) {
         break;
       }

@@ -42,11 +42,14 @@ kiln::defaultGraphPhases(const PipelineExtensions &extensions,
        "canonicalize, cse, func.func(kiln-absorb-attention-projections, "
        "kiln-sink-broadcasts)"});
   extend(ExtensionPoint::AfterGraphOptimization);
-  phases.push_back({"lowering",
-                    "func.func(kiln-lower-to-linalg, canonicalize, cse, "
-                    "kiln-fold-gemm-transposes, "
-                    "kiln-materialize-weight-layouts, "
-                    "kiln-pack-gemm-operands, kiln-materialize-outputs)"});
+  std::string panel =
+      graph.panel ? "{panel=" + std::to_string(*graph.panel) + "}" : "";
+  phases.push_back(
+      {"lowering", "func.func(kiln-lower-to-linalg, canonicalize, cse, "
+                   "kiln-fold-gemm-transposes, "
+                   "kiln-materialize-weight-layouts" +
+                       panel + ", kiln-pack-gemm-operands" + panel +
+                       ", kiln-materialize-outputs)"});
   std::string schedule = "kiln-schedule-regions";
   if (graph.memoryBudgetKib) {
     schedule +=
@@ -69,9 +72,10 @@ std::string kiln::defaultGraphPipeline(const PipelineExtensions &extensions,
   return text + ")";
 }
 
-std::string kiln::defaultKernelPipeline(const PipelineExtensions &extensions) {
+std::string kiln::defaultKernelPipeline(const PipelineExtensions &extensions,
+                                        const KernelBlocking &blocking) {
   OpPassManager pm("builtin.module");
-  if (failed(buildCpuKernelPipeline(pm, extensions))) {
+  if (failed(buildCpuKernelPipeline(pm, extensions, blocking))) {
     return "";
   }
   std::string text;

@@ -34,11 +34,27 @@ using PipelineExtensions = std::map<ExtensionPoint, std::vector<std::string>>;
 /// The user-facing name of an extension point, e.g. "after-import".
 llvm::StringRef extensionPointName(ExtensionPoint point);
 
+/// How kernels block their work for the target's vector registers
+/// (compiler/cpu/CpuTarget.h picks one per target). The defaults are the
+/// AVX-512 blocking, which are also the passes' own defaults.
+struct KernelBlocking {
+  /// f32 lanes per vector register.
+  int64_t vectorWidth = 16;
+  /// Rows and columns of a GEMM register block and its depth block.
+  int64_t mr = 8, nr = 32, kc = 512;
+  /// Columns per panel of packed GEMM operands (weights and run-time B); a
+  /// multiple of `nr`.
+  int64_t panel = 32;
+};
+
 /// Settings of the default graph pipeline's own passes; unset ones keep
 /// the passes' defaults.
 struct GraphPipelineOptions {
   /// `memory-budget-kib` of kiln-schedule-regions.
   std::optional<int64_t> memoryBudgetKib;
+  /// `panel` of kiln-materialize-weight-layouts and kiln-pack-gemm-operands
+  /// (the target's KernelBlocking::panel).
+  std::optional<int64_t> panel;
 };
 
 /// One named phase of the graph pipeline; `passes` is a textual pipeline of
@@ -67,16 +83,18 @@ defaultGraphPhases(const PipelineExtensions &extensions = {},
 std::string defaultGraphPipeline(const PipelineExtensions &extensions = {},
                                  const GraphPipelineOptions &graph = {});
 
-/// Adds the CPU kernel pipeline to `pm` (anchored on `builtin.module`),
-/// after the "before-codegen" extensions. Fails if an extension does not
-/// parse.
+/// Adds the CPU kernel pipeline for `blocking` to `pm` (anchored on
+/// `builtin.module`), after the "before-codegen" extensions. Fails if an
+/// extension does not parse.
 mlir::LogicalResult
 buildCpuKernelPipeline(mlir::OpPassManager &pm,
-                       const PipelineExtensions &extensions = {});
+                       const PipelineExtensions &extensions = {},
+                       const KernelBlocking &blocking = {});
 
 /// The kernel pipeline, with its "before-codegen" extensions, as text
 /// anchored on `builtin.module`; empty if an extension does not parse.
-std::string defaultKernelPipeline(const PipelineExtensions &extensions = {});
+std::string defaultKernelPipeline(const PipelineExtensions &extensions = {},
+                                  const KernelBlocking &blocking = {});
 
 /// Registers the default pipelines under names, for kiln-opt and textual
 /// pipelines: `kiln-graph-pipeline` and `kiln-cpu-kernel-pipeline`.

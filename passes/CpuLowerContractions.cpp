@@ -67,6 +67,15 @@ struct Blocking {
   int64_t mr, nr, kc, width, prefetch;
 };
 
+/// f32 lanes per cache line.
+constexpr int64_t kCacheLineLanes = 16;
+
+/// A column block's place in B stored in panels: its panel and its first
+/// lane there.
+struct PanelPosition {
+  Value panel, lane;
+};
+
 /// Where a GEMM stops early: rows past a count, columns or depth past the
 /// key end of their row (`keyEnd(m)`, an index).
 struct Limits {
@@ -180,10 +189,16 @@ private:
   /// `vectors` vectors of C columns from n0 (the last masked to `tailLanes`
   /// lanes when that is non-zero), over the whole depth in blocks of kc.
   void emitColumnBlock(Value n0, int64_t vectors, int64_t tailLanes) {
-    // The panel holding these columns (n0 is a multiple of nr == panel).
-    Value panelIndex =
-        panel ? arith::DivUIOp::create(b, loc, n0, index(panel)).getResult()
-              : Value();
+    // The panel holding these columns and their first lane in it (nr
+    // divides the panel width, so a block never straddles two panels).
+    PanelPosition at;
+    if (panel) {
+      at.panel = arith::DivUIOp::create(b, loc, n0, index(panel));
+      at.lane =
+          blocking.nr == panel
+              ? index(0)
+              : arith::RemUIOp::create(b, loc, n0, index(panel)).getResult();
+    }
     int64_t kc = std::min(blocking.kc, depth);
     int64_t fullDepth = depth - depth % kc;
     // `first`: the block that starts the sums, from zero when C was only
@@ -191,8 +206,8 @@ private:
     auto depthBlock = [&](Value k0, int64_t length, bool first) {
       bool fromZero = first && zeroInit;
       rowBlocks([&](Value m0, int64_t blockRows) {
-        emitMicroKernel(m0, blockRows, n0, panelIndex, vectors, tailLanes, k0,
-                        length, fromZero);
+        emitMicroKernel(m0, blockRows, n0, at, vectors, tailLanes, k0, length,
+                        fromZero);
       });
     };
     if (fullDepth > 0) {
@@ -288,22 +303,22 @@ private:
     vector::MaskedStoreOp::create(b, loc, view, idx, mask, value);
   }
 
-  /// The indices of vector j of row k of panel `panelIndex`, after B's
-  /// leading (unit) batch dims.
-  SmallVector<Value> panelIndices(Value panelIndex, Value k, int64_t j) {
+  /// The indices of vector j of row k of the column block at `at`, after
+  /// B's leading (unit) batch dims.
+  SmallVector<Value> panelIndices(PanelPosition at, Value k, int64_t j) {
     int64_t lead = cast<MemRefType>(bMat.getType()).getRank() - 3;
     SmallVector<Value> idx(lead, index(0));
     llvm::append_range(
-        idx, ArrayRef<Value>{panelIndex, k, index(j * blocking.width)});
+        idx, ArrayRef<Value>{at.panel, k, add(at.lane, j * blocking.width)});
     return idx;
   }
 
-  /// Vector j of row k of B in the column block at n0 (panel panelIndex).
-  Value loadB(Value k, Value n0, Value panelIndex, int64_t j,
+  /// Vector j of row k of B in the column block at n0 (at `at` in panels).
+  Value loadB(Value k, Value n0, PanelPosition at, int64_t j,
               int64_t maskLanes) {
     if (panel) {
       // Panels are whole (p divides N): no mask is needed.
-      return load(bMat, panelIndices(panelIndex, k, j), 0);
+      return load(bMat, panelIndices(at, k, j), 0);
     }
     return load(bMat,
                 indices(bMat, gemm.rhsKPos, k, gemm.rhsNPos,
@@ -318,14 +333,16 @@ private:
     return blocking.prefetch > 0 && (panel || depth > blocking.prefetch);
   }
 
-  /// Prefetches row k of B's column block at n0 into L2, one vector (a
-  /// 64-byte line) at a time. Past the last row of a panel lies the next
-  /// panel, which is where the kernel goes next; past the end of B the
-  /// address is only a hint, which never faults.
-  void prefetchB(Value k, Value n0, Value panelIndex, int64_t vectors) {
-    for (int64_t j = 0; j < vectors; ++j) {
+  /// Prefetches row k of B's column block at n0 into L2, one 64-byte line
+  /// at a time (a vector of 16 lanes, or every other one of 8). Past the
+  /// last row of a panel lies the next panel, which is where the kernel
+  /// goes next; past the end of B the address is only a hint, which never
+  /// faults.
+  void prefetchB(Value k, Value n0, PanelPosition at, int64_t vectors) {
+    int64_t perLine = std::max<int64_t>(1, kCacheLineLanes / blocking.width);
+    for (int64_t j = 0; j < vectors; j += perLine) {
       SmallVector<Value> idx =
-          panel ? panelIndices(panelIndex, k, j)
+          panel ? panelIndices(at, k, j)
                 : indices(bMat, gemm.rhsKPos, k, gemm.rhsNPos,
                           add(n0, j * blocking.width));
       memref::PrefetchOp::create(b, loc, bMat, idx, /*isWrite=*/false,
@@ -336,7 +353,7 @@ private:
   /// C[m0 .. m0+blockRows, n0 .. n0+vectors*width] += A[.., k0 .. k0+length]
   /// * B[k0 .. k0+length, ..]; the last vector is masked to `tailLanes`
   /// lanes when that is non-zero.
-  void emitMicroKernel(Value m0, int64_t blockRows, Value n0, Value panelIndex,
+  void emitMicroKernel(Value m0, int64_t blockRows, Value n0, PanelPosition at,
                        int64_t vectors, int64_t tailLanes, Value k0,
                        int64_t length, bool fromZero) {
     auto lanesOf = [&](int64_t j) { return j == vectors - 1 ? tailLanes : 0; };
@@ -366,10 +383,10 @@ private:
           b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
           SmallVector<Value> bVec;
           for (int64_t j = 0; j < vectors; ++j) {
-            bVec.push_back(loadB(k, n0, panelIndex, j, lanesOf(j)));
+            bVec.push_back(loadB(k, n0, at, j, lanesOf(j)));
           }
           if (prefetches()) {
-            prefetchB(add(k, blocking.prefetch), n0, panelIndex, vectors);
+            prefetchB(add(k, blocking.prefetch), n0, at, vectors);
           }
           SmallVector<Value> next;
           for (int64_t i = 0; i < blockRows; ++i) {
@@ -513,8 +530,8 @@ struct CpuLowerContractionsPass
       if (!gemm || gemm->rhsTransposed || !op.hasPureBufferSemantics()) {
         return;
       }
-      // Panels are consumed one register block of columns at a time.
-      if (gemm->rhsPanel && gemm->rhsPanel != nr) {
+      // Panels are consumed a whole number of register blocks at a time.
+      if (gemm->rhsPanel && gemm->rhsPanel % nr != 0) {
         return;
       }
       Value a = op.getDpsInputOperand(gemm->lhs)->get();

@@ -24,6 +24,19 @@ ArrayRef<StringRef> runtimeCheckedFeatures() {
   return features;
 }
 
+KernelBlocking kernelBlockingFor(bool avx512) {
+  if (avx512) {
+    return KernelBlocking{};
+  }
+  KernelBlocking avx2;
+  avx2.vectorWidth = 8;
+  avx2.mr = 6;
+  avx2.nr = 16;
+  avx2.kc = 256;
+  avx2.panel = 16;
+  return avx2;
+}
+
 FailureOr<CpuTarget> createCpuTarget(StringRef cpu, llvm::raw_ostream &diag) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
@@ -64,6 +77,7 @@ FailureOr<CpuTarget> createCpuTarget(StringRef cpu, llvm::raw_ostream &diag) {
       target.requiredFeatures.push_back(feature.str());
     }
   }
+  target.blocking = kernelBlockingFor(info->checkFeatures("+avx512f"));
   return target;
 }
 

@@ -3,6 +3,7 @@
 #ifndef KILN_COMPILER_CPU_CPUTARGET_H
 #define KILN_COMPILER_CPU_CPUTARGET_H
 
+#include "compiler/Pipeline.h"
 #include "mlir/Support/LLVM.h"
 #include "llvm/Target/TargetMachine.h"
 
@@ -21,12 +22,25 @@ struct CpuTarget {
   /// runtimeCheckedFeatures()).
   std::vector<std::string> requiredFeatures;
   std::unique_ptr<llvm::TargetMachine> machine;
+  /// How the kernels use its vector registers (kernelBlockingFor).
+  KernelBlocking blocking;
 };
 
 /// The target for `cpu` ("host" for the compiling machine). Reports an error
 /// through `diag` and returns failure for an unknown CPU.
 mlir::FailureOr<CpuTarget> createCpuTarget(llvm::StringRef cpu,
                                            llvm::raw_ostream &diag);
+
+/// The kernels' blocking on a CPU with or without AVX-512:
+///  - AVX-512, 32 registers of 16 lanes: 8 x 32 register blocks (16
+///    accumulators), depth blocks of 512, panels of 32 columns;
+///  - otherwise (AVX2), 16 registers of 8 lanes: 6 x 16 blocks (12
+///    accumulators, 2 vectors of B, 1 broadcast of A), depth blocks of 256
+///    (a 16 KiB slab of B and 6 KiB of A in a 32 KiB L1), panels of 16
+///    columns, so that a slab is contiguous. An 8 x 32 block there needs
+///    32 accumulators in 16 registers: it spilled, and GEMMs ran at a
+///    third of OpenBLAS's speed.
+KernelBlocking kernelBlockingFor(bool avx512);
 
 /// CPU features that the runtime knows how to detect; the artifact lists
 /// those the code was compiled to use.

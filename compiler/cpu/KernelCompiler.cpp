@@ -80,7 +80,7 @@ FailureOr<CompiledKernels> compileCpuKernels(ModuleOp module, CpuTarget &target,
     OwningOpRef<ModuleOp> kernelModule = ModuleOp::create(executable.getLoc());
     kernelModule->push_back(func->clone());
     PassManager pm(ctx);
-    if (failed(buildCpuKernelPipeline(pm, hooks.extensions)) ||
+    if (failed(buildCpuKernelPipeline(pm, hooks.extensions, target.blocking)) ||
         (hooks.configurePassManager &&
          failed(hooks.configurePassManager(pm, "kernel")))) {
       return executable.emitError("invalid before-codegen pipeline");

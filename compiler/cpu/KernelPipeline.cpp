@@ -13,9 +13,9 @@
 
 using namespace mlir;
 
-LogicalResult
-kiln::buildCpuKernelPipeline(OpPassManager &pm,
-                             const PipelineExtensions &extensions) {
+LogicalResult kiln::buildCpuKernelPipeline(OpPassManager &pm,
+                                           const PipelineExtensions &extensions,
+                                           const KernelBlocking &blocking) {
   auto it = extensions.find(ExtensionPoint::BeforeCodegen);
   if (it != extensions.end()) {
     for (const std::string &pipeline : it->second) {
@@ -34,7 +34,13 @@ kiln::buildCpuKernelPipeline(OpPassManager &pm,
   OpPassManager &loops = pm.nest<func::FuncOp>();
   loops.addPass(createCpuFlashAttentionPass());
   loops.addPass(createCpuAllocateScratchPass());
-  loops.addPass(createCpuLowerContractionsPass());
+  CpuLowerContractionsPassOptions gemm;
+  gemm.mr = blocking.mr;
+  gemm.nr = blocking.nr;
+  gemm.kc = blocking.kc;
+  gemm.vectorWidth = blocking.vectorWidth;
+  gemm.prefetchRows = blocking.kc; // the next slab
+  loops.addPass(createCpuLowerContractionsPass(gemm));
   loops.addPass(createCpuLowerRowReductionsPass());
   loops.addPass(createCpuLowerTransposesPass());
   loops.addPass(createCpuLimitKeyLoopsPass());

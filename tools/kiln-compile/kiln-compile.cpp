@@ -20,6 +20,7 @@
 #include "compiler/GraphvizExport.h"
 #include "compiler/Pipeline.h"
 #include "compiler/Registration.h"
+#include "compiler/cpu/CpuTarget.h"
 #include "compiler/plugin/PassPluginLoader.h"
 #include "frontends/kdl/KdlImporter.h"
 #include "tools/kiln-compile/ProgressPrinter.h"
@@ -245,14 +246,28 @@ bool setUpPipelines(kiln::CompileOptions &options) {
   return true;
 }
 
-void printPipelines(const kiln::CompileOptions &options) {
+/// Prints the pipelines the compile would run for `options.cpu`; false
+/// (with an error printed) for an unknown CPU.
+bool printPipelines(const kiln::CompileOptions &options) {
+  std::string error;
+  llvm::raw_string_ostream errorStream(error);
+  FailureOr<kiln::CpuTarget> target =
+      kiln::createCpuTarget(options.cpu, errorStream);
+  if (failed(target)) {
+    llvm::errs() << "kiln-compile: error: " << error << "\n";
+    return false;
+  }
+  kiln::GraphPipelineOptions graph = options.graph;
+  graph.panel = target->blocking.panel;
   llvm::outs() << "graph pipeline:\n  "
                << (options.graphPipeline.empty()
-                       ? kiln::defaultGraphPipeline(options.extensions,
-                                                    options.graph)
+                       ? kiln::defaultGraphPipeline(options.extensions, graph)
                        : options.graphPipeline)
                << "\nkernel pipeline (on each executable):\n  "
-               << kiln::defaultKernelPipeline(options.extensions) << "\n";
+               << kiln::defaultKernelPipeline(options.extensions,
+                                              target->blocking)
+               << "\n";
+  return true;
 }
 
 /// The name `--emit` knows `what` by.
@@ -385,8 +400,8 @@ int main(int argc, char **argv) {
     return 1;
   }
   if (printPipeline) {
-    printPipelines(options);
-    return 0;
+    options.cpu = targetCpu;
+    return printPipelines(options) ? 0 : 1;
   }
   if (inputFile.empty()) {
     llvm::errs() << "kiln-compile: error: no input file (see --help)\n";
