@@ -7,7 +7,8 @@
 // 1 in a workgroup's tile. It is
 // emitted as a loop nest in the order of BLIS's macro-kernel:
 //
-//   for each block of `nr` columns of C          (one panel of B)
+//   for each block of `nr` columns of C          (a panel of B, or part of
+//                                                 one: nr divides its width)
 //     for each block of `kc` of the depth        (a kc x nr slab of B that
 //       for each block of `mr` rows of C          stays in L1 across rows)
 //         C[mr x nr] += A[mr x kc] * B[kc x nr]  (the micro-kernel)

@@ -643,12 +643,15 @@ def CpuLowerContractionsPass
   let summary = "Lowers GEMM tiles to register-blocked vector code.";
   let description = [{
     A contraction on memrefs, `C[.., m, n] += A[.., m, k] * B[k, n]` (or B
-    in panels, `B[n floordiv nr, k, n mod nr]`), becomes BLIS's
-    macro-kernel loop nest: for each `nr` columns of C, for each `kc` of
-    the depth, for each `mr` rows, a micro-kernel whose `mr` x `nr`
-    accumulators live in vector registers across its depth loop, each step
-    broadcasting `mr` elements of A and loading `nr / 16` vectors of B for
-    `mr * nr / 16` FMAs. Row and column remainders get smaller blocks and
+    in panels of p columns, `B[n floordiv p, k, n mod p]`, with `nr`
+    dividing p), becomes BLIS's macro-kernel loop nest: for each `nr`
+    columns of C, for each `kc` of the depth, for each `mr` rows, a
+    micro-kernel whose `mr` x `nr` accumulators live in vector registers
+    across its depth loop, each step broadcasting `mr` elements of A and
+    loading `nr / vector-width` vectors of B for
+    `mr * nr / vector-width` FMAs. The defaults fill AVX-512's 32
+    registers; kiln-compile sets the options from the target (AVX2: 6 x 16
+    blocks of 8 lanes, kc 256; compiler/cpu/CpuTarget.h). Row and column remainders get smaller blocks and
     masked vectors, so every shape stays vectorized. When C was zero-filled
     just before (nothing in between touches it), the fill is removed and the
     first depth block starts its sums from zero vectors instead of loads of
