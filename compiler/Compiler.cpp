@@ -66,7 +66,8 @@ LogicalResult runGraphPipeline(ModuleOp module, GraphStage stage,
     }
     static_cast<OpPassManager &>(pm) = *parsed;
   } else {
-    // Operands are packed in the panels of the target's GEMM kernels.
+    // Operands are packed in the panels of the target's GEMM kernels
+    // (compileThrough sets them; a stage run alone asks the target).
     GraphPipelineOptions graph = options.graph;
     if (!graph.panel) {
       FailureOr<CpuTarget> target = createCpuTarget(options.cpu, errorStream);
@@ -99,17 +100,23 @@ LogicalResult runGraphPipeline(ModuleOp module, GraphStage stage,
 static FailureOr<CompiledKernels> compileThrough(ModuleOp module,
                                                  const CompileOptions &options,
                                                  FailureOr<CpuTarget> &target) {
-  if (failed(runGraphPipeline(module, GraphStage::Exec, options)) ||
-      (options.onDispatchesFormed &&
-       failed(options.onDispatchesFormed(module))) ||
-      failed(checkArtifactSignature(module))) {
-    return failure();
-  }
+  // One target for both pipelines: the graph packs operands in the panels
+  // of the kernels' blocking.
   std::string error;
   llvm::raw_string_ostream errorStream(error);
   target = createCpuTarget(options.cpu, errorStream);
   if (failed(target)) {
     return emitError(module.getLoc(), error);
+  }
+  CompileOptions graphOptions = options;
+  if (!graphOptions.graph.panel) {
+    graphOptions.graph.panel = target->blocking.panel;
+  }
+  if (failed(runGraphPipeline(module, GraphStage::Exec, graphOptions)) ||
+      (options.onDispatchesFormed &&
+       failed(options.onDispatchesFormed(module))) ||
+      failed(checkArtifactSignature(module))) {
+    return failure();
   }
   KernelCompileHooks hooks = options.hooks;
   for (auto &[point, pipelines] : options.extensions) {

@@ -525,6 +525,16 @@ struct CpuLowerContractionsPass
   using Base::Base;
 
   void runOnOperation() override {
+    if (mr < 1 || kc < 1 || vectorWidth < 1 || nr < vectorWidth ||
+        nr % vectorWidth != 0 || prefetchRows < 0) {
+      getOperation().emitError()
+          << "kiln-cpu-lower-contractions: needs mr, kc >= 1, nr a multiple "
+             "of vector-width and prefetch-rows >= 0; got mr="
+          << mr.getValue() << " nr=" << nr.getValue() << " kc=" << kc.getValue()
+          << " vector-width=" << vectorWidth.getValue()
+          << " prefetch-rows=" << prefetchRows.getValue();
+      return signalPassFailure();
+    }
     SmallVector<linalg::GenericOp> gemms;
     getOperation().walk([&](linalg::GenericOp op) {
       std::optional<GemmOperands> gemm = matchGemm(op);
