@@ -47,24 +47,7 @@ struct TransposeCopy {
 };
 
 std::optional<TransposeCopy> matchTransposeCopy(linalg::GenericOp op) {
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 1 ||
-      op.getNumDpsInits() != 1 ||
-      op.getNumParallelLoops() != op.getNumLoops() || op.getNumLoops() < 2) {
-    return std::nullopt;
-  }
-  Block &body = op.getRegion().front();
-  auto yield = cast<linalg::YieldOp>(body.getTerminator());
-  if (body.getOperations().size() != 1 ||
-      yield.getOperand(0) != body.getArgument(0)) {
-    return std::nullopt;
-  }
-  Value in = op.getDpsInputOperand(0)->get();
-  Value out = op.getDpsInitOperand(0)->get();
-  auto inType = cast<MemRefType>(in.getType());
-  auto outType = cast<MemRefType>(out.getType());
-  if (!inType.getElementType().isF32() || !outType.getElementType().isF32() ||
-      !inType.hasStaticShape() || !outType.hasStaticShape() ||
-      !hasUnitInnerStride(in) || !hasUnitInnerStride(out)) {
+  if (!isContiguousF32Copy(op)) {
     return std::nullopt;
   }
   AffineMap inMap = op.getMatchingIndexingMap(op.getDpsInputOperand(0));

@@ -597,6 +597,44 @@ def CpuLowerTransposesPass
   ];
 }
 
+def CpuLowerCopiesPass
+    : Pass<"kiln-cpu-lower-copies", "mlir::func::FuncOp"> {
+  let summary = "Lowers copies along the innermost dim to vector loads and "
+                "stores.";
+  let description = [{
+    A copy on static f32 memrefs whose output is indexed by the loops in
+    order and whose innermost loop steps only the input's innermost index,
+    by one (`out[.., j] = in[.., f(..) + j]`; the run-time packing of a GEMM
+    operand into panels, `out[i, k, j] = in[k, i * p + j]`), becomes loops
+    over the outer dims around vector loads and stores of `vector-width`
+    lanes, the last masked. Left to convert-linalg-to-loops, the element
+    moves stayed scalar: LLVM may not hoist a load above a store that could
+    alias it.
+
+    ```mlir
+    linalg.generic {indexing_maps = [(d0, d1, d2) -> (d1, d0 * 16 + d2),
+                                     (d0, d1, d2) -> (d0, d1, d2)], ...}
+        ins(%in : memref<32x16xf32, ...>) outs(%out : memref<1x32x16xf32, ...>)
+    // becomes
+    scf.for %i = %c0 to %c1 step %c1 {
+      scf.for %k = %c0 to %c32 step %c1 {
+        %v = vector.load %in[%k, %i * 16] : ..., vector<16xf32>
+        vector.store %v, %out[%i, %k, %c0] : ..., vector<16xf32>
+      }
+    }
+    ```
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", "16",
+           "f32 lanes per vector load and store">
+  ];
+  let dependentDialects = [
+    "mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
+    "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect",
+    "mlir::vector::VectorDialect"
+  ];
+}
+
 def CpuLowerRowReductionsPass
     : Pass<"kiln-cpu-lower-row-reductions", "mlir::func::FuncOp"> {
   let summary = "Lowers row reductions to loops that keep accumulators in registers.";

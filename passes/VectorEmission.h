@@ -1,9 +1,10 @@
 //===- VectorEmission.h - Shared by the vector-emitting passes -*- C++ -*-===//
 //
-// kiln-cpu-lower-contractions and kiln-cpu-lower-transposes both emit
-// vector code over memref views in loop nests: the check that a view's
-// innermost dim is contiguous (so that vector loads and stores apply), and
-// an scf.for whose body is built with the caller's builder.
+// kiln-cpu-lower-contractions, kiln-cpu-lower-transposes and
+// kiln-cpu-lower-copies emit vector code over memref views in loop nests:
+// the check that a view's innermost dim is contiguous (so that vector loads
+// and stores apply), the match of a plain f32 copy, and an scf.for whose body
+// is built with the caller's builder.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +12,7 @@
 #define KILN_PASSES_VECTOREMISSION_H
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 namespace kiln {
@@ -22,6 +24,32 @@ inline bool hasUnitInnerStride(mlir::Value view) {
   int64_t offset;
   return mlir::succeeded(type.getStridesAndOffset(strides, offset)) &&
          !strides.empty() && strides.back() == 1;
+}
+
+/// True when `op` copies its one input into its one output on static f32
+/// memrefs with contiguous innermost dims, every loop parallel (two or
+/// more): the body yields the input element.
+inline bool isContiguousF32Copy(mlir::linalg::GenericOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 1 ||
+      op.getNumDpsInits() != 1 ||
+      op.getNumParallelLoops() != op.getNumLoops() || op.getNumLoops() < 2) {
+    return false;
+  }
+  mlir::Block &body = op.getRegion().front();
+  auto yield = mlir::cast<mlir::linalg::YieldOp>(body.getTerminator());
+  if (body.getOperations().size() != 1 ||
+      yield.getOperand(0) != body.getArgument(0)) {
+    return false;
+  }
+  for (mlir::Value view :
+       {op.getDpsInputOperand(0)->get(), op.getDpsInitOperand(0)->get()}) {
+    auto type = mlir::cast<mlir::MemRefType>(view.getType());
+    if (!type.getElementType().isF32() || !type.hasStaticShape() ||
+        !hasUnitInnerStride(view)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /// Emits `scf.for iv = lb to ub step step` at `b`'s insertion point and

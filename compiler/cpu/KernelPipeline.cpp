@@ -45,6 +45,9 @@ LogicalResult kiln::buildCpuKernelPipeline(OpPassManager &pm,
   loops.addPass(createCpuAllocateScratchPass());
   loops.addPass(createCpuLowerRowReductionsPass());
   loops.addPass(createCpuLowerTransposesPass());
+  CpuLowerCopiesPassOptions copies;
+  copies.vectorWidth = blocking.vectorWidth;
+  loops.addPass(createCpuLowerCopiesPass(copies));
   loops.addPass(createCpuLimitKeyLoopsPass());
   loops.addPass(createConvertLinalgToLoopsPass());
   loops.addPass(createCpuHoistInvariantLoadsPass());
