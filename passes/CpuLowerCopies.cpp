@@ -63,7 +63,8 @@ bool isInnermostCopy(linalg::GenericOp op) {
   AffineMap inMap = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
   AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   unsigned last = op.getNumLoops() - 1;
-  if (!outMap.isIdentity() || inMap.getNumResults() == 0 ||
+  if (!outMap.isIdentity() || inMap.getNumSymbols() != 0 ||
+      inMap.getNumResults() == 0 ||
       !isUnitStepIn(inMap.getResults().back(), last)) {
     return false;
   }
@@ -109,28 +110,33 @@ private:
     return idx;
   }
 
-  /// out[ivs.., j] = in[f(ivs..) + j] for the whole innermost extent, in
-  /// vectors of `width` lanes, the last masked.
+  /// out[ivs.., j] = in[f(ivs..) + j] for the whole innermost extent: a
+  /// loop over whole vectors of `width` lanes (LLVM unrolls short ones),
+  /// then one masked vector for the rest.
   void row(SmallVector<Value> &ivs) {
     auto vectorType = VectorType::get({width}, b.getF32Type());
     auto maskType = VectorType::get({width}, b.getI1Type());
     int64_t extent = extents.back();
-    for (int64_t j = 0; j < extent; j += width) {
-      ivs.back() = index(j);
-      SmallVector<Value> from = inputIndices(ivs);
-      int64_t lanes = std::min(width, extent - j);
-      if (lanes == width) {
-        Value v = vector::LoadOp::create(b, loc, vectorType, in, from);
+    int64_t whole = extent - extent % width;
+    if (whole > 0) {
+      emitForLoop(b, loc, index(0), index(whole), width, [&](Value j) {
+        ivs.back() = j;
+        Value v =
+            vector::LoadOp::create(b, loc, vectorType, in, inputIndices(ivs));
         vector::StoreOp::create(b, loc, v, out, ivs);
-        continue;
-      }
-      Value mask = vector::ConstantMaskOp::create(b, loc, maskType, lanes);
-      Value zero = arith::ConstantOp::create(
-          b, loc, vectorType, DenseElementsAttr::get(vectorType, 0.0f));
-      Value v = vector::MaskedLoadOp::create(b, loc, vectorType, in, from, mask,
-                                             zero);
-      vector::MaskedStoreOp::create(b, loc, out, ivs, mask, v);
+      });
     }
+    if (extent % width == 0) {
+      return;
+    }
+    ivs.back() = index(whole);
+    Value mask =
+        vector::ConstantMaskOp::create(b, loc, maskType, extent % width);
+    Value zero = arith::ConstantOp::create(
+        b, loc, vectorType, DenseElementsAttr::get(vectorType, 0.0f));
+    Value v = vector::MaskedLoadOp::create(b, loc, vectorType, in,
+                                           inputIndices(ivs), mask, zero);
+    vector::MaskedStoreOp::create(b, loc, out, ivs, mask, v);
   }
 
   OpBuilder &b;

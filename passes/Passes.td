@@ -606,8 +606,8 @@ def CpuLowerCopiesPass
     order and whose innermost loop steps only the input's innermost index,
     by one (`out[.., j] = in[.., f(..) + j]`; the run-time packing of a GEMM
     operand into panels, `out[i, k, j] = in[k, i * p + j]`), becomes loops
-    over the outer dims around vector loads and stores of `vector-width`
-    lanes, the last masked. Left to convert-linalg-to-loops, the element
+    over the outer dims around a loop of vector loads and stores of
+    `vector-width` lanes, then one masked vector for the rest. Left to convert-linalg-to-loops, the element
     moves stayed scalar: LLVM may not hoist a load above a store that could
     alias it.
 
@@ -618,8 +618,10 @@ def CpuLowerCopiesPass
     // becomes
     scf.for %i = %c0 to %c1 step %c1 {
       scf.for %k = %c0 to %c32 step %c1 {
-        %v = vector.load %in[%k, %i * 16] : ..., vector<16xf32>
-        vector.store %v, %out[%i, %k, %c0] : ..., vector<16xf32>
+        scf.for %j = %c0 to %c16 step %c16 {
+          %v = vector.load %in[%k, %i * 16 + %j] : ..., vector<16xf32>
+          vector.store %v, %out[%i, %k, %j] : ..., vector<16xf32>
+        }
       }
     }
     ```

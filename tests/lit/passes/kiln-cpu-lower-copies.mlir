@@ -3,15 +3,14 @@
 // BAD: error: kiln-cpu-lower-copies: needs vector-width >= 1; got 0
 
 // Packing B into panels of 16 (one panel, 32 rows per workgroup): each row
-// is two 8-lane loads at column i * 16 + j0 and two stores.
+// is a loop of 8-lane loads at column i * 16 + j and stores.
 // CHECK-LABEL: func.func @pack_panel
 // CHECK-SAME: (%[[IN:.+]]: memref<32x16xf32, strided<[1024, 1], offset: ?>>, %[[OUT:.+]]: memref<1x32x16xf32, strided<[16384, 16, 1], offset: ?>>)
 // CHECK-NOT: linalg.generic
 // CHECK: scf.for %[[K:.+]] = %{{.+}} to %{{.+}} step
-// CHECK: %[[V0:.+]] = vector.load %[[IN]][%[[K]], %c0] : {{.+}}, vector<8xf32>
-// CHECK: vector.store %[[V0]], %[[OUT]][%c0, %[[K]], %c0]
-// CHECK: %[[V1:.+]] = vector.load %[[IN]][%[[K]], %c8] : {{.+}}, vector<8xf32>
-// CHECK: vector.store %[[V1]], %[[OUT]][%c0, %[[K]], %c8]
+// CHECK: scf.for %[[J:.+]] = %c0 to %c16 step %c8
+// CHECK: %[[V:.+]] = vector.load %[[IN]][%[[K]], %[[J]]] : {{.+}}, vector<8xf32>
+// CHECK: vector.store %[[V]], %[[OUT]][%c0, %[[K]], %[[J]]]
 func.func @pack_panel(%in: memref<32x16xf32, strided<[1024, 1], offset: ?>>,
                       %out: memref<1x32x16xf32, strided<[16384, 16, 1], offset: ?>>) {
   linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d1, d0 * 16 + d2)>,
@@ -29,12 +28,13 @@ func.func @pack_panel(%in: memref<32x16xf32, strided<[1024, 1], offset: ?>>,
 
 // A slice copy with an offset along the innermost dim; 20 lanes are two
 // whole vectors and a masked one of 4 lanes.
+// CHECK: #[[SHIFT:.+]] = affine_map<(d0) -> (d0 + 3)>
 // CHECK-LABEL: func.func @shifted
 // CHECK: scf.for %[[R:.+]] = %{{.+}} to %{{.+}} step
-// CHECK: vector.load %{{.+}}[%[[R]], %c3] : memref<4x40xf32>, vector<8xf32>
-// CHECK: vector.store %{{.+}}, %{{.+}}[%[[R]], %c0] : memref<4x20xf32>, vector<8xf32>
-// CHECK: vector.load %{{.+}}[%[[R]], %c11]
-// CHECK: vector.store %{{.+}}, %{{.+}}[%[[R]], %c8]
+// CHECK: scf.for %[[J:.+]] = %c0 to %c16 step %c8
+// CHECK: %[[FROM:.+]] = affine.apply #[[SHIFT]](%[[J]])
+// CHECK: vector.load %{{.+}}[%[[R]], %[[FROM]]] : memref<4x40xf32>, vector<8xf32>
+// CHECK: vector.store %{{.+}}, %{{.+}}[%[[R]], %[[J]]] : memref<4x20xf32>, vector<8xf32>
 // CHECK: %[[MASK:.+]] = vector.constant_mask [4] : vector<8xi1>
 // CHECK: vector.maskedload %{{.+}}[%[[R]], %c19], %[[MASK]]
 // CHECK: vector.maskedstore %{{.+}}[%[[R]], %c16], %[[MASK]]
