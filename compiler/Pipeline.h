@@ -45,9 +45,6 @@ struct KernelBlocking {
   /// Columns per panel of packed GEMM operands (weights and run-time B); a
   /// multiple of `nr`.
   int64_t panel = 32;
-  /// Whether GEMMs copy A into micro-panels (kiln-cpu-lower-contractions'
-  /// pack-lhs).
-  bool packLhs = false;
 };
 
 /// Settings of the default graph pipeline's own passes; unset ones keep

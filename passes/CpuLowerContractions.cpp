@@ -22,27 +22,9 @@
 // slab from cache, during which the hardware prefetchers, which follow
 // misses, stay idle; the software prefetch keeps memory busy then, so that
 // a GEMM with few rows (32-row query paths) streams its weights at the
-// machine's bandwidth instead of stalling on each new slab.
-//
-// With `packLhs` (the AVX2 blocking), a tile of at least 128 columns without
-// key limits takes BLIS's full order instead, with A packed:
-//
-//   for each block of `kc` of the depth
-//     copy A[rows, kc] into micro-panels: per row block, `mr` elements of
-//     each depth step side by side
-//     for each block of `nr` columns of C     (prefetching the next one's
-//       for each block of `mr` rows of C        slab of B)
-//         the micro-kernel, broadcasting from the copy
-//
-// A depth block of A then stays in L2 across every column block, and each
-// micro-kernel reads it as one stream; unpacked, a tile's rows of A deeper
-// than L2 came back from L3 for every column block (LLaVA's K = 4096 ran 16%
-// slower on one core).
-//
-// Row remainders get a block with fewer rows (a remainder too small to hide
-// the FMA latency shares the rows of the last whole block: two blocks of about
-// equal size), column remainders fewer vectors and a masked last vector, so
-// every shape stays vectorized. The order of the additions into each
+// machine's bandwidth instead of stalling on each new slab. Row remainders get
+// a block with fewer rows, column remainders fewer vectors and a masked last
+// vector, so every shape stays vectorized. The order of the additions into each
 // element of C depends only on the shapes, never on the thread count.
 //
 // A row-limited GEMM (OpClassification.h) runs its row blocks only up to
@@ -81,17 +63,10 @@ using namespace kiln;
 
 namespace {
 
-/// The blocking of one GEMM; `prefetch` rows of B ahead (0: none);
-/// `packLhs`: copy A into micro-panels (see GemmEmitter::packsLhs).
+/// The blocking of one GEMM; `prefetch` rows of B ahead (0: none).
 struct Blocking {
   int64_t mr, nr, kc, width, prefetch;
-  bool packLhs;
 };
-
-/// Independent FMA chains that keep a core's FMA units busy (two units,
-/// four cycles of latency): a row block with fewer accumulators waits on
-/// their latency.
-constexpr int64_t kMinAccumulators = 8;
 
 /// f32 lanes per cache line.
 constexpr int64_t kCacheLineLanes = 16;
@@ -132,21 +107,14 @@ public:
   }
 
   void emit() {
-    if (packsLhs()) {
-      emitPacked();
-      return;
-    }
+    int64_t nr = blocking.nr, width = blocking.width;
     // Columns some row sees, under a key limit on the columns.
     Value seen = keyEnd && !keysOnDepth ? lastKeyEnd(index(0), rows) : Value();
-    columnBlocks(seen, [&](Value n0, int64_t vectors, int64_t tailLanes) {
-      PanelPosition at = panelPosition(n0);
-      depthBlocks([&](Value k0, int64_t length, bool fromZero) {
-        rowBlocks([&](Value m0, int64_t blockRows) {
-          emitMicroKernel({m0, blockRows, n0, at, vectors, tailLanes, k0,
-                           length, fromZero, Value()});
+    blocks(
+        cols, nr, seen, [&](Value n0) { emitColumnBlock(n0, nr / width, 0); },
+        [&](Value n0, int64_t rest) {
+          emitColumnBlock(n0, llvm::divideCeil(rest, width), rest % width);
         });
-      });
-    });
   }
 
 private:
@@ -219,23 +187,11 @@ private:
     return indices(a, gemm.lhsRowPos, row, rank - 1, k);
   }
 
-  /// Calls `block(n0, vectors, tailLanes)` for the blocks of `nr` columns
-  /// of C, then the rest: `vectors` vectors from n0, the last masked to
-  /// `tailLanes` lanes when that is non-zero. With `seen`, no block starts
-  /// at or past it.
-  void columnBlocks(Value seen,
-                    function_ref<void(Value, int64_t, int64_t)> block) {
-    int64_t nr = blocking.nr, width = blocking.width;
-    blocks(
-        cols, nr, seen, [&](Value n0) { block(n0, nr / width, 0); },
-        [&](Value n0, int64_t rest) {
-          block(n0, llvm::divideCeil(rest, width), rest % width);
-        });
-  }
-
-  /// The panel holding the columns from n0 and their first lane in it (nr
-  /// divides the panel width, so a block never straddles two panels).
-  PanelPosition panelPosition(Value n0) {
+  /// `vectors` vectors of C columns from n0 (the last masked to `tailLanes`
+  /// lanes when that is non-zero), over the whole depth in blocks of kc.
+  void emitColumnBlock(Value n0, int64_t vectors, int64_t tailLanes) {
+    // The panel holding these columns and their first lane in it (nr
+    // divides the panel width, so a block never straddles two panels).
     PanelPosition at;
     if (panel) {
       at.panel = arith::DivUIOp::create(b, loc, n0, index(panel));
@@ -244,96 +200,28 @@ private:
               ? index(0)
               : arith::RemUIOp::create(b, loc, n0, index(panel)).getResult();
     }
-    return at;
-  }
-
-  /// The depth of a depth block: kc, or the whole depth when shorter.
-  int64_t depthBlock() const { return std::min(blocking.kc, depth); }
-
-  /// Calls `block(k0, length, fromZero)` for the blocks of `kc` of the depth,
-  /// then the rest; `fromZero` for the block that starts the sums when C
-  /// was only zero-filled (the fill is gone): it starts from zero vectors
-  /// instead of loads of C.
-  void depthBlocks(function_ref<void(Value, int64_t, bool)> block) {
-    int64_t kc = depthBlock();
+    int64_t kc = std::min(blocking.kc, depth);
     int64_t fullDepth = depth - depth % kc;
+    // `first`: the block that starts the sums, from zero when C was only
+    // zero-filled (the fill is gone) instead of from C.
+    auto depthBlock = [&](Value k0, int64_t length, bool first) {
+      bool fromZero = first && zeroInit;
+      rowBlocks([&](Value m0, int64_t blockRows) {
+        emitMicroKernel(m0, blockRows, n0, at, vectors, tailLanes, k0, length,
+                        fromZero);
+      });
+    };
     if (fullDepth > 0) {
       // The first block on its own, so that it can start from zero.
-      block(index(0), kc, zeroInit);
+      depthBlock(index(0), kc, /*first=*/true);
       if (fullDepth > kc) {
         forLoop(kc, fullDepth, kc,
-                [&](Value k0) { block(k0, kc, /*fromZero=*/false); });
+                [&](Value k0) { depthBlock(k0, kc, /*first=*/false); });
       }
     }
     if (depth % kc) {
-      block(index(fullDepth), depth % kc, zeroInit && fullDepth == 0);
+      depthBlock(index(fullDepth), depth % kc, /*first=*/fullDepth == 0);
     }
-  }
-
-  /// Whether A is copied into micro-panels first. The broadcasts of a row
-  /// block then read one contiguous stream (`blockRows` elements per depth
-  /// step) instead of `blockRows` rows a long stride apart, and the depth
-  /// blocks go outermost, BLIS's order: a depth block of A is packed once
-  /// and stays in L2 while every column block of the tile reads it. Each
-  /// element of A is copied once per depth block and then feeds `cols`
-  /// FMA lanes, so narrow tiles, and attention's key-limited products,
-  /// keep reading A in place.
-  bool packsLhs() const {
-    return blocking.packLhs && !keyEnd && rows >= blocking.mr &&
-           cols >= kPackMinColumns;
-  }
-
-  /// Columns a tile needs for the copy of A to pay for itself.
-  static constexpr int64_t kPackMinColumns = 128;
-
-  /// The packed loop nest: for each depth block, A's rows of the tile
-  /// copied into `packed`, then every column block over every row block.
-  /// Each row block's micro-panel is `blockRows` x `length`, depth-major,
-  /// at `m0 * kc` in `packed`. The next column block's slab of B is
-  /// prefetched while this one is in use.
-  void emitPacked() {
-    int64_t kc = depthBlock();
-    auto type = MemRefType::get({rows * kc}, vectorType.getElementType());
-    Value packed = memref::AllocOp::create(b, loc, type);
-    depthBlocks([&](Value k0, int64_t length, bool fromZero) {
-      rowBlocks([&](Value m0, int64_t blockRows) {
-        packRowBlock(packed, m0, blockRows, k0, length);
-      });
-      columnBlocks(Value(), [&](Value n0, int64_t vectors, int64_t tailLanes) {
-        PanelPosition at = panelPosition(n0);
-        rowBlocks([&](Value m0, int64_t blockRows) {
-          emitMicroKernel({m0, blockRows, n0, at, vectors, tailLanes, k0,
-                           length, fromZero, packed});
-        });
-      });
-    });
-  }
-
-  /// The start of the micro-panel of the row block at m0 in `packed`.
-  Value microPanelStart(Value m0) {
-    return arith::MulIOp::create(b, loc, m0, index(depthBlock()));
-  }
-
-  /// packed[m0 * kc + k * blockRows + i] = A[m0 + i, k0 + k] for k in
-  /// [0, length): each depth step's `blockRows` elements side by side.
-  void packRowBlock(Value packed, Value m0, int64_t blockRows, Value k0,
-                    int64_t length) {
-    Value start = microPanelStart(m0);
-    SmallVector<Value> rowIdx;
-    for (int64_t i = 0; i < blockRows; ++i) {
-      rowIdx.push_back(add(m0, i));
-    }
-    forLoop(0, length, 1, [&](Value k) {
-      Value to = arith::AddIOp::create(
-          b, loc, start,
-          arith::MulIOp::create(b, loc, k, index(blockRows)).getResult());
-      Value from = arith::AddIOp::create(b, loc, k0, k);
-      for (int64_t i = 0; i < blockRows; ++i) {
-        Value element =
-            memref::LoadOp::create(b, loc, a, aIndices(rowIdx[i], from));
-        memref::StoreOp::create(b, loc, element, packed, add(to, i));
-      }
-    });
   }
 
   /// Calls `block(m0, rows)` for blocks of rows covering the tile: `mr`
@@ -347,24 +235,9 @@ private:
   void rowBlocks(function_ref<void(Value, int64_t)> block) {
     int64_t mr = blocking.mr;
     if (!rowCount) {
-      // A remainder block with too few accumulators to hide the FMA
-      // latency shares the rows of the last whole block instead: two blocks
-      // of about equal size (32 rows in 6-row blocks: 6, 6, 6, 6, 4, 4
-      // rather than 6, 6, 6, 6, 6, 2).
-      int64_t rest = rows % mr, whole = rows - rest;
-      bool split = rest > 0 && whole >= mr &&
-                   rest * (blocking.nr / blocking.width) < kMinAccumulators;
-      int64_t loopEnd = split ? whole - mr : whole;
-      if (loopEnd > 0) {
-        forLoop(0, loopEnd, mr, [&](Value m0) { block(m0, mr); });
-      }
-      if (split) {
-        int64_t first = llvm::divideCeil(mr + rest, 2);
-        block(index(loopEnd), first);
-        block(index(loopEnd + first), mr + rest - first);
-      } else if (rest > 0) {
-        block(index(whole), rest);
-      }
+      blocks(
+          rows, mr, Value(), [&](Value m0) { block(m0, mr); },
+          [&](Value m0, int64_t rest) { block(m0, rest); });
       return;
     }
     Value limit = arith::MinSIOp::create(b, loc, rowCount, index(rows));
@@ -478,25 +351,12 @@ private:
     }
   }
 
-  /// One register block: C[m0 .. m0+blockRows, n0 .. n0+vectors*width] +=
-  /// A[.., k0 .. k0+length] * B[k0 .. k0+length, ..], the last vector
-  /// masked to `tailLanes` lanes when that is non-zero; A read from its
-  /// micro-panel in `packed` when that is set.
-  struct MicroKernel {
-    Value m0;
-    int64_t blockRows;
-    Value n0;
-    PanelPosition at;
-    int64_t vectors, tailLanes;
-    Value k0;
-    int64_t length;
-    bool fromZero;
-    Value packed;
-  };
-
-  void emitMicroKernel(const MicroKernel &kernel) {
-    auto [m0, blockRows, n0, at, vectors, tailLanes, k0, length, fromZero,
-          packed] = kernel;
+  /// C[m0 .. m0+blockRows, n0 .. n0+vectors*width] += A[.., k0 .. k0+length]
+  /// * B[k0 .. k0+length, ..]; the last vector is masked to `tailLanes`
+  /// lanes when that is non-zero.
+  void emitMicroKernel(Value m0, int64_t blockRows, Value n0, PanelPosition at,
+                       int64_t vectors, int64_t tailLanes, Value k0,
+                       int64_t length, bool fromZero) {
     auto lanesOf = [&](int64_t j) { return j == vectors - 1 ? tailLanes : 0; };
     SmallVector<Value> rowIdx, colIdx;
     for (int64_t i = 0; i < blockRows; ++i) {
@@ -517,25 +377,6 @@ private:
     if (keyEnd && keysOnDepth) {
       kEnd = arith::MinSIOp::create(b, loc, kEnd, lastKeyEnd(m0, blockRows));
     }
-    // The micro-panel's elements for depth k are at panelStart - k0 *
-    // blockRows + k * blockRows.
-    Value panelBase;
-    if (packed) {
-      panelBase = arith::SubIOp::create(
-          b, loc, microPanelStart(m0),
-          arith::MulIOp::create(b, loc, k0, index(blockRows)).getResult());
-    }
-    // In the packed order the row blocks use the next column block's slab
-    // of B next: its rows are prefetched into L2 instead (past the last
-    // column the address is only a hint).
-    struct {
-      Value n0;
-      PanelPosition at;
-    } next;
-    if (packed && blocking.prefetch > 0) {
-      next.n0 = add(n0, blocking.nr);
-      next.at = panelPosition(next.n0);
-    }
     auto loop = scf::ForOp::create(
         b, loc, k0, kEnd, index(1), acc,
         [&](OpBuilder &nb, Location, Value k, ValueRange carried) {
@@ -545,32 +386,20 @@ private:
           for (int64_t j = 0; j < vectors; ++j) {
             bVec.push_back(loadB(k, n0, at, j, lanesOf(j)));
           }
-          if (next.n0) {
-            prefetchB(k, next.n0, next.at, vectors);
-          } else if (prefetches()) {
+          if (prefetches()) {
             prefetchB(add(k, blocking.prefetch), n0, at, vectors);
           }
-          Value aRow;
-          if (packed) {
-            aRow = arith::AddIOp::create(
-                b, loc, panelBase,
-                arith::MulIOp::create(b, loc, k, index(blockRows)).getResult());
-          }
-          SmallVector<Value> sums;
+          SmallVector<Value> next;
           for (int64_t i = 0; i < blockRows; ++i) {
             Value aElem =
-                packed
-                    ? memref::LoadOp::create(b, loc, packed, add(aRow, i))
-                          .getResult()
-                    : memref::LoadOp::create(b, loc, a, aIndices(rowIdx[i], k))
-                          .getResult();
+                memref::LoadOp::create(b, loc, a, aIndices(rowIdx[i], k));
             Value aVec = vector::BroadcastOp::create(b, loc, vectorType, aElem);
             for (int64_t j = 0; j < vectors; ++j) {
-              sums.push_back(vector::FMAOp::create(b, loc, aVec, bVec[j],
+              next.push_back(vector::FMAOp::create(b, loc, aVec, bVec[j],
                                                    carried[i * vectors + j]));
             }
           }
-          scf::YieldOp::create(b, loc, sums);
+          scf::YieldOp::create(b, loc, next);
         });
     for (int64_t i = 0; i < blockRows; ++i) {
       for (int64_t j = 0; j < vectors; ++j) {
@@ -640,14 +469,11 @@ Value baseBuffer(Value view) {
 }
 
 /// True when `x` and `y` cannot share bytes: views of different kernel
-/// arguments (bindings never overlap each other or the scratch) or
-/// allocations, or disjoint views of the scratch.
+/// arguments (bindings never overlap each other or the scratch), or
+/// disjoint views of the scratch.
 bool distinctBuffers(Value x, Value y) {
   Value bx = baseBuffer(x), by = baseBuffer(y);
-  auto isBuffer = [](Value v) {
-    return isa<BlockArgument>(v) || v.getDefiningOp<memref::AllocOp>();
-  };
-  if (isBuffer(bx) && isBuffer(by) && bx != by) {
+  if (isa<BlockArgument>(bx) && isa<BlockArgument>(by) && bx != by) {
     return true;
   }
   return disjointViews(x, y);
@@ -671,7 +497,7 @@ linalg::FillOp zeroFillOf(linalg::GenericOp gemm, Value c) {
     // Fills of other scratch views (a softmax's running max and sum) are
     // harmless; anything else that may read or write C, or its memory
     // through another view, ends the search.
-    if (fill && distinctBuffers(fill.getDpsInitOperand(0)->get(), c)) {
+    if (fill && disjointViews(fill.getDpsInitOperand(0)->get(), c)) {
       continue;
     }
     // Scalars read or written elsewhere (a limit's count) are harmless too.
@@ -683,8 +509,7 @@ linalg::FillOp zeroFillOf(linalg::GenericOp gemm, Value c) {
         load && distinctBuffers(load.getMemRef(), c)) {
       continue;
     }
-    if (!isa<memref::SubViewOp, memref::ViewOp, memref::AllocOp,
-             arith::ConstantOp>(prev) &&
+    if (!isa<memref::SubViewOp, memref::ViewOp, arith::ConstantOp>(prev) &&
         !isMemoryEffectFree(prev)) {
       return {};
     }
@@ -782,7 +607,7 @@ struct CpuLowerContractionsPass
       }
       GemmEmitter(b, op.getLoc(), op.getDpsInputOperand(gemm->lhs)->get(),
                   op.getDpsInputOperand(gemm->rhs)->get(), c, *gemm,
-                  {mr, nr, kc, vectorWidth, prefetchRows, packLhs},
+                  {mr, nr, kc, vectorWidth, prefetchRows},
                   /*zeroInit=*/bool(fill), limits)
           .emit();
       if (fill) {

@@ -691,15 +691,8 @@ def CpuLowerContractionsPass
     loading `nr / vector-width` vectors of B for
     `mr * nr / vector-width` FMAs. The defaults fill AVX-512's 32
     registers; kiln-compile sets the options from the target (AVX2: 6 x 16
-    blocks of 8 lanes, kc 256, pack-lhs; compiler/cpu/CpuTarget.h). With
-    `pack-lhs`, tiles of at least 128 columns without key limits put the
-    depth blocks outermost and copy each depth block of A into
-    micro-panels (a temporary, `blockRows` elements per depth step side by
-    side), which every column block then broadcasts from; each depth step
-    prefetches the next column block's row of B. Row and column remainders
-    get smaller blocks and masked vectors, so every shape stays vectorized;
-    a row remainder with fewer than 8 accumulators shares the last whole
-    block's rows (two blocks of about equal size). When C was zero-filled
+    blocks of 8 lanes, kc 256; compiler/cpu/CpuTarget.h). Row and column remainders get smaller blocks and
+    masked vectors, so every shape stays vectorized. When C was zero-filled
     just before (nothing in between touches it), the fill is removed and the
     first depth block starts its sums from zero vectors instead of loads of
     C: one pass over C less, and no huge unrolled memset for LLVM to compile
@@ -740,10 +733,7 @@ def CpuLowerContractionsPass
            "f32 lanes per vector register">,
     Option<"prefetchRows", "prefetch-rows", "int64_t", "512",
            "Rows of B ahead that each depth step prefetches into L2 (the "
-           "next slab when equal to kc; 0: no prefetch)">,
-    Option<"packLhs", "pack-lhs", "bool", "false",
-           "Copy A into micro-panels, depth blocks outermost (tiles of at "
-           "least 128 columns without key limits)">
+           "next slab when equal to kc; 0: no prefetch)">
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect",

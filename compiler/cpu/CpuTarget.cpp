@@ -34,7 +34,6 @@ KernelBlocking kernelBlockingFor(bool avx512) {
   avx2.nr = 16;
   avx2.kc = 256;
   avx2.panel = 16;
-  avx2.packLhs = true;
   return avx2;
 }
 

@@ -37,8 +37,7 @@ mlir::FailureOr<CpuTarget> createCpuTarget(llvm::StringRef cpu,
 ///  - otherwise (AVX2), 16 registers of 8 lanes: 6 x 16 blocks (12
 ///    accumulators, 2 vectors of B, 1 broadcast of A), depth blocks of 256
 ///    (a 16 KiB slab of B and 6 KiB of A in a 32 KiB L1), panels of 16
-///    columns, so that a slab is contiguous, and A copied into
-///    micro-panels (pack-lhs). An 8 x 32 block there needs
+///    columns, so that a slab is contiguous. An 8 x 32 block there needs
 ///    32 accumulators in 16 registers: it spilled, and GEMMs ran at a
 ///    third of OpenBLAS's speed.
 KernelBlocking kernelBlockingFor(bool avx512);

@@ -33,16 +33,14 @@ LogicalResult kiln::buildCpuKernelPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   OpPassManager &loops = pm.nest<func::FuncOp>();
   loops.addPass(createCpuFlashAttentionPass());
+  loops.addPass(createCpuAllocateScratchPass());
   CpuLowerContractionsPassOptions gemm;
   gemm.mr = blocking.mr;
   gemm.nr = blocking.nr;
   gemm.kc = blocking.kc;
   gemm.vectorWidth = blocking.vectorWidth;
   gemm.prefetchRows = blocking.kc; // the next slab
-  gemm.packLhs = blocking.packLhs;
   loops.addPass(createCpuLowerContractionsPass(gemm));
-  // After the GEMMs, whose packed copies of A are temporaries too.
-  loops.addPass(createCpuAllocateScratchPass());
   loops.addPass(createCpuLowerRowReductionsPass());
   loops.addPass(createCpuLowerTransposesPass());
   CpuLowerCopiesPassOptions copies;
