@@ -13,12 +13,17 @@
 //       for each block of `mr` rows of C          stays in L1 across rows)
 //         C[mr x nr] += A[mr x kc] * B[kc x nr]  (the micro-kernel)
 //
-// The micro-kernel loads its accumulators once, carries them through its
-// depth loop as loop values (LLVM keeps them in registers) and stores them
-// once; each k step broadcasts `mr` elements of A and loads `nr / width`
-// vectors of B, and prefetches into L2 the same vectors `prefetch` rows
-// further on: the next slab of B (for B in panels, or B[k, n] deeper than
-// `prefetch`). The row blocks after the first read a
+// The micro-kernel starts its accumulators from zero, carries them through
+// its depth loop as loop values (LLVM keeps them in registers), then adds
+// them to C once and stores C once. C's block is read after the depth loop,
+// not before it: loaded first, a block of C missing the caches (the rows of
+// a column strip are N floats apart, and for power-of-two N they share a
+// few cache sets) stalled every accumulator chain at the start of each
+// micro-kernel; loaded last, the out-of-order core fetches it behind the
+// last depth steps and the next block's first ones. Each k step broadcasts `mr`
+// elements of A and loads `nr / width` vectors of B, and prefetches into L2 the
+// same vectors `prefetch` rows further on: the next slab of B (for B in panels,
+// or B[k, n] deeper than `prefetch`). The row blocks after the first read a
 // slab from cache, during which the hardware prefetchers, which follow
 // misses, stay idle; the software prefetch keeps memory busy then, so that
 // a GEMM with few rows (32-row query paths) streams its weights at the
@@ -88,8 +93,8 @@ struct Limits {
 /// Emits the loop nest of one GEMM tile.
 class GemmEmitter {
 public:
-  /// `zeroInit`: C holds zeros (its fill was removed), so the sums start
-  /// from zero rather than from a load of C.
+  /// `zeroInit`: C holds zeros (its fill was removed), so the first depth
+  /// block stores its sums rather than adding them to a load of C.
   GemmEmitter(OpBuilder &b, Location loc, Value a, Value bMat, Value c,
               const GemmOperands &gemm, Blocking blocking, bool zeroInit,
               const Limits &limits)
@@ -202,8 +207,8 @@ private:
     }
     int64_t kc = std::min(blocking.kc, depth);
     int64_t fullDepth = depth - depth % kc;
-    // `first`: the block that starts the sums, from zero when C was only
-    // zero-filled (the fill is gone) instead of from C.
+    // `first`: the block that starts the sums; when C was only zero-filled
+    // (the fill is gone) it stores them without reading C.
     auto depthBlock = [&](Value k0, int64_t length, bool first) {
       bool fromZero = first && zeroInit;
       rowBlocks([&](Value m0, int64_t blockRows) {
@@ -352,8 +357,8 @@ private:
   }
 
   /// C[m0 .. m0+blockRows, n0 .. n0+vectors*width] += A[.., k0 .. k0+length]
-  /// * B[k0 .. k0+length, ..]; the last vector is masked to `tailLanes`
-  /// lanes when that is non-zero.
+  /// * B[k0 .. k0+length, ..] (`fromZero`: C = ..., without reading C); the
+  /// last vector is masked to `tailLanes` lanes when that is non-zero.
   void emitMicroKernel(Value m0, int64_t blockRows, Value n0, PanelPosition at,
                        int64_t vectors, int64_t tailLanes, Value k0,
                        int64_t length, bool fromZero) {
@@ -365,14 +370,7 @@ private:
     for (int64_t j = 0; j < vectors; ++j) {
       colIdx.push_back(add(n0, j * blocking.width));
     }
-    SmallVector<Value> acc;
-    for (int64_t i = 0; i < blockRows; ++i) {
-      for (int64_t j = 0; j < vectors; ++j) {
-        acc.push_back(
-            fromZero ? zeroVector()
-                     : load(c, cIndices(rowIdx[i], colIdx[j]), lanesOf(j)));
-      }
-    }
+    SmallVector<Value> acc(blockRows * vectors, zeroVector());
     Value kEnd = arith::AddIOp::create(b, loc, k0, index(length));
     if (keyEnd && keysOnDepth) {
       kEnd = arith::MinSIOp::create(b, loc, kEnd, lastKeyEnd(m0, blockRows));
@@ -401,10 +399,15 @@ private:
           }
           scf::YieldOp::create(b, loc, next);
         });
+    // C += the block's sums (C = the sums, when C held only zeros).
     for (int64_t i = 0; i < blockRows; ++i) {
       for (int64_t j = 0; j < vectors; ++j) {
-        store(loop.getResult(i * vectors + j), c,
-              cIndices(rowIdx[i], colIdx[j]), lanesOf(j));
+        SmallVector<Value> at = cIndices(rowIdx[i], colIdx[j]);
+        Value sum = loop.getResult(i * vectors + j);
+        if (!fromZero) {
+          sum = arith::AddFOp::create(b, loc, load(c, at, lanesOf(j)), sum);
+        }
+        store(sum, c, at, lanesOf(j));
       }
     }
   }

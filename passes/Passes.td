@@ -692,10 +692,12 @@ def CpuLowerContractionsPass
     `mr * nr / vector-width` FMAs. The defaults fill AVX-512's 32
     registers; kiln-compile sets the options from the target (AVX2: 6 x 16
     blocks of 8 lanes, kc 256; compiler/cpu/CpuTarget.h). Row and column remainders get smaller blocks and
-    masked vectors, so every shape stays vectorized. When C was zero-filled
-    just before (nothing in between touches it), the fill is removed and the
-    first depth block starts its sums from zero vectors instead of loads of
-    C: one pass over C less, and no huge unrolled memset for LLVM to compile
+    masked vectors, so every shape stays vectorized. Each micro-kernel starts
+    its sums from zero and adds them to C after its depth loop, so a block
+    of C that misses the caches does not hold up the first FMAs. When C was
+    zero-filled just before (nothing in between touches it), the fill is
+    removed and the first depth block stores its sums without reading C:
+    one pass over C less, and no huge unrolled memset for LLVM to compile
     (attention's score tiles made that 4,096 stores per kernel). A
     row-limited GEMM starts no `mr`-row block past its count. Under a key
     limit on the columns the column blocks stop at the largest key end of

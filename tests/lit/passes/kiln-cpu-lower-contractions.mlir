@@ -3,21 +3,29 @@
 // NOPREFETCH-NOT: memref.prefetch
 
 // 10 x 40 = one 8-row block and a 2-row block; each row has one 32-column
-// block (two full vectors) and a masked 8-lane tail vector.
+// block (two full vectors) and a masked 8-lane tail vector. The sums start
+// from zero; C is read once, after the depth loop, and added to them.
 // CHECK-LABEL: func.func @gemm
 // CHECK-SAME: (%[[A:.+]]: memref<10x16xf32>, %[[B:.+]]: memref<16x40xf32>, %[[C:.+]]: memref<10x40xf32>)
 // CHECK-NOT: linalg.generic
-// CHECK-COUNT-16: vector.load %[[C]]
-// CHECK: %{{.+}}:16 = scf.for %[[K:.+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args(
+// CHECK: %[[ZERO:.+]] = arith.constant dense<0.000000e+00> : vector<16xf32>
+// CHECK-NOT: vector.load %[[C]]
+// CHECK: %[[SUMS:.+]]:16 = scf.for %[[K:.+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%{{.+}} = %[[ZERO]], %{{.+}} = %[[ZERO]],
 // CHECK: vector.load %[[B]][%[[K]], %{{.+}}] : memref<16x40xf32>, vector<16xf32>
 // CHECK-NOT: memref.prefetch
 // CHECK: memref.load %[[A]][%{{.+}}, %[[K]]]
 // CHECK: vector.broadcast
 // CHECK-COUNT-16: vector.fma
 // CHECK: scf.yield
-// CHECK-COUNT-16: vector.store
+// CHECK: %[[C00:.+]] = vector.load %[[C]][%{{.+}}, %{{.+}}] : memref<10x40xf32>, vector<16xf32>
+// CHECK: %[[S00:.+]] = arith.addf %[[C00]], %[[SUMS]]#0 : vector<16xf32>
+// CHECK: vector.store %[[S00]], %[[C]]
+// CHECK-COUNT-15: vector.store
 // CHECK: %[[MASK:.+]] = vector.constant_mask [8] : vector<16xi1>
-// CHECK: vector.maskedload %[[C]][%{{.+}}, %{{.+}}], %[[MASK]]
+// CHECK: vector.maskedload %[[B]][%{{.+}}, %{{.+}}], %[[MASK]]
+// CHECK: scf.yield
+// CHECK: %[[CMASK:.+]] = vector.constant_mask [8] : vector<16xi1>
+// CHECK: vector.maskedload %[[C]][%{{.+}}, %{{.+}}], %[[CMASK]]
 // CHECK: vector.maskedstore
 #x = affine_map<(d0, d1, d2) -> (d0, d2)>
 #w = affine_map<(d0, d1, d2) -> (d2, d1)>
@@ -204,9 +212,9 @@ func.func @scratch_views(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %s: memref
 // CHECK-COUNT-16: vector.fma
 // CHECK: scf.index_switch %[[REST]]
 // CHECK-NEXT: case 1 {
-// CHECK: vector.load %{{.+}}[%[[END]], %{{.+}}]
 // CHECK-COUNT-2: vector.fma
 // CHECK-NOT: vector.fma
+// CHECK: vector.load %{{.+}}[%[[END]], %{{.+}}]
 // CHECK: case 2 {
 // CHECK-COUNT-4: vector.fma
 // CHECK-NOT: vector.fma
