@@ -15,7 +15,11 @@
 // one (MoE experts) takes twice the rows it expects, up to
 // `limited-row-tile`, so that a typical expert is one row tile. A whole-row
 // workgroup of a GEMM dispatch reads all of B, so it takes enough rows (up
-// to `row-tile`) to reuse B while leaving two workgroups. A GEMM dispatch
+// to `row-tile`) to reuse B while leaving two workgroups. Any other
+// dispatch whose columns are fewer than `col-tile` takes rows for as many
+// elements as `row-tile` x `col-tile`: the run-time packing of a GEMM operand
+// into 16-column panels made 2 KiB workgroups, 8,192 of them for a 2048 x
+// 2048 B (docs/compiler.md measures the difference). A GEMM dispatch
 // with fewer than `min-gemm-workgroups` workgroups narrows its column tiles
 // (down to 64 columns) until it has that many: with three workgroups on two
 // workers, one worker waits a third of the dispatch at the barrier.
@@ -139,6 +143,10 @@ struct CpuSelectWorkgroupTilesPass
                                           normRowTile, rowTile);
       } else if (wholeRows) {
         rowsPerTile = normRowTile;
+      } else if (tile.back() < colTile) {
+        // Narrow rows (a B operand packed into 16-column panels): as many
+        // elements per workgroup as `row-tile` rows of `col-tile` columns.
+        rowsPerTile = rowTile * ceilDiv(colTile, tile.back());
       }
       int64_t multiple =
           tileMultiple(func, shape.size(), shape.size() - 2, rows);

@@ -374,7 +374,10 @@ def CpuSelectWorkgroupTilesPass
     leading (batch) dimension, `rows` of the second-to-last and `cols` of
     the last dimension. A dispatch that reduces along the last dimension
     (layer norm) takes whole rows. A GEMM dispatch with few workgroups
-    narrows its column tiles so that the workers can balance them. Sets
+    narrows its column tiles so that the workers can balance them. Other
+    dispatches with rows narrower than `col-tile` take more rows, as many
+    elements as `row-tile` rows of `col-tile` columns (512 rows of a B
+    operand packed into 16-column panels, not 32). Sets
     `exec.workgroup_tile` on the executable's function and `grid` (x:
     column tiles, y: row tiles, z: batch) on every dispatch of it.
   }];
@@ -385,7 +388,8 @@ def CpuSelectWorkgroupTilesPass
            "Most rows per workgroup of a GEMM dispatch (taken while at "
            "least four row tiles remain)">,
     Option<"colTile", "col-tile", "int64_t", "256",
-           "Largest column count per workgroup of a GEMM dispatch">,
+           "Largest column count per workgroup of a GEMM dispatch (with "
+           "row-tile, the elements of a narrow-row workgroup)">,
     Option<"minGemmWorkgroups", "min-gemm-workgroups", "int64_t", "8",
            "Workgroups a GEMM dispatch narrows its column tiles (to no less "
            "than 64) to reach">,
