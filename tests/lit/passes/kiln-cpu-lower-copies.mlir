@@ -2,7 +2,7 @@
 // RUN: not kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-cpu-lower-copies{vector-width=0}))" -split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
 // BAD: error: kiln-cpu-lower-copies: needs vector-width >= 1; got 0
 
-// Packing B into panels of 16 (one panel, 32 rows per workgroup): each row
+// Packing B into panels of 16 (one panel, a tile of 32 rows): each row
 // is a loop of 8-lane loads at column i * 16 + j and stores.
 // CHECK-LABEL: func.func @pack_panel
 // CHECK-SAME: (%[[IN:.+]]: memref<32x16xf32, strided<[1024, 1], offset: ?>>, %[[OUT:.+]]: memref<1x32x16xf32, strided<[16384, 16, 1], offset: ?>>)
