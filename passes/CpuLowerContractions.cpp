@@ -323,7 +323,7 @@ private:
   Value loadB(Value k, Value n0, PanelPosition at, int64_t j,
               int64_t maskLanes) {
     if (panel) {
-      // Panels are whole (p divides N): no mask is needed.
+      // Panels are whole (zeros pad the last one past N): no mask is needed.
       return load(bMat, panelIndices(at, k, j), 0);
     }
     return load(bMat,

@@ -6,15 +6,20 @@
 // contiguous run. Weights are constants, so re-laying them out is free at
 // run time: the parameter is re-declared with a layout that the artifact
 // writer applies once.
-//  - panels: [N / p, K, p], read as B[n floordiv p, k, n mod p], when every
-//    use of the parameter is such a GEMM and p divides N;
-//  - otherwise a transpose to [K, N], read as B[k, n].
+//  - panels: [ceil(N / p), K, p], read as B[n floordiv p, k, n mod p], when
+//    every use of the parameter is such a GEMM and N is at least p; when p
+//    does not divide N the last panel is padded with zeros (a transposed
+//    [K, N] weight with N = 779, a Show-o vocabulary, has rows 3,116 bytes
+//    apart, and a 16-column block of it touched a new page every depth
+//    step: the GEMM ran at half the speed of N = 784 in panels);
+//  - otherwise a transpose to [K, N], read as B[k, n] (N < p: a row of B
+//    is less than a panel wide, so its rows are close together already).
 // A batched weight [G.., N, K] that a batched GEMM reads as B[g.., n, k]
 // (per-head projections) gets the same choice per matrix: [G.., N / p, K,
 // p] or [G.., K, N]. The kernels read one group's panels per workgroup.
 // A weight [G.., K, N] that every use reads as B[g.., k, n] (the absorbed
-// attention's per-head query-side weight) is stored in panels too when p
-// divides N, permuted first (`permutation` and `panel` on one kiln.param);
+// attention's per-head query-side weight) is stored in panels too when N
+// is at least p, permuted first (`permutation` and `panel` on one kiln.param);
 // otherwise it stays as it is, its rows of B contiguous already.
 // A GEMM may read a reshaped parameter, e.g. a patch embedding's [D, C, P,
 // P] convolution weight as [D, C P P]. A reshape leaves row-major data as it
@@ -94,15 +99,14 @@ struct MaterializeWeightLayoutsPass
       if (!transposed.empty()) {
         // [G.., N, K] read as B[g.., n, k].
         int64_t n = param.getType().getDimSize(rank - 2);
-        if (allGemm && natural.empty() && panel > 0 && n % panel == 0) {
+        if (allGemm && natural.empty() && panel > 0 && n >= panel) {
           storeAsPanels(param, transposed, Orientation::Transposed);
         } else {
           storeTransposed(param, transposed);
         }
       } else if (!natural.empty() && allGemm && panel > 0 &&
-                 param.getType().getDimSize(rank - 1) % panel == 0) {
-        // [G.., K, N] read as B[g.., k, n]: rows of B are contiguous
-        // already, so only whole panels are worth a layout.
+                 param.getType().getDimSize(rank - 1) >= panel) {
+        // [G.., K, N] read as B[g.., k, n]: the rows of B are N apart.
         storeAsPanels(param, natural, Orientation::Natural);
       }
       if (param->use_empty()) {
@@ -126,7 +130,8 @@ struct MaterializeWeightLayoutsPass
     auto folded = ParamOp::create(
         b, param.getLoc(), reshape.getType(), param.getNameAttr(),
         /*permutation=*/nullptr, /*panel=*/nullptr,
-        b.getDenseI64ArrayAttr(param.getDeclaredShape()));
+        b.getDenseI64ArrayAttr(param.getDeclaredShape()),
+        /*panel_columns=*/nullptr);
     reshape.replaceAllUsesWith(folded.getResult());
     reshape->erase();
     if (param->use_empty()) {
@@ -134,8 +139,8 @@ struct MaterializeWeightLayoutsPass
     }
   }
 
-  /// [G.., N, K] -> [G.., N / p, K, p], read with (g.., n floordiv p, k,
-  /// n mod p); a [G.., K, N] weight read as B[g.., k, n] is permuted to
+  /// [G.., N, K] -> [G.., ceil(N / p), K, p], read with (g.., n floordiv p,
+  /// k, n mod p); a [G.., K, N] weight read as B[g.., k, n] is permuted to
   /// [G.., N, K] first (kiln.param applies the permutation, then the
   /// panels).
   void storeAsPanels(ParamOp param, ArrayRef<OpOperand *> uses,
@@ -147,12 +152,14 @@ struct MaterializeWeightLayoutsPass
     int64_t n = type.getDimSize(natural ? rank - 1 : rank - 2);
     int64_t k = type.getDimSize(natural ? rank - 2 : rank - 1);
     SmallVector<int64_t> shape(type.getShape().drop_back(2));
-    llvm::append_range(shape, ArrayRef<int64_t>{n / panel, k, panel});
+    llvm::append_range(shape,
+                       ArrayRef<int64_t>{llvm::divideCeil(n, panel), k, panel});
     auto stored = ParamOp::create(
         b, param.getLoc(), RankedTensorType::get(shape, type.getElementType()),
         param.getNameAttr(),
         natural ? b.getDenseI64ArrayAttr(swapLastTwo(rank)) : nullptr,
-        b.getI64IntegerAttr(panel), param.getCheckpointShapeAttr());
+        b.getI64IntegerAttr(panel), param.getCheckpointShapeAttr(),
+        n % panel ? b.getI64IntegerAttr(n) : nullptr);
     for (OpOperand *use : uses) {
       rewriteMap(use, stored, [&](AffineExpr first, AffineExpr second) {
         AffineExpr col = natural ? second : first;
@@ -181,7 +188,8 @@ struct MaterializeWeightLayoutsPass
     auto stored = ParamOp::create(
         b, param.getLoc(), RankedTensorType::get(shape, type.getElementType()),
         param.getNameAttr(), b.getDenseI64ArrayAttr(permutation),
-        /*panel=*/nullptr, param.getCheckpointShapeAttr());
+        /*panel=*/nullptr, param.getCheckpointShapeAttr(),
+        /*panel_columns=*/nullptr);
     for (OpOperand *use : uses) {
       rewriteMap(use, stored, [](AffineExpr n, AffineExpr k) {
         return SmallVector<AffineExpr>{k, n};

@@ -139,9 +139,10 @@ def MaterializeWeightLayoutsPass
     kernels stream, re-declared on the `kiln.param` so that the artifact
     writer re-lays the data out once, at compile time:
 
-    - in panels of `panel` columns, `[N / p, K, p]` read as
+    - in panels of `panel` columns, `[ceil(N / p), K, p]` read as
       `B[n floordiv p, k, n mod p]`, when every use of the parameter is such
-      a GEMM and p divides N;
+      a GEMM and N >= p; when p does not divide N the last panel is padded
+      with zeros and `panel_columns = N` records the declared columns;
     - otherwise transposed, `[K, N]` read as `B[k, n]`.
 
     A batched weight `[G.., N, K]` read as `B[g.., n, k]` by a batched GEMM

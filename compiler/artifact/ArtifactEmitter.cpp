@@ -129,7 +129,12 @@ std::string layoutName(ParamOp param) {
   }
   if (std::optional<int64_t> panel = param.getPanel()) {
     text += (text.empty() ? "" : " ") + std::string("panels(") +
-            std::to_string(*panel) + ")";
+            std::to_string(*panel);
+    if (std::optional<int64_t> columns = param.getPanelColumns()) {
+      // The last panel is padded past the declared columns.
+      text += ", columns " + std::to_string(*columns);
+    }
+    text += ")";
   }
   return text;
 }

@@ -1,11 +1,12 @@
 //===- PanelLayout.h - GEMM weights stored as panels ------------*- C++ -*-===//
 //
 // A linear weight declared [N, K] (checkpoint layout: rows are outputs) is
-// stored for GEMM kernels as N / p panels of K x p: panel i holds rows
+// stored for GEMM kernels as ceil(N / p) panels of K x p: panel i holds rows
 // i*p .. i*p+p-1 of the weight as its columns, so that a kernel computing p
-// output columns streams one contiguous panel. A batched weight [G.., N, K]
-// (per-head projections) is stored as [G.., N / p, K, p], each [N, K]
-// matrix on its own. See kiln.param's `panel`.
+// output columns streams one contiguous panel; when p does not divide N,
+// the last panel's lanes past N are zeros. A batched weight [G.., N, K]
+// (per-head projections) is stored as [G.., ceil(N / p), K, p], each [N, K]
+// matrix on its own. See kiln.param's `panel` and `panel_columns`.
 //
 // Header-only and free of LLVM: the artifact writer and the reference
 // interpreter share it.
@@ -21,14 +22,15 @@
 namespace kiln {
 
 /// `declared` ([groups, n, k], row-major) as panels: result[g][i][kk][j] =
-/// declared[g][i * p + j][kk]. `n` must be a multiple of `p`.
+/// declared[g][i * p + j][kk], and 0 where i * p + j >= n.
 inline std::vector<float> toPanels(const std::vector<float> &declared,
                                    int64_t groups, int64_t n, int64_t k,
                                    int64_t p) {
-  std::vector<float> panels(declared.size());
+  int64_t padded = (n + p - 1) / p * p;
+  std::vector<float> panels(groups * padded * k, 0.0f);
   for (int64_t g = 0; g < groups; ++g) {
     const float *from = declared.data() + g * n * k;
-    float *to = panels.data() + g * n * k;
+    float *to = panels.data() + g * padded * k;
     for (int64_t row = 0; row < n; ++row) {
       int64_t panel = row / p, lane = row % p;
       for (int64_t kk = 0; kk < k; ++kk) {

@@ -131,7 +131,8 @@ FailureOr<Value> ModelBuilder::param(StringRef name, ArrayRef<int64_t> shape) {
                             RankedTensorType::get(shape, builder.getF32Type()),
                             builder.getStringAttr(full),
                             /*permutation=*/nullptr, /*panel=*/nullptr,
-                            /*checkpoint_shape=*/nullptr);
+                            /*checkpoint_shape=*/nullptr,
+                            /*panel_columns=*/nullptr);
   params[full] = op.getResult();
   return op.getResult();
 }

@@ -75,6 +75,17 @@ LogicalResult ParamOp::verify() {
       return emitOpError("expects a panel layout [G.., N/p, K, p] with p = ")
              << *panel << ", got " << formatShape(shape);
     }
+    if (std::optional<int64_t> columns = getPanelColumns()) {
+      int64_t panels = shape[shape.size() - 3];
+      if (*columns < 1 || *columns % *panel == 0 ||
+          llvm::divideCeil(*columns, *panel) != panels) {
+        return emitOpError("expects panel_columns N with ceil(N / ")
+               << *panel << ") = " << panels << " panels and " << *panel
+               << " not dividing N, got " << *columns;
+      }
+    }
+  } else if (getPanelColumns()) {
+    return emitOpError("expects panel_columns only with panel");
   }
   if (std::optional<ArrayRef<int64_t>> dims = getCheckpointShape()) {
     int64_t count = 1;
@@ -85,11 +96,11 @@ LogicalResult ParamOp::verify() {
       }
       count *= dim;
     }
-    if (count != getType().getNumElements()) {
+    SmallVector<int64_t> source = getLayoutSourceShape();
+    if (count != ShapedType::getNumElements(source)) {
       return emitOpError("expects a checkpoint shape with as many elements "
                          "as ")
-             << formatShape(getType().getShape()) << ", got "
-             << formatShape(*dims);
+             << formatShape(source) << ", got " << formatShape(*dims);
     }
   }
   return success();
@@ -108,10 +119,10 @@ SmallVector<int64_t> ParamOp::getPanelSourceShape() {
   if (!panel) {
     return SmallVector<int64_t>(shape);
   }
-  // [G.., N/p, K, p] -> [G.., N, K].
+  // [G.., ceil(N/p), K, p] -> [G.., N, K].
   SmallVector<int64_t> source(shape.drop_back(3));
   int64_t rank = shape.size();
-  source.push_back(shape[rank - 3] * *panel);
+  source.push_back(getPanelColumns().value_or(shape[rank - 3] * *panel));
   source.push_back(shape[rank - 2]);
   return source;
 }

@@ -58,10 +58,13 @@ def Kiln_ParamOp : Kiln_Op<"param", [Pure]> {
         : tensor<768x3072xf32>
     ```
 
-    With `panel = p`, a declared [N, K] parameter (N a multiple of p) is
-    stored as N / p panels of p rows, each panel K x p with the rows of the
-    declared parameter as its columns: `result[i, k, j] = declared[i * p + j,
-    k]`. This is the layout GEMM kernels stream B in. A declared [G.., N, K]
+    With `panel = p`, a declared [N, K] parameter is stored as ceil(N / p)
+    panels of p rows, each panel K x p with the rows of the declared
+    parameter as its columns: `result[i, k, j] = declared[i * p + j, k]`.
+    This is the layout GEMM kernels stream B in. When p does not divide N,
+    `panel_columns = N` records N and the last panel's lanes past it hold
+    zeros (a vocabulary of 779 outputs is 49 panels of 16, the last with 5
+    zero lanes): kernels read whole panels and never use those lanes. A declared [G.., N, K]
     parameter (per-head weights) is stored as [G.., N / p, K, p], each of
     its [N, K] matrices that way. With both, the permutation applies first
     and the panels to its result: a [G, K, N] weight that a GEMM reads as
@@ -70,6 +73,8 @@ def Kiln_ParamOp : Kiln_Op<"param", [Pure]> {
 
     ```mlir
     %wp = kiln.param "fc1.weight" {panel = 32 : i64} : tensor<96x768x32xf32>
+    %wv = kiln.param "lm_head.weight" {panel = 16 : i64, panel_columns = 779 : i64}
+        : tensor<49x2048x16xf32>
     ```
 
     With `checkpoint_shape`, the checkpoint holds the parameter in that shape
@@ -88,7 +93,8 @@ def Kiln_ParamOp : Kiln_Op<"param", [Pure]> {
   let arguments = (ins StrAttr:$name,
                        OptionalAttr<DenseI64ArrayAttr>:$permutation,
                        OptionalAttr<I64Attr>:$panel,
-                       OptionalAttr<DenseI64ArrayAttr>:$checkpoint_shape);
+                       OptionalAttr<DenseI64ArrayAttr>:$checkpoint_shape,
+                       OptionalAttr<I64Attr>:$panel_columns);
   let results = (outs Kiln_AnyTensor:$result);
   let assemblyFormat = "$name attr-dict `:` type($result)";
   let hasVerifier = 1;
@@ -100,7 +106,8 @@ def Kiln_ParamOp : Kiln_Op<"param", [Pure]> {
     /// the result's shape with the layout undone.
     ::llvm::SmallVector<int64_t> getLayoutSourceShape();
     /// The shape the panels start from: the result's shape with `panel`
-    /// undone, which is the declared shape permuted by `permutation`.
+    /// (and its padding) undone, which is the declared shape permuted by
+    /// `permutation`.
     ::llvm::SmallVector<int64_t> getPanelSourceShape();
   }];
 }

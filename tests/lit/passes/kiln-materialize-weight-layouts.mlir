@@ -55,6 +55,22 @@ func.func @panels(%x: tensor<4x16xf32>) -> tensor<4x64xf32> {
   return %0 : tensor<4x64xf32>
 }
 
+// N = 40 is not a multiple of 32: two panels, the second padded with 24
+// zero columns that `panel_columns` accounts for. (N = 8 in @linear is
+// narrower than a panel and stays transposed.)
+// CHECK-LABEL: func.func @padded_panels
+// CHECK: %[[P:.+]] = kiln.param "head.weight" {panel = 32 : i64, panel_columns = 40 : i64} : tensor<2x16x32xf32>
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PANEL]], #{{.+}}]
+// CHECK-SAME: ins(%{{.+}}, %[[P]] : tensor<4x16xf32>, tensor<2x16x32xf32>)
+// CHECK-SAME: outs(%{{.+}} : tensor<4x40xf32>)
+// NOPANEL-LABEL: func.func @padded_panels
+// NOPANEL: kiln.param "head.weight" {permutation = array<i64: 1, 0>} : tensor<16x40xf32>
+func.func @padded_panels(%x: tensor<4x16xf32>) -> tensor<4x40xf32> {
+  %w = kiln.param "head.weight" : tensor<40x16xf32>
+  %0 = kiln.linear %x, %w : (tensor<4x16xf32>, tensor<40x16xf32>) -> tensor<4x40xf32>
+  return %0 : tensor<4x40xf32>
+}
+
 // A parameter also read by something other than a GEMM keeps one layout
 // for all its uses: transposed, which the GEMM still reads well.
 // CHECK-LABEL: func.func @shared_weight
@@ -142,4 +158,17 @@ func.func @natural_panels(%x: tensor<2x3x6xf32>) -> tensor<2x3x64xf32> {
   %r = kiln.reshape %w : tensor<12x64xf32> -> tensor<2x6x64xf32>
   %0 = kiln.matmul %x, %r : (tensor<2x3x6xf32>, tensor<2x6x64xf32>) -> tensor<2x3x64xf32>
   return %0 : tensor<2x3x64xf32>
+}
+
+// The same with N = 48 per head: permuted, then two panels, the second
+// padded.
+// CHECK-LABEL: func.func @natural_padded_panels
+// CHECK: %[[Q:.+]] = kiln.param "query.weight" {checkpoint_shape = array<i64: 12, 48>, panel = 32 : i64, panel_columns = 48 : i64, permutation = array<i64: 0, 2, 1>} : tensor<2x2x6x32xf32>
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[HPANEL]], #{{.+}}]
+// CHECK-SAME: ins(%{{.+}}, %[[Q]] : tensor<2x3x6xf32>, tensor<2x2x6x32xf32>)
+func.func @natural_padded_panels(%x: tensor<2x3x6xf32>) -> tensor<2x3x48xf32> {
+  %w = kiln.param "query.weight" : tensor<12x48xf32>
+  %r = kiln.reshape %w : tensor<12x48xf32> -> tensor<2x6x48xf32>
+  %0 = kiln.matmul %x, %r : (tensor<2x3x6xf32>, tensor<2x6x48xf32>) -> tensor<2x3x48xf32>
+  return %0 : tensor<2x3x48xf32>
 }

@@ -103,6 +103,24 @@ TEST_F(ReferenceInterpreter, ParamPanelsFollowThePermutation) {
   expectTensorNear(out[2], {2, 2, 3, 2}, k, 0.0);
 }
 
+// Three columns in panels of two: the second panel's last lane is padding.
+constexpr const char *kPaddedPanelParam = R"mlir(
+func.func @main() -> tensor<2x2x2xf32> {
+  %0 = kiln.param "v" {panel = 2 : i64, panel_columns = 3 : i64} : tensor<2x2x2xf32>
+  return %0 : tensor<2x2x2xf32>
+}
+)mlir";
+
+TEST_F(ReferenceInterpreter, PaddedPanelsHoldZerosPastTheColumns) {
+  MapWeights weights;
+  weights.tensors["v"] = {1, 2, 3, 4, 5, 6}; // Declared [N = 3, K = 2].
+  std::vector<Tensor> out = run(kPaddedPanelParam, {}, &weights);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(weights.requestedShapes["v"], (std::vector<int64_t>{3, 2}));
+  // Element (i, k, j) is declared (2i + j, k), zero for 2i + j = 3.
+  expectTensorNear(out[0], {2, 2, 2}, {1, 3, 2, 4, 5, 0, 6, 0}, 0.0);
+}
+
 TEST_F(ReferenceInterpreter, WrongInputCountIsAnError) {
   std::string diagnostics =
       runExpectingError(kTwoInputs, {floats({2, 3}, {1, 2, 3, 4, 5, 6})});

@@ -42,6 +42,41 @@ func.func @panel_rank_two() -> tensor<4x4xf32> {
 
 // -----
 
+func.func @panel_columns_without_panel() -> tensor<4x8xf32> {
+  // expected-error @+1 {{'kiln.param' op expects panel_columns only with panel}}
+  %w = kiln.param "w" {panel_columns = 7 : i64} : tensor<4x8xf32>
+  return %w : tensor<4x8xf32>
+}
+
+// -----
+
+// Seven columns fill two panels of 4, not three.
+func.func @panel_columns_panel_count() -> tensor<3x5x4xf32> {
+  // expected-error @+1 {{'kiln.param' op expects panel_columns N with ceil(N / 4) = 3 panels and 4 not dividing N, got 7}}
+  %w = kiln.param "w" {panel = 4 : i64, panel_columns = 7 : i64} : tensor<3x5x4xf32>
+  return %w : tensor<3x5x4xf32>
+}
+
+// -----
+
+// Whole panels need no panel_columns: one layout has one spelling.
+func.func @panel_columns_whole_panels() -> tensor<2x5x4xf32> {
+  // expected-error @+1 {{'kiln.param' op expects panel_columns N with ceil(N / 4) = 2 panels and 4 not dividing N, got 8}}
+  %w = kiln.param "w" {panel = 4 : i64, panel_columns = 8 : i64} : tensor<2x5x4xf32>
+  return %w : tensor<2x5x4xf32>
+}
+
+// -----
+
+// A checkpoint shape counts the declared elements, not the padding.
+func.func @checkpoint_shape_padded_panels() -> tensor<2x5x4xf32> {
+  // expected-error @+1 {{'kiln.param' op expects a checkpoint shape with as many elements as [7, 5], got [8, 5]}}
+  %w = kiln.param "w" {checkpoint_shape = array<i64: 8, 5>, panel = 4 : i64, panel_columns = 7 : i64} : tensor<2x5x4xf32>
+  return %w : tensor<2x5x4xf32>
+}
+
+// -----
+
 func.func @checkpoint_shape_count() -> tensor<8x12xf32> {
   // expected-error @+1 {{'kiln.param' op expects a checkpoint shape with as many elements as [8, 12], got [8, 3, 2, 3]}}
   %w = kiln.param "w" {checkpoint_shape = array<i64: 8, 3, 2, 3>} : tensor<8x12xf32>
