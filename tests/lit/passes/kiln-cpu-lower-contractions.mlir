@@ -2,25 +2,34 @@
 // RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-cpu-lower-contractions{prefetch-rows=0}, canonicalize, cse))" | FileCheck %s --check-prefix=NOPREFETCH
 // NOPREFETCH-NOT: memref.prefetch
 
-// 10 x 40 = one 8-row block and a 2-row block; each row has one 32-column
-// block (two full vectors) and a masked 8-lane tail vector. The sums start
-// from zero; C is read once, after the depth loop, and added to them.
+// 10 x 40: a remainder of up to half a block shares the last whole block's
+// rows, so the 10 rows are two 5-row blocks (10 accumulators each) rather
+// than 8 and 2 (4 accumulators, too few to hide the FMA latency). Each
+// row has one 32-column block (two full vectors) and a masked 8-lane tail
+// vector. The sums start from zero; C is read once, after the depth loop,
+// and added to them.
 // CHECK-LABEL: func.func @gemm
 // CHECK-SAME: (%[[A:.+]]: memref<10x16xf32>, %[[B:.+]]: memref<16x40xf32>, %[[C:.+]]: memref<10x40xf32>)
 // CHECK-NOT: linalg.generic
 // CHECK: %[[ZERO:.+]] = arith.constant dense<0.000000e+00> : vector<16xf32>
 // CHECK-NOT: vector.load %[[C]]
-// CHECK: %[[SUMS:.+]]:16 = scf.for %[[K:.+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%{{.+}} = %[[ZERO]], %{{.+}} = %[[ZERO]],
+// CHECK: %[[SUMS:.+]]:10 = scf.for %[[K:.+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%{{.+}} = %[[ZERO]], %{{.+}} = %[[ZERO]],
 // CHECK: vector.load %[[B]][%[[K]], %{{.+}}] : memref<16x40xf32>, vector<16xf32>
 // CHECK-NOT: memref.prefetch
 // CHECK: memref.load %[[A]][%{{.+}}, %[[K]]]
 // CHECK: vector.broadcast
-// CHECK-COUNT-16: vector.fma
+// CHECK-COUNT-10: vector.fma
+// CHECK-NOT: vector.fma
 // CHECK: scf.yield
 // CHECK: %[[C00:.+]] = vector.load %[[C]][%{{.+}}, %{{.+}}] : memref<10x40xf32>, vector<16xf32>
 // CHECK: %[[S00:.+]] = arith.addf %[[C00]], %[[SUMS]]#0 : vector<16xf32>
 // CHECK: vector.store %[[S00]], %[[C]]
-// CHECK-COUNT-15: vector.store
+// CHECK-COUNT-9: vector.store
+// CHECK: %{{.+}}:10 = scf.for
+// CHECK-COUNT-10: vector.fma
+// CHECK-NOT: vector.fma
+// CHECK: scf.yield
+// CHECK-COUNT-10: vector.store
 // CHECK: %[[MASK:.+]] = vector.constant_mask [8] : vector<16xi1>
 // CHECK: vector.maskedload %[[B]][%{{.+}}, %{{.+}}], %[[MASK]]
 // CHECK: scf.yield
