@@ -152,8 +152,9 @@ struct MaterializeWeightLayoutsPass
     int64_t n = type.getDimSize(natural ? rank - 1 : rank - 2);
     int64_t k = type.getDimSize(natural ? rank - 2 : rank - 1);
     SmallVector<int64_t> shape(type.getShape().drop_back(2));
-    llvm::append_range(shape,
-                       ArrayRef<int64_t>{llvm::divideCeil(n, panel), k, panel});
+    llvm::append_range(
+        shape,
+        ArrayRef<int64_t>{llvm::divideCeilSigned(n, int64_t(panel)), k, panel});
     auto stored = ParamOp::create(
         b, param.getLoc(), RankedTensorType::get(shape, type.getElementType()),
         param.getNameAttr(),

@@ -13,6 +13,14 @@
 //       ins(%b : tensor<KxN>) outs(%empty : tensor<N/p x K x p>)
 //   GEMM reading %packed with (.., n, k) -> (n floordiv p, k, n mod p)
 //
+// When p does not divide N (and N >= p), the panels are `[ceil(N / p), K,
+// p]` and the last one is padded with zeros, as weights are
+// (kiln-materialize-weight-layouts): the copy then has no input operand
+// and reads B with tensor.extract under `i * p + j < N`, since a map
+// cannot stop at N. That copy is scalar code; unpacked, the GEMM read a
+// row of B N floats from the next at every depth step (1024 x 1000 x 1024:
+// 30% slower than N = 1008 in panels), or, for B[n, k], had no vector code.
+//
 // The copy costs K * N loads and stores against M * N * K FMAs, so it is
 // done when the GEMM has at least `min-rows` rows, or whatever M is when B is
 // read transposed (the unpacked fallback there is scalar code).
@@ -23,8 +31,10 @@
 #include "passes/OpClassification.h"
 #include "passes/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 namespace kiln {
@@ -70,14 +80,45 @@ struct PackGemmOperandsPass
     }
     SmallVector<int64_t> loops = op.getStaticLoopRanges();
     int64_t n = loops[loops.size() - 2];
-    if (n % panel != 0) {
-      return false;
+    if (n < panel) {
+      return false; // Narrower than a panel: rows of B are close already.
     }
     int64_t rows = 1;
     for (int64_t extent : ArrayRef<int64_t>(loops).drop_back(2)) {
       rows *= extent;
     }
     return gemm->rhsTransposed || rows >= minRows;
+  }
+
+  /// packed[i, k, j] inside a copy's body: B[k, i * p + j] (or B[i * p + j,
+  /// k]) for columns below `columns`, zero past them.
+  Value paddedRead(OpBuilder &b, Location loc, Value source, int64_t columns,
+                   bool transposed) {
+    Value i = linalg::IndexOp::create(b, loc, 0);
+    Value k = linalg::IndexOp::create(b, loc, 1);
+    Value j = linalg::IndexOp::create(b, loc, 2);
+    Value column = arith::AddIOp::create(
+        b, loc,
+        arith::MulIOp::create(b, loc, i,
+                              arith::ConstantIndexOp::create(b, loc, panel)),
+        j);
+    Value inside =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, column,
+                              arith::ConstantIndexOp::create(b, loc, columns));
+    Type element = cast<RankedTensorType>(source.getType()).getElementType();
+    auto branch = scf::IfOp::create(b, loc, element, inside,
+                                    /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(branch.thenBlock());
+    SmallVector<Value> at = transposed ? SmallVector<Value>{column, k}
+                                       : SmallVector<Value>{k, column};
+    scf::YieldOp::create(
+        b, loc, tensor::ExtractOp::create(b, loc, source, at).getResult());
+    b.setInsertionPointToStart(branch.elseBlock());
+    scf::YieldOp::create(
+        b, loc,
+        arith::ConstantOp::create(b, loc, b.getZeroAttr(element)).getResult());
+    return branch.getResult(0);
   }
 
   /// Panels made so far, by operand and orientation.
@@ -108,17 +149,31 @@ struct PackGemmOperandsPass
     Operation *earlier = packed ? packed.getDefiningOp() : nullptr;
     if (!earlier || earlier->getBlock() != op->getBlock() ||
         !earlier->isBeforeInBlock(op)) {
-      auto packedType = RankedTensorType::get({nExtent / panel, kExtent, panel},
-                                              type.getElementType());
+      auto packedType = RankedTensorType::get(
+          {llvm::divideCeilSigned(nExtent, int64_t(panel)), kExtent, panel},
+          type.getElementType());
       Value empty = tensor::EmptyOp::create(b, loc, packedType.getShape(),
                                             packedType.getElementType());
-      auto packOp = linalg::GenericOp::create(
-          b, loc, packedType, rhs->get(), empty,
-          {read, b.getMultiDimIdentityMap(3)},
-          SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
-          [](OpBuilder &nb, Location nloc, ValueRange args) {
-            linalg::YieldOp::create(nb, nloc, args[0]);
-          });
+      auto parallel =
+          SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel);
+      linalg::GenericOp packOp;
+      if (nExtent % panel == 0) {
+        packOp = linalg::GenericOp::create(
+            b, loc, packedType, rhs->get(), empty,
+            {read, b.getMultiDimIdentityMap(3)}, parallel,
+            [](OpBuilder &nb, Location nloc, ValueRange args) {
+              linalg::YieldOp::create(nb, nloc, args[0]);
+            });
+      } else {
+        packOp = linalg::GenericOp::create(
+            b, loc, packedType, ValueRange{}, empty,
+            {b.getMultiDimIdentityMap(3)}, parallel,
+            [&](OpBuilder &nb, Location nloc, ValueRange) {
+              linalg::YieldOp::create(nb, nloc,
+                                      paddedRead(nb, nloc, rhs->get(), nExtent,
+                                                 gemm->rhsTransposed));
+            });
+      }
       packOp->setAttr("kiln.op", b.getStringAttr("kiln.pack_panels"));
       packed = packOp.getResult(0);
     }

@@ -200,9 +200,11 @@ def PackGemmOperandsPass
     made to read a copy of B in panels of `panel` columns, `[N / p, K, p]`
     read as `B[n floordiv p, k, n mod p]`, written by an elementwise
     `linalg.generic` (tagged `kiln.op = "kiln.pack_panels"`) that dispatch
-    formation keeps in a dispatch of its own. The copy is made when p
-    divides N and the GEMM has at least `min-rows` rows, or at any row
-    count when B is read as `B[n, k]`.
+    formation keeps in a dispatch of its own. The copy is made when N is
+    at least p and the GEMM has at least `min-rows` rows, or at any row
+    count when B is read as `B[n, k]`. When p does not divide N the panels
+    are `[ceil(N / p), K, p]`, the last padded with zeros, and the copy
+    reads B with `tensor.extract` below column N (a scalar copy).
 
     ```mlir
     // Before: B is an argument, read as B[k, n].

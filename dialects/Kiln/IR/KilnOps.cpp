@@ -78,7 +78,7 @@ LogicalResult ParamOp::verify() {
     if (std::optional<int64_t> columns = getPanelColumns()) {
       int64_t panels = shape[shape.size() - 3];
       if (*columns < 1 || *columns % *panel == 0 ||
-          llvm::divideCeil(*columns, *panel) != panels) {
+          llvm::divideCeilSigned(*columns, *panel) != panels) {
         return emitOpError("expects panel_columns N with ceil(N / ")
                << *panel << ") = " << panels << " panels and " << *panel
                << " not dividing N, got " << *columns;

@@ -20,6 +20,55 @@ func.func @rows64(%a: tensor<64x16xf32>, %b: tensor<16x64xf32>) -> tensor<64x64x
   return %0 : tensor<64x64xf32>
 }
 
+// N = 40 is not a multiple of 32: two panels, the second padded with
+// zeros. A map cannot stop at N, so the copy has no input and reads B with
+// tensor.extract only below it.
+// CHECK-LABEL: func.func @padded
+// CHECK-SAME: (%[[A:.+]]: tensor<64x16xf32>, %[[B:.+]]: tensor<16x40xf32>)
+// CHECK: %[[E:.+]] = tensor.empty() : tensor<2x16x32xf32>
+// CHECK: %[[P:.+]] = linalg.generic {indexing_maps = [#[[ID]]], iterator_types = ["parallel", "parallel", "parallel"]}
+// CHECK-SAME: outs(%[[E]] : tensor<2x16x32xf32>) attrs = {kiln.op = "kiln.pack_panels"}
+// CHECK: %[[I:.+]] = linalg.index 0
+// CHECK: %[[K:.+]] = linalg.index 1
+// CHECK: %[[J:.+]] = linalg.index 2
+// CHECK: %[[I32:.+]] = arith.muli %[[I]], %c32
+// CHECK: %[[COL:.+]] = arith.addi %[[I32]], %[[J]]
+// CHECK: %[[IN:.+]] = arith.cmpi slt, %[[COL]], %c40
+// CHECK: scf.if %[[IN]]
+// CHECK: tensor.extract %[[B]][%[[K]], %[[COL]]]
+// CHECK: } else {
+// CHECK: arith.constant 0.000000e+00
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PANEL]], #{{.+}}]
+// CHECK-SAME: ins(%[[A]], %[[P]] : tensor<64x16xf32>, tensor<2x16x32xf32>)
+// CHECK-SAME: outs(%{{.+}} : tensor<64x40xf32>)
+func.func @padded(%a: tensor<64x16xf32>, %b: tensor<16x40xf32>) -> tensor<64x40xf32> {
+  %0 = kiln.matmul %a, %b : (tensor<64x16xf32>, tensor<16x40xf32>) -> tensor<64x40xf32>
+  return %0 : tensor<64x40xf32>
+}
+
+// B read as B[n, k] with N = 40 reads B[i * 32 + j, k] under the same
+// condition.
+// CHECK-LABEL: func.func @padded_transposed
+// CHECK-SAME: (%{{.+}}: tensor<2x16xf32>, %[[Y:.+]]: tensor<40x16xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[ID]]]
+// CHECK-SAME: outs(%{{.+}} : tensor<2x16x32xf32>) attrs = {kiln.op = "kiln.pack_panels"}
+// CHECK: %[[K:.+]] = linalg.index 1
+// CHECK: %[[COL:.+]] = arith.addi
+// CHECK: tensor.extract %[[Y]][%[[COL]], %[[K]]] : tensor<40x16xf32>
+func.func @padded_transposed(%x: tensor<2x16xf32>, %y: tensor<40x16xf32>) -> tensor<2x40xf32> {
+  %0 = kiln.matmul %x, %y {transpose_rhs} : (tensor<2x16xf32>, tensor<40x16xf32>) -> tensor<2x40xf32>
+  return %0 : tensor<2x40xf32>
+}
+
+// Narrower than a panel (N = 24), B is used as it is.
+// CHECK-LABEL: func.func @narrow
+// CHECK-NOT: kiln.pack_panels
+// CHECK: return
+func.func @narrow(%a: tensor<64x16xf32>, %b: tensor<16x24xf32>) -> tensor<64x24xf32> {
+  %0 = kiln.matmul %a, %b : (tensor<64x16xf32>, tensor<16x24xf32>) -> tensor<64x24xf32>
+  return %0 : tensor<64x24xf32>
+}
+
 // Below min-rows, B read as B[k, n] is used as it is.
 // CHECK-LABEL: func.func @rows8
 // CHECK-NOT: kiln.pack_panels
@@ -40,15 +89,6 @@ func.func @rows8(%a: tensor<8x16xf32>, %b: tensor<16x64xf32>) -> tensor<8x64xf32
 func.func @transposed(%x: tensor<2x16xf32>, %y: tensor<64x16xf32>) -> tensor<2x64xf32> {
   %0 = kiln.linear %x, %y : (tensor<2x16xf32>, tensor<64x16xf32>) -> tensor<2x64xf32>
   return %0 : tensor<2x64xf32>
-}
-
-// N = 40 is not a whole number of panels.
-// CHECK-LABEL: func.func @ragged_columns
-// CHECK-NOT: kiln.pack_panels
-// CHECK: return
-func.func @ragged_columns(%a: tensor<64x16xf32>, %b: tensor<16x40xf32>) -> tensor<64x40xf32> {
-  %0 = kiln.matmul %a, %b : (tensor<64x16xf32>, tensor<16x40xf32>) -> tensor<64x40xf32>
-  return %0 : tensor<64x40xf32>
 }
 
 // Weights were laid out at compile time already.
