@@ -134,15 +134,6 @@ struct PackGemmOperandsPass
     OpBuilder b(op);
     Location loc = rhs->get().getLoc();
 
-    // packed[i, k, j] = B[k, i * p + j] (or B[i * p + j, k]).
-    AffineExpr i = getAffineDimExpr(0, ctx), k = getAffineDimExpr(1, ctx),
-               j = getAffineDimExpr(2, ctx);
-    AffineExpr column = i * panel + j;
-    AffineMap read =
-        AffineMap::get(3, 0,
-                       gemm->rhsTransposed ? ArrayRef<AffineExpr>{column, k}
-                                           : ArrayRef<AffineExpr>{k, column},
-                       ctx);
     // GEMMs sharing a B (one activation read by several products) share
     // its panels: the first one's pack dominates the later ones.
     Value &packed = packs[{rhs->get(), gemm->rhsTransposed ? 1u : 0u}];
@@ -158,6 +149,15 @@ struct PackGemmOperandsPass
           SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel);
       linalg::GenericOp packOp;
       if (nExtent % panel == 0) {
+        // packed[i, k, j] = B[k, i * p + j] (or B[i * p + j, k]).
+        AffineExpr i = getAffineDimExpr(0, ctx), k = getAffineDimExpr(1, ctx),
+                   j = getAffineDimExpr(2, ctx);
+        AffineExpr column = i * panel + j;
+        AffineMap read = AffineMap::get(3, 0,
+                                        gemm->rhsTransposed
+                                            ? ArrayRef<AffineExpr>{column, k}
+                                            : ArrayRef<AffineExpr>{k, column},
+                                        ctx);
         packOp = linalg::GenericOp::create(
             b, loc, packedType, rhs->get(), empty,
             {read, b.getMultiDimIdentityMap(3)}, parallel,
