@@ -240,8 +240,8 @@ private:
   void rowBlocks(function_ref<void(Value, int64_t)> block) {
     int64_t mr = blocking.mr;
     if (!rowCount) {
-      int64_t rest = rows % mr, whole = rows - rest;
-      if (rest == 0 || whole == 0 || 2 * rest > mr) {
+      int64_t tail = rows % mr, whole = rows - tail;
+      if (tail == 0 || whole == 0 || 2 * tail > mr) {
         blocks(
             rows, mr, Value(), [&](Value m0) { block(m0, mr); },
             [&](Value m0, int64_t rest) { block(m0, rest); });
@@ -251,12 +251,12 @@ private:
       // rows: two blocks of about (mr + rest) / 2 rows instead of mr and
       // rest. A block of 1 or 2 rows has too few accumulators to hide the
       // FMA latency and ran at a third to a half of the full rate.
-      int64_t first = (mr + rest + 1) / 2;
+      int64_t first = (mr + tail + 1) / 2;
       if (whole > mr) {
         forLoop(0, whole - mr, mr, [&](Value m0) { block(m0, mr); });
       }
       block(index(whole - mr), first);
-      block(index(whole - mr + first), mr + rest - first);
+      block(index(whole - mr + first), mr + tail - first);
       return;
     }
     Value limit = arith::MinSIOp::create(b, loc, rowCount, index(rows));

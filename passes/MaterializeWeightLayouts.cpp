@@ -15,8 +15,8 @@
 //  - otherwise a transpose to [K, N], read as B[k, n] (N < p: a row of B
 //    is less than a panel wide, so its rows are close together already).
 // A batched weight [G.., N, K] that a batched GEMM reads as B[g.., n, k]
-// (per-head projections) gets the same choice per matrix: [G.., N / p, K,
-// p] or [G.., K, N]. The kernels read one group's panels per workgroup.
+// (per-head projections) gets the same choice per matrix: [G.., ceil(N /
+// p), K, p] or [G.., K, N]. The kernels read one group's panels per workgroup.
 // A weight [G.., K, N] that every use reads as B[g.., k, n] (the absorbed
 // attention's per-head query-side weight) is stored in panels too when N
 // is at least p, permuted first (`permutation` and `panel` on one kiln.param);

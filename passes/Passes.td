@@ -698,8 +698,11 @@ def CpuLowerContractionsPass
     loading `nr / vector-width` vectors of B for
     `mr * nr / vector-width` FMAs. The defaults fill AVX-512's 32
     registers; kiln-compile sets the options from the target (AVX2: 6 x 16
-    blocks of 8 lanes, kc 256; compiler/cpu/CpuTarget.h). Row and column remainders get smaller blocks and
-    masked vectors, so every shape stays vectorized. Each micro-kernel starts
+    blocks of 8 lanes, kc 256; compiler/cpu/CpuTarget.h). Row and column
+    remainders get smaller blocks and masked vectors, so every shape stays
+    vectorized; a row remainder of up to `mr / 2` shares the last whole
+    block's rows (two blocks of about (mr + rest) / 2 rows), since a block
+    of 1 or 2 rows cannot hide the FMA latency. Each micro-kernel starts
     its sums from zero and adds them to C after its depth loop, so a block
     of C that misses the caches does not hold up the first FMAs. When C was
     zero-filled just before (nothing in between touches it), the fill is

@@ -64,17 +64,17 @@ def Kiln_ParamOp : Kiln_Op<"param", [Pure]> {
     This is the layout GEMM kernels stream B in. When p does not divide N,
     `panel_columns = N` records N and the last panel's lanes past it hold
     zeros (a vocabulary of 779 outputs is 49 panels of 16, the last with 5
-    zero lanes): kernels read whole panels and never use those lanes. A declared [G.., N, K]
-    parameter (per-head weights) is stored as [G.., N / p, K, p], each of
-    its [N, K] matrices that way. With both, the permutation applies first
+    zero lanes): kernels read whole panels and never use those lanes. A
+    declared [G.., N, K] parameter (per-head weights) is stored as [G..,
+    ceil(N / p), K, p], each of its [N, K] matrices that way. With both, the permutation applies first
     and the panels to its result: a [G, K, N] weight that a GEMM reads as
     B[g, k, n] is stored `{permutation = array<i64: 0, 2, 1>, panel = 32}`
     as [G, N / 32, K, 32].
 
     ```mlir
     %wp = kiln.param "fc1.weight" {panel = 32 : i64} : tensor<96x768x32xf32>
-    %wv = kiln.param "lm_head.weight" {panel = 16 : i64, panel_columns = 779 : i64}
-        : tensor<49x2048x16xf32>
+    %wv = kiln.param "lm_head.weight"
+        {panel = 16 : i64, panel_columns = 779 : i64} : tensor<49x2048x16xf32>
     ```
 
     With `checkpoint_shape`, the checkpoint holds the parameter in that shape
