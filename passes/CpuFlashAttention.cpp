@@ -29,10 +29,14 @@
 // softmax steps are emitted row by row as vector code here: as linalg ops on
 // views of the one scratch buffer, LLVM could not prove that the exp loop
 // does not write the row max, kept it scalar, and the attention ran at half
-// speed. Bk is the largest divisor of Sk in [64, 256], or Sk itself; with
-// Bk = Sk the loop runs at most once, and A starts as that block's P V
-// (no fill before the loop, no rescaling in it). The results equal the
-// two-pass softmax's up to rounding.
+// speed. Bk is attentionKeyBlock(Sk): Sk itself up to 320 keys; else 256 or
+// a divisor of Sk that is a multiple of 32, so that keys in panels of 32
+// (AttentionPattern.cpp) are sliced by whole panels. When Bk does not
+// divide Sk, the last Sk mod Bk keys are a block of their own after the
+// loop (the same steps on a narrower scores buffer), run when some row's
+// range reaches them. With Bk = Sk the loop runs at most once, and A
+// starts as that block's P V (no fill before the loop, no rescaling in
+// it). The results equal the two-pass softmax's up to rounding.
 //
 //===----------------------------------------------------------------------===//
 
@@ -226,16 +230,28 @@ private:
     return carried;
   }
 
+  /// One block of `width` keys from kb: its scores in `s` ([1, 1, rows,
+  /// width]), the mask, the online softmax step and the product with V.
+  void emitBlock(Value kb, Value s);
+
   OpBuilder &b;
   Location loc;
   Chain chain;
-  int64_t block = 0, headDim = 0;
+  /// The chain's operands, and the buffers (the running max m, sum l and
+  /// output A) and bounds emit() sets up for emitBlock().
+  Value q, kT, scratch, v, rowMax, rowSum, acc, ends, blockEnds, meets;
+  TileKeys tile;
+  bool oneBlock = false;
+  /// Query rows of the tile, keys per whole block, keys of the block being
+  /// emitted (a whole one or the tail), the head dim.
+  int64_t rows = 0, block = 0, width = 0, headDim = 0;
   VectorType vectorType;
+  static constexpr double negInf = -std::numeric_limits<double>::infinity();
 };
 
 Value FlashEmitter::keySlice(Value operand, AffineMap map, unsigned keyLoop,
                              Value kb) {
-  return keyLoopView(b, loc, operand, map, keyLoop, kb, b.getIndexAttr(block));
+  return keyLoopView(b, loc, operand, map, keyLoop, kb, b.getIndexAttr(width));
 }
 
 linalg::GenericOp FlashEmitter::generic(
@@ -369,7 +385,7 @@ void FlashEmitter::skipUnlessSeen(const TileKeys &tile, Value meets, Value kb) {
         Value stop = arith::IndexCastOp::create(
             nb, l, element,
             arith::AddIOp::create(
-                nb, l, kb, arith::ConstantIndexOp::create(nb, l, block)));
+                nb, l, kb, arith::ConstantIndexOp::create(nb, l, width)));
         Value seen = arith::AndIOp::create(
             nb, l,
             arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt, args[0],
@@ -453,77 +469,7 @@ void FlashEmitter::mask(Value s, Value scratch, Value kb) {
   }
 }
 
-LogicalResult FlashEmitter::emit() {
-  Value q = chain.scores.getDpsInputOperand(0)->get();
-  Value kT = chain.scores.getDpsInputOperand(1)->get();
-  Value scratch = chain.scores.getDpsInitOperand(0)->get();
-  Value v = chain.pv.getDpsInputOperand(1)->get();
-  Value out = chain.pv.getDpsInitOperand(0)->get();
-  auto scratchType = cast<MemRefType>(scratch.getType());
-  ArrayRef<int64_t> scoreShape = scratchType.getShape();
-  if (scoreShape.size() != 4 || !scratchType.hasStaticShape()) {
-    return chain.pv.emitError("expects [1, 1, rows, keys] attention scores");
-  }
-  int64_t keys = scoreShape[3];
-  block = attentionKeyBlock(keys);
-  headDim = cast<MemRefType>(out.getType()).getShape().back();
-  vectorType = VectorType::get({16}, b.getF32Type());
-  Type f32Type = b.getF32Type();
-  SmallVector<int64_t> rowShape(scoreShape.drop_back());
-  SmallVector<int64_t> blockShape(rowShape);
-  blockShape.push_back(block);
-
-  // Running max, sum and output.
-  double negInf = -std::numeric_limits<double>::infinity();
-  Value m = alloc(rowShape, f32Type), l = alloc(rowShape, f32Type);
-  Value s = alloc(blockShape, f32Type);
-  // O accumulates in a contiguous buffer: a fill or an update of a
-  // strided view of the output was vectorized with scatters.
-  SmallVector<int64_t> outShape(cast<MemRefType>(out.getType()).getShape());
-  Value acc = alloc(outShape, f32Type);
-  fill(m, negInf);
-  fill(l, 0.0);
-  // With one block of all the keys the loop runs at most once: A starts as
-  // that block's product (its fill goes into the GEMM) and needs no
-  // rescaling. Wide heads (the absorbed attention's 1408 columns) paid
-  // for two passes over A per tile otherwise.
-  bool oneBlock = block == keys;
-  if (!oneBlock) {
-    fill(acc, 0.0);
-  }
-
-  // The blocks from the one holding the first begin to the one holding
-  // the last end.
-  TileKeys tile = tileKeys(keys);
-  Value kBegin = index(0);
-  if (tile.firstBegin) {
-    kBegin = arith::MulIOp::create(
-        b, loc, arith::DivUIOp::create(b, loc, tile.firstBegin, index(block)),
-        index(block));
-  }
-  Value kEnd = arith::MulIOp::create(
-      b, loc, arith::CeilDivUIOp::create(b, loc, tile.lastEnd, index(block)),
-      index(block));
-  // Under a key limit, each row's end relative to the block: the GEMMs
-  // stop there (the scores' columns at the largest of the tile's rows, the
-  // product with V's depth at the largest of each 8-row block), so the
-  // diagonal block of a causal mask is not computed whole. The mask op
-  // hides the columns left unwritten.
-  std::optional<KeyLimit> limit = keyLimit(chain.scores);
-  Value ends = limit ? limit->ends->get() : Value();
-  Value blockEnds;
-  if (ends) {
-    auto endsType = cast<MemRefType>(ends.getType());
-    blockEnds = alloc(endsType.getShape(), endsType.getElementType());
-  }
-  Value meets;
-  if (tile.begins) {
-    meets = alloc({1}, cast<MemRefType>(tile.ends.getType()).getElementType());
-  }
-  auto loop = scf::ForOp::create(b, loc, kBegin, kEnd, index(block));
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPoint(loop.getBody()->getTerminator());
-  Value kb = loop.getInductionVar();
+void FlashEmitter::emitBlock(Value kb, Value s) {
   if (tile.begins) {
     // Rows whose ranges leave a gap (rows seeing [0, 10) and [300, 310))
     // skip the blocks in it: a block no row's range meets is fully masked
@@ -554,7 +500,7 @@ LogicalResult FlashEmitter::emit() {
   // A block every row of the tile sees fully needs no mask, only the
   // scaling of the scores (when the mask op does it).
   if (tile.exact) {
-    Value blockEnd = arith::AddIOp::create(b, loc, kb, index(block));
+    Value blockEnd = arith::AddIOp::create(b, loc, kb, index(width));
     Value visible = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
                                           blockEnd, tile.firstEnd);
     if (tile.lastBegin) {
@@ -567,10 +513,10 @@ LogicalResult FlashEmitter::emit() {
     OpBuilder::InsertionGuard branchGuard(b);
     b.setInsertionPoint(branch.thenBlock()->getTerminator());
     if (auto scale = chain.mask->getAttrOfType<FloatAttr>(kScoreScaleAttr)) {
-      forRows(scoreShape[2], [&](Value r) {
+      forRows(rows, [&](Value r) {
         Value factor = vector::BroadcastOp::create(
             b, loc, vectorType, f32(scale.getValueAsDouble()));
-        chunks(block, {}, [&](Value c, int64_t lanes, ValueRange) {
+        chunks(width, {}, [&](Value c, int64_t lanes, ValueRange) {
           Value x = loadChunk(s, r, c, lanes, 0.0);
           storeChunk(arith::MulFOp::create(b, loc, x, factor), s, r, c, lanes);
           return SmallVector<Value>{};
@@ -586,14 +532,14 @@ LogicalResult FlashEmitter::emit() {
   // The online softmax step, row by row in vector code (as linalg ops on
   // views of one scratch buffer, LLVM could not prove that the row max is
   // not written by the exp loop and left it scalar).
-  forRows(scoreShape[2], [&](Value r) {
-    Value mOld = memref::LoadOp::create(b, loc, m, rowAt(r));
+  forRows(rows, [&](Value r) {
+    Value mOld = memref::LoadOp::create(b, loc, rowMax, rowAt(r));
     // The row max passes NaN scores over (x > max is false for them): it is
     // one vmaxps per chunk, where NaN-propagating maximumf costs seven
     // instructions, and exp(NaN - m) still carries a NaN score into the sum
     // and the row's output. The lanes are then never NaN, so the reduction
     // may assume so.
-    Value vmax = chunks(block, {splat(negInf)},
+    Value vmax = chunks(width, {splat(negInf)},
                         [&](Value c, int64_t lanes, ValueRange carried) {
                           Value x = loadChunk(s, r, c, lanes, negInf);
                           Value above = arith::CmpFOp::create(
@@ -615,7 +561,7 @@ LogicalResult FlashEmitter::emit() {
     Value shift = arith::SelectOp::create(b, loc, none, f32(0.0), next);
     Value shiftSplat = vector::BroadcastOp::create(b, loc, vectorType, shift);
     Value vsum = chunks(
-        block, {splat(0.0)}, [&](Value c, int64_t lanes, ValueRange carried) {
+        width, {splat(0.0)}, [&](Value c, int64_t lanes, ValueRange carried) {
           Value x = loadChunk(s, r, c, lanes, negInf);
           Value e =
               expNonPositive(arith::SubFOp::create(b, loc, x, shiftSplat));
@@ -625,11 +571,11 @@ LogicalResult FlashEmitter::emit() {
         })[0];
     Value blockSum =
         vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, vsum);
-    Value lOld = memref::LoadOp::create(b, loc, l, rowAt(r));
+    Value lOld = memref::LoadOp::create(b, loc, rowSum, rowAt(r));
     Value lNew = arith::AddFOp::create(
         b, loc, arith::MulFOp::create(b, loc, lOld, corr), blockSum);
-    memref::StoreOp::create(b, loc, lNew, l, rowAt(r));
-    memref::StoreOp::create(b, loc, next, m, rowAt(r));
+    memref::StoreOp::create(b, loc, lNew, rowSum, rowAt(r));
+    memref::StoreOp::create(b, loc, next, rowMax, rowAt(r));
     if (oneBlock) {
       return;
     }
@@ -646,12 +592,105 @@ LogicalResult FlashEmitter::emit() {
   unsigned pvKey = chain.pv.getNumLoops() - 1;
   gemm(chain.pv, s, keySlice(v, chain.pv.getIndexingMapsArray()[1], pvKey, kb),
        acc, blockEnds);
+}
+
+LogicalResult FlashEmitter::emit() {
+  q = chain.scores.getDpsInputOperand(0)->get();
+  kT = chain.scores.getDpsInputOperand(1)->get();
+  scratch = chain.scores.getDpsInitOperand(0)->get();
+  v = chain.pv.getDpsInputOperand(1)->get();
+  Value out = chain.pv.getDpsInitOperand(0)->get();
+  auto scratchType = cast<MemRefType>(scratch.getType());
+  ArrayRef<int64_t> scoreShape = scratchType.getShape();
+  if (scoreShape.size() != 4 || !scratchType.hasStaticShape()) {
+    return chain.pv.emitError("expects [1, 1, rows, keys] attention scores");
+  }
+  int64_t keys = scoreShape[3];
+  rows = scoreShape[2];
+  block = attentionKeyBlock(keys);
+  // The keys past the last whole block form a block of their own, after
+  // the loop over the whole ones.
+  int64_t tail = keys % block, wholeEnd = keys - tail;
+  headDim = cast<MemRefType>(out.getType()).getShape().back();
+  vectorType = VectorType::get({16}, b.getF32Type());
+  Type f32Type = b.getF32Type();
+  SmallVector<int64_t> rowShape(scoreShape.drop_back());
+  SmallVector<int64_t> blockShape(rowShape);
+  blockShape.push_back(block);
+
+  // Running max, sum and output.
+  rowMax = alloc(rowShape, f32Type);
+  rowSum = alloc(rowShape, f32Type);
+  Value s = alloc(blockShape, f32Type);
+  Value tailScores;
+  if (tail) {
+    blockShape.back() = tail;
+    tailScores = alloc(blockShape, f32Type);
+  }
+  // O accumulates in a contiguous buffer: a fill or an update of a
+  // strided view of the output was vectorized with scatters.
+  SmallVector<int64_t> outShape(cast<MemRefType>(out.getType()).getShape());
+  acc = alloc(outShape, f32Type);
+  fill(rowMax, negInf);
+  fill(rowSum, 0.0);
+  // With one block of all the keys the loop runs at most once: A starts as
+  // that block's product (its fill goes into the GEMM) and needs no
+  // rescaling. Wide heads (the absorbed attention's 1408 columns) paid
+  // for two passes over A per tile otherwise.
+  oneBlock = block == keys;
+  if (!oneBlock) {
+    fill(acc, 0.0);
+  }
+
+  // The whole blocks from the one holding the first begin to the one
+  // holding the last end, then the tail when the last end is in it.
+  tile = tileKeys(keys);
+  Value kBegin = index(0);
+  if (tile.firstBegin) {
+    kBegin = arith::MulIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, tile.firstBegin, index(block)),
+        index(block));
+  }
+  Value kEnd = arith::MulIOp::create(
+      b, loc, arith::CeilDivUIOp::create(b, loc, tile.lastEnd, index(block)),
+      index(block));
+  if (tail) {
+    kEnd = arith::MinUIOp::create(b, loc, kEnd, index(wholeEnd));
+  }
+  // Under a key limit, each row's end relative to the block: the GEMMs
+  // stop there (the scores' columns at the largest of the tile's rows, the
+  // product with V's depth at the largest of each 8-row block), so the
+  // diagonal block of a causal mask is not computed whole. The mask op
+  // hides the columns left unwritten.
+  std::optional<KeyLimit> limit = keyLimit(chain.scores);
+  ends = limit ? limit->ends->get() : Value();
+  if (ends) {
+    auto endsType = cast<MemRefType>(ends.getType());
+    blockEnds = alloc(endsType.getShape(), endsType.getElementType());
+  }
+  if (tile.begins) {
+    meets = alloc({1}, cast<MemRefType>(tile.ends.getType()).getElementType());
+  }
+  OpBuilder::InsertionGuard guard(b);
+  auto loop = scf::ForOp::create(b, loc, kBegin, kEnd, index(block));
+  b.setInsertionPoint(loop.getBody()->getTerminator());
+  width = block;
+  emitBlock(loop.getInductionVar(), s);
+  b.setInsertionPointAfter(loop);
+  if (tail) {
+    Value reached = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt,
+                                          tile.lastEnd, index(wholeEnd));
+    auto branch = scf::IfOp::create(b, loc, reached, /*withElseRegion=*/false);
+    b.setInsertionPoint(branch.thenBlock()->getTerminator());
+    width = tail;
+    emitBlock(index(wholeEnd), tailScores);
+    b.setInsertionPointAfter(branch);
+  }
 
   // O / l after the last block; 0 where l = 0 (a row that sees no key),
   // NaN where l is (a NaN score).
-  b.setInsertionPointAfter(loop);
   forRows(scoreShape[2], [&](Value r) {
-    Value total = memref::LoadOp::create(b, loc, l, rowAt(r));
+    Value total = memref::LoadOp::create(b, loc, rowSum, rowAt(r));
     Value positive = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE,
                                            total, f32(0.0));
     Value totalSplat = vector::BroadcastOp::create(b, loc, vectorType, total);

@@ -129,12 +129,17 @@ SmallVector<Value> keyEndIndices(linalg::LinalgOp op, const KeyLimit &limit,
 }
 
 int64_t attentionKeyBlock(int64_t keys) {
-  for (int64_t block = 256; block >= 64; --block) {
+  // A tail of up to a quarter block rides in the one block.
+  if (keys <= kAttentionKeyBlock + kAttentionKeyBlock / 4) {
+    return keys;
+  }
+  for (int64_t block = kAttentionKeyBlock; block >= kAttentionKeyBlock / 2;
+       block -= kAttentionKeyPanel) {
     if (keys % block == 0) {
       return block;
     }
   }
-  return keys;
+  return kAttentionKeyBlock;
 }
 
 Value keyLoopView(OpBuilder &b, Location loc, Value operand, AffineMap map,

@@ -85,10 +85,19 @@ inline constexpr llvm::StringLiteral kVisibleRangeAttr = "kiln.visible_range";
 /// does (the scale applies to the scores, not the query).
 inline constexpr llvm::StringLiteral kScoreScaleAttr = "kiln.score_scale";
 
+/// Keys per panel of attention's keys and values as the attention lowering
+/// lays them out: the GEMM kernel's widest nr (kiln-cpu-lower-contractions
+/// reads panels of whole register blocks).
+inline constexpr int64_t kAttentionKeyPanel = 32;
+/// Keys per block of kiln-cpu-flash-attention's online softmax, at most.
+inline constexpr int64_t kAttentionKeyBlock = 256;
+
 /// Keys per block of kiln-cpu-flash-attention's online softmax over `keys`
-/// keys: the largest divisor of `keys` in [64, 256], else all of them. The
-/// attention lowering reads it too: keys in panels need blocks that are
-/// whole panels.
+/// keys: all of them up to 320; else the largest multiple of 32 in [128,
+/// 256] that divides `keys`, else 256, and the keys past the last whole
+/// block (`keys` mod the block) form a last, narrower block. Every whole
+/// block is whole key panels, so the flash loop can slice keys laid out in
+/// panels (AttentionPattern.cpp).
 int64_t attentionKeyBlock(int64_t keys);
 
 /// The attribute marking an op with a key limit.

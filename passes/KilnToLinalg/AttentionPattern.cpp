@@ -1,20 +1,19 @@
 //===- AttentionPattern.cpp - Attention as linalg (materialised scores) ---===//
 //
 // The structured lowering: heads are split by reshapes (views), keys are
-// transposed head-major ([B, Hkv, dh, Sk]), scores [B, H, Sq, Sk] are a
+// copied into panels of 32 keys per batch and kv head ([B, Hkv, ceil(Sk /
+// 32), dh, 32], zero past the last key), scores [B, H, Sq, Sk] are a
 // batched GEMM, the mask is applied by an elementwise generic (the key
 // index against its row's visible range, or the bias added), then a row
-// softmax, the batched GEMM with V into [B, H, Sq, dh] and a transpose back to
-// [B, Sq, H, dh] (a reshape for one head). Heads of 256 and more read V in
-// panels of 32 columns ([B, Hkv, dh / 32, Sk, 32], copied once by a generic
-// of their own) and, when the flash loop's key blocks are whole panels, the
-// keys in panels of 32 keys ([B, Hkv, ceil(Sk / 32), dh, 32], zero past
-// the last key). Grouped-query attention reads kv head h / (H / Hkv) through
-// the maps. Both contractions are GEMMs that the CPU kernels vectorize
-// (OpClassification.h). The parts are tagged (kiln.attention_part): dispatch
-// formation keeps them in one dispatch with whole query rows per workgroup, and
-// kiln-cpu-flash-attention turns each workgroup's chain into an online softmax
-// over blocks of keys.
+// softmax, the batched GEMM with V into [B, H, Sq, dh] and a transpose back
+// to [B, Sq, H, dh] (a reshape for one head). Heads whose dim is a multiple
+// of 32 read V in panels of 32 columns ([B, Hkv, dh / 32, Sk, 32], copied
+// once by a generic of their own). Grouped-query attention reads kv head h / (H
+// / Hkv) through the maps. Both contractions are GEMMs that the CPU kernels
+// vectorize (OpClassification.h). The parts are tagged (kiln.attention_part):
+// dispatch formation keeps them in one dispatch with whole query rows per
+// workgroup, and kiln-cpu-flash-attention turns each workgroup's chain into an
+// online softmax over blocks of keys.
 //
 // Visible keys of row i of batch b: none and bias: all; causal: j <= i +
 // Sk - Sq; key_padding: j < len[b]; row_spans: lo[b, i] <= j < hi[b, i].
@@ -49,11 +48,8 @@ using namespace mlir;
 namespace kiln {
 namespace {
 
-/// Columns per panel of attention's keys and values: the GEMM kernel's nr
-/// (kiln-cpu-lower-contractions), which reads panels of that width only.
-constexpr int64_t kPanel = 32;
-/// The head dim from which attention reads its values in panels.
-constexpr int64_t kWideHead = 256;
+/// Keys, and columns of V, per panel (OpClassification.h).
+constexpr int64_t kPanel = kAttentionKeyPanel;
 
 struct LowerAttention : OpConversionPattern<AttentionOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -94,37 +90,17 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     std::optional<double> keyScale =
         scaleQuery ? std::optional<double>(scale) : std::nullopt;
     // The keys as the scores GEMM's B, times the scale when it applies to
-    // the query (q . (s k) = (s q) . k): kT[b, hk, d, j] = k[b, j, hk, d],
-    // whose rows are contiguous along the keys. Wide heads read them in
-    // panels of 32 keys instead (below for V), kP[b, hk, p, d, l] = kT[b,
-    // hk, d, 32 p + l], zero past the last key: the GEMM then streams
-    // contiguous panels rather than rows 4 Sk bytes apart (the absorbed
-    // Q-Former attention, 1408 wide: 45.1 -> 42.2 ms for [8 x 384 x 1408]
-    // queries on 257 keys). The flash loop slices the keys by blocks,
-    // which must then be whole panels.
-    Value kT;
-    AffineMap kTMap;
-    int64_t keyBlock = attentionKeyBlock(sk);
-    if (headDim >= kWideHead && (keyBlock == sk || keyBlock % kPanel == 0)) {
-      kT = keyPanels(g, k, sk, keyScale);
-      kTMap = AffineMap::get(
-          5, 0, {b, h.floorDiv(group), j.floorDiv(kPanel), d, j % kPanel}, ctx);
-    } else {
-      // The loops run (b, hk, j, d): the innermost loop reads k
-      // contiguously and the transpose happens in the output map (strided
-      // gathers along j were several times slower).
-      kT = g.generic(
-          k, {AffineMap::get(4, 0, {b, i, h, j}, ctx)},
-          g.empty({batch, kvHeads, headDim, sk}, f32),
-          AffineMap::get(4, 0, {b, h, j, i}, ctx), GenericBuilder::parallel(4),
-          [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-            if (!keyScale) {
-              return a[0];
-            }
-            return arith::MulFOp::create(nb, l, a[0], g.f32(*keyScale));
-          });
-      kTMap = AffineMap::get(5, 0, {b, h.floorDiv(group), d, j}, ctx);
-    }
+    // the query (q . (s k) = (s q) . k), in panels of 32 keys per batch and
+    // kv head: kP[b, hk, p, d, l] = k[b, 32 p + l, hk, d], zero past the
+    // last key. The GEMM streams one contiguous 32-key panel per register
+    // block; read as kT[b, hk, d, j] instead, each depth step of a block
+    // was a row 4 Sk bytes from the last, and with the query rows 4 H dh
+    // bytes apart both operands fell on a few cache sets. The flash loop's
+    // whole key blocks are whole panels (attentionKeyBlock), so it slices
+    // panels. Measured with the values in panels too (below).
+    Value kT = keyPanels(g, k, sk, keyScale);
+    AffineMap kTMap = AffineMap::get(
+        5, 0, {b, h.floorDiv(group), j.floorDiv(kPanel), d, j % kPanel}, ctx);
 
     // scores[b, h, i, j] = sum_d q[b, i, h, d] kT[b, h / g, d, j]
     SmallVector<utils::IteratorType> contract(4, utils::IteratorType::parallel);
@@ -326,18 +302,20 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     tag(max, "max");
     tag(sum, "sum");
     tag(probs, "probs");
-    // Wide heads (kiln-absorb-attention-projections' context width) read V
-    // in panels of 32 columns per batch and kv head, vP[b, hk, q, key, l] =
-    // v[b, key, hk, 32 q + l], streaming one contiguous panel at a time: the
-    // rows of a row-major V sit Hkv dh floats apart, and a block of keys
-    // that outgrows the caches then falls on a few cache sets (a [384 x
-    // 257] x [257 x 1408] product ran at 85 GFLOP/s per worker with V
-    // row-major, 111 in panels; the absorbed Q-Former attention went from
-    // 46.8 to 44.9 ms). At dh = 64 a block of keys stays in cache: Show-o's
-    // attention gained nothing and paid the packing, 2.5%.
+    // V in panels of 32 columns per batch and kv head, vP[b, hk, q, key,
+    // l] = v[b, key, hk, 32 q + l], when dh is a multiple of 32: the GEMM
+    // streams one contiguous panel at a time, where the rows of a
+    // row-major V sit Hkv dh floats apart and a block of keys falls on a
+    // few cache sets (a [384 x 257] x [257 x 1408] product ran at 85
+    // GFLOP/s per worker with V row-major, 111 in panels). With the keys in
+    // panels too, on Zen 3 (docs/compiler.md): 16 heads of 64 over 2048
+    // keys, one thread, 400 -> 254 ms unmasked, 215 -> 145 ms causal;
+    // Show-o's attention (32 heads of 64, 1155 keys) 450 -> 303 ms of busy
+    // time. On Zen 4, V alone in panels at dh = 64 had gained nothing
+    // there, while its keys could not be in panels (blocks of 231).
     AffineMap vMap = AffineMap::get(5, 0, {b, d, h.floorDiv(group), j}, ctx);
     Value values = v;
-    if (headDim % kPanel == 0 && headDim >= kWideHead) {
+    if (headDim % kPanel == 0) {
       AffineExpr panel = getAffineDimExpr(2, ctx), key = j, lane = d;
       values = g.generic(
           v, {AffineMap::get(5, 0, {b, key, h, panel * kPanel + lane}, ctx)},
@@ -380,11 +358,27 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     AffineExpr b = getAffineDimExpr(0, ctx), h = getAffineDimExpr(1, ctx),
                p = getAffineDimExpr(2, ctx), l = getAffineDimExpr(3, ctx),
                d = getAffineDimExpr(4, ctx);
+    Type element = type.getElementType();
+    Value panels = g.empty(
+        {batch, kvHeads, llvm::divideCeilSigned(sk, kPanel), headDim, kPanel},
+        element);
+    AffineMap panelMap = AffineMap::get(5, 0, {b, h, p, d, l}, ctx);
+    auto scaled = [&](OpBuilder &nb, Location loc, Value x) {
+      return scale
+                 ? arith::MulFOp::create(nb, loc, x, g.f32(*scale)).getResult()
+                 : x;
+    };
+    if (sk % kPanel == 0) {
+      // Whole panels: a copy through maps, in vector code.
+      return g.generic(k,
+                       {AffineMap::get(5, 0, {b, p * kPanel + l, h, d}, ctx)},
+                       panels, panelMap, GenericBuilder::parallel(5),
+                       [&](OpBuilder &nb, Location loc, ValueRange a) {
+                         return scaled(nb, loc, a[0]);
+                       });
+    }
     return g.generic(
-        {}, {},
-        g.empty({batch, kvHeads, llvm::divideCeil(sk, kPanel), headDim, kPanel},
-                type.getElementType()),
-        AffineMap::get(5, 0, {b, h, p, d, l}, ctx), GenericBuilder::parallel(5),
+        {}, {}, panels, panelMap, GenericBuilder::parallel(5),
         [&](OpBuilder &nb, Location loc, ValueRange) -> Value {
           auto cidx = [&](int64_t v) {
             return arith::ConstantIndexOp::create(nb, loc, v).getResult();
@@ -400,10 +394,8 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
           Value row = arith::MinSIOp::create(nb, loc, key, cidx(sk - 1));
           Value x = tensor::ExtractOp::create(
               nb, loc, k, ValueRange{loop(0), row, loop(1), loop(4)});
-          if (scale) {
-            x = arith::MulFOp::create(nb, loc, x, g.f32(*scale));
-          }
-          return arith::SelectOp::create(nb, loc, inside, x, g.f32(0.0));
+          return arith::SelectOp::create(nb, loc, inside, scaled(nb, loc, x),
+                                         g.f32(0.0));
         });
   }
 

@@ -8,7 +8,7 @@
 // row by row in vector code, the product with V into a contiguous
 // accumulator, and the division by the row sums into the output at the end.
 // CHECK: IR Dump After CpuFlashAttentionPass
-// CHECK-LABEL: func.func @flash_dispatch_2(
+// CHECK-LABEL: func.func @flash_dispatch_3(
 // CHECK-NOT: kiln.attention_part
 // CHECK: %[[ACC:.+]] = memref.alloc() : memref<1x1x32x32xf32>
 // Each row's key end relative to the block bounds both GEMMs (a key
@@ -19,7 +19,9 @@
 // CHECK: linalg.generic {{.*}} outs(%[[BLOCKENDS]] :
 // CHECK: %[[SHIFT:.+]] = arith.index_cast %[[KB]] : index to i64
 // CHECK: arith.subi %{{.+}}, %[[SHIFT]] : i64
-// CHECK: %[[KT:.+]] = memref.subview %{{.+}}[0, 0, 0, %[[KB]]] [1, 1, 32, 256]
+// The keys are in panels of 32 (kP[b, hk, p, d, l]): the block is eight.
+// CHECK: %[[PANEL:.+]] = arith.divui %[[KB]], %c32
+// CHECK: %[[KT:.+]] = memref.subview %{{.+}}[0, 0, %[[PANEL]], 0, 0] [1, 1, 8, 32, 32]
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%{{.+}}, %[[KT]], %[[BLOCKENDS]] : {{.*}}kiln.key_end = array<i64: 3>
 // A block below the smallest key end of the tile's rows is fully visible:
 // only the scaling of the scores, no mask.
@@ -39,11 +41,11 @@
 // CHECK: math.fma
 // CHECK: arith.shli %{{.+}} : vector<16xi32>
 // CHECK: vector.reduction <add>
-// CHECK: %[[V:.+]] = memref.subview %{{.+}}[0, %[[KB]], 0, 0] [1, 256, 1, 32]
+// CHECK: %[[V:.+]] = memref.subview %{{.+}}[0, 0, 0, %[[KB]], 0] [1, 1, 1, 256, 32]
 // CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[V]], %[[BLOCKENDS]] : {{.*}}) outs(%[[ACC]] : {{.*}}kiln.key_end = array<i64: 4>
 // CHECK: arith.divf %{{.+}} : vector<16xf32>
 // CHECK-NOT: kiln.attention_part
-// CHECK-LABEL: func.func @flash_dispatch_3(
+// CHECK-LABEL: func.func @flash_dispatch_4(
 func.func @flash(%x: tensor<1x512x64xf32>) -> tensor<1x512x64xf32> {
   %a = kiln.attention %x, %x, %x {heads = 2 : i64, mask = #kiln.mask_kind<causal>}
       : (tensor<1x512x64xf32>, tensor<1x512x64xf32>, tensor<1x512x64xf32>) -> tensor<1x512x64xf32>

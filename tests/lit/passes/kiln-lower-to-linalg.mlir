@@ -208,10 +208,10 @@ func.func @single_head_attention(%q: tensor<1x4x16xf32>, %kv: tensor<1x8x16xf32>
 // -----
 
 // Head dim 16: the scale 1/4 is a power of two, so (q . k/4) equals
-// (q . k)/4 bit for bit and the keys' transpose applies it. Nothing else
-// is left for a mask op, and the softmax reads the scores.
+// (q . k)/4 bit for bit and the keys' panels apply it. Nothing else is
+// left for a mask op, and the softmax reads the scores.
 // CHECK-LABEL: func.func @power_of_two_scale
-// CHECK: linalg.generic {{.*}} outs(%{{.+}} : tensor<1x2x16x8xf32>)
+// CHECK: linalg.generic {{.*}} outs(%{{.+}} : tensor<1x2x1x16x32xf32>)
 // CHECK: arith.mulf %{{.+}}, %cst{{.*}} : f32
 // CHECK: %[[S:.+]] = linalg.generic {{.*}}kiln.attention_part = "scores"
 // CHECK-NOT: kiln.attention_part = "mask"
@@ -225,9 +225,9 @@ func.func @power_of_two_scale(%q: tensor<1x4x32xf32>, %kv: tensor<1x8x32xf32>) -
 // -----
 
 // Head dim 8: 8^-0.5 is not a power of two and `scale_on` is the scores,
-// so the mask op scales them (the keys' transpose does not).
+// so the mask op scales them (the keys' panels do not).
 // CHECK-LABEL: func.func @scores_scale
-// CHECK: linalg.generic {{.*}} outs(%{{.+}} : tensor<1x4x8x8xf32>)
+// CHECK: linalg.generic {{.*}} outs(%{{.+}} : tensor<1x4x1x8x32xf32>)
 // CHECK-NOT: arith.mulf
 // CHECK: kiln.attention_part = "scores"
 // CHECK: linalg.generic {{.*}}kiln.attention_part = "mask"{{.*}}kiln.score_scale = 0.353553385 : f32
@@ -240,12 +240,11 @@ func.func @scores_scale(%q: tensor<1x4x32xf32>, %kv: tensor<1x8x32xf32>) -> tens
 
 // -----
 
-// A wide head (256, as the absorbed attention's context width) reads its
-// keys and values in panels of 32 per batch and kv head: keys [B, Hkv,
-// ceil(Sk / 32), dh, 32], zero past the last key (the row index clamped to
-// stay in bounds), values [B, Hkv, dh / 32, Sk, 32], each copied once by a
-// generic of its own; narrower heads read them as they are (the attentions
-// above). Both GEMMs read their panels through the same map. The scale,
+// Attention reads its keys and values in panels of 32 per batch and kv
+// head: keys [B, Hkv, ceil(Sk / 32), dh, 32], zero past the last key (the
+// row index clamped to stay in bounds), values [B, Hkv, dh / 32, Sk, 32]
+// (a head dim that is a multiple of 32), each copied once by a generic of
+// its own. Both GEMMs read their panels through the same map. The scale,
 // 1/16, is a power of two: the key panels carry it.
 // CHECK-DAG: #[[KOUT:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4, d3)>
 // CHECK-DAG: #[[PANELS:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1 floordiv 2, d3 floordiv 32, d4, d3 mod 32)>
@@ -269,16 +268,19 @@ func.func @wide_head_attention(%q: tensor<1x4x512xf32>, %kv: tensor<1x6x256xf32>
 
 // -----
 
-// Keys in panels need the flash loop's key blocks to be whole panels: 335
-// keys go in blocks of 67, so a wide head's keys stay rows [B, Hkv, dh,
-// Sk] (its values are still in panels).
-// CHECK-LABEL: func.func @wide_head_odd_key_blocks
-// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x4x2x256xf32>, tensor<1x1x256x335xf32>) {{.*}}kiln.attention_part = "scores"
-// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x2x4x335xf32>, tensor<1x1x8x335x32xf32>) {{.*}}kiln.attention_part = "pv"
-func.func @wide_head_odd_key_blocks(%q: tensor<1x4x512xf32>, %kv: tensor<1x335x256xf32>) -> tensor<1x4x512xf32> {
+// Keys that fill whole panels are copied into them through maps, in
+// vector code: kP[b, hk, p, d, l] = k[b, 32 p + l, hk, d]. Values of a
+// head dim that is not a multiple of 32 (here 48) are read as they are.
+// CHECK-DAG: #[[KIN:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2 * 32 + d3, d1, d4)>
+// CHECK-LABEL: func.func @whole_key_panels
+// CHECK: %[[KP:.+]] = linalg.generic {indexing_maps = [#[[KIN]], #{{.+}}]{{.*}} ins(%{{.+}} : tensor<1x64x1x48xf32>) outs(%{{.+}} : tensor<1x1x2x48x32xf32>)
+// CHECK-NOT: tensor.extract
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[KP]] : tensor<1x4x2x48xf32>, tensor<1x1x2x48x32xf32>) {{.*}}kiln.attention_part = "scores"
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x2x4x64xf32>, tensor<1x64x1x48xf32>) {{.*}}kiln.attention_part = "pv"
+func.func @whole_key_panels(%q: tensor<1x4x96xf32>, %kv: tensor<1x64x48xf32>) -> tensor<1x4x96xf32> {
   %a = kiln.attention %q, %kv, %kv {heads = 2 : i64, kv_heads = 1 : i64}
-      : (tensor<1x4x512xf32>, tensor<1x335x256xf32>, tensor<1x335x256xf32>) -> tensor<1x4x512xf32>
-  return %a : tensor<1x4x512xf32>
+      : (tensor<1x4x96xf32>, tensor<1x64x48xf32>, tensor<1x64x48xf32>) -> tensor<1x4x96xf32>
+  return %a : tensor<1x4x96xf32>
 }
 
 // -----
