@@ -312,10 +312,13 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     // keys, one thread, 400 -> 254 ms unmasked, 215 -> 145 ms causal;
     // Show-o's attention (32 heads of 64, 1155 keys) 450 -> 303 ms of busy
     // time. On Zen 4, V alone in panels at dh = 64 had gained nothing
-    // there, while its keys could not be in panels (blocks of 231).
+    // there, while its keys could not be in panels (blocks of 231). The
+    // copy is one more pass over V; fewer than a panel's worth of queries
+    // per kv head (a decoding step's one) would not repay it, so they read
+    // V as it is. (The keys' copy replaces their transpose.)
     AffineMap vMap = AffineMap::get(5, 0, {b, d, h.floorDiv(group), j}, ctx);
     Value values = v;
-    if (headDim % kPanel == 0) {
+    if (headDim % kPanel == 0 && sq * group >= kPanel) {
       AffineExpr panel = getAffineDimExpr(2, ctx), key = j, lane = d;
       values = g.generic(
           v, {AffineMap::get(5, 0, {b, key, h, panel * kPanel + lane}, ctx)},

@@ -244,8 +244,9 @@ func.func @scores_scale(%q: tensor<1x4x32xf32>, %kv: tensor<1x8x32xf32>) -> tens
 // head: keys [B, Hkv, ceil(Sk / 32), dh, 32], zero past the last key (the
 // row index clamped to stay in bounds), values [B, Hkv, dh / 32, Sk, 32]
 // (a head dim that is a multiple of 32), each copied once by a generic of
-// its own. Both GEMMs read their panels through the same map. The scale,
-// 1/16, is a power of two: the key panels carry it.
+// its own, when at least 32 queries (16 per head, two heads per kv head)
+// read each kv head. Both GEMMs read their panels through the same map.
+// The scale, 1/16, is a power of two: the key panels carry it.
 // CHECK-DAG: #[[KOUT:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4, d3)>
 // CHECK-DAG: #[[PANELS:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1 floordiv 2, d3 floordiv 32, d4, d3 mod 32)>
 // CHECK-DAG: #[[PACK:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d1, d2 * 32 + d4)>
@@ -257,13 +258,13 @@ func.func @scores_scale(%q: tensor<1x4x32xf32>, %kv: tensor<1x8x32xf32>) -> tens
 // CHECK: %[[X:.+]] = tensor.extract %{{.+}}[%{{.+}}, %[[ROW]], %{{.+}}, %{{.+}}]
 // CHECK: %[[SCALED:.+]] = arith.mulf %[[X]], %cst{{.*}} : f32
 // CHECK: arith.select %[[IN]], %[[SCALED]], %{{.+}}
-// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PANELS]], #{{.+}}]{{.*}} ins(%{{.+}}, %[[KP]] : tensor<1x4x2x256xf32>, tensor<1x1x1x256x32xf32>) {{.*}}kiln.attention_part = "scores"
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PANELS]], #{{.+}}]{{.*}} ins(%{{.+}}, %[[KP]] : tensor<1x16x2x256xf32>, tensor<1x1x1x256x32xf32>) {{.*}}kiln.attention_part = "scores"
 // CHECK: %[[VP:.+]] = linalg.generic {indexing_maps = [#[[PACK]], #{{.+}}]{{.*}} outs(%{{.+}} : tensor<1x1x8x6x32xf32>)
-// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PANELS]], #{{.+}}]{{.*}} ins(%{{.+}}, %[[VP]] : tensor<1x2x4x6xf32>, tensor<1x1x8x6x32xf32>) {{.*}}kiln.attention_part = "pv"
-func.func @wide_head_attention(%q: tensor<1x4x512xf32>, %kv: tensor<1x6x256xf32>) -> tensor<1x4x512xf32> {
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PANELS]], #{{.+}}]{{.*}} ins(%{{.+}}, %[[VP]] : tensor<1x2x16x6xf32>, tensor<1x1x8x6x32xf32>) {{.*}}kiln.attention_part = "pv"
+func.func @wide_head_attention(%q: tensor<1x16x512xf32>, %kv: tensor<1x6x256xf32>) -> tensor<1x16x512xf32> {
   %a = kiln.attention %q, %kv, %kv {heads = 2 : i64, kv_heads = 1 : i64}
-      : (tensor<1x4x512xf32>, tensor<1x6x256xf32>, tensor<1x6x256xf32>) -> tensor<1x4x512xf32>
-  return %a : tensor<1x4x512xf32>
+      : (tensor<1x16x512xf32>, tensor<1x6x256xf32>, tensor<1x6x256xf32>) -> tensor<1x16x512xf32>
+  return %a : tensor<1x16x512xf32>
 }
 
 // -----
@@ -281,6 +282,18 @@ func.func @whole_key_panels(%q: tensor<1x4x96xf32>, %kv: tensor<1x64x48xf32>) ->
   %a = kiln.attention %q, %kv, %kv {heads = 2 : i64, kv_heads = 1 : i64}
       : (tensor<1x4x96xf32>, tensor<1x64x48xf32>, tensor<1x64x48xf32>) -> tensor<1x4x96xf32>
   return %a : tensor<1x4x96xf32>
+}
+
+// -----
+
+// One query per kv head (a decoding step): the values' copy would cost
+// more than the product reading them, so V is read as it is.
+// CHECK-LABEL: func.func @one_query
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x2x1x40xf32>, tensor<1x40x2x32xf32>) {{.*}}kiln.attention_part = "pv"
+func.func @one_query(%q: tensor<1x1x64xf32>, %kv: tensor<1x40x64xf32>) -> tensor<1x1x64xf32> {
+  %a = kiln.attention %q, %kv, %kv {heads = 2 : i64}
+      : (tensor<1x1x64xf32>, tensor<1x40x64xf32>, tensor<1x40x64xf32>) -> tensor<1x1x64xf32>
+  return %a : tensor<1x1x64xf32>
 }
 
 // -----
