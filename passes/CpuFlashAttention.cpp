@@ -125,7 +125,7 @@ private:
     };
     nest(0);
   }
-  /// `operand` restricted to keys [kb, kb + block) where `map` reads the
+  /// `operand` restricted to keys [kb, kb + width) where `map` reads the
   /// key loop `keyLoop`.
   Value keySlice(Value operand, AffineMap map, unsigned keyLoop, Value kb);
   /// A generic with `body`, tagged with the attention's op name.

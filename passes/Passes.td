@@ -470,8 +470,10 @@ def CpuFlashAttentionPass
     An attention's parts (`kiln.attention_part`: scores, mask, max, sum,
     probs, pv) share one dispatch whose workgroups own whole query rows.
     After bufferization this pass replaces each workgroup's chain with a
-    loop over blocks of keys (the largest divisor of Sk in [64, 256], or
-    Sk) that keeps a running row max `m`, sum `l` and output `O`: per block
+    loop over blocks of keys (`attentionKeyBlock`: Sk up to 320 keys, else
+    256 or a divisor of Sk that is whole 32-key panels; the Sk mod block
+    keys past the last whole block are a tail block after the loop) that
+    keeps a running row max `m`, sum `l` and output `O`: per block
     the scores GEMM, the chain's mask op (its key indices offset by the
     block), `m' = max(m, rowmax S)`, `P = exp(S - m')`, `l = l exp(m - m') +
     rowsum P`, `O = O exp(m - m') + P V`; then `O / l`. Only a

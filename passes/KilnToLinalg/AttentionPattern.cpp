@@ -78,7 +78,7 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     double scale = op.getScaleValue();
     // A power-of-two scale commutes with rounding, (s q) . k = s (q . k)
     // bit for bit (barring overflow and subnormals), so it goes on the keys
-    // whatever `scale_on` says: their transpose applies it for free, and
+    // whatever `scale_on` says: their panel copy applies it for free, and
     // the flash loop no longer scales each block of scores.
     int exponent = 0;
     bool powerOfTwo = std::frexp(scale, &exponent) == 0.5;

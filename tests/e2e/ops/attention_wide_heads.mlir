@@ -1,8 +1,8 @@
 // Attention with wide heads (256, as kiln-absorb-attention-projections
 // makes them: the context's width), whose values the lowering reads in
-// panels of 32 columns. Two query heads share one kv head; 335 keys make
-// five blocks of 67 in the flash loop, so the product with V reads key
-// blocks out of the middle of each panel. No mask, causal (more keys than
+// panels of 32 columns. Two query heads share one kv head; 335 keys make a
+// block of 256 and a tail block of 79 in the flash loop, so the product
+// with V reads key blocks out of each panel, the tail's ending mid-panel. No mask, causal (more keys than
 // queries), padding lengths, and row spans with empty rows yielding zeros,
 // all drawn at run time.
 func.func @attention_wide_heads(%q: tensor<2x40x512xf32>, %kv: tensor<2x335x256xf32>,

@@ -1,6 +1,6 @@
 // RUN: kiln-compile %s --emit=llvm -o /dev/null --mlir-print-ir-after=kiln-cpu-flash-attention 2>&1 | FileCheck %s
 
-// Wide heads (256) read their keys in panels of 32 keys, [B, Hkv,
+// Attention reads its keys in panels of 32 keys, [B, Hkv,
 // ceil(Sk / 32), dh, 32]. With 512 keys the flash loop goes in blocks of
 // 256 and each block's scores GEMM reads the 8 panels from kb / 32.
 // CHECK: IR Dump After CpuFlashAttentionPass
