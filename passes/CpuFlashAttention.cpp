@@ -689,7 +689,7 @@ LogicalResult FlashEmitter::emit() {
 
   // O / l after the last block; 0 where l = 0 (a row that sees no key),
   // NaN where l is (a NaN score).
-  forRows(scoreShape[2], [&](Value r) {
+  forRows(rows, [&](Value r) {
     Value total = memref::LoadOp::create(b, loc, rowSum, rowAt(r));
     Value positive = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE,
                                            total, f32(0.0));

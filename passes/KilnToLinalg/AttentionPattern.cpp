@@ -98,11 +98,12 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     // bytes apart both operands fell on a few cache sets. The flash loop's
     // whole key blocks are whole panels (attentionKeyBlock), so it slices
     // panels. Measured with the values in panels too (below).
-    Value kT = keyPanels(g, k, sk, keyScale);
-    AffineMap kTMap = AffineMap::get(
+    Value kP = keyPanels(g, k, sk, keyScale);
+    AffineMap kPMap = AffineMap::get(
         5, 0, {b, h.floorDiv(group), j.floorDiv(kPanel), d, j % kPanel}, ctx);
 
-    // scores[b, h, i, j] = sum_d q[b, i, h, d] kT[b, h / g, d, j]
+    // scores[b, h, i, j] = sum_d q[b, i, h, d] kP[b, h / g, j / 32, d, j mod
+    // 32]
     SmallVector<utils::IteratorType> contract(4, utils::IteratorType::parallel);
     contract.push_back(utils::IteratorType::reduction);
     SmallVector<int64_t> scoreShape = {batch, heads, sq, sk};
@@ -146,7 +147,7 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     };
 
     Value scores = limited(
-        {q, kT}, {AffineMap::get(5, 0, {b, i, h, d}, ctx), kTMap},
+        {q, kP}, {AffineMap::get(5, 0, {b, i, h, d}, ctx), kPMap},
         g.filled(scoreShape, 0.0), AffineMap::get(5, 0, {b, h, i, j}, ctx),
         contract, 3, multiplyAdd);
 
