@@ -155,6 +155,10 @@ writeArtifact(const std::string &path, const ArtifactLayout &layout,
   auto fail = [&](const Status &status) {
     return status.withContext("cannot write '" + path + "'");
   };
+  // The reason a write failed (`fail` names the file).
+  auto writeError = [] {
+    return Status(StatusCode::IoError, std::strerror(errno));
+  };
   if (flatbuffer.size() < 8 ||
       std::memcmp(flatbuffer.data() + 4, "KILN", 4) != 0) {
     return fail(Status(StatusCode::InvalidArgument,
@@ -235,7 +239,7 @@ writeArtifact(const std::string &path, const ArtifactLayout &layout,
     ok = ok && put(nullptr, header.fileSize - cursor);
     file.checksumInto(nullptr);
     if (!ok) {
-      return OutputFile::ioError("cannot write", path);
+      return writeError();
     }
     return Status();
   };
@@ -255,12 +259,12 @@ writeArtifact(const std::string &path, const ArtifactLayout &layout,
     // The weights' checksum is known once they are written: the header
     // goes in last.
     if (!writeFront()) {
-      return fail(OutputFile::ioError("cannot write", path));
+      return fail(writeError());
     }
     KILN_RETURN_IF_ERROR(fail(streamConstants(weights, true)));
     header.weightsChecksum = weights.value();
     if (!file.writeAt(&header, sizeof(header), 0)) {
-      return fail(OutputFile::ioError("cannot write", path));
+      return fail(writeError());
     }
   } else {
     // A device or pipe takes the bytes in order: the weights are produced
@@ -269,7 +273,7 @@ writeArtifact(const std::string &path, const ArtifactLayout &layout,
     KILN_RETURN_IF_ERROR(fail(streamConstants(first, false)));
     header.weightsChecksum = first.value();
     if (!writeFront()) {
-      return fail(OutputFile::ioError("cannot write", path));
+      return fail(writeError());
     }
     KILN_RETURN_IF_ERROR(fail(streamConstants(weights, true)));
     if (weights.value() != header.weightsChecksum) {

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iterator>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <thread>
 #include <unistd.h>
 
@@ -351,6 +352,35 @@ TEST(ArtifactWriterTest, TooLargeForTheFileSystemFailsBeforeWriting) {
   EXPECT_EQ(asked, 0u);
   EXPECT_EQ(readFileBytes(path), before);
   EXPECT_EQ(countEntries(dir.path()), 1u);
+}
+
+// Past the blocks available to unprivileged writers the artifact is refused
+// for root too: the free count can hold blocks the disk cannot give (about
+// 150 GB more than the available count on the CI VMs).
+TEST(ArtifactWriterTest, BeyondTheAvailableBlocksFailsBeforeWriting) {
+  TempDir dir;
+  struct statvfs fs;
+  ASSERT_EQ(::statvfs(dir.path().c_str(), &fs), 0);
+  if (fs.f_blocks == 0) {
+    GTEST_SKIP() << "the file system reports no blocks";
+  }
+  // 16 GiB past what is available: between that and the free count on a
+  // disk like the CI's, and no write frees as much between the two calls.
+  uint64_t size = fs.f_bavail * fs.f_frsize + (uint64_t(16) << 30);
+  StatusOr<ArtifactLayout> layout = planArtifactLayout({}, {size});
+  ASSERT_TRUE(layout.ok());
+  std::string path = dir.file("m.kbin");
+  Status status = writeArtifact(
+      path, *layout, Parts().flatbuffer, {},
+      [&](size_t) -> StatusOr<Span<const uint8_t>> {
+        return makeError(StatusCode::Internal, "not reached");
+      },
+      nullptr);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("but the file system of '" + path + "' has"),
+            std::string::npos)
+      << status.message();
+  EXPECT_EQ(countEntries(dir.path()), 0u);
 }
 
 TEST(ArtifactWriterTest, FailingConstantSourceLeavesExistingFileUntouched) {
