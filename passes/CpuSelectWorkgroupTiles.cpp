@@ -9,7 +9,10 @@
 //
 // Dispatches whose ops produce per-row values (norm statistics) need whole
 // rows; the others tile columns in multiples of 32 (the GEMM register
-// block) that divide the column count, so that every column tile is full.
+// block), dividing the column count where such a multiple does, else with
+// a partial last tile (kiln-cpu-tile-workgroups gives it a body of its
+// own): with whole columns instead, a GEMM with few rows and an odd
+// column count (a language-model head) ran on one worker.
 // A GEMM dispatch takes up to `gemm-row-tile` rows while four row tiles
 // remain, so that B is reused from cache across more rows; a row-limited
 // one (MoE experts) takes twice the rows it expects, up to
@@ -51,15 +54,22 @@ namespace {
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-/// The largest multiple of 32 that divides `n` and is at most `limit`, or
-/// `n` itself when there is none.
+/// The largest multiple of 32 that divides `n` and is at most `limit`.
+/// Without one: `n` itself when it is at most `limit`, else the multiple of
+/// 32 that splits `n` into as few tiles of at most `limit` as evenly as
+/// whole panels allow, the last one partial (a vocabulary of 30002 columns
+/// in 117 tiles of 256 and one of 50).
 int64_t columnTile(int64_t n, int64_t limit) {
   for (int64_t tile = (std::min(n, limit) / 32) * 32; tile >= 32; tile -= 32) {
     if (n % tile == 0) {
       return tile;
     }
   }
-  return n;
+  if (n <= limit || limit < 32) {
+    return n;
+  }
+  return std::min<int64_t>(llvm::alignTo(ceilDiv(n, ceilDiv(n, limit)), 32),
+                           llvm::alignDown(limit, 32));
 }
 
 struct CpuSelectWorkgroupTilesPass

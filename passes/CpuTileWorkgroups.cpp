@@ -404,21 +404,19 @@ void CpuTileWorkgroupsPass::runOnOperation() {
     return signalPassFailure();
   }
   ArrayRef<int64_t> shape = *tiled;
-  // Batch dimensions are tiled one index per workgroup (the z id), columns
-  // by whole tiles; only the rows may end in a partial tile.
+  // Batch dimensions are tiled one index per workgroup (the z id); rows and
+  // columns may end in a partial tile.
   for (int64_t d = 0; d < rank; ++d) {
     bool valid = tile[d] >= 1 && tile[d] <= shape[d];
     if (d < rank - 2) {
       valid = tile[d] == 1;
-    } else if (d == rank - 1) {
-      valid = valid && shape[d] % tile[d] == 0;
     }
     if (!valid) {
       func.emitError() << "exec.workgroup_tile size " << tile[d]
                        << " of dimension " << d << " does not fit size "
                        << shape[d]
-                       << " (batch tiles are 1, column tiles divide the "
-                          "columns, row tiles are 1 to the rows)";
+                       << " (batch tiles are 1, row and column tiles 1 to "
+                          "the rows and columns)";
       return signalPassFailure();
     }
     // Reading through floordiv or mod, tiles must start at multiples of
@@ -491,11 +489,13 @@ void CpuTileWorkgroupsPass::runOnOperation() {
       offsets[d] = delinearized.getResult(d);
     }
   }
-  auto tileWithRows = [&](int64_t rows) {
+  auto tileOf = [&](int64_t rows, int64_t cols) {
     Tile t;
     t.offsets = offsets;
     for (int64_t d = 0; d < rank; ++d) {
-      t.sizes.push_back(b.getIndexAttr(d == rank - 2 ? rows : tile[d]));
+      t.sizes.push_back(b.getIndexAttr(d == rank - 1   ? cols
+                                       : d == rank - 2 ? rows
+                                                       : tile[d]));
     }
     return t;
   };
@@ -530,28 +530,40 @@ void CpuTileWorkgroupsPass::runOnOperation() {
     b.setInsertionPoint(skip.thenBlock()->getTerminator());
   }
 
-  // A partial last row tile is a second, statically shaped body.
+  // A partial last row or column tile is another body, statically shaped:
+  // up to four (full and partial rows, each with full and partial columns).
+  // `split(size, extent, id, then)` calls `then(size)` under a branch taken
+  // where `id` is not the last tile's and `then(extent mod size)` where it
+  // is (without a branch when tiles divide the extent).
   LogicalResult status = success();
-  int64_t rowRemainder = rank >= 2 ? shape[rank - 2] % tile[rank - 2] : 0;
-  if (rowRemainder == 0) {
-    status = TileBuilder(b, func, inputs, outputs)
-                 .build(tileWithRows(rank >= 2 ? tile[rank - 2] : 1));
-  } else {
-    int64_t lastRow = shape[rank - 2] / tile[rank - 2];
-    Value last = arith::ConstantIndexOp::create(b, loc, lastRow);
+  auto split = [&](int64_t size, int64_t extent, Value id,
+                   function_ref<void(int64_t)> then) {
+    int64_t remainder = extent % size;
+    if (remainder == 0) {
+      then(size);
+      return;
+    }
+    Value last = arith::ConstantIndexOp::create(b, loc, extent / size);
     Value isLast =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, idY, last);
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, id, last);
     auto branch = scf::IfOp::create(b, loc, isLast, /*withElseRegion=*/true);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(branch.thenBlock()->getTerminator());
-    status =
-        TileBuilder(b, func, inputs, outputs).build(tileWithRows(rowRemainder));
+    then(remainder);
     b.setInsertionPoint(branch.elseBlock()->getTerminator());
-    if (succeeded(status)) {
-      status = TileBuilder(b, func, inputs, outputs)
-                   .build(tileWithRows(tile[rank - 2]));
-    }
-  }
+    then(size);
+  };
+  auto sizeAt = [&](ArrayRef<int64_t> sizes, int64_t fromEnd) -> int64_t {
+    return rank >= fromEnd ? sizes[rank - fromEnd] : 1;
+  };
+  split(sizeAt(tile, 2), sizeAt(shape, 2), idY, [&](int64_t tileRows) {
+    split(sizeAt(tile, 1), sizeAt(shape, 1), idX, [&](int64_t tileCols) {
+      if (succeeded(status)) {
+        status = TileBuilder(b, func, inputs, outputs)
+                     .build(tileOf(tileRows, tileCols));
+      }
+    });
+  });
   if (succeeded(status) && skip) {
     // The tiled ops count from the tile's first row (the count is made
     // before the tile's ops, so that nothing comes between a GEMM and the

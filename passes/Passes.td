@@ -376,8 +376,10 @@ def CpuSelectWorkgroupTilesPass
     A workgroup computes a tile of the dispatch's results: one index of each
     leading (batch) dimension, `rows` of the second-to-last and `cols` of
     the last dimension. A dispatch that reduces along the last dimension
-    (layer norm) takes whole rows. A GEMM dispatch with few workgroups
-    narrows its column tiles so that the workers can balance them. Other
+    (layer norm) takes whole rows. Column tiles are multiples of 32 that
+    divide the columns, or where none does, multiples of 32 with a
+    partial last tile. A GEMM dispatch with few workgroups narrows its
+    column tiles so that the workers can balance them. Other
     dispatches with rows narrower than `col-tile` take more rows, as many
     elements as `row-tile` rows of `col-tile` columns (512 rows of a B
     operand packed into 16-column panels, not 32). Sets
@@ -413,8 +415,9 @@ def CpuTileWorkgroupsPass
     bindings as memrefs (operands, then results) and the workgroup id
     (x, y, z). Every op is tiled exactly once, consumers first: the tile a
     consumer needs of a producer's result becomes the producer's tile, and
-    all consumers must agree on it. The last row tile, when the rows do not
-    divide evenly, is a second, statically shaped copy of the body. In a
+    all consumers must agree on it. The last row tile and the last column
+    tile, where the tiles do not divide the rows or columns, are further
+    statically shaped copies of the body (up to four in all). In a
     row-limited dispatch (`kiln.row_limit`, passes/OpClassification.h) the
     body runs only when the tile's first row is below the count, and the
     tiled ops get the count of rows from the tile's first one. An op with

@@ -193,7 +193,8 @@ INSTANTIATE_TEST_SUITE_P(
                       "attention_empty_bias_rows.mlir",
                       "softmax_broadcast_axis.mlir", "nan_propagation.mlir",
                       "broadcasts.mlir", "moe.mlir", "moe_grouped.mlir",
-                      "per_head_panels.mlir", "transpose.mlir"),
+                      "per_head_panels.mlir", "transpose.mlir",
+                      "partial_column_tiles.mlir"),
     [](const ::testing::TestParamInfo<std::string> &info) {
       return info.param.substr(0, info.param.find('.'));
     });

@@ -59,23 +59,6 @@ func.func @zero_rows(%s: tensor<32x64xf32>) -> tensor<32x64xf32>
 
 // -----
 
-// Column tiles must divide the columns: a partial tile is only for rows.
-#c_id = affine_map<(d0, d1) -> (d0, d1)>
-// expected-error@+1 {{exec.workgroup_tile size 48 of dimension 1 does not fit size 64}}
-func.func @partial_columns(%s: tensor<32x64xf32>) -> tensor<32x64xf32>
-    attributes {exec.workgroup_tile = array<i64: 8, 48>} {
-  %e = tensor.empty() : tensor<32x64xf32>
-  %r = linalg.generic {indexing_maps = [#c_id, #c_id], iterator_types = ["parallel", "parallel"]}
-      ins(%s : tensor<32x64xf32>) outs(%e : tensor<32x64xf32>) {
-  ^bb0(%x: f32, %out: f32):
-    %0 = math.exp %x : f32
-    linalg.yield %0 : f32
-  } -> tensor<32x64xf32>
-  return %r : tensor<32x64xf32>
-}
-
-// -----
-
 // Batch dimensions take one index per workgroup.
 #b_id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 // expected-error@+1 {{exec.workgroup_tile size 2 of dimension 0 does not fit size 4}}

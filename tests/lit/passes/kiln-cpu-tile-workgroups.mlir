@@ -161,3 +161,44 @@ func.func @padded_panels(%a: tensor<16x16xf32>, %b: tensor<2x16x32xf32>) -> tens
   } -> tensor<16x40xf32>
   return %mm : tensor<16x40xf32>
 }
+
+// Columns no tile divides (a language-model head's vocabulary) end in a
+// partial tile too: 20x80 in 8x32 tiles has four bodies, for the last row
+// tile (4 rows) or not, each for the last column tile (16 columns) or not.
+// CHECK-LABEL: func.func @partial_columns
+// CHECK-SAME: (%[[A:.+]]: memref<20x16xf32>, %[[W:.+]]: memref<16x80xf32>, %[[OUT:.+]]: memref<20x80xf32>, %[[X:.+]]: index, %[[Y:.+]]: index, %[[Z:.+]]: index)
+// CHECK-DAG: %[[C2:.+]] = arith.constant 2 : index
+// CHECK: %[[N0:.+]] = affine.apply #{{.*}}()[%[[X]]]
+// CHECK: %[[M0:.+]] = affine.apply #{{.*}}()[%[[Y]]]
+// CHECK: %[[LASTROW:.+]] = arith.cmpi eq, %[[Y]], %[[C2]]
+// CHECK: scf.if %[[LASTROW]] {
+// CHECK: %[[LASTCOL:.+]] = arith.cmpi eq, %[[X]], %[[C2]]
+// CHECK: scf.if %[[LASTCOL]] {
+// CHECK: tensor.extract_slice %{{.+}}[0, %[[N0]]] [16, 16] [1, 1]
+// CHECK: } -> tensor<4x16xf32>
+// CHECK: memref.subview %[[OUT]][%[[M0]], %[[N0]]] [4, 16] [1, 1]
+// CHECK: } else {
+// CHECK: } -> tensor<4x32xf32>
+// CHECK: memref.subview %[[OUT]][%[[M0]], %[[N0]]] [4, 32] [1, 1]
+// CHECK: } else {
+// CHECK: arith.cmpi eq, %[[X]], %[[C2]]
+// CHECK: scf.if
+// CHECK: } -> tensor<8x16xf32>
+// CHECK: memref.subview %[[OUT]][%[[M0]], %[[N0]]] [8, 16] [1, 1]
+// CHECK: } else {
+// CHECK: } -> tensor<8x32xf32>
+// CHECK: memref.subview %[[OUT]][%[[M0]], %[[N0]]] [8, 32] [1, 1]
+func.func @partial_columns(%a: tensor<20x16xf32>, %w: tensor<16x80xf32>) -> tensor<20x80xf32>
+    attributes {exec.workgroup_tile = array<i64: 8, 32>} {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<20x80xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<20x80xf32>) -> tensor<20x80xf32>
+  %mm = linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<20x16xf32>, tensor<16x80xf32>) outs(%init : tensor<20x80xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %0 = arith.mulf %in, %in_0 : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
+  } -> tensor<20x80xf32>
+  return %mm : tensor<20x80xf32>
+}
