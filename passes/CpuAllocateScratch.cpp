@@ -1,8 +1,14 @@
 //===- CpuAllocateScratch.cpp - Temporary buffers into workgroup scratch --===//
 //
-// Buffers get disjoint, 64-byte aligned offsets in allocation order. A tile's
-// temporaries are few and small (a GEMM tile before its epilogue, per-row
-// statistics), so no reuse is attempted.
+// Buffers get 64-byte aligned offsets in allocation order, disjoint except
+// across the two regions of an `scf.if` without results: only one of them
+// runs, so both start at the same offset and the scratch holds the larger.
+// That is how a kernel's bodies for full and partial tiles (up to four,
+// kiln-cpu-tile-workgroups) branch; laid out one after the other, a GEMM
+// tile with partial rows and columns needed three times the scratch of its
+// largest body. Within a region a tile's temporaries are few and small (a
+// GEMM tile before its epilogue, per-row statistics), so no other reuse is
+// attempted.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +17,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_CPUALLOCATESCRATCHPASS
@@ -23,6 +30,38 @@ using namespace kiln;
 namespace {
 
 constexpr int64_t kAlignment = 64;
+
+/// Gives the allocations in `block` (nested ones included) offsets from
+/// `base` into `offsets`; returns the end of the last one, aligned.
+int64_t layOut(Block &block, int64_t base,
+               DenseMap<Operation *, int64_t> &offsets) {
+  for (Operation &op : block) {
+    if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
+      MemRefType type = alloc.getType();
+      int64_t bytes = type.getNumElements() *
+                      llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+      offsets[alloc] = base;
+      base = llvm::alignTo(base + bytes, kAlignment);
+      continue;
+    }
+    // A branch without results: no buffer of one region outlives it, and
+    // the other region does not run.
+    auto branch = dyn_cast<scf::IfOp>(op);
+    bool exclusive = branch && branch->getNumResults() == 0;
+    int64_t end = base;
+    for (Region &region : op.getRegions()) {
+      for (Block &inner : region) {
+        if (exclusive) {
+          end = std::max(end, layOut(inner, base, offsets));
+        } else {
+          end = base = layOut(inner, base, offsets);
+        }
+      }
+    }
+    base = end;
+  }
+  return base;
+}
 
 struct CpuAllocateScratchPass
     : kiln::impl::CpuAllocateScratchPassBase<CpuAllocateScratchPass> {
@@ -46,14 +85,10 @@ struct CpuAllocateScratchPass
     }
     func.walk([](memref::DeallocOp dealloc) { dealloc.erase(); });
 
-    SmallVector<int64_t> offsets;
+    DenseMap<Operation *, int64_t> offsets;
     int64_t size = 0;
-    for (memref::AllocOp alloc : allocs) {
-      MemRefType type = alloc.getType();
-      int64_t bytes = type.getNumElements() *
-                      llvm::divideCeil(type.getElementTypeBitWidth(), 8);
-      offsets.push_back(size);
-      size = llvm::alignTo(size + bytes, kAlignment);
+    for (Block &block : func.getBody()) {
+      size = layOut(block, size, offsets);
     }
     MLIRContext *ctx = &getContext();
     auto scratchType = MemRefType::get({size}, IntegerType::get(ctx, 8));
@@ -63,9 +98,10 @@ struct CpuAllocateScratchPass
       return signalPassFailure();
     }
     Value scratch = func.getArgument(func.getNumArguments() - 1);
-    for (auto [alloc, offset] : llvm::zip(allocs, offsets)) {
+    for (memref::AllocOp alloc : allocs) {
       OpBuilder b(alloc);
-      Value shift = arith::ConstantIndexOp::create(b, alloc.getLoc(), offset);
+      Value shift =
+          arith::ConstantIndexOp::create(b, alloc.getLoc(), offsets.at(alloc));
       auto view = memref::ViewOp::create(b, alloc.getLoc(), alloc.getType(),
                                          scratch, shift, ValueRange{});
       alloc.replaceAllUsesWith(view.getResult());

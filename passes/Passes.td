@@ -459,8 +459,10 @@ def CpuAllocateScratchPass
   let description = [{
     Kernels cannot allocate. Every `memref.alloc` of a workgroup kernel
     becomes a `memref.view` into a new last argument, the workgroup's
-    scratch buffer, at a 64-byte aligned offset. The scratch size is set as
-    `exec.scratch_size` on the function.
+    scratch buffer, at a 64-byte aligned offset: disjoint, except that the
+    two regions of an `scf.if` without results (a kernel's bodies for full
+    and partial tiles) start at the same offset, as only one runs. The
+    scratch size is set as `exec.scratch_size` on the function.
   }];
   let dependentDialects = ["mlir::memref::MemRefDialect",
                            "mlir::arith::ArithDialect"];

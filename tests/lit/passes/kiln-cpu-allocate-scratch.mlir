@@ -35,3 +35,44 @@ func.func @dynamic(%n: index) attributes {exec.kernel} {
   %a = memref.alloc(%n) : memref<?xf32>
   return
 }
+
+// -----
+
+// The regions of a branch without results do not run together (a kernel's
+// bodies for a full and a partial tile): both start after the buffers
+// before the branch, and the scratch holds the larger. A branch that
+// yields a value lays its regions out one after the other.
+// CHECK-LABEL: func.func @branches
+// CHECK-SAME: (%{{.+}}: i1, %[[S:.+]]: memref<448xi8>)
+// CHECK-SAME: exec.scratch_size = 448 : i64
+// CHECK: memref.view %[[S]][%c0{{.*}}][] : memref<448xi8> to memref<4xf32>
+// CHECK: scf.if
+// CHECK: memref.view %[[S]][%c64{{.*}}][] : memref<448xi8> to memref<32xf32>
+// CHECK: memref.view %[[S]][%c192{{.*}}][] : memref<448xi8> to memref<2xf32>
+// CHECK: } else {
+// CHECK: memref.view %[[S]][%c64{{.*}}][] : memref<448xi8> to memref<16xf32>
+// CHECK: scf.if
+// CHECK: memref.view %[[S]][%c256{{.*}}][] : memref<448xi8> to memref<8xf32>
+// CHECK: } else {
+// CHECK: memref.view %[[S]][%c320{{.*}}][] : memref<448xi8> to memref<8xf32>
+// CHECK: memref.view %[[S]][%c384{{.*}}][] : memref<448xi8> to memref<16xf32>
+func.func @branches(%c: i1) attributes {exec.kernel} {
+  %a = memref.alloc() : memref<4xf32>
+  scf.if %c {
+    %b = memref.alloc() : memref<32xf32>
+    %b2 = memref.alloc() : memref<2xf32>
+  } else {
+    %d = memref.alloc() : memref<16xf32>
+  }
+  %r = scf.if %c -> index {
+    %e = memref.alloc() : memref<8xf32>
+    %i = arith.constant 0 : index
+    scf.yield %i : index
+  } else {
+    %f = memref.alloc() : memref<8xf32>
+    %j = arith.constant 1 : index
+    scf.yield %j : index
+  }
+  %g = memref.alloc() : memref<16xf32>
+  return
+}
