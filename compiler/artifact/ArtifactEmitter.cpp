@@ -329,7 +329,7 @@ LogicalResult emitArtifact(ModuleOp module, const CompiledKernels &kernels,
   rt::StatusOr<rt::ArtifactLayout> layout =
       rt::planArtifactLayout(executableSizes, constantSizes);
   if (!layout.ok()) {
-    return emitError(module.getLoc(), layout.status().message());
+    return emitError(model.getLoc(), layout.status().message());
   }
   std::vector<flatbuffers::Offset<fb::Constant>> constants;
   for (auto [index, param] : llvm::enumerate(constantParams)) {
@@ -466,7 +466,7 @@ LogicalResult emitArtifact(ModuleOp module, const CompiledKernels &kernels,
       path.str(), *layout, {fbb.GetBufferPointer(), fbb.GetSize()},
       executableBlobs, produce, options.onWeightsWritten, temporary);
   if (!written.ok()) {
-    return emitError(module.getLoc(), written.message());
+    return emitError(model.getLoc(), written.message());
   }
   return success();
 }
