@@ -25,6 +25,10 @@ def _session(kiln_run, artifact, threads, repeat, extra, trace):
     """One `kiln-run --trace` session; returns its dispatch events."""
     command = [kiln_run, artifact, "--threads", str(threads), "--repeat", str(repeat),
                "--trace", trace] + extra
+    # The file is reused across sessions: a session that wrote none must not
+    # read the last one's.
+    if os.path.exists(trace):
+        os.remove(trace)
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         lines = (done.stderr or done.stdout).strip().splitlines()
