@@ -23,9 +23,9 @@ using namespace kiln;
 
 namespace {
 
-constexpr int64_t kBindingsOffset = offsetof(kiln_dispatch_state_t, bindings);
-constexpr int64_t kIdOffset = offsetof(kiln_workgroup_state_t, id);
-constexpr int64_t kScratchOffset = offsetof(kiln_workgroup_state_t, scratch);
+constexpr int32_t kBindingsOffset = offsetof(kiln_dispatch_state_t, bindings);
+constexpr int32_t kIdOffset = offsetof(kiln_workgroup_state_t, id);
+constexpr int32_t kScratchOffset = offsetof(kiln_workgroup_state_t, scratch);
 static_assert(sizeof(void *) == 8, "kernels are emitted for LP64 targets");
 
 struct CpuEmitKernelAbiPass
@@ -66,14 +66,14 @@ struct CpuEmitKernelAbiPass
     Block *block = entry.addEntryBlock(b);
     b.setInsertionPointToStart(block);
     Value dispatch = block->getArgument(0), workgroup = block->getArgument(1);
-    auto fieldAt = [&](Value base, int64_t offset) -> Value {
+    auto fieldAt = [&](Value base, int32_t offset) -> Value {
       return LLVM::GEPOp::create(b, loc, ptr, i8, base,
                                  ArrayRef<LLVM::GEPArg>{offset});
     };
     Value bindings =
         LLVM::LoadOp::create(b, loc, ptr, fieldAt(dispatch, kBindingsOffset));
     SmallVector<Value> args;
-    for (int64_t i = 0; i < count.getInt(); ++i) {
+    for (int32_t i = 0, e = count.getInt(); i < e; ++i) {
       Value slot = LLVM::GEPOp::create(b, loc, ptr, ptr, bindings,
                                        ArrayRef<LLVM::GEPArg>{i});
       args.push_back(LLVM::LoadOp::create(b, loc, ptr, slot));

@@ -200,7 +200,7 @@ writeArtifact(const std::string &path, const ArtifactLayout &layout,
 
   OutputFile file(temporary);
   KILN_RETURN_IF_ERROR(file.open(path));
-  KILN_RETURN_IF_ERROR(fail(file.reserve(header.fileSize, path)));
+  KILN_RETURN_IF_ERROR(fail(file.reserve(header.fileSize)));
   uint64_t weightBytes = 0;
   for (const BlobRange &range : layout.constants) {
     weightBytes += range.size;
@@ -281,7 +281,8 @@ writeArtifact(const std::string &path, const ArtifactLayout &layout,
                          "the constants changed between their two passes"));
     }
   }
-  return fail(file.commit(path));
+  // commit's errors name the file already.
+  return file.commit(path);
 }
 
 Status writeArtifact(const std::string &path, const ArtifactLayout &layout,

@@ -149,8 +149,9 @@ public:
   bool seekable() const { return regular; }
 
   /// Fails early when the file system cannot hold `size` bytes, rather
-  /// than after writing most of them.
-  Status reserve(uint64_t size, const std::string &target) {
+  /// than after writing most of them. The message does not name the file:
+  /// the caller's context does.
+  Status reserve(uint64_t size) {
     struct statvfs fs;
     // Some file systems (FUSE, 9p) report no blocks at all.
     if (!regular || ::fstatvfs(fd, &fs) != 0 || fs.f_blocks == 0) {
@@ -164,8 +165,8 @@ public:
     uint64_t available = fs.f_bavail * fs.f_frsize;
     if (available < size) {
       return makeError(StatusCode::IoError, "the artifact takes ",
-                       formatBytes(size), " but the file system of '", target,
-                       "' has ", formatBytes(available), " free");
+                       formatBytes(size), " but its file system has ",
+                       formatBytes(available), " free");
     }
     return Status();
   }

@@ -233,9 +233,10 @@ LogicalResult MoeOp::verify() {
            << e << " experts and topk_groups in [1, groups], got " << groups
            << " and " << topkGroups;
   }
-  if (getTopK() < 1 || getTopK() > topkGroups * (e / groups)) {
+  uint64_t topK = getTopK(), selectable = topkGroups * (e / groups);
+  if (topK < 1 || topK > selectable) {
     return emitOpError("expects top_k in [1, ")
-           << topkGroups * (e / groups) << "], got " << getTopK();
+           << selectable << "], got " << topK;
   }
   if (shapeOf(getCounts().getType()) != ArrayRef<int64_t>{e}) {
     return emitOpError("expects counts of shape [")

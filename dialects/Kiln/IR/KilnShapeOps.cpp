@@ -218,9 +218,10 @@ LogicalResult TopKOp::verify() {
   if (shape.empty()) {
     return emitOpError("expects an input of rank >= 1, got rank 0");
   }
-  if (getK() < 1 || getK() > shape.back()) {
+  uint64_t k = getK();
+  if (k < 1 || k > static_cast<uint64_t>(shape.back())) {
     return emitOpError("expects k in [1, ")
-           << shape.back() << "] (the last dimension), got " << getK();
+           << shape.back() << "] (the last dimension), got " << k;
   }
   SmallVector<int64_t> expected(shape);
   expected.back() = getK();

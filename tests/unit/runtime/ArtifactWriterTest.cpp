@@ -344,10 +344,10 @@ TEST(ArtifactWriterTest, TooLargeForTheFileSystemFailsBeforeWriting) {
       nullptr);
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.getCode(), StatusCode::IoError);
-  EXPECT_NE(status.message().find("the artifact takes 1024.0 TiB but the "
-                                  "file system of '" +
-                                  path + "' has "),
-            std::string::npos)
+  EXPECT_EQ(status.message().find("cannot write '" + path +
+                                  "': the artifact takes 1024.0 TiB but its "
+                                  "file system has "),
+            0u)
       << status.message();
   EXPECT_EQ(asked, 0u);
   EXPECT_EQ(readFileBytes(path), before);
@@ -377,8 +377,11 @@ TEST(ArtifactWriterTest, BeyondTheAvailableBlocksFailsBeforeWriting) {
       },
       nullptr);
   ASSERT_FALSE(status.ok());
-  EXPECT_NE(status.message().find("but the file system of '" + path + "' has"),
-            std::string::npos)
+  EXPECT_EQ(
+      status.message().find("cannot write '" + path + "': the artifact takes "),
+      0u)
+      << status.message();
+  EXPECT_NE(status.message().find("but its file system has"), std::string::npos)
       << status.message();
   EXPECT_EQ(countEntries(dir.path()), 0u);
 }
@@ -404,6 +407,35 @@ TEST(ArtifactWriterTest, FailingConstantSourceLeavesExistingFileUntouched) {
   EXPECT_EQ(status.message(),
             "cannot write '" + path + "': parameter 'w' could not be loaded");
   EXPECT_EQ(readFileBytes(path), before);
+  EXPECT_EQ(countEntries(dir.path()), 1u);
+}
+
+// A failure at the end (here the rename: a directory took the file's
+// place while the constants were written) names the file once.
+TEST(ArtifactWriterTest, FailedRenameNamesTheFileOnce) {
+  TempDir dir;
+  std::string path = dir.file("m.kbin");
+  Parts parts;
+  std::vector<Span<const uint8_t>> exes = {parts.code};
+  Status status = writeArtifact(
+      path, parts.layout, parts.flatbuffer, exes,
+      [&](size_t index) -> StatusOr<Span<const uint8_t>> {
+        if (index == 0) {
+          std::filesystem::create_directories(path + "/inside");
+        }
+        return Span<const uint8_t>(parts.constants[index]);
+      },
+      nullptr);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.getCode(), StatusCode::IoError);
+  EXPECT_EQ(status.message().find("cannot rename the temporary file onto '" +
+                                  path + "': "),
+            0u)
+      << status.message();
+  size_t first = status.message().find(path);
+  EXPECT_EQ(status.message().find(path, first + 1), std::string::npos)
+      << status.message();
+  // The temporary is gone; only the directory is left.
   EXPECT_EQ(countEntries(dir.path()), 1u);
 }
 
