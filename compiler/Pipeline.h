@@ -45,6 +45,14 @@ struct KernelBlocking {
   /// Columns per panel of packed GEMM operands (weights and run-time B); a
   /// multiple of `nr`.
   int64_t panel = 32;
+  /// Whether the CPU has FMA instructions; without, the kernels' exact
+  /// fused multiply-adds become multiply-adds rounded twice
+  /// (kiln-cpu-relax-fma), since an exact one would call libm.
+  bool fma = true;
+  /// Whether the CPU rounds floats to integral values in one instruction
+  /// (SSE4.1); without, kiln-cpu-expand-math expands floor and friends,
+  /// which would call libm.
+  bool rounding = true;
 };
 
 /// Settings of the default graph pipeline's own passes; unset ones keep

@@ -18,14 +18,38 @@ using namespace kiln;
 
 namespace {
 
+/// floor(x) = -ceil(-x), exact for every x (signed zeros and NaN
+/// included); MLIR expands ceil but not floor.
+struct FloorAsNegatedCeil : OpRewritePattern<math::FloorOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(math::FloorOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value negated = arith::NegFOp::create(rewriter, loc, op.getOperand());
+    Value ceil = math::CeilOp::create(rewriter, loc, negated);
+    rewriter.replaceOpWithNewOp<arith::NegFOp>(op, ceil);
+    return success();
+  }
+};
+
 struct CpuExpandMathPass
     : kiln::impl::CpuExpandMathPassBase<CpuExpandMathPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     // rsqrt and sqrt have instructions; the approximated rsqrt would cost
     // accuracy for nothing.
     populateMathPolynomialApproximationPatterns(
         patterns, [](StringRef name) { return name != "rsqrt"; });
+    if (!roundingInstructions) {
+      // Without SSE4.1's roundps, LLVM would call libm's floorf and
+      // friends (the polynomial approximations round their range
+      // reduction): round through integer conversions instead.
+      patterns.add<FloorAsNegatedCeil>(&getContext());
+      math::populateExpansionPatterns(patterns, {"ceil", "round", "roundeven"});
+    }
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns)))) {
       return signalPassFailure();
     }

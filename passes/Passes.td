@@ -766,8 +766,17 @@ def CpuExpandMathPass : Pass<"kiln-cpu-expand-math", "mlir::func::FuncOp"> {
     Kernels are freestanding: there is no libm to call. `math.erf`,
     `math.tanh`, `math.exp` and friends become polynomial approximations
     (MLIR's, accurate to a few ulp in f32); `math.rsqrt` becomes
-    `1 / sqrt`, which has an instruction.
+    `1 / sqrt`, which has an instruction. With
+    `rounding-instructions=false` (x86-64 CPUs without SSE4.1), `math.ceil`,
+    `round` and `roundeven` become integer conversions and selects (MLIR's
+    math expansions) and `math.floor` becomes `-ceil(-x)`, exact for every
+    x: LLVM would otherwise turn them into calls to libm.
   }];
+  let options = [
+    Option<"roundingInstructions", "rounding-instructions", "bool", "true",
+           "Whether the target rounds floats to integral values in one "
+           "instruction (SSE4.1 roundps)">,
+  ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::math::MathDialect",
                            "mlir::vector::VectorDialect"];
@@ -782,6 +791,19 @@ def CpuEmitKernelAbiPass
     `i32 @name(ptr %dispatch_state, ptr %workgroup_state)`, which loads the
     binding pointers, the workgroup id and the scratch pointer from the
     two states and calls the kernel body (renamed `@name_body`, internal).
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+def CpuRelaxFmaPass : Pass<"kiln-cpu-relax-fma", "mlir::ModuleOp"> {
+  let summary = "Turns exact fused multiply-adds into llvm.intr.fmuladd.";
+  let description = [{
+    For CPUs without FMA instructions: an exact `llvm.intr.fma` there
+    becomes a call to libm's `fmaf`, which the kernels' self-contained
+    shared object cannot link. Each becomes `llvm.intr.fmuladd` (a
+    multiply and an add, rounded twice) with the same operands and
+    fast-math flags. The kernel pipeline runs it, after the conversion to
+    the LLVM dialect, only for such targets.
   }];
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }

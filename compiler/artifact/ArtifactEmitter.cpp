@@ -238,6 +238,11 @@ LogicalResult checkArtifactSignature(ModuleOp module) {
     }
   }
   auto ret = cast<func::ReturnOp>(model->getBody().front().getTerminator());
+  if (ret.getNumOperands() == 0) {
+    return model->emitError("@")
+           << model->getSymName()
+           << " returns nothing: an artifact needs at least one output";
+  }
   DenseSet<Value> seen;
   for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
     if (!value.getDefiningOp<exec::DispatchOp>() ||

@@ -53,6 +53,22 @@ FailureOr<CpuTarget> createCpuTarget(StringRef cpu, llvm::raw_ostream &diag) {
     diag << "cannot compile for " << target.triple << ": " << error;
     return failure();
   }
+  // Checked before the target machine is made: LLVM warns on stderr about
+  // an unknown CPU name, and aborts when asked for 64-bit code on a 32-bit
+  // CPU (i386, pentium4), whose names are valid for the triple.
+  std::unique_ptr<llvm::MCSubtargetInfo> generic(
+      llvmTarget->createMCSubtargetInfo(triple, "", ""));
+  if (!generic || !generic->isCPUStringValid(target.cpu)) {
+    diag << "unknown CPU '" << target.cpu << "' for " << target.triple;
+    return failure();
+  }
+  std::unique_ptr<llvm::MCSubtargetInfo> named(
+      llvmTarget->createMCSubtargetInfo(triple, target.cpu, ""));
+  if (triple.isX86() && !named->checkFeatures("+64bit")) {
+    diag << "CPU '" << target.cpu << "' cannot run " << triple.getArchName()
+         << " code: kernels are compiled for " << target.triple;
+    return failure();
+  }
   llvm::SubtargetFeatures features;
   if (host) {
     for (const auto &feature : llvm::sys::getHostCPUFeatures()) {
@@ -68,16 +84,14 @@ FailureOr<CpuTarget> createCpuTarget(StringRef cpu, llvm::raw_ostream &diag) {
     return failure();
   }
   const llvm::MCSubtargetInfo *info = target.machine->getMCSubtargetInfo();
-  if (!info->isCPUStringValid(target.cpu)) {
-    diag << "unknown CPU '" << target.cpu << "' for " << target.triple;
-    return failure();
-  }
   for (StringRef feature : runtimeCheckedFeatures()) {
     if (info->checkFeatures(("+" + feature).str())) {
       target.requiredFeatures.push_back(feature.str());
     }
   }
   target.blocking = kernelBlockingFor(info->checkFeatures("+avx512f"));
+  target.blocking.fma = info->checkFeatures("+fma");
+  target.blocking.rounding = info->checkFeatures("+sse4.1");
   return target;
 }
 

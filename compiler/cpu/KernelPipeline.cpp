@@ -49,7 +49,9 @@ LogicalResult kiln::buildCpuKernelPipeline(OpPassManager &pm,
   loops.addPass(createCpuLimitKeyLoopsPass());
   loops.addPass(createConvertLinalgToLoopsPass());
   loops.addPass(createCpuHoistInvariantLoadsPass());
-  loops.addPass(createCpuExpandMathPass());
+  CpuExpandMathPassOptions math;
+  math.roundingInstructions = blocking.rounding;
+  loops.addPass(createCpuExpandMathPass(math));
   loops.addPass(createCanonicalizerPass());
   loops.addPass(createCSEPass());
 
@@ -69,6 +71,9 @@ LogicalResult kiln::buildCpuKernelPipeline(OpPassManager &pm,
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  if (!blocking.fma) {
+    pm.addPass(createCpuRelaxFmaPass());
+  }
   pm.addPass(createCpuEmitKernelAbiPass());
   pm.addPass(createCanonicalizerPass());
   return success();

@@ -23,6 +23,7 @@
 #include "compiler/cpu/CpuTarget.h"
 #include "compiler/plugin/PassPluginLoader.h"
 #include "frontends/kdl/KdlImporter.h"
+#include "runtime/OutputFile.h"
 #include "tools/kiln-compile/ProgressPrinter.h"
 
 #include "mlir/IR/AsmState.h"
@@ -39,7 +40,6 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/ToolOutputFile.h"
 
 #include <optional>
 
@@ -293,17 +293,33 @@ StringRef emitName(Emit what) {
   llvm_unreachable("unknown --emit");
 }
 
-/// Writes `text` to `path` ("-" for stdout) in one go. False on an error
-/// (reported).
+/// Flushes stdout; false (with an error) when it could not take what was
+/// written. The error is cleared: LLVM would otherwise abort at exit.
+bool flushStandardOutput() {
+  llvm::outs().flush();
+  if (!llvm::outs().has_error()) {
+    return true;
+  }
+  llvm::errs() << "kiln-compile: error: cannot write to standard output: "
+               << llvm::outs().error().message() << "\n";
+  llvm::outs().clear_error();
+  return false;
+}
+
+/// Writes `text` to `path` ("-" for stdout) in one go, through the
+/// runtime's OutputFile: a file is whole or left as it was. False on an
+/// error (reported).
 bool writeTextFile(StringRef path, StringRef text) {
-  std::string error;
-  auto file = openOutputFile(path, &error);
-  if (!file) {
-    llvm::errs() << "kiln-compile: error: " << error << "\n";
+  if (path == "-") {
+    llvm::outs() << text;
+    return flushStandardOutput();
+  }
+  kiln::rt::Status status = kiln::rt::writeWholeFile(
+      path.str(), {{text.data(), static_cast<uint64_t>(text.size())}});
+  if (!status.ok()) {
+    llvm::errs() << "kiln-compile: error: " << status.message() << "\n";
     return false;
   }
-  file->os() << text;
-  file->keep();
   return true;
 }
 
@@ -401,7 +417,7 @@ int main(int argc, char **argv) {
   }
   if (printPipeline) {
     options.cpu = targetCpu;
-    return printPipelines(options) ? 0 : 1;
+    return printPipelines(options) && flushStandardOutput() ? 0 : 1;
   }
   if (inputFile.empty()) {
     llvm::errs() << "kiln-compile: error: no input file (see --help)\n";
@@ -423,6 +439,15 @@ int main(int argc, char **argv) {
     return 2;
   }
   options.cpu = targetCpu;
+  // A bad --target-cpu is the command line's error, not the model's.
+  {
+    std::string error;
+    llvm::raw_string_ostream errorStream(error);
+    if (failed(kiln::createCpuTarget(options.cpu, errorStream))) {
+      llvm::errs() << "kiln-compile: error: --target-cpu: " << error << "\n";
+      return 2;
+    }
+  }
   bool isKdl = StringRef(input).ends_with(".kiln");
   kiln::KdlOptions kdlOptions;
   kdlOptions.importDirs.assign(importDirs.begin(), importDirs.end());

@@ -12,6 +12,7 @@
 #include "runtime/ArtifactInfo.h"
 #include "runtime/CpuFeatures.h"
 #include "runtime/Tensor.h"
+#include "tools/StandardOutput.h"
 #include "tools/kiln-run/JsonString.h"
 
 #include <cstdio>
@@ -313,7 +314,7 @@ int main(int argc, char **argv) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
-      return 0;
+      return kiln::tools::finishStandardOutput("kiln-inspect", 0);
     }
     if (arg == "--json") {
       json = true;
@@ -351,5 +352,5 @@ int main(int argc, char **argv) {
   } else {
     printText(path, *info, summary, verify);
   }
-  return 0;
+  return kiln::tools::finishStandardOutput("kiln-inspect", 0);
 }

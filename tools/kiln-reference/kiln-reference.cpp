@@ -13,6 +13,7 @@
 #include "compiler/Registration.h"
 #include "compiler/reference/ReferenceInterpreter.h"
 #include "frontends/kdl/KdlImporter.h"
+#include "tools/StandardOutput.h"
 #include "tools/kiln-run/ToolInputs.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -286,5 +287,6 @@ int main(int argc, char **argv) {
   } else {
     std::printf("time: %.3f ms (reference interpreter)\n", millis.front());
   }
-  return matched ? 0 : fail("outputs differ from the expected values");
+  return matched ? kiln::tools::finishStandardOutput("kiln-reference", 0)
+                 : fail("outputs differ from the expected values");
 }

@@ -22,6 +22,7 @@
 
 #include "runtime/Npy.h"
 #include "runtime/Session.h"
+#include "tools/StandardOutput.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -330,7 +331,8 @@ int runReference(int argc, char **argv) {
 int main(int argc, char **argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--reference") == 0) {
-      return runReference(argc, argv);
+      return kiln::tools::finishStandardOutput("kiln-run",
+                                               runReference(argc, argv));
     }
   }
   Options options;
@@ -341,5 +343,5 @@ int main(int argc, char **argv) {
                  kUsage);
     return 2;
   }
-  return runModel(options);
+  return kiln::tools::finishStandardOutput("kiln-run", runModel(options));
 }

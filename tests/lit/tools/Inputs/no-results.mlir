@@ -1,0 +1,3 @@
+func.func @nothing(%x: tensor<2xf32>) {
+  return
+}
