@@ -20,6 +20,7 @@
 #include "compiler/GraphvizExport.h"
 #include "compiler/Pipeline.h"
 #include "compiler/Registration.h"
+#include "compiler/SourceNesting.h"
 #include "compiler/cpu/CpuTarget.h"
 #include "compiler/plugin/PassPluginLoader.h"
 #include "frontends/kdl/KdlImporter.h"
@@ -492,7 +493,7 @@ int main(int argc, char **argv) {
       return 1;
     }
     module = std::move(*imported);
-  } else {
+  } else if (succeeded(kiln::checkMlirNesting(sourceMgr, &context))) {
     module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   }
   if (!module || failed(verify(*module))) {

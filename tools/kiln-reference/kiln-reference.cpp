@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Registration.h"
+#include "compiler/SourceNesting.h"
 #include "compiler/reference/ReferenceInterpreter.h"
 #include "frontends/kdl/KdlImporter.h"
 #include "tools/StandardOutput.h"
@@ -170,7 +171,7 @@ int main(int argc, char **argv) {
       return 1;
     }
     module = std::move(*imported);
-  } else {
+  } else if (succeeded(kiln::checkMlirNesting(sourceMgr, &context))) {
     module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   }
   if (!module || failed(verify(*module))) {

@@ -1,0 +1,75 @@
+//===- SourceNesting.h - Refuse MLIR sources nested past the stack -*- C++
+//-*-===//
+//
+// MLIR's parser is recursive descent: each level of nested brackets,
+// regions or types takes stack frames, and about 10,000 levels overflow
+// an 8 MiB stack (a crash, not an error). Real IR nests a few dozen levels
+// deep (a dense literal nests as deep as its rank), so kiln-compile and
+// kiln-reference scan a .mlir source first and refuse one nested deeper
+// than kMaxMlirNesting, at the bracket that passes it. kiln-opt, which is
+// MLIR's own driver, does not; mlir-opt does not either.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_COMPILER_SOURCENESTING_H
+#define KILN_COMPILER_SOURCENESTING_H
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Location.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+
+namespace kiln {
+
+/// Levels of (), [], {} and <> a .mlir source may nest.
+constexpr unsigned kMaxMlirNesting = 256;
+
+/// Fails, with an error at the first bracket nested deeper than `limit`,
+/// when the main buffer of `sourceMgr` nests that deep. Brackets in string
+/// literals and `//` comments do not count, nor the `>` of `->` and `>=`.
+inline mlir::LogicalResult checkMlirNesting(const llvm::SourceMgr &sourceMgr,
+                                            mlir::MLIRContext *context,
+                                            unsigned limit = kMaxMlirNesting) {
+  const llvm::MemoryBuffer *buffer =
+      sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
+  llvm::StringRef text = buffer->getBuffer();
+  unsigned depth = 0, line = 1, column = 1;
+  for (size_t i = 0; i < text.size(); ++i, ++column) {
+    char c = text[i];
+    char next = i + 1 < text.size() ? text[i + 1] : '\0';
+    if (c == '\n') {
+      ++line;
+      column = 0;
+    } else if (c == '"') {
+      // A string literal, escapes included; it may not span lines.
+      for (++i, ++column; i < text.size() && text[i] != '"' && text[i] != '\n';
+           ++i, ++column) {
+        if (text[i] == '\\') {
+          ++i, ++column;
+        }
+      }
+    } else if (c == '/' && next == '/') {
+      while (i + 1 < text.size() && text[i + 1] != '\n') {
+        ++i;
+      }
+    } else if (c == '(' || c == '[' || c == '{' || (c == '<' && next != '=')) {
+      if (++depth > limit) {
+        mlir::emitError(mlir::FileLineColLoc::get(
+            context, buffer->getBufferIdentifier(), line, column))
+            << "nested more than " << limit
+            << " levels deep: Kiln reads no .mlir source nested deeper";
+        return mlir::failure();
+      }
+    } else if ((c == ')' || c == ']' || c == '}' ||
+                (c == '>' && next != '=' && (i == 0 || text[i - 1] != '-'))) &&
+               depth > 0) {
+      --depth;
+    }
+  }
+  return mlir::success();
+}
+
+} // namespace kiln
+
+#endif // KILN_COMPILER_SOURCENESTING_H
