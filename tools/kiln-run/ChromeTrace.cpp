@@ -204,10 +204,20 @@ std::string ChromeTrace::json() const {
   return out + "\n]}\n";
 }
 
-Status ChromeTrace::write(const std::string &path) const {
+Status ChromeTrace::write(OutputFile &file, const std::string &path) const {
   std::string text = json();
-  return writeWholeFile(path, {{text.data(), text.size()}})
-      .withContext("trace");
+  if (!file.write(text.data(), text.size())) {
+    return OutputFile::ioError("cannot write", path).withContext("trace");
+  }
+  return file.commit(path).withContext("trace");
+}
+
+size_t ChromeTrace::eventCount() const {
+  size_t count = runs.size() + 2 * regions.size();
+  for (const auto &worker : dispatches) {
+    count += worker.size();
+  }
+  return count;
 }
 
 } // namespace kiln::rt

@@ -17,6 +17,7 @@
 #define KILN_TOOLS_KILN_RUN_CHROMETRACE_H
 
 #include "runtime/ArtifactInfo.h"
+#include "runtime/OutputFile.h"
 #include "runtime/Tracing.h"
 
 #include <string>
@@ -40,8 +41,13 @@ public:
   void dispatchRan(const DispatchSpan &span) override;
   void regionRan(const RegionSpan &span) override;
 
-  /// Writes the JSON file; errors name the path.
-  Status write(const std::string &path) const;
+  /// Writes the JSON to `file` (opened on `path`) and commits it; errors
+  /// name the path.
+  Status write(OutputFile &file, const std::string &path) const;
+
+  /// Events recorded so far: one per dispatch span, region, barrier and
+  /// run.
+  size_t eventCount() const;
 
   /// A table of where the timed runs spent their time: busy time (the sum
   /// of the dispatches' spans over all workers) per run, grouped by root op

@@ -41,6 +41,10 @@ using namespace kiln::rt;
 
 namespace {
 
+/// The most events a trace holds: about 1.2 GB of JSON, built in memory
+/// next to the events themselves.
+constexpr size_t kMaxTraceEvents = 4'000'000;
+
 const char *const kUsage =
     "usage: kiln-run MODEL.kbin [options]\n"
     "\n"
@@ -61,6 +65,7 @@ const char *const kUsage =
     "  --repeat N             time N runs after one warm-up run\n"
     "  --trace FILE.json      write a Chrome/Perfetto trace of every run and\n"
     "                         print where the timed runs spent their time\n"
+    "                         (at most 4,000,000 events in all)\n"
     "  --seed S               seed of the random inputs (default: 0)\n"
     "  --inline               run every tile in order on one thread\n"
     "  --reference MODEL.kiln [-D NAME=VALUE] [--weights FILE.safetensors]\n"
@@ -236,13 +241,16 @@ int runModel(const Options &options) {
   }
 
   // Without --trace no tracer is passed, and the runtime times nothing.
+  // The trace's file is opened (as a temporary next to it) before running,
+  // so that an unwritable path fails first, and committed at the end: a
+  // failed run leaves an earlier trace as it was.
   std::unique_ptr<ChromeTrace> trace;
+  OutputFile traceFile;
   if (!options.tracePath.empty()) {
     trace = std::make_unique<ChromeTrace>((*program)->info(),
                                           (*session)->threadCount());
-    // Fail before running if the trace cannot be written at all.
-    if (Status status = trace->write(options.tracePath); !status.ok()) {
-      return fail(status.message());
+    if (Status status = traceFile.open(options.tracePath); !status.ok()) {
+      return fail("trace: " + status.message());
     }
   }
   int timedRuns = options.repeat ? options.repeat : 1;
@@ -263,13 +271,27 @@ int runModel(const Options &options) {
     if (!status.ok()) {
       return fail(status.message());
     }
+    // Every event stays in memory until the trace is written (about 300
+    // bytes of JSON each): refuse, after the first run, a --repeat whose
+    // trace would not fit.
+    if (trace && run == 0 &&
+        trace->eventCount() * static_cast<size_t>(totalRuns) >
+            kMaxTraceEvents) {
+      size_t perRun = trace->eventCount();
+      return fail("--trace: " + std::to_string(totalRuns) + " runs of " +
+                  std::to_string(perRun) + " events each pass the trace's " +
+                  std::to_string(kMaxTraceEvents) + " events; trace at most " +
+                  std::to_string(kMaxTraceEvents / perRun - 1) +
+                  " runs (--repeat)");
+    }
     if (timed) {
       millis.push_back(
           std::chrono::duration<double, std::milli>(stop - start).count());
     }
   }
   if (trace) {
-    if (Status status = trace->write(options.tracePath); !status.ok()) {
+    if (Status status = trace->write(traceFile, options.tracePath);
+        !status.ok()) {
       return fail(status.message());
     }
   }
