@@ -131,7 +131,8 @@ SafetensorsWeights::open(StringRef path, Location loc) {
     TensorEntry tensor;
     std::optional<StringRef> dtype = entry->getString("dtype");
     if (!dtype) {
-      return bad("missing dtype");
+      return bad(entry->get("dtype") ? "dtype is not a string"
+                                     : "missing dtype");
     }
     if (*dtype == "F32") {
       tensor.type = StoredType::F32;
@@ -162,7 +163,10 @@ SafetensorsWeights::open(StringRef path, Location loc) {
     }
     std::optional<int64_t> begin = (*offsets)[0].getAsInteger();
     std::optional<int64_t> end = (*offsets)[1].getAsInteger();
-    if (!begin || !end || *begin < 0 || *end < *begin ||
+    if (!begin || !end) {
+      return bad("data_offsets are not two integers");
+    }
+    if (*begin < 0 || *end < *begin ||
         static_cast<uint64_t>(*end) > impl->dataSize) {
       return bad("data_offsets outside the " + Twine(impl->dataSize) +
                  "-byte data section");

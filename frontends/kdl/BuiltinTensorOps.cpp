@@ -191,7 +191,14 @@ static FailureOr<Datum> buildAxisSlice(BuiltinCall &call, Value x) {
   // Negative bounds count from the end, as in Python.
   int64_t first = *start < 0 ? *start + size : *start;
   int64_t last = *end < 0 ? *end + size : *end;
-  if (*step <= 0 || first < 0 || last > size || first >= last) {
+  if (*step <= 0) {
+    return call.emitError() << "slice step must be positive, got " << *step;
+  }
+  if (first < 0 || last > size) {
+    return call.emitError() << "slice " << *start << ":" << *end
+                            << " runs outside a dimension of " << size;
+  }
+  if (first >= last) {
     return call.emitError() << "slice " << *start << ":" << *end << ":" << *step
                             << " selects nothing of a dimension of " << size;
   }

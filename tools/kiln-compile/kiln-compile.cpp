@@ -18,9 +18,9 @@
 #include "compiler/Compiler.h"
 #include "compiler/DispatchSummary.h"
 #include "compiler/GraphvizExport.h"
+#include "compiler/ModelSourceChecks.h"
 #include "compiler/Pipeline.h"
 #include "compiler/Registration.h"
-#include "compiler/SourceNesting.h"
 #include "compiler/cpu/CpuTarget.h"
 #include "compiler/plugin/PassPluginLoader.h"
 #include "frontends/kdl/KdlImporter.h"
@@ -478,6 +478,10 @@ int main(int argc, char **argv) {
     llvm::errs() << "kiln-compile: error: " << error << "\n";
     return 1;
   }
+  if (std::optional<std::string> binary = kiln::binarySourceError(*source)) {
+    llvm::errs() << "kiln-compile: error: " << *binary << "\n";
+    return 1;
+  }
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(source), SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
@@ -502,10 +506,20 @@ int main(int argc, char **argv) {
 
   std::unique_ptr<kiln::WeightSource> weights;
   if (!weightsFile.empty()) {
-    auto opened = kiln::SafetensorsWeights::open(
-        weightsFile,
-        FileLineColLoc::get(&context, weightsFile.getValue(), 0, 0));
+    // The file has no source location to point at: its errors (which name
+    // it) are the tool's.
+    std::string message;
+    FailureOr<std::unique_ptr<kiln::SafetensorsWeights>> opened = failure();
+    {
+      ScopedDiagnosticHandler capture(&context, [&](Diagnostic &diag) {
+        message = diag.str();
+        return success();
+      });
+      opened = kiln::SafetensorsWeights::open(weightsFile,
+                                              UnknownLoc::get(&context));
+    }
     if (failed(opened)) {
+      llvm::errs() << "kiln-compile: error: " << message << "\n";
       return 1;
     }
     weights = std::move(*opened);

@@ -10,8 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/ModelSourceChecks.h"
 #include "compiler/Registration.h"
-#include "compiler/SourceNesting.h"
 #include "compiler/reference/ReferenceInterpreter.h"
 #include "frontends/kdl/KdlImporter.h"
 #include "tools/StandardOutput.h"
@@ -152,8 +152,10 @@ int main(int argc, char **argv) {
   if (!source) {
     return fail(error);
   }
+  if (std::optional<std::string> binary = kiln::binarySourceError(*source)) {
+    return fail(*binary);
+  }
   sourceMgr.AddNewSourceBuffer(std::move(source), SMLoc());
-
   OwningOpRef<ModuleOp> module;
   if (StringRef(modelFile).ends_with(".kiln")) {
     kiln::KdlOptions options;
@@ -185,10 +187,20 @@ int main(int argc, char **argv) {
 
   std::unique_ptr<kiln::WeightSource> weights;
   if (!weightsFile.empty()) {
-    auto opened =
-        kiln::SafetensorsWeights::open(weightsFile, UnknownLoc::get(&context));
+    // The file has no source location to point at: its errors (which name
+    // it) are the tool's.
+    std::string message;
+    FailureOr<std::unique_ptr<kiln::SafetensorsWeights>> opened = failure();
+    {
+      ScopedDiagnosticHandler capture(&context, [&](Diagnostic &diag) {
+        message = diag.str();
+        return success();
+      });
+      opened = kiln::SafetensorsWeights::open(weightsFile,
+                                              UnknownLoc::get(&context));
+    }
     if (failed(opened)) {
-      return 1;
+      return fail(message);
     }
     weights = std::move(*opened);
   } else {

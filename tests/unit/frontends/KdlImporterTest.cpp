@@ -153,6 +153,22 @@ TEST_F(KdlImporter, IntegerArithmeticIsChecked) {
          "  return gelu(y)\n}\n");
 }
 
+TEST_F(KdlImporter, SliceBoundsAreNamedForWhatIsWrong) {
+  auto slice = [&](const char *args) {
+    return errorOf("model m(x: f32[10]) -> f32[2] {\n  return slice(x, "
+                   "axis = 0, " +
+                   std::string(args) + ")\n}\n");
+  };
+  EXPECT_EQ(slice("start = 0, end = 11"),
+            "test.kiln:2:10: slice 0:11 runs outside a dimension of 10");
+  EXPECT_EQ(slice("start = -11, end = 2"),
+            "test.kiln:2:10: slice -11:2 runs outside a dimension of 10");
+  EXPECT_EQ(slice("start = 0, end = 2, step = 0"),
+            "test.kiln:2:10: slice step must be positive, got 0");
+  EXPECT_EQ(slice("start = 5, end = 5"),
+            "test.kiln:2:10: slice 5:5:1 selects nothing of a dimension of 10");
+}
+
 TEST_F(KdlImporter, HugeLoopsAreRefused) {
   EXPECT_EQ(errorOf("model m(x: f32[4]) -> f32[4] {\n"
                     "  for i in 0..100000000 { x = x }\n"

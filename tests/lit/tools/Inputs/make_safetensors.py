@@ -3,7 +3,8 @@
 usage: make_safetensors.py OUT MODE [NAME=D0xD1... ...]
 
 Every named tensor is F32, filled with a small deterministic pattern.
-MODE: ok | truncated | bad-json | bad-dtype | bad-offsets | huge-header
+MODE: ok | truncated | bad-json | bad-dtype | numeric-dtype | bad-offsets |
+      float-offsets | huge-header
 """
 import json
 import struct
@@ -26,6 +27,10 @@ def main():
         data += blob
     if mode == "bad-dtype":
         next(iter(header.values()))["dtype"] = "I8"
+    if mode == "numeric-dtype":
+        next(iter(header.values()))["dtype"] = 7
+    if mode == "float-offsets":
+        next(iter(header.values()))["data_offsets"][0] = 0.5
     if mode == "bad-offsets":
         next(iter(header.values()))["data_offsets"][1] = len(data) + 4
     text = json.dumps(header).encode()

@@ -11,8 +11,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef KILN_COMPILER_SOURCENESTING_H
-#define KILN_COMPILER_SOURCENESTING_H
+#ifndef KILN_COMPILER_MODELSOURCECHECKS_H
+#define KILN_COMPILER_MODELSOURCECHECKS_H
+
+#include "runtime/ArtifactFormat.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Location.h"
@@ -20,7 +22,26 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 
+#include <optional>
+#include <string>
+
 namespace kiln {
+
+/// Why `buffer` cannot be a model source, or nothing: a NUL byte makes it
+/// a binary file (quoting its "line" would print binary bytes).
+inline std::optional<std::string>
+binarySourceError(const llvm::MemoryBuffer &buffer) {
+  llvm::StringRef text = buffer.getBuffer();
+  if (text.find('\0') == llvm::StringRef::npos) {
+    return std::nullopt;
+  }
+  std::string error = "'" + buffer.getBufferIdentifier().str() +
+                      "' is a binary file, not a model source (.kiln or .mlir)";
+  if (text.starts_with(llvm::StringRef(rt::kArtifactMagic, 8))) {
+    error += ": it is a compiled artifact, which kiln-run runs";
+  }
+  return error;
+}
 
 /// Levels of (), [], {} and <> a .mlir source may nest.
 constexpr unsigned kMaxMlirNesting = 256;
@@ -72,4 +93,4 @@ inline mlir::LogicalResult checkMlirNesting(const llvm::SourceMgr &sourceMgr,
 
 } // namespace kiln
 
-#endif // KILN_COMPILER_SOURCENESTING_H
+#endif // KILN_COMPILER_MODELSOURCECHECKS_H
