@@ -25,6 +25,7 @@
 #include "tools/StandardOutput.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -107,8 +108,8 @@ uint64_t parseNumber(const std::string &option, const std::string &text,
   char *end = nullptr;
   errno = 0;
   unsigned long long value = std::strtoull(text.c_str(), &end, 10);
-  if (text.empty() || text[0] == '-' || *end != '\0' || errno != 0 ||
-      value < min || value > max) {
+  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0])) ||
+      *end != '\0' || errno != 0 || value < min || value > max) {
     throw UsageError{option + " expects an integer from " +
                      std::to_string(min) + " to " + std::to_string(max) +
                      ", got '" + text + "'"};
