@@ -34,9 +34,10 @@ using PipelineExtensions = std::map<ExtensionPoint, std::vector<std::string>>;
 /// The user-facing name of an extension point, e.g. "after-import".
 llvm::StringRef extensionPointName(ExtensionPoint point);
 
-/// How kernels block their work for the target's vector registers
-/// (compiler/cpu/CpuTarget.h picks one per target). The defaults are the
-/// AVX-512 blocking, which are also the passes' own defaults.
+/// How kernels block their work for the target's vector registers, and
+/// which instructions they may assume (compiler/cpu/CpuTarget.h picks one
+/// per target). The defaults are the AVX-512 blocking, which are also the
+/// passes' own defaults.
 struct KernelBlocking {
   /// f32 lanes per vector register.
   int64_t vectorWidth = 16;
