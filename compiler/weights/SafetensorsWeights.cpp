@@ -77,11 +77,21 @@ SafetensorsWeights::~SafetensorsWeights() = default;
 
 FailureOr<std::unique_ptr<SafetensorsWeights>>
 SafetensorsWeights::open(StringRef path, Location loc) {
+  std::string error;
+  FailureOr<std::unique_ptr<SafetensorsWeights>> opened = open(path, error);
+  if (failed(opened)) {
+    emitError(loc) << error;
+  }
+  return opened;
+}
+
+FailureOr<std::unique_ptr<SafetensorsWeights>>
+SafetensorsWeights::open(StringRef path, std::string &error) {
   auto impl = std::make_unique<Impl>();
   impl->path = path.str();
   impl->fileName = llvm::sys::path::filename(path).str();
   auto fail = [&](const Twine &message) {
-    emitError(loc) << impl->path << ": " << message;
+    error = (impl->path + ": " + message).str();
     return failure();
   };
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,

@@ -72,6 +72,10 @@ public:
   /// tensor.
   static mlir::FailureOr<std::unique_ptr<SafetensorsWeights>>
   open(llvm::StringRef path, mlir::Location loc);
+  /// The same, with the error (which names the file) in `error` rather
+  /// than a diagnostic: for tools, where the file has no source location.
+  static mlir::FailureOr<std::unique_ptr<SafetensorsWeights>>
+  open(llvm::StringRef path, std::string &error);
 
   mlir::FailureOr<std::vector<float>> load(llvm::StringRef name,
                                            llvm::ArrayRef<int64_t> shape,

@@ -190,15 +190,7 @@ int main(int argc, char **argv) {
     // The file has no source location to point at: its errors (which name
     // it) are the tool's.
     std::string message;
-    FailureOr<std::unique_ptr<kiln::SafetensorsWeights>> opened = failure();
-    {
-      ScopedDiagnosticHandler capture(&context, [&](Diagnostic &diag) {
-        message = diag.str();
-        return success();
-      });
-      opened = kiln::SafetensorsWeights::open(weightsFile,
-                                              UnknownLoc::get(&context));
-    }
+    auto opened = kiln::SafetensorsWeights::open(weightsFile, message);
     if (failed(opened)) {
       return fail(message);
     }
