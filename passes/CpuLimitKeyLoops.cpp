@@ -73,27 +73,7 @@ void limit(linalg::GenericOp op, const KeyLimit &key) {
   Value bound = arith::MinSIOp::create(
       b, loc, largest(b, loc, key.ends->get()),
       arith::ConstantIndexOp::create(b, loc, ranges[key.keyLoop]));
-  auto shrink = [&](Value operand, AffineMap map) {
-    return keyLoopView(b, loc, operand, map, key.keyLoop, b.getIndexAttr(0),
-                       bound);
-  };
-  SmallVector<Value> inputs, outputs;
-  for (OpOperand *input : op.getDpsInputOperands()) {
-    inputs.push_back(shrink(input->get(), op.getMatchingIndexingMap(input)));
-  }
-  for (OpOperand &init : op.getDpsInitsMutable()) {
-    outputs.push_back(shrink(init.get(), op.getMatchingIndexingMap(&init)));
-  }
-  auto bounded = linalg::GenericOp::create(b, loc, TypeRange{}, inputs, outputs,
-                                           op.getIndexingMapsArray(),
-                                           op.getIteratorTypesArray());
-  bounded.getRegion().takeBody(op.getRegion());
-  for (NamedAttribute attr : op->getDiscardableAttrs()) {
-    if (attr.getName() != kKeyEndAttr) {
-      bounded->setAttr(attr.getName(), attr.getValue());
-    }
-  }
-  op.erase();
+  boundLoop(op, key.keyLoop, bound, kKeyEndAttr);
 }
 
 struct CpuLimitKeyLoopsPass

@@ -14,7 +14,9 @@
 //
 // In a row-limited dispatch (OpClassification.h) the body runs only when the
 // tile has rows below the count, and the tiled ops get the count of rows
-// from the tile's first one. Ops with a key limit must get all their keys.
+// from the tile's first one: the row-limited ones, and the elementwise ops
+// that can stop at it (an MoE expert's GEMM epilogue), which get a row
+// limit of their own. Ops with a key limit must get all their keys.
 //
 //===----------------------------------------------------------------------===//
 
@@ -371,6 +373,52 @@ FailureOr<std::optional<unsigned>> rowLimitArgument(func::FuncOp func) {
   return found;
 }
 
+/// True for an elementwise op on tensors, without a key limit, whose
+/// results all have the same loop as their rows and whose operands read
+/// that loop, if at all, as a plain index: an op that can stop at a row
+/// count (kiln-cpu-limit-row-loops).
+bool readsRowsPlainly(linalg::GenericOp op) {
+  std::optional<unsigned> rows = resultRowLoop(op);
+  if (!rows || !isElementwise(op) || keyLimit(op) ||
+      !op.hasPureTensorSemantics()) {
+    return false;
+  }
+  AffineExpr row = getAffineDimExpr(*rows, op.getContext());
+  return llvm::all_of(op.getIndexingMapsArray(), [&](AffineMap map) {
+    return llvm::all_of(map.getResults(), [&](AffineExpr expr) {
+      return expr == row || !expr.isFunctionOfDim(*rows);
+    });
+  });
+}
+
+/// Rebuilds `op` with the rank-0 integer tensor `count` as its last input
+/// and a row limit.
+void giveRowLimit(linalg::GenericOp op, Value count) {
+  OpBuilder b(op);
+  SmallVector<Value> inputs(op.getDpsInputs());
+  inputs.push_back(count);
+  SmallVector<AffineMap> maps;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    maps.push_back(op.getMatchingIndexingMap(input));
+  }
+  maps.push_back(AffineMap::get(op.getNumLoops(), 0, op.getContext()));
+  for (OpOperand &init : op.getDpsInitsMutable()) {
+    maps.push_back(op.getMatchingIndexingMap(&init));
+  }
+  auto limited = linalg::GenericOp::create(b, op.getLoc(), op->getResultTypes(),
+                                           inputs, op.getDpsInits(), maps,
+                                           op.getIteratorTypesArray());
+  limited.getRegion().takeBody(op.getRegion());
+  limited.getRegion().front().insertArgument(
+      op.getNumDpsInputs(), getElementTypeOrSelf(count.getType()), op.getLoc());
+  for (NamedAttribute attr : op->getDiscardableAttrs()) {
+    limited->setAttr(attr.getName(), attr.getValue());
+  }
+  limited->setAttr(kRowLimitAttr, b.getUnitAttr());
+  op->replaceAllUsesWith(limited->getResults());
+  op.erase();
+}
+
 struct CpuTileWorkgroupsPass
     : kiln::impl::CpuTileWorkgroupsPassBase<CpuTileWorkgroupsPass> {
   void runOnOperation() override;
@@ -567,8 +615,10 @@ void CpuTileWorkgroupsPass::runOnOperation() {
   if (succeeded(status) && skip) {
     // The tiled ops count from the tile's first row (the count is made
     // before the tile's ops, so that nothing comes between a GEMM and the
-    // zero fill of its accumulator).
+    // zero fill of its accumulator). The elementwise ops get that count
+    // too (kiln-cpu-limit-row-loops stops them at it).
     Value local;
+    SmallVector<linalg::GenericOp> unlimited;
     skip.getThenRegion().walk([&](linalg::LinalgOp op) {
       if (OpOperand *count = rowLimitOperand(op)) {
         if (!local) {
@@ -578,8 +628,16 @@ void CpuTileWorkgroupsPass::runOnOperation() {
               ValueRange{tileCount});
         }
         count->set(local);
+      } else if (auto generic = dyn_cast<linalg::GenericOp>(*op);
+                 generic && readsRowsPlainly(generic)) {
+        unlimited.push_back(generic);
       }
     });
+    if (local) {
+      for (linalg::GenericOp op : unlimited) {
+        giveRowLimit(op, local);
+      }
+    }
   }
   b.setInsertionPointToEnd(entry);
   func::ReturnOp::create(b, loc);

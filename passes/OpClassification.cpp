@@ -186,6 +186,49 @@ Value keyLoopView(OpBuilder &b, Location loc, Value operand, AffineMap map,
       SmallVector<OpFoldResult>(type.getRank(), b.getIndexAttr(1)));
 }
 
+void boundLoop(linalg::GenericOp op, unsigned loop, Value bound,
+               StringRef dropped) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto shrink = [&](OpOperand &operand) {
+    return keyLoopView(b, loc, operand.get(),
+                       op.getMatchingIndexingMap(&operand), loop,
+                       b.getIndexAttr(0), bound);
+  };
+  SmallVector<Value> inputs, outputs;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    inputs.push_back(shrink(*input));
+  }
+  for (OpOperand &init : op.getDpsInitsMutable()) {
+    outputs.push_back(shrink(init));
+  }
+  auto bounded = linalg::GenericOp::create(b, loc, TypeRange{}, inputs, outputs,
+                                           op.getIndexingMapsArray(),
+                                           op.getIteratorTypesArray());
+  bounded.getRegion().takeBody(op.getRegion());
+  for (NamedAttribute attr : op->getDiscardableAttrs()) {
+    if (attr.getName() != dropped) {
+      bounded->setAttr(attr.getName(), attr.getValue());
+    }
+  }
+  op.erase();
+}
+
+std::optional<unsigned> resultRowLoop(linalg::LinalgOp op) {
+  std::optional<unsigned> loop;
+  for (OpOperand &init : op.getDpsInitsMutable()) {
+    AffineMap map = op.getMatchingIndexingMap(&init);
+    unsigned rank = map.getNumResults();
+    auto rows =
+        rank >= 2 ? dyn_cast<AffineDimExpr>(map.getResult(rank - 2)) : nullptr;
+    if (!rows || (loop && *loop != rows.getPosition())) {
+      return std::nullopt;
+    }
+    loop = rows.getPosition();
+  }
+  return loop;
+}
+
 std::optional<GemmOperands> matchGemm(linalg::LinalgOp op) {
   unsigned inputs = rowLimitOperand(op) || keyLimit(op) ? 3 : 2;
   if (op.getNumDpsInputs() != inputs || op.getNumDpsInits() != 1 ||

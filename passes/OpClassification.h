@@ -129,6 +129,17 @@ mlir::Value keyLoopView(mlir::OpBuilder &b, mlir::Location loc,
                         unsigned keyLoop, mlir::OpFoldResult offset,
                         mlir::OpFoldResult size);
 
+/// Rewrites the elementwise `op` (on memrefs) to run its loop `loop` over
+/// [0, bound) only: every operand that the loop indexes becomes a view of
+/// that many elements there (keyLoopView). The new op keeps the old one's
+/// attributes but `dropped` (the limit just applied).
+void boundLoop(mlir::linalg::GenericOp op, unsigned loop, mlir::Value bound,
+               llvm::StringRef dropped);
+
+/// The loop that is the rows (the second-to-last dim) of every result of
+/// `op`, if there is one.
+std::optional<unsigned> resultRowLoop(mlir::linalg::LinalgOp op);
+
 /// Matches `C[batch.., m, n] += A[.., m, .., k] * B[.., k, .., n]` (B may
 /// also be `B[.., n, .., k]` or in panels) with a `mulf` + `addf` body and
 /// the reduction as the last loop. Batch dims of A and B may be permuted

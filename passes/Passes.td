@@ -536,6 +536,36 @@ def CpuLimitKeyLoopsPass
   ];
 }
 
+def CpuLimitRowLoopsPass
+    : Pass<"kiln-cpu-limit-row-loops", "mlir::func::FuncOp"> {
+  let summary = "Stops elementwise ops with a row limit at their count.";
+  let description = [{
+    An elementwise op with a row limit (`kiln.row_limit` and a rank-0
+    integer count as its last input, see passes/OpClassification.h)
+    computes the result rows below the count only: its row loop (the
+    second-to-last dim of its results) runs over `[0, min(count, rows))`
+    and its operands become views with that many rows. The other rows may
+    hold anything. kiln-cpu-tile-workgroups gives the elementwise ops of a
+    row-limited workgroup (an MoE expert's GEMM epilogue) this limit.
+    GEMMs with a row limit are lowered by kiln-cpu-lower-contractions
+    before this pass; other ops left with one are computed whole.
+
+    ```mlir
+    linalg.generic {... iterator_types = ["parallel", "parallel"]}
+        ins(%g, %n : memref<256x64xf32>, memref<i64>)
+        outs(%y : memref<256x64xf32>) attrs = {kiln.row_limit}
+    // becomes
+    %c = min(max(load %n, 0), 256)
+    %gv = memref.subview %g[0, 0] [%c, 64] [1, 1]
+    %yv = memref.subview %y[0, 0] [%c, 64] [1, 1]
+    linalg.generic {...} ins(%gv, %n : ...) outs(%yv : ...)
+    ```
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect"
+  ];
+}
+
 def CpuHoistInvariantLoadsPass
     : Pass<"kiln-cpu-hoist-invariant-loads", "mlir::func::FuncOp"> {
   let summary = "Hoists loads of bindings a loop does not write, and picks "

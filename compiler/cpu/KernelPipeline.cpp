@@ -47,6 +47,7 @@ LogicalResult kiln::buildCpuKernelPipeline(OpPassManager &pm,
   copies.vectorWidth = blocking.vectorWidth;
   loops.addPass(createCpuLowerCopiesPass(copies));
   loops.addPass(createCpuLimitKeyLoopsPass());
+  loops.addPass(createCpuLimitRowLoopsPass());
   loops.addPass(createConvertLinalgToLoopsPass());
   loops.addPass(createCpuHoistInvariantLoadsPass());
   CpuExpandMathPassOptions math;

@@ -80,9 +80,11 @@ func.func @norm(%x: tensor<2x4x16xf32>) -> tensor<2x4x16xf32>
 }
 
 // A row-limited GEMM: tiles whose first row is past the count skip their
-// body, and the tiled GEMM counts from the tile's first row.
+// body, and the tiled GEMM counts from the tile's first row. Its epilogue
+// (elementwise, reading the GEMM's rows and a bias by columns) gets that
+// count as a row limit of its own, for kiln-cpu-limit-row-loops.
 // CHECK-LABEL: func.func @row_limited
-// CHECK-SAME: (%{{.+}}: memref<64x16xf32>, %{{.+}}: memref<16x32xf32>, %[[COUNT:.+]]: memref<i64>, %{{.+}}: memref<64x32xf32>, %{{.+}}: index, %[[Y:.+]]: index, %{{.+}}: index)
+// CHECK-SAME: (%{{.+}}: memref<64x16xf32>, %{{.+}}: memref<16x32xf32>, %[[COUNT:.+]]: memref<i64>, %{{.+}}: memref<32xf32>, %{{.+}}: memref<64x32xf32>, %{{.+}}: index, %[[Y:.+]]: index, %{{.+}}: index)
 // CHECK: %[[TC:.+]] = bufferization.to_tensor %[[COUNT]]
 // CHECK: %[[M0:.+]] = affine.apply #{{.*}}()[%[[Y]]]
 // CHECK: %[[N:.+]] = tensor.extract %[[TC]][] : tensor<i64>
@@ -91,26 +93,39 @@ func.func @norm(%x: tensor<2x4x16xf32>) -> tensor<2x4x16xf32>
 // CHECK: %[[ANY:.+]] = arith.cmpi sgt, %[[LEFT]], %{{.+}} : i64
 // CHECK: %[[LOCAL:.+]] = tensor.from_elements %[[LEFT]] : tensor<i64>
 // CHECK: scf.if %[[ANY]] {
-// CHECK: linalg.generic
+// CHECK: %[[MM:.+]] = linalg.generic
 // CHECK-SAME: ins(%{{.+}}, %{{.+}}, %[[LOCAL]] : tensor<16x16xf32>, tensor<16x32xf32>, tensor<i64>)
-// CHECK-SAME: kiln.row_limit
+// CHECK-SAME: kiln.row_limit = 4 : i64
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "parallel"]
+// CHECK-SAME: ins(%[[MM]], %{{.+}}, %[[LOCAL]] : tensor<16x32xf32>, tensor<32xf32>, tensor<i64>)
+// CHECK-SAME: kiln.op = "kiln.add", kiln.row_limit}
+// CHECK: ^bb0(%{{.+}}: f32, %{{.+}}: f32, %{{.+}}: i64, %{{.+}}: f32):
 // CHECK: memref.subview
 // CHECK: }
 // CHECK-NEXT: return
 #rl_none = affine_map<(d0, d1, d2) -> ()>
-func.func @row_limited(%a: tensor<64x16xf32>, %w: tensor<16x32xf32>, %count: tensor<i64>) -> tensor<64x32xf32>
+#rl_id = affine_map<(d0, d1) -> (d0, d1)>
+#rl_col = affine_map<(d0, d1) -> (d1)>
+func.func @row_limited(%a: tensor<64x16xf32>, %w: tensor<16x32xf32>, %count: tensor<i64>, %bias: tensor<32xf32>) -> tensor<64x32xf32>
     attributes {exec.workgroup_tile = array<i64: 16, 32>} {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<64x32xf32>
   %init = linalg.fill ins(%zero : f32) outs(%e : tensor<64x32xf32>) -> tensor<64x32xf32>
   %mm = linalg.generic {indexing_maps = [#x, #w, #rl_none, #y], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%a, %w, %count : tensor<64x16xf32>, tensor<16x32xf32>, tensor<i64>) outs(%init : tensor<64x32xf32>) attrs = {kiln.row_limit} {
+      ins(%a, %w, %count : tensor<64x16xf32>, tensor<16x32xf32>, tensor<i64>) outs(%init : tensor<64x32xf32>) attrs = {kiln.row_limit = 4 : i64} {
   ^bb0(%in: f32, %in_0: f32, %n: i64, %out: f32):
     %0 = arith.mulf %in, %in_0 : f32
     %1 = arith.addf %out, %0 : f32
     linalg.yield %1 : f32
   } -> tensor<64x32xf32>
-  return %mm : tensor<64x32xf32>
+  %biased = linalg.generic {indexing_maps = [#rl_id, #rl_col, #rl_id], iterator_types = ["parallel", "parallel"]}
+      ins(%mm, %bias : tensor<64x32xf32>, tensor<32xf32>) outs(%e : tensor<64x32xf32>) attrs = {kiln.op = "kiln.add"} {
+  ^bb0(%in: f32, %b: f32, %out: f32):
+    %0 = arith.addf %in, %b : f32
+    linalg.yield %0 : f32
+  } -> tensor<64x32xf32>
+  return %biased : tensor<64x32xf32>
 }
 
 
