@@ -24,7 +24,7 @@
 #include "compiler/cpu/CpuTarget.h"
 #include "compiler/plugin/PassPluginLoader.h"
 #include "frontends/kdl/KdlImporter.h"
-#include "runtime/OutputFile.h"
+#include "tools/TextOutput.h"
 #include "tools/kiln-compile/ProgressPrinter.h"
 
 #include "mlir/IR/AsmState.h"
@@ -294,34 +294,12 @@ StringRef emitName(Emit what) {
   llvm_unreachable("unknown --emit");
 }
 
-/// Flushes stdout; false (with an error) when it could not take what was
-/// written. The error is cleared: LLVM would otherwise abort at exit.
 bool flushStandardOutput() {
-  llvm::outs().flush();
-  if (!llvm::outs().has_error()) {
-    return true;
-  }
-  llvm::errs() << "kiln-compile: error: cannot write to standard output: "
-               << llvm::outs().error().message() << "\n";
-  llvm::outs().clear_error();
-  return false;
+  return kiln::tools::flushStandardOutput("kiln-compile");
 }
 
-/// Writes `text` to `path` ("-" for stdout) in one go, through the
-/// runtime's OutputFile: a file is whole or left as it was. False on an
-/// error (reported).
 bool writeTextFile(StringRef path, StringRef text) {
-  if (path == "-") {
-    llvm::outs() << text;
-    return flushStandardOutput();
-  }
-  kiln::rt::Status status = kiln::rt::writeWholeFile(
-      path.str(), {{text.data(), static_cast<uint64_t>(text.size())}});
-  if (!status.ok()) {
-    llvm::errs() << "kiln-compile: error: " << status.message() << "\n";
-    return false;
-  }
-  return true;
+  return kiln::tools::writeTextFile("kiln-compile", path, text);
 }
 
 /// What --dump-dispatches and --dump-dispatches-dir ask for, copied out of
