@@ -47,6 +47,9 @@ LogicalResult runGraphPipeline(ModuleOp module, GraphStage stage,
   // The phases are textual pipelines: their passes must be registered.
   static std::once_flag registered;
   std::call_once(registered, registerCompilerPasses);
+  if (failed(checkModelInterface(module))) {
+    return failure();
+  }
   if (options.hooks.onProgress) {
     options.hooks.onProgress({CompileProgress::Stage::Graph});
   }

@@ -165,6 +165,17 @@ static FailureOr<func::FuncOp> findModel(ModuleOp module) {
   return model;
 }
 
+/// Whether the artifact has a dtype for elements of `type`
+/// (runtime/DType.h; unsigned integers are not among them).
+bool hasArtifactDType(Type type) {
+  if (type.isF32() || type.isF16() || type.isBF16() || type.isF64()) {
+    return true;
+  }
+  auto integer = dyn_cast<IntegerType>(type);
+  return integer && integer.isSignless() &&
+         llvm::is_contained({1u, 8u, 16u, 32u, 64u}, integer.getWidth());
+}
+
 /// Whether `type` takes more than the 2^62 bytes the runtime accepts for
 /// a tensor (runtime/Tensor.h).
 bool tooLarge(RankedTensorType type) {
@@ -218,6 +229,37 @@ LogicalResult checkTensorSpecs(func::FuncOp model) {
                      "output", model.getNumResults(),
                      [&](unsigned i) { return model.getResultTypes()[i]; },
                      [&](unsigned i) { return model.getResultAttrDict(i); })));
+}
+
+LogicalResult checkModelInterface(ModuleOp module) {
+  auto tensorOfDType = [](Type type) {
+    auto ranked = dyn_cast<RankedTensorType>(type);
+    return ranked && ranked.hasStaticShape() &&
+           hasArtifactDType(ranked.getElementType());
+  };
+  constexpr llvm::StringLiteral expected =
+      ": a model's inputs and outputs are tensors of static shape with "
+      "elements f32, f16, bf16, f64, i1, i8, i16, i32 or i64";
+  for (auto model : module.getOps<func::FuncOp>()) {
+    if (model.isExternal() || !model.isPublic()) {
+      continue;
+    }
+    for (BlockArgument argument : model.getArguments()) {
+      if (!tensorOfDType(argument.getType())) {
+        return emitError(argument.getLoc(), "input ")
+               << argument.getArgNumber() << " of @" << model.getSymName()
+               << " has type " << argument.getType() << expected;
+      }
+    }
+    for (auto [i, type] : llvm::enumerate(model.getResultTypes())) {
+      if (!tensorOfDType(type)) {
+        return emitError(model.getLoc(), "output ")
+               << i << " of @" << model.getSymName() << " has type " << type
+               << expected;
+      }
+    }
+  }
+  return success();
 }
 
 LogicalResult checkArtifactSignature(ModuleOp module) {

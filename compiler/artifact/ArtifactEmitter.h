@@ -24,6 +24,12 @@ struct ArtifactOptions {
   std::function<void(uint64_t done, uint64_t total)> onWeightsWritten;
 };
 
+/// Checks, before the graph pipeline, that every public function's inputs
+/// and outputs are what an artifact can hold: tensors of static shape and
+/// a dtype the runtime knows. The passes assume it (a scalar or an index
+/// tensor crashed them).
+mlir::LogicalResult checkModelInterface(mlir::ModuleOp module);
+
 /// Checks, before kernels are compiled, that the model function (after the
 /// graph pipeline) can become an artifact: one public function whose outputs
 /// are distinct dispatch results.

@@ -46,6 +46,43 @@ static std::string describe(const Tensor &tensor) {
          " with " + std::to_string(size) + " values";
 }
 
+/// "input 1 ('x')": how diagnostics name input or output `i` of `model`.
+static std::string ioName(func::FuncOp model, bool output, unsigned i) {
+  std::string name = (output ? "output " : "input ") + std::to_string(i);
+  auto attr = output ? model.getResultAttrOfType<StringAttr>(i, "kiln.name")
+                     : model.getArgAttrOfType<StringAttr>(i, "kiln.name");
+  if (attr) {
+    name += " ('" + attr.str() + "')";
+  }
+  return name;
+}
+
+LogicalResult ref::checkSignature(func::FuncOp model) {
+  auto interpretable = [](Type type) {
+    auto ranked = dyn_cast<RankedTensorType>(type);
+    return ranked && ranked.hasStaticShape() &&
+           (ranked.getElementType().isF32() ||
+            ranked.getElementType().isSignlessInteger(32) ||
+            ranked.getElementType().isSignlessInteger(64));
+  };
+  for (auto [i, argument] : llvm::enumerate(model.getArguments())) {
+    if (!interpretable(argument.getType())) {
+      return emitError(argument.getLoc())
+             << "cannot interpret " << ioName(model, false, i) << " of type "
+             << argument.getType()
+             << ": expects a static tensor of f32, i32 or i64";
+    }
+  }
+  for (auto [i, type] : llvm::enumerate(model.getResultTypes())) {
+    if (!interpretable(type)) {
+      return emitError(model.getLoc(), "cannot give ")
+             << ioName(model, true, i) << " of type " << type
+             << ": expects a static tensor of f32, i32 or i64";
+    }
+  }
+  return success();
+}
+
 /// Checks the signature's types and binds each argument to its input.
 static LogicalResult bindInputs(func::FuncOp model,
                                 const std::vector<Tensor> &inputs,
@@ -55,24 +92,15 @@ static LogicalResult bindInputs(func::FuncOp model,
            << model.getNumArguments() << " inputs for @" << model.getName()
            << ", got " << inputs.size();
   }
+  if (failed(checkSignature(model))) {
+    return failure();
+  }
   for (auto [i, argument] : llvm::enumerate(model.getArguments())) {
-    auto type = dyn_cast<RankedTensorType>(argument.getType());
-    std::string name = "input " + std::to_string(i);
-    if (auto attr = model.getArgAttrOfType<StringAttr>(i, "kiln.name")) {
-      name += " ('" + attr.str() + "')";
-    }
-    if (!type || !type.hasStaticShape() ||
-        !(type.getElementType().isF32() ||
-          type.getElementType().isSignlessInteger(32) ||
-          type.getElementType().isSignlessInteger(64))) {
-      return emitError(argument.getLoc())
-             << "cannot interpret " << name << " of type " << argument.getType()
-             << ": expects a static tensor of f32, i32 or i64";
-    }
+    auto type = cast<RankedTensorType>(argument.getType());
     if (!matchesType(inputs[i], type)) {
       return emitError(argument.getLoc())
-             << "expects " << name << " of type " << type << ", got "
-             << describe(inputs[i]);
+             << "expects " << ioName(model, false, i) << " of type " << type
+             << ", got " << describe(inputs[i]);
     }
     env[argument] = inputs[i];
   }

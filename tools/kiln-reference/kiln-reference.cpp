@@ -184,6 +184,9 @@ int main(int argc, char **argv) {
   if (!model) {
     return fail("the module has no model function");
   }
+  if (failed(kiln::ref::checkSignature(model))) {
+    return 1;
+  }
 
   std::unique_ptr<kiln::WeightSource> weights;
   if (!weightsFile.empty()) {
