@@ -21,9 +21,12 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/Support/Signals.h"
 
+#include <cmath>
+#include <cstring>
 #include <limits>
 #include <map>
 
@@ -137,6 +140,71 @@ std::string layoutName(ParamOp param) {
     text += ")";
   }
   return text;
+}
+
+/// Appends `value` as `bytes` bytes of its little-endian representation.
+template <typename T> void appendAs(std::vector<uint8_t> &out, T value) {
+  const auto *raw = reinterpret_cast<const uint8_t *>(&value);
+  out.insert(out.end(), raw, raw + sizeof(T));
+}
+
+/// `values` (a weight source holds floats) as the elements of `param`'s
+/// type. An integer parameter (a lookup table) must hold integers its
+/// type can represent; the seeded initialiser's draws are not.
+LogicalResult encodeElements(ParamOp param, const std::vector<float> &values,
+                             std::vector<uint8_t> &out) {
+  Type element = param.getType().getElementType();
+  out.clear();
+  if (element.isF32()) {
+    out.resize(values.size() * sizeof(float));
+    std::memcpy(out.data(), values.data(), out.size());
+    return success();
+  }
+  out.reserve(values.size() *
+              llvm::divideCeil(element.getIntOrFloatBitWidth(), 8));
+  for (auto [i, value] : llvm::enumerate(values)) {
+    if (element.isF16() || element.isBF16()) {
+      // Rounded to nearest even, as the runtime's conversions do.
+      llvm::APFloat half(value);
+      bool inexact = false;
+      (void)half.convert(cast<FloatType>(element).getFloatSemantics(),
+                         llvm::APFloat::rmNearestTiesToEven, &inexact);
+      appendAs(out,
+               static_cast<uint16_t>(half.bitcastToAPInt().getZExtValue()));
+    } else if (element.isF64()) {
+      appendAs(out, static_cast<double>(value));
+    } else {
+      unsigned width = element.getIntOrFloatBitWidth();
+      double low = width == 1 ? 0 : -std::ldexp(1.0, width - 1);
+      double high = width == 1 ? 1 : std::ldexp(1.0, width - 1) - 1;
+      if (!std::isfinite(value) || std::nearbyint(value) != value ||
+          value < low || value > high) {
+        return emitError(param.getLoc(), "parameter '")
+               << param.getName() << "' of type " << param.getType()
+               << " holds " << value << " at element " << i
+               << ", not an integer of its type (an integer parameter needs "
+                  "integral values from --weights; the seeded initialiser "
+                  "draws floats)";
+      }
+      int64_t integer = static_cast<int64_t>(value);
+      switch (width) {
+      case 1:
+      case 8:
+        appendAs(out, static_cast<int8_t>(integer));
+        break;
+      case 16:
+        appendAs(out, static_cast<int16_t>(integer));
+        break;
+      case 32:
+        appendAs(out, static_cast<int32_t>(integer));
+        break;
+      default:
+        appendAs(out, integer);
+        break;
+      }
+    }
+  }
+  return success();
 }
 
 struct BufferPlace {
@@ -356,13 +424,13 @@ LogicalResult emitArtifact(ModuleOp module, const CompiledKernels &kernels,
   }
   SeededWeights seeded;
   WeightSource &weights = options.weights ? *options.weights : seeded;
-  // Parameters are stored as f32 in their stored layout, which keeps the
-  // element count; their data is made one at a time while the file is
-  // written.
+  // Parameters are stored in their type (encodeElements) and their stored
+  // layout, which keeps the element count; their data is made one at a
+  // time while the file is written.
   std::vector<uint64_t> constantSizes;
   uint64_t memory = physicalMemoryBytes();
   for (ParamOp param : constantParams) {
-    uint64_t bytes = param.getType().getNumElements() * sizeof(float);
+    uint64_t bytes = byteSize(param.getType());
     if (memory && bytes > memory) {
       // It would abort on the allocation.
       return emitError(param.getLoc())
@@ -487,18 +555,15 @@ LogicalResult emitArtifact(ModuleOp module, const CompiledKernels &kernels,
   std::vector<rt::Span<const uint8_t>> executableBlobs = {
       {reinterpret_cast<const uint8_t *>(kernels.image.data()),
        kernels.image.size()}};
-  std::vector<float> current;
+  std::vector<uint8_t> current;
   auto produce = [&](size_t index) -> rt::StatusOr<rt::Span<const uint8_t>> {
     ParamOp param = constantParams[index];
     FailureOr<std::vector<float>> data = materialize(param, weights);
-    if (failed(data)) {
+    if (failed(data) || failed(encodeElements(param, *data, current))) {
       return rt::makeError(rt::StatusCode::InvalidArgument, "parameter '",
                            param.getName().str(), "' could not be loaded");
     }
-    current = std::move(*data);
-    return rt::Span<const uint8_t>(
-        reinterpret_cast<const uint8_t *>(current.data()),
-        current.size() * sizeof(float));
+    return rt::Span<const uint8_t>(current.data(), current.size());
   };
   // Should the process die while writing (killed, or out of memory), the
   // temporary file goes with it: LLVM's signal handlers remove it.

@@ -143,9 +143,12 @@ LogicalResult SliceOp::verify() {
            << strides.size();
   }
   for (size_t d = 0; d < shape.size(); ++d) {
+    // The last index taken, offset + (size - 1) * stride, compared without
+    // computing it: a stride of 2^62 made it wrap negative and pass.
     if (strides[d] < 1 || offsets[d] < 0 || sizes[d] < 0 ||
         (sizes[d] > 0 &&
-         offsets[d] + (sizes[d] - 1) * strides[d] >= shape[d])) {
+         (offsets[d] >= shape[d] ||
+          sizes[d] - 1 > (shape[d] - 1 - offsets[d]) / strides[d]))) {
       return emitOpError("expects the window to lie inside the input: ")
              << "dimension " << d << " of size " << shape[d]
              << " cannot take offset " << offsets[d] << ", size " << sizes[d]

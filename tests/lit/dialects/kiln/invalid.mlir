@@ -302,6 +302,24 @@ func.func @slice_window(%x: tensor<4x4xf32>) -> tensor<2x3xf32> {
 
 // -----
 
+// The last index, offset + (size - 1) * stride, wrapped negative for a
+// stride of 2^62 and passed (the slice then read far outside its input).
+func.func @slice_stride_overflow(%x: tensor<4xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{'kiln.slice' op expects the window to lie inside the input: dimension 0 of size 4 cannot take offset 0, size 3, stride 4611687117939015680}}
+  %0 = kiln.slice %x {offsets = array<i64: 0>, sizes = array<i64: 3>, strides = array<i64: 4611687117939015680>} : tensor<4xf32> -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+func.func @slice_offset_past_end(%x: tensor<4xf32>) -> tensor<1xf32> {
+  // expected-error @+1 {{'kiln.slice' op expects the window to lie inside the input: dimension 0 of size 4 cannot take offset 4, size 1, stride 1}}
+  %0 = kiln.slice %x {offsets = array<i64: 4>, sizes = array<i64: 1>, strides = array<i64: 1>} : tensor<4xf32> -> tensor<1xf32>
+  return %0 : tensor<1xf32>
+}
+
+// -----
+
 func.func @gather_result(%t: tensor<10x4xf32>, %i: tensor<3xi32>) -> tensor<3x5xf32> {
   // expected-error @+1 {{'kiln.gather' op expects result type 'tensor<3x4xf32>', got 'tensor<3x5xf32>'}}
   %0 = kiln.gather %t, %i {axis = 0 : i64} : (tensor<10x4xf32>, tensor<3xi32>) -> tensor<3x5xf32>

@@ -3,8 +3,9 @@
 usage: make_safetensors.py OUT MODE [NAME=D0xD1... ...]
 
 Every named tensor is F32, filled with a small deterministic pattern.
-MODE: ok | truncated | bad-json | bad-dtype | numeric-dtype | bad-offsets |
-      float-offsets | huge-header
+MODE: ok | integers | truncated | bad-json | bad-dtype | numeric-dtype |
+      bad-offsets | float-offsets | huge-header
+(integers: integral F32 values, i % 7, for integer parameters)
 """
 import json
 import struct
@@ -20,7 +21,10 @@ def main():
         count = 1
         for d in shape:
             count *= d
-        values = [((i * 37) % 101 - 50) / 500.0 for i in range(count)]
+        if mode == "integers":
+            values = [float(i % 7) for i in range(count)]
+        else:
+            values = [((i * 37) % 101 - 50) / 500.0 for i in range(count)]
         blob = struct.pack("<%df" % count, *values)
         header[name] = {"dtype": "F32", "shape": shape,
                         "data_offsets": [len(data), len(data) + len(blob)]}
