@@ -299,6 +299,27 @@ LogicalResult checkTensorSpecs(func::FuncOp model) {
                      [&](unsigned i) { return model.getResultAttrDict(i); })));
 }
 
+/// Checks what the verifiers cannot see op by op: that no value is larger
+/// than the runtime's 2^62 bytes (a reshape or broadcast to 2^64 elements
+/// wrapped to a small count), and that the parameters of one name agree
+/// (the artifact stores one tensor per name).
+static LogicalResult checkValues(func::FuncOp model) {
+  WalkResult walk = model.walk([&](Operation *op) {
+    for (Type type : op->getResultTypes()) {
+      auto ranked = dyn_cast<RankedTensorType>(type);
+      if (ranked && ranked.hasStaticShape() && tooLarge(ranked)) {
+        emitError(op->getLoc(), "'")
+            << op->getName() << "' result of type " << type
+            << " is too large (more than 2^62 bytes)";
+        return WalkResult::interrupt();
+      }
+    }
+    return WalkResult::advance();
+  });
+  return failure(walk.wasInterrupted() ||
+                 failed(checkParameterDeclarations(model)));
+}
+
 LogicalResult checkModelInterface(ModuleOp module) {
   auto tensorOfDType = [](Type type) {
     auto ranked = dyn_cast<RankedTensorType>(type);
@@ -311,6 +332,9 @@ LogicalResult checkModelInterface(ModuleOp module) {
   for (auto model : module.getOps<func::FuncOp>()) {
     if (model.isExternal() || !model.isPublic()) {
       continue;
+    }
+    if (failed(checkValues(model))) {
+      return failure();
     }
     for (BlockArgument argument : model.getArguments()) {
       if (!tensorOfDType(argument.getType())) {

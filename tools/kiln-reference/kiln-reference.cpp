@@ -13,6 +13,7 @@
 #include "compiler/ModelSourceChecks.h"
 #include "compiler/Registration.h"
 #include "compiler/reference/ReferenceInterpreter.h"
+#include "dialects/Kiln/IR/KilnOps.h"
 #include "frontends/kdl/KdlImporter.h"
 #include "tools/StandardOutput.h"
 #include "tools/kiln-run/ToolInputs.h"
@@ -184,7 +185,8 @@ int main(int argc, char **argv) {
   if (!model) {
     return fail("the module has no model function");
   }
-  if (failed(kiln::ref::checkSignature(model))) {
+  if (failed(kiln::checkParameterDeclarations(model)) ||
+      failed(kiln::ref::checkSignature(model))) {
     return 1;
   }
 

@@ -53,6 +53,22 @@ LogicalResult RopeOp::verify() {
   if (llama3 != 0 && llama3 != 4) {
     return emitOpError("expects all four llama3_* attributes or none");
   }
+  if (llama3 == 4) {
+    // Hugging Face's _compute_llama3_parameters divides by each of them
+    // and blends between the two frequency factors.
+    double factor = getLlama3Factor()->convertToDouble();
+    double low = getLlama3LowFreqFactor()->convertToDouble();
+    double high = getLlama3HighFreqFactor()->convertToDouble();
+    if (!(factor > 0.0) || !(low > 0.0) || !(high > low) ||
+        !std::isfinite(factor) || !std::isfinite(high) ||
+        *getLlama3OriginalMaxPosition() < 1) {
+      return emitOpError("expects llama3_factor > 0, 0 < llama3_low_freq_"
+                         "factor < llama3_high_freq_factor and "
+                         "llama3_original_max_position >= 1, got ")
+             << factor << ", " << low << ", " << high << " and "
+             << *getLlama3OriginalMaxPosition();
+    }
+  }
   return checkResultType(*this, cast<RankedTensorType>(getInput().getType()));
 }
 
@@ -133,9 +149,12 @@ LogicalResult AttentionOp::verify() {
     return emitOpError("expects key and value of width kv_heads * head_dim = ")
            << kvHeads * headDim << ", got " << k[2] << " and " << v[2];
   }
+  // The kernels scale in f32: a scale past f32's range was inf there.
   if (std::optional<APFloat> scale = getScale();
-      scale && !(scale->convertToDouble() > 0.0)) {
-    return emitOpError("expects a positive scale");
+      scale && !(static_cast<float>(scale->convertToDouble()) > 0.0f &&
+                 std::isfinite(static_cast<float>(scale->convertToDouble())))) {
+    return emitOpError("expects a positive scale that f32 holds, got ")
+           << scale->convertToDouble();
   }
   Value mask = getMaskOperand();
   MaskKind kind = getMask();

@@ -113,6 +113,27 @@ SmallVector<int64_t> ParamOp::getDeclaredShape() {
   return getLayoutSourceShape();
 }
 
+LogicalResult kiln::checkParameterDeclarations(Operation *scope) {
+  llvm::StringMap<ParamOp> first;
+  WalkResult walk = scope->walk([&](ParamOp param) {
+    auto [it, inserted] = first.try_emplace(param.getName(), param);
+    ParamOp earlier = it->second;
+    if (inserted || (earlier.getDeclaredShape() == param.getDeclaredShape() &&
+                     earlier.getType().getElementType() ==
+                         param.getType().getElementType())) {
+      return WalkResult::advance();
+    }
+    InFlightDiagnostic error = emitError(param.getLoc(), "parameter '")
+                               << param.getName() << "' is declared as "
+                               << param.getType()
+                               << " here and differently before";
+    error.attachNote(earlier.getLoc())
+        << "declared as " << earlier.getType() << " here";
+    return WalkResult::interrupt();
+  });
+  return failure(walk.wasInterrupted());
+}
+
 SmallVector<int64_t> ParamOp::getPanelSourceShape() {
   ArrayRef<int64_t> shape = getType().getShape();
   std::optional<int64_t> panel = getPanel();
@@ -266,8 +287,13 @@ LogicalResult SoftmaxOp::verify() {
 /// Checks a norm's epsilon and its affine operands against dimension `dim`.
 static LogicalResult checkNorm(Operation *op, double epsilon, int64_t dim,
                                ArrayRef<std::pair<StringRef, Value>> affine) {
-  if (!(epsilon > 0.0)) {
-    return op->emitOpError("expects a positive epsilon, got ") << epsilon;
+  // The kernels add it in f32: below f32's smallest normal number it was 0
+  // there (a constant row then gave NaN, against the reference's 0).
+  if (!(epsilon >= std::numeric_limits<float>::min() &&
+        epsilon <= std::numeric_limits<float>::max())) {
+    return op->emitOpError("expects a positive epsilon that f32 holds as a "
+                           "normal number (at least 1.17549435e-38), got ")
+           << epsilon;
   }
   for (auto [what, value] : affine) {
     if (value && shapeOf(value.getType())[0] != dim) {
@@ -324,3 +350,5 @@ LogicalResult RmsNormOp::verify() {
 
 #define GET_OP_CLASSES
 #include "dialects/Kiln/IR/KilnOps.cpp.inc"
+
+#include <limits>

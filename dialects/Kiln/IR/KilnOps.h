@@ -25,4 +25,12 @@ using EmitErrorFn = llvm::function_ref<mlir::InFlightDiagnostic()>;
 #define GET_OP_CLASSES
 #include "dialects/Kiln/IR/KilnOps.h.inc"
 
+namespace kiln {
+/// Checks that the `kiln.param` ops under `scope` that share a name agree
+/// on their declared shape and element type: they name one tensor of
+/// weights. The error is at the later declaration, with a note at the
+/// first. Op verifiers see one op; compilers and interpreters call this.
+mlir::LogicalResult checkParameterDeclarations(mlir::Operation *scope);
+} // namespace kiln
+
 #endif // KILN_DIALECTS_KILN_IR_KILNOPS_H

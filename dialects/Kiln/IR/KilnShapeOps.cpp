@@ -6,7 +6,9 @@
 
 #include "dialects/Kiln/IR/KilnOps.h"
 #include "dialects/Kiln/IR/ShapeChecks.h"
+
 #include "mlir/Dialect/Traits.h"
+#include "llvm/Support/CheckedArithmetic.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -25,6 +27,24 @@ LogicalResult ReshapeOp::verify() {
   if (input.getElementType() != result.getElementType()) {
     return emitOpError("expects the element type to stay ")
            << input.getElementType() << ", got " << result.getElementType();
+  }
+  // Counted without wrapping: 2^62 + 1 rows of 4 made 2^64 + 4 elements,
+  // which getNumElements gives as 4.
+  auto count = [](RankedTensorType type) -> std::optional<int64_t> {
+    int64_t elements = 1;
+    for (int64_t dim : type.getShape()) {
+      std::optional<int64_t> next = llvm::checkedMul(elements, dim);
+      if (!next) {
+        return std::nullopt;
+      }
+      elements = *next;
+    }
+    return elements;
+  };
+  if (!count(input) || !count(result)) {
+    return emitOpError("expects element counts below 2^63, got ")
+           << formatShape(input.getShape()) << " to "
+           << formatShape(result.getShape());
   }
   if (input.getNumElements() != result.getNumElements()) {
     return emitOpError("expects the element count to stay ")

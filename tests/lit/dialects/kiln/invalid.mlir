@@ -166,7 +166,7 @@ func.func @norm_scale(%x: tensor<2x8xf32>, %g: tensor<4xf32>) -> tensor<2x8xf32>
 // -----
 
 func.func @norm_epsilon(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
-  // expected-error @+1 {{'kiln.layer_norm' op expects a positive epsilon, got 0}}
+  // expected-error @+1 {{'kiln.layer_norm' op expects a positive epsilon that f32 holds as a normal number (at least 1.17549435e-38), got 0}}
   %0 = kiln.layer_norm %x {epsilon = 0.0 : f64} : (tensor<2x8xf32>) -> tensor<2x8xf32>
   return %0 : tensor<2x8xf32>
 }
@@ -223,7 +223,7 @@ func.func @rms_scale(%x: tensor<2x8xf32>, %w: tensor<7xf32>) -> tensor<2x8xf32> 
 // -----
 
 func.func @rms_epsilon(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
-  // expected-error @+1 {{'kiln.rms_norm' op expects a positive epsilon, got -1}}
+  // expected-error @+1 {{'kiln.rms_norm' op expects a positive epsilon that f32 holds as a normal number (at least 1.17549435e-38), got -1}}
   %0 = kiln.rms_norm %x {epsilon = -1.0 : f64} : (tensor<2x8xf32>) -> tensor<2x8xf32>
   return %0 : tensor<2x8xf32>
 }
@@ -541,4 +541,42 @@ func.func @zero_size_param() -> tensor<4x0xf32> {
   // expected-error @+1 {{'kiln.param' op result #0 must be statically shaped tensor of 32-bit float or 32-bit signless integer or 64-bit signless integer values with positive sizes, but got 'tensor<4x0xf32>'}}
   %w = kiln.param "w" : tensor<4x0xf32>
   return %w : tensor<4x0xf32>
+}
+
+// -----
+
+// Attributes the kernels apply in f32 must be f32 values: an epsilon of
+// 1e-50 was 0 there (NaN on a constant row, 0 in the f64 reference), a
+// scale of 1e39 was inf.
+func.func @epsilon_below_f32(%x: tensor<3x1xf32>) -> tensor<3x1xf32> {
+  // expected-error @+1 {{'kiln.layer_norm' op expects a positive epsilon that f32 holds as a normal number (at least 1.17549435e-38), got 1.000000e-50}}
+  %y = kiln.layer_norm %x {epsilon = 1.0e-50 : f64} : (tensor<3x1xf32>) -> tensor<3x1xf32>
+  return %y : tensor<3x1xf32>
+}
+
+// -----
+
+func.func @scale_past_f32(%q: tensor<1x3x4xf32>, %k: tensor<1x4x4xf32>, %v: tensor<1x4x4xf32>) -> tensor<1x3x4xf32> {
+  // expected-error @+1 {{'kiln.attention' op expects a positive scale that f32 holds, got 1.000000e+39}}
+  %a = kiln.attention %q, %k, %v {heads = 2 : i64, kv_heads = 2 : i64, scale = 1.0e39 : f64} : (tensor<1x3x4xf32>, tensor<1x4x4xf32>, tensor<1x4x4xf32>) -> tensor<1x3x4xf32>
+  return %a : tensor<1x3x4xf32>
+}
+
+// -----
+
+// Llama 3 scaling divides by its factors and blends between the two
+// frequency factors; zeros made the reference NaN.
+func.func @llama3_zero(%x: tensor<2x5x8xf32>) -> tensor<2x5x8xf32> {
+  // expected-error @+1 {{'kiln.rope' op expects llama3_factor > 0, 0 < llama3_low_freq_factor < llama3_high_freq_factor and llama3_original_max_position >= 1, got 0.000000e+00, 0.000000e+00, 0.000000e+00 and 0}}
+  %r = kiln.rope %x {head_dim = 8 : i64, rotary_dim = 8 : i64, theta = 1.0e4 : f64, llama3_factor = 0.0 : f64, llama3_low_freq_factor = 0.0 : f64, llama3_high_freq_factor = 0.0 : f64, llama3_original_max_position = 0 : i64} : (tensor<2x5x8xf32>) -> tensor<2x5x8xf32>
+  return %r : tensor<2x5x8xf32>
+}
+
+// -----
+
+// 2^62 + 1 rows of 4 are 2^64 + 4 elements, which wrapped to 4.
+func.func @reshape_count_wraps(%x: tensor<1x4xf32>) -> tensor<4611686018427387905x4xf32> {
+  // expected-error @+1 {{'kiln.reshape' op expects element counts below 2^63, got [1, 4] to [4611686018427387905, 4]}}
+  %r = kiln.reshape %x : tensor<1x4xf32> -> tensor<4611686018427387905x4xf32>
+  return %r : tensor<4611686018427387905x4xf32>
 }
