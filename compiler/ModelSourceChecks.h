@@ -6,8 +6,8 @@
 // an 8 MiB stack (a crash, not an error). Real IR nests a few dozen levels
 // deep (a dense literal nests as deep as its rank), so kiln-compile and
 // kiln-reference scan a .mlir source first and refuse one nested deeper
-// than kMaxMlirNesting, at the bracket that passes it. kiln-opt, which is
-// MLIR's own driver, does not; mlir-opt does not either.
+// than kMaxMlirNesting, at the bracket that passes it; so does kiln-opt
+// before handing its input to MLIR's driver (mlir-opt does not).
 //
 //===----------------------------------------------------------------------===//
 

@@ -15,7 +15,7 @@
 // In a row-limited dispatch (OpClassification.h) the body runs only when the
 // tile has rows below the count, and the tiled ops get the count of rows
 // from the tile's first one: the row-limited ones, and the elementwise ops
-// that can stop at it (an MoE expert's GEMM epilogue), which get a row
+// that read their rows (an MoE expert's GEMM epilogue), which get a row
 // limit of their own. Ops with a key limit must get all their keys.
 //
 //===----------------------------------------------------------------------===//
@@ -373,22 +373,37 @@ FailureOr<std::optional<unsigned>> rowLimitArgument(func::FuncOp func) {
   return found;
 }
 
-/// True for an elementwise op on tensors, without a key limit, whose
-/// results all have the same loop as their rows and whose operands read
-/// that loop, if at all, as a plain index: an op that can stop at a row
-/// count (kiln-cpu-limit-row-loops).
-bool readsRowsPlainly(linalg::GenericOp op) {
+/// True for an elementwise op on tensors, without a key limit, that can
+/// stop at its workgroup's row count (kiln-cpu-limit-row-loops): its
+/// results all have the same loop as their rows, its operands read that
+/// loop, if at all, as a plain index, and one of them takes its rows from
+/// a value in `limited` (a row-limited op's result, or such an op's), so
+/// that its rows are the workgroup's. Copies and transposes (bodies that
+/// only move an input) are left whole: kiln-cpu-lower-copies and
+/// kiln-cpu-lower-transposes take only operands of their own.
+bool followsRowLimit(linalg::GenericOp op, const DenseSet<Value> &limited) {
   std::optional<unsigned> rows = resultRowLoop(op);
   if (!rows || !isElementwise(op) || keyLimit(op) ||
       !op.hasPureTensorSemantics()) {
     return false;
   }
+  auto yield = cast<linalg::YieldOp>(op.getBody()->getTerminator());
+  if (llvm::all_of(yield.getOperands(),
+                   [](Value v) { return isa<BlockArgument>(v); })) {
+    return false;
+  }
   AffineExpr row = getAffineDimExpr(*rows, op.getContext());
-  return llvm::all_of(op.getIndexingMapsArray(), [&](AffineMap map) {
+  bool plain = llvm::all_of(op.getIndexingMapsArray(), [&](AffineMap map) {
     return llvm::all_of(map.getResults(), [&](AffineExpr expr) {
       return expr == row || !expr.isFunctionOfDim(*rows);
     });
   });
+  return plain && llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *in) {
+           AffineMap map = op.getMatchingIndexingMap(in);
+           unsigned rank = map.getNumResults();
+           return limited.contains(in->get()) && rank >= 2 &&
+                  map.getResult(rank - 2) == row;
+         });
 }
 
 /// Rebuilds `op` with the rank-0 integer tensor `count` as its last input
@@ -615,10 +630,11 @@ void CpuTileWorkgroupsPass::runOnOperation() {
   if (succeeded(status) && skip) {
     // The tiled ops count from the tile's first row (the count is made
     // before the tile's ops, so that nothing comes between a GEMM and the
-    // zero fill of its accumulator). The elementwise ops get that count
-    // too (kiln-cpu-limit-row-loops stops them at it).
+    // zero fill of its accumulator). The elementwise ops reading their rows get
+    // that count too (kiln-cpu-limit-row-loops stops them at it).
     Value local;
     SmallVector<linalg::GenericOp> unlimited;
+    DenseSet<Value> limited;
     skip.getThenRegion().walk([&](linalg::LinalgOp op) {
       if (OpOperand *count = rowLimitOperand(op)) {
         if (!local) {
@@ -628,9 +644,11 @@ void CpuTileWorkgroupsPass::runOnOperation() {
               ValueRange{tileCount});
         }
         count->set(local);
+        limited.insert(op->result_begin(), op->result_end());
       } else if (auto generic = dyn_cast<linalg::GenericOp>(*op);
-                 generic && readsRowsPlainly(generic)) {
+                 generic && followsRowLimit(generic, limited)) {
         unlimited.push_back(generic);
+        limited.insert(op->result_begin(), op->result_end());
       }
     });
     if (local) {

@@ -18,7 +18,9 @@
 // anything. Grouped MoE expert GEMMs use it: their rows are the tokens
 // routed to one expert, a number known only at run time, in a buffer sized
 // for all tokens. Workgroup tiling skips tiles past the count and GEMM code
-// generation stops at it. Workgroup tile selection sizes the row tiles of
+// generation stops at it; so do the elementwise ops that read the GEMM's
+// rows in its workgroup, which tiling gives the limit too
+// (kiln-cpu-limit-row-loops). Workgroup tile selection sizes the row tiles of
 // a GEMM by the expected rows, so that a typical count fits one tile.
 //
 // Or a key limit: the attribute `kiln.key_end = array<i64: key>` naming the

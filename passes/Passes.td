@@ -420,8 +420,11 @@ def CpuTileWorkgroupsPass
     statically shaped copies of the body (up to four in all). In a
     row-limited dispatch (`kiln.row_limit`, passes/OpClassification.h) the
     body runs only when the tile's first row is below the count, and the
-    tiled ops get the count of rows from the tile's first one. An op with
-    a key limit must get all its keys in every tile.
+    tiled ops get the count of rows from the tile's first one; the
+    elementwise ops that read their rows from a row-limited op's result
+    (an MoE expert's GEMM epilogue) get it as a row limit of their own,
+    for kiln-cpu-limit-row-loops. An op with a key limit must get all its
+    keys in every tile.
 
     ```mlir
     func.func @d(%a: memref<32x768xf32>, %w: memref<768x3072xf32>,
@@ -555,7 +558,7 @@ def CpuLimitRowLoopsPass
         ins(%g, %n : memref<256x64xf32>, memref<i64>)
         outs(%y : memref<256x64xf32>) attrs = {kiln.row_limit}
     // becomes
-    %c = min(max(load %n, 0), 256)
+    %c = max(min(load %n, 256), 0)
     %gv = memref.subview %g[0, 0] [%c, 64] [1, 1]
     %yv = memref.subview %y[0, 0] [%c, 64] [1, 1]
     linalg.generic {...} ins(%gv, %n : ...) outs(%yv : ...)

@@ -21,7 +21,6 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
-#include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/Support/Signals.h"
 
@@ -149,8 +148,9 @@ template <typename T> void appendAs(std::vector<uint8_t> &out, T value) {
 }
 
 /// `values` (a weight source holds floats) as the elements of `param`'s
-/// type. An integer parameter (a lookup table) must hold integers its
-/// type can represent; the seeded initialiser's draws are not.
+/// type: f32, i32 or i64 (the types kiln.param allows). An integer
+/// parameter (a lookup table) must hold integers its type can represent;
+/// the seeded initialiser's draws are not.
 LogicalResult encodeElements(ParamOp param, const std::vector<float> &values,
                              std::vector<uint8_t> &out) {
   Type element = param.getType().getElementType();
@@ -160,48 +160,29 @@ LogicalResult encodeElements(ParamOp param, const std::vector<float> &values,
     std::memcpy(out.data(), values.data(), out.size());
     return success();
   }
-  out.reserve(values.size() *
-              llvm::divideCeil(element.getIntOrFloatBitWidth(), 8));
+  unsigned width = element.getIntOrFloatBitWidth();
+  if (!element.isSignlessInteger() || (width != 32 && width != 64)) {
+    return emitError(param.getLoc(), "parameter '")
+           << param.getName() << "' of type " << param.getType()
+           << " cannot be stored: parameters are f32, i32 or i64";
+  }
+  // [-2^(w-1), 2^(w-1)): both bounds are exact doubles (2^63 - 1 is not).
+  double bound = std::ldexp(1.0, width - 1);
+  out.reserve(values.size() * width / 8);
   for (auto [i, value] : llvm::enumerate(values)) {
-    if (element.isF16() || element.isBF16()) {
-      // Rounded to nearest even, as the runtime's conversions do.
-      llvm::APFloat half(value);
-      bool inexact = false;
-      (void)half.convert(cast<FloatType>(element).getFloatSemantics(),
-                         llvm::APFloat::rmNearestTiesToEven, &inexact);
-      appendAs(out,
-               static_cast<uint16_t>(half.bitcastToAPInt().getZExtValue()));
-    } else if (element.isF64()) {
-      appendAs(out, static_cast<double>(value));
+    if (!std::isfinite(value) || std::nearbyint(value) != value ||
+        value < -bound || value >= bound) {
+      return emitError(param.getLoc(), "parameter '")
+             << param.getName() << "' of type " << param.getType() << " holds "
+             << value << " at element " << i
+             << ", not an integer of its type (an integer parameter needs "
+                "integral values from --weights; the seeded initialiser "
+                "draws floats)";
+    }
+    if (width == 32) {
+      appendAs(out, static_cast<int32_t>(value));
     } else {
-      unsigned width = element.getIntOrFloatBitWidth();
-      double low = width == 1 ? 0 : -std::ldexp(1.0, width - 1);
-      double high = width == 1 ? 1 : std::ldexp(1.0, width - 1) - 1;
-      if (!std::isfinite(value) || std::nearbyint(value) != value ||
-          value < low || value > high) {
-        return emitError(param.getLoc(), "parameter '")
-               << param.getName() << "' of type " << param.getType()
-               << " holds " << value << " at element " << i
-               << ", not an integer of its type (an integer parameter needs "
-                  "integral values from --weights; the seeded initialiser "
-                  "draws floats)";
-      }
-      int64_t integer = static_cast<int64_t>(value);
-      switch (width) {
-      case 1:
-      case 8:
-        appendAs(out, static_cast<int8_t>(integer));
-        break;
-      case 16:
-        appendAs(out, static_cast<int16_t>(integer));
-        break;
-      case 32:
-        appendAs(out, static_cast<int32_t>(integer));
-        break;
-      default:
-        appendAs(out, integer);
-        break;
-      }
+      appendAs(out, static_cast<int64_t>(value));
     }
   }
   return success();
@@ -233,8 +214,8 @@ static FailureOr<func::FuncOp> findModel(ModuleOp module) {
   return model;
 }
 
-/// Whether the artifact has a dtype for elements of `type`
-/// (runtime/DType.h; unsigned integers are not among them).
+/// Whether the artifact has a dtype for elements of `type` (runtime/DType.h;
+/// no MLIR type maps to its u8).
 bool hasArtifactDType(Type type) {
   if (type.isF32() || type.isF16() || type.isBF16() || type.isF64()) {
     return true;

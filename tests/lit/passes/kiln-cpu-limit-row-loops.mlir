@@ -8,8 +8,10 @@
 // CHECK-SAME: (%[[G:.+]]: memref<256x64xf32>, %[[B:.+]]: memref<64xf32>, %[[N:.+]]: memref<i64>, %[[Y:.+]]: memref<256x64xf32, strided<[3584, 1]>>)
 // CHECK: %[[C:.+]] = memref.load %[[N]][] : memref<i64>
 // CHECK: %[[CI:.+]] = arith.index_cast %[[C]] : i64 to index
-// CHECK: %[[LOW:.+]] = arith.minsi %[[CI]], %{{.+}} : index
-// CHECK: %[[ROWS:.+]] = arith.maxsi %[[LOW]], %{{.+}} : index
+// CHECK: %[[C256:.+]] = arith.constant 256 : index
+// CHECK: %[[LOW:.+]] = arith.minsi %[[CI]], %[[C256]] : index
+// CHECK: %[[C0:.+]] = arith.constant 0 : index
+// CHECK: %[[ROWS:.+]] = arith.maxsi %[[LOW]], %[[C0]] : index
 // CHECK: %[[GV:.+]] = memref.subview %[[G]][0, 0] [%[[ROWS]], 64] [1, 1]
 // CHECK: %[[YV:.+]] = memref.subview %[[Y]][0, 0] [%[[ROWS]], 64] [1, 1]
 // CHECK: linalg.generic
@@ -36,6 +38,7 @@ func.func @epilogue(%g: memref<256x64xf32>, %b: memref<64xf32>, %n: memref<i64>,
 // The rows are the results' second-to-last dim, here loop d1 of a batched
 // op; the batch stays whole.
 // CHECK-LABEL: func.func @batched
+// CHECK: arith.constant 32 : index
 // CHECK: %[[ROWS:.+]] = arith.maxsi
 // CHECK: memref.subview %{{.+}}[0, 0, 0] [2, %[[ROWS]], 16] [1, 1, 1]
 // CHECK: memref.subview %{{.+}}[0, 0, 0] [2, %[[ROWS]], 16] [1, 1, 1]

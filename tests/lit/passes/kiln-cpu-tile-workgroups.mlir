@@ -84,7 +84,7 @@ func.func @norm(%x: tensor<2x4x16xf32>) -> tensor<2x4x16xf32>
 // (elementwise, reading the GEMM's rows and a bias by columns) gets that
 // count as a row limit of its own, for kiln-cpu-limit-row-loops.
 // CHECK-LABEL: func.func @row_limited
-// CHECK-SAME: (%{{.+}}: memref<64x16xf32>, %{{.+}}: memref<16x32xf32>, %[[COUNT:.+]]: memref<i64>, %{{.+}}: memref<32xf32>, %{{.+}}: memref<64x32xf32>, %{{.+}}: index, %[[Y:.+]]: index, %{{.+}}: index)
+// CHECK-SAME: (%{{.+}}: memref<64x16xf32>, %{{.+}}: memref<16x32xf32>, %[[COUNT:.+]]: memref<i64>, %{{.+}}: memref<32xf32>, %{{.+}}: memref<64x32xf32>, %{{.+}}: memref<64x32xf32>, %{{.+}}: memref<64x32xf32>, %{{.+}}: index, %[[Y:.+]]: index, %{{.+}}: index)
 // CHECK: %[[TC:.+]] = bufferization.to_tensor %[[COUNT]]
 // CHECK: %[[M0:.+]] = affine.apply #{{.*}}()[%[[Y]]]
 // CHECK: %[[N:.+]] = tensor.extract %[[TC]][] : tensor<i64>
@@ -101,13 +101,17 @@ func.func @norm(%x: tensor<2x4x16xf32>) -> tensor<2x4x16xf32>
 // CHECK-SAME: ins(%[[MM]], %{{.+}}, %[[LOCAL]] : tensor<16x32xf32>, tensor<32xf32>, tensor<i64>)
 // CHECK-SAME: kiln.op = "kiln.add", kiln.row_limit}
 // CHECK: ^bb0(%{{.+}}: f32, %{{.+}}: f32, %{{.+}}: i64, %{{.+}}: f32):
+// An op whose rows come from no row-limited value keeps all its rows.
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%{{[^,]+}} : tensor<16x32xf32>)
+// CHECK-SAME: kiln.op = "kiln.tanh"}
 // CHECK: memref.subview
 // CHECK: }
 // CHECK-NEXT: return
 #rl_none = affine_map<(d0, d1, d2) -> ()>
 #rl_id = affine_map<(d0, d1) -> (d0, d1)>
 #rl_col = affine_map<(d0, d1) -> (d1)>
-func.func @row_limited(%a: tensor<64x16xf32>, %w: tensor<16x32xf32>, %count: tensor<i64>, %bias: tensor<32xf32>) -> tensor<64x32xf32>
+func.func @row_limited(%a: tensor<64x16xf32>, %w: tensor<16x32xf32>, %count: tensor<i64>, %bias: tensor<32xf32>, %other: tensor<64x32xf32>) -> (tensor<64x32xf32>, tensor<64x32xf32>)
     attributes {exec.workgroup_tile = array<i64: 16, 32>} {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<64x32xf32>
@@ -125,7 +129,13 @@ func.func @row_limited(%a: tensor<64x16xf32>, %w: tensor<16x32xf32>, %count: ten
     %0 = arith.addf %in, %b : f32
     linalg.yield %0 : f32
   } -> tensor<64x32xf32>
-  return %biased : tensor<64x32xf32>
+  %t = linalg.generic {indexing_maps = [#rl_id, #rl_id], iterator_types = ["parallel", "parallel"]}
+      ins(%other : tensor<64x32xf32>) outs(%e : tensor<64x32xf32>) attrs = {kiln.op = "kiln.tanh"} {
+  ^bb0(%in: f32, %out: f32):
+    %0 = math.tanh %in : f32
+    linalg.yield %0 : f32
+  } -> tensor<64x32xf32>
+  return %biased, %t : tensor<64x32xf32>, tensor<64x32xf32>
 }
 
 

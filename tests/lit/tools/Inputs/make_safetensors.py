@@ -3,9 +3,10 @@
 usage: make_safetensors.py OUT MODE [NAME=D0xD1... ...]
 
 Every named tensor is F32, filled with a small deterministic pattern.
-MODE: ok | integers | truncated | bad-json | bad-dtype | numeric-dtype |
-      bad-offsets | float-offsets | huge-header
-(integers: integral F32 values, i % 7, for integer parameters)
+MODE: ok | integers | two-to-the-63 | truncated | bad-json | bad-dtype |
+      numeric-dtype | bad-offsets | float-offsets | huge-header
+(integers: integral F32 values, i % 7, for integer parameters;
+two-to-the-63: 2^63, one past the largest i64)
 """
 import json
 import struct
@@ -23,6 +24,8 @@ def main():
             count *= d
         if mode == "integers":
             values = [float(i % 7) for i in range(count)]
+        elif mode == "two-to-the-63":
+            values = [2.0 ** 63] * count
         else:
             values = [((i * 37) % 101 - 50) / 500.0 for i in range(count)]
         blob = struct.pack("<%df" % count, *values)
