@@ -25,7 +25,6 @@
 #include "llvm/Support/Signals.h"
 
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <map>
 
@@ -147,19 +146,14 @@ template <typename T> void appendAs(std::vector<uint8_t> &out, T value) {
   out.insert(out.end(), raw, raw + sizeof(T));
 }
 
-/// `values` (a weight source holds floats) as the elements of `param`'s
-/// type: f32, i32 or i64 (the types kiln.param allows). An integer
-/// parameter (a lookup table) must hold integers its type can represent;
-/// the seeded initialiser's draws are not.
-LogicalResult encodeElements(ParamOp param, const std::vector<float> &values,
+/// `values` (a weight source holds floats) as the elements of the integer
+/// parameter `param`: i32 or i64, the integer types kiln.param allows. A
+/// lookup table must hold integers its type can represent; the seeded
+/// initialiser's draws are not.
+LogicalResult encodeIntegers(ParamOp param, const std::vector<float> &values,
                              std::vector<uint8_t> &out) {
   Type element = param.getType().getElementType();
   out.clear();
-  if (element.isF32()) {
-    out.resize(values.size() * sizeof(float));
-    std::memcpy(out.data(), values.data(), out.size());
-    return success();
-  }
   unsigned width = element.getIntOrFloatBitWidth();
   if (!element.isSignlessInteger() || (width != 32 && width != 64)) {
     return emitError(param.getLoc(), "parameter '")
@@ -436,10 +430,13 @@ LogicalResult emitArtifact(ModuleOp module, const CompiledKernels &kernels,
   uint64_t memory = physicalMemoryBytes();
   for (ParamOp param : constantParams) {
     uint64_t bytes = byteSize(param.getType());
-    if (memory && bytes > memory) {
+    // Its data is made as floats, and an integer one encoded beside them.
+    uint64_t held = tensorBytes(param.getType().getShape(), sizeof(float)) +
+                    (param.getType().getElementType().isF32() ? 0 : bytes);
+    if (memory && held > memory) {
       // It would abort on the allocation.
       return emitError(param.getLoc())
-             << "parameter '" << param.getName() << "' takes " << bytes
+             << "parameter '" << param.getName() << "' takes " << held
              << " bytes, more than this machine's " << memory
              << " bytes of memory (its data is made in memory to be written)";
     }
@@ -560,15 +557,25 @@ LogicalResult emitArtifact(ModuleOp module, const CompiledKernels &kernels,
   std::vector<rt::Span<const uint8_t>> executableBlobs = {
       {reinterpret_cast<const uint8_t *>(kernels.image.data()),
        kernels.image.size()}};
-  std::vector<uint8_t> current;
+  std::vector<float> currentFloats;
+  std::vector<uint8_t> currentIntegers;
   auto produce = [&](size_t index) -> rt::StatusOr<rt::Span<const uint8_t>> {
     ParamOp param = constantParams[index];
     FailureOr<std::vector<float>> data = materialize(param, weights);
-    if (failed(data) || failed(encodeElements(param, *data, current))) {
+    bool floats = param.getType().getElementType().isF32();
+    if (failed(data) ||
+        (!floats && failed(encodeIntegers(param, *data, currentIntegers)))) {
       return rt::makeError(rt::StatusCode::InvalidArgument, "parameter '",
                            param.getName().str(), "' could not be loaded");
     }
-    return rt::Span<const uint8_t>(current.data(), current.size());
+    if (!floats) {
+      return rt::Span<const uint8_t>(currentIntegers.data(),
+                                     currentIntegers.size());
+    }
+    currentFloats = std::move(*data);
+    return rt::Span<const uint8_t>(
+        reinterpret_cast<const uint8_t *>(currentFloats.data()),
+        currentFloats.size() * sizeof(float));
   };
   // Should the process die while writing (killed, or out of memory), the
   // temporary file goes with it: LLVM's signal handlers remove it.
