@@ -136,6 +136,17 @@ LogicalResult kiln::checkParameterDeclarations(Operation *scope) {
   return failure(walk.wasInterrupted());
 }
 
+LogicalResult ConstantOp::verify() {
+  // The reference interpreter cannot read a resource blob's elements and
+  // folds (a reshape of the constant) do not see them: a compile failed
+  // with "'arith.constant' is not lowered to a dispatch".
+  if (isa<DenseResourceElementsAttr>(getValue())) {
+    return emitOpError("expects its values written in the model "
+                       "(dense<...>), not a dense_resource blob");
+  }
+  return success();
+}
+
 SmallVector<int64_t> ParamOp::getPanelSourceShape() {
   ArrayRef<int64_t> shape = getType().getShape();
   std::optional<int64_t> panel = getPanel();

@@ -126,6 +126,7 @@ def Kiln_ConstantOp : Kiln_Op<"constant",
   let results = (outs Kiln_AnyTensor:$result);
   let assemblyFormat = "attr-dict $value";
   let hasFolder = 1;
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//

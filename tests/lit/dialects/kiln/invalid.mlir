@@ -580,3 +580,22 @@ func.func @reshape_count_wraps(%x: tensor<1x4xf32>) -> tensor<461168601842738790
   %r = kiln.reshape %x : tensor<1x4xf32> -> tensor<4611686018427387905x4xf32>
   return %r : tensor<4611686018427387905x4xf32>
 }
+
+// -----
+
+// A resource blob's elements are read by neither the reference interpreter
+// nor the compiler's folds (a reshape of one failed to compile with an
+// internal error).
+func.func @constant_resource() -> tensor<2xf32> {
+  // expected-error @+1 {{'kiln.constant' op expects its values written in the model (dense<...>), not a dense_resource blob}}
+  %c = kiln.constant dense_resource<blob1> : tensor<2xf32>
+  return %c : tensor<2xf32>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      blob1: "0x040000000000803F00000040"
+    }
+  }
+#-}
