@@ -251,7 +251,8 @@ private:
 
 Value FlashEmitter::keySlice(Value operand, AffineMap map, unsigned keyLoop,
                              Value kb) {
-  return keyLoopView(b, loc, operand, map, keyLoop, kb, b.getIndexAttr(width));
+  return loopRangeView(b, loc, operand, map, keyLoop, kb,
+                       b.getIndexAttr(width));
 }
 
 linalg::GenericOp FlashEmitter::generic(

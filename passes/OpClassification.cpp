@@ -142,10 +142,10 @@ int64_t attentionKeyBlock(int64_t keys) {
   return kAttentionKeyBlock;
 }
 
-Value keyLoopView(OpBuilder &b, Location loc, Value operand, AffineMap map,
-                  unsigned keyLoop, OpFoldResult offset, OpFoldResult size) {
+Value loopRangeView(OpBuilder &b, Location loc, Value operand, AffineMap map,
+                    unsigned loop, OpFoldResult offset, OpFoldResult size) {
   auto type = cast<MemRefType>(operand.getType());
-  AffineExpr key = getAffineDimExpr(keyLoop, b.getContext());
+  AffineExpr index = getAffineDimExpr(loop, b.getContext());
   // `value` / p, rounded down or up, folded when constant.
   auto divide = [&](OpFoldResult value, int64_t p, bool up) -> OpFoldResult {
     if (std::optional<int64_t> known = getConstantIntValue(value)) {
@@ -164,12 +164,12 @@ Value keyLoopView(OpBuilder &b, Location loc, Value operand, AffineMap map,
     auto panels = dyn_cast<AffineBinaryOpExpr>(expr);
     auto width = panels ? dyn_cast<AffineConstantExpr>(panels.getRHS())
                         : AffineConstantExpr();
-    if (expr == key) {
+    if (expr == index) {
       offsets.push_back(offset);
       sizes.push_back(size);
       touched = true;
     } else if (width && panels.getKind() == AffineExprKind::FloorDiv &&
-               panels.getLHS() == key) {
+               panels.getLHS() == index) {
       offsets.push_back(divide(offset, width.getValue(), /*up=*/false));
       sizes.push_back(divide(size, width.getValue(), /*up=*/true));
       touched = true;
@@ -191,9 +191,9 @@ void boundLoop(linalg::GenericOp op, unsigned loop, Value bound,
   OpBuilder b(op);
   Location loc = op.getLoc();
   auto shrink = [&](OpOperand &operand) {
-    return keyLoopView(b, loc, operand.get(),
-                       op.getMatchingIndexingMap(&operand), loop,
-                       b.getIndexAttr(0), bound);
+    return loopRangeView(b, loc, operand.get(),
+                         op.getMatchingIndexingMap(&operand), loop,
+                         b.getIndexAttr(0), bound);
   };
   SmallVector<Value> inputs, outputs;
   for (OpOperand *input : op.getDpsInputOperands()) {

@@ -121,19 +121,19 @@ llvm::SmallVector<mlir::Value> keyEndIndices(mlir::linalg::LinalgOp op,
                                              mlir::ValueRange ivs);
 
 /// A memref `operand` that an op reads through `map`, restricted along the
-/// loop `keyLoop` to [offset, offset + size): a subview, or `operand`
-/// itself when the map does not read that loop. An operand in panels of
-/// the key loop (`key floordiv p` and `key mod p`, attention's keys of
+/// loop `loop` (a key loop, or rows) to [offset, offset + size): a subview,
+/// or `operand` itself when the map does not read that loop. An operand in
+/// panels of the loop (`i floordiv p` and `i mod p`, attention's keys of
 /// wide heads) is restricted to the panels from offset / p, the first
-/// `size` keys' worth: `offset` must be a multiple of p.
-mlir::Value keyLoopView(mlir::OpBuilder &b, mlir::Location loc,
-                        mlir::Value operand, mlir::AffineMap map,
-                        unsigned keyLoop, mlir::OpFoldResult offset,
-                        mlir::OpFoldResult size);
+/// `size` indices' worth: `offset` must be a multiple of p.
+mlir::Value loopRangeView(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value operand, mlir::AffineMap map,
+                          unsigned loop, mlir::OpFoldResult offset,
+                          mlir::OpFoldResult size);
 
 /// Rewrites the elementwise `op` (on memrefs) to run its loop `loop` over
 /// [0, bound) only: every operand that the loop indexes becomes a view of
-/// that many elements there (keyLoopView). The new op keeps the old one's
+/// that many elements there (loopRangeView). The new op keeps the old one's
 /// attributes but `dropped` (the limit just applied).
 void boundLoop(mlir::linalg::GenericOp op, unsigned loop, mlir::Value bound,
                llvm::StringRef dropped);

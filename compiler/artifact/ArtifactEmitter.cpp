@@ -140,7 +140,8 @@ std::string layoutName(ParamOp param) {
   return text;
 }
 
-/// Appends `value` as `bytes` bytes of its little-endian representation.
+/// Appends the bytes of `value` (little-endian on the x86-64 hosts Kiln
+/// targets).
 template <typename T> void appendAs(std::vector<uint8_t> &out, T value) {
   const auto *raw = reinterpret_cast<const uint8_t *>(&value);
   out.insert(out.end(), raw, raw + sizeof(T));
@@ -423,16 +424,18 @@ LogicalResult emitArtifact(ModuleOp module, const CompiledKernels &kernels,
   }
   SeededWeights seeded;
   WeightSource &weights = options.weights ? *options.weights : seeded;
-  // Parameters are stored in their type (encodeElements) and their stored
-  // layout, which keeps the element count; their data is made one at a
-  // time while the file is written.
+  // Parameters are stored in their type (encodeIntegers for i32 and i64)
+  // and their stored layout, which keeps the element count; their data is made
+  // one at a time while the file is written.
   std::vector<uint64_t> constantSizes;
   uint64_t memory = physicalMemoryBytes();
   for (ParamOp param : constantParams) {
     uint64_t bytes = byteSize(param.getType());
     // Its data is made as floats, and an integer one encoded beside them.
-    uint64_t held = tensorBytes(param.getType().getShape(), sizeof(float)) +
-                    (param.getType().getElementType().isF32() ? 0 : bytes);
+    uint64_t floats = tensorBytes(param.getType().getShape(), sizeof(float));
+    uint64_t encoded = param.getType().getElementType().isF32() ? 0 : bytes;
+    uint64_t held =
+        floats > UINT64_MAX - encoded ? UINT64_MAX : floats + encoded;
     if (memory && held > memory) {
       // It would abort on the allocation.
       return emitError(param.getLoc())
