@@ -11,6 +11,7 @@
 #include "compiler/DispatchSummary.h"
 #include "dialects/Exec/IR/ExecOps.h"
 #include "dialects/Kiln/IR/KilnOps.h"
+#include "dialects/Kiln/IR/ModelFunction.h"
 #include "passes/StorageRoots.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -56,16 +57,6 @@ std::string formatType(Type type) {
 
 std::string formatTypes(TypeRange types) {
   return llvm::join(llvm::map_range(types, formatType), ", ");
-}
-
-/// The model: the first public function with a body.
-FailureOr<func::FuncOp> findModel(ModuleOp module) {
-  for (auto func : module.getOps<func::FuncOp>()) {
-    if (!func.isExternal() && func.isPublic()) {
-      return func;
-    }
-  }
-  return emitError(module.getLoc(), "expects a public model function to draw");
 }
 
 /// A model's name for its argument or result `i`, or `fallback` + i.
@@ -144,7 +135,7 @@ private:
 } // namespace
 
 LogicalResult writeDataflowGraph(ModuleOp module, raw_ostream &os) {
-  FailureOr<func::FuncOp> model = findModel(module);
+  FailureOr<func::FuncOp> model = findModelFunction(module);
   if (failed(model)) {
     return failure();
   }
@@ -184,7 +175,7 @@ LogicalResult writeDataflowGraph(ModuleOp module, raw_ostream &os) {
 }
 
 LogicalResult writeScheduleGraph(ModuleOp module, raw_ostream &os) {
-  FailureOr<func::FuncOp> model = findModel(module);
+  FailureOr<func::FuncOp> model = findModelFunction(module);
   if (failed(model)) {
     return failure();
   }

@@ -14,6 +14,7 @@
 #include "compiler/weights/PanelLayout.h"
 #include "dialects/Exec/IR/ExecOps.h"
 #include "dialects/Kiln/IR/KilnOps.h"
+#include "dialects/Kiln/IR/ModelFunction.h"
 #include "passes/StorageRoots.h"
 #include "runtime/ArtifactFormat.h"
 #include "runtime/ArtifactWriter.h"
@@ -191,99 +192,32 @@ struct BufferPlace {
 
 } // namespace
 
-/// The model function: the one public function with a body.
-static FailureOr<func::FuncOp> findModel(ModuleOp module) {
-  func::FuncOp model;
-  for (auto func : module.getOps<func::FuncOp>()) {
-    if (!func.isExternal() && func.isPublic()) {
-      if (model) {
-        return func.emitError("expects one model function per module; ")
-               << "@" << model.getSymName() << " is one already";
-      }
-      model = func;
-    }
-  }
-  if (!model) {
-    return emitError(module.getLoc(), "expects a public model function");
-  }
-  return model;
-}
-
-/// Whether the artifact has a dtype for elements of `type` (runtime/DType.h;
-/// no MLIR type maps to its u8).
-bool hasArtifactDType(Type type) {
-  if (type.isF32() || type.isF16() || type.isBF16() || type.isF64()) {
-    return true;
-  }
-  auto integer = dyn_cast<IntegerType>(type);
-  return integer && integer.isSignless() &&
-         llvm::is_contained({1u, 8u, 16u, 32u, 64u}, integer.getWidth());
-}
-
 /// Whether `type` takes more than the 2^62 bytes the runtime accepts for
 /// a tensor (runtime/Tensor.h).
-bool tooLarge(RankedTensorType type) {
-  uint64_t element =
-      std::max<uint64_t>(1, llvm::divideCeil(type.getElementTypeBitWidth(), 8));
-  return tensorBytes(type.getShape(), element) > (uint64_t(1) << 62);
-}
-
-/// Checks what the runtime's loader checks of the signature, so that a
-/// model it would refuse fails to compile, at the model's location:
-/// tensor sizes, and names that are present, free of NUL and unique among
-/// the inputs and among the outputs. The .kiln frontend cannot write such
-/// a model; the kiln dialect can.
-LogicalResult checkTensorSpecs(func::FuncOp model) {
-  auto check =
-      [&](StringRef kind, unsigned count, function_ref<Type(unsigned)> typeOf,
-          function_ref<DictionaryAttr(unsigned)> attrsOf) -> LogicalResult {
-    llvm::StringMap<unsigned> seen;
-    for (unsigned i = 0; i < count; ++i) {
-      auto type = cast<RankedTensorType>(typeOf(i));
-      if (tooLarge(type)) {
-        return emitError(model.getLoc())
-               << kind << " " << i << ": " << type
-               << " is too large (more than 2^62 bytes)";
-      }
-      DictionaryAttr attrs = attrsOf(i);
-      auto name = attrs ? attrs.getAs<StringAttr>("kiln.name") : nullptr;
-      if (!name) {
-        continue; // named "<kind><i>" by the artifact
-      }
-      if (name.getValue().empty() || name.getValue().contains('\0')) {
-        return emitError(model.getLoc())
-               << kind << " " << i << ": 'kiln.name' "
-               << (name.getValue().empty() ? "is empty"
-                                           : "contains a NUL character");
-      }
-      auto [it, inserted] = seen.try_emplace(name.getValue(), i);
-      if (!inserted) {
-        return emitError(model.getLoc())
-               << kind << "s " << it->second << " and " << i
-               << " are both named '" << name.getValue() << "'";
-      }
-    }
-    return success();
-  };
-  return success(succeeded(check(
-                     "input", model.getNumArguments(),
-                     [&](unsigned i) { return model.getArgument(i).getType(); },
-                     [&](unsigned i) { return model.getArgAttrDict(i); })) &&
-                 succeeded(check(
-                     "output", model.getNumResults(),
-                     [&](unsigned i) { return model.getResultTypes()[i]; },
-                     [&](unsigned i) { return model.getResultAttrDict(i); })));
+static bool tooLarge(Type type) {
+  auto ranked = dyn_cast<RankedTensorType>(type);
+  if (!ranked || !ranked.hasStaticShape()) {
+    return false;
+  }
+  uint64_t element = std::max<uint64_t>(
+      1, llvm::divideCeil(ranked.getElementTypeBitWidth(), 8));
+  return tensorBytes(ranked.getShape(), element) > (uint64_t(1) << 62);
 }
 
 /// Checks what the verifiers cannot see op by op: that no value is larger
 /// than the runtime's 2^62 bytes (a reshape or broadcast to 2^64 elements
-/// wrapped to a small count), and that the parameters of one name agree
-/// (the artifact stores one tensor per name).
-static LogicalResult checkValues(func::FuncOp model) {
+/// wrapped to a small count, and the loader refuses such an input).
+static LogicalResult checkValueSizes(func::FuncOp model) {
+  for (BlockArgument argument : model.getArguments()) {
+    if (tooLarge(argument.getType())) {
+      return emitError(argument.getLoc(), "input ")
+             << argument.getArgNumber() << ": " << argument.getType()
+             << " is too large (more than 2^62 bytes)";
+    }
+  }
   WalkResult walk = model.walk([&](Operation *op) {
     for (Type type : op->getResultTypes()) {
-      auto ranked = dyn_cast<RankedTensorType>(type);
-      if (ranked && ranked.hasStaticShape() && tooLarge(ranked)) {
+      if (tooLarge(type)) {
         emitError(op->getLoc(), "'")
             << op->getName() << "' result of type " << type
             << " is too large (more than 2^62 bytes)";
@@ -292,47 +226,17 @@ static LogicalResult checkValues(func::FuncOp model) {
     }
     return WalkResult::advance();
   });
-  return failure(walk.wasInterrupted() ||
-                 failed(checkParameterDeclarations(model)));
+  return failure(walk.wasInterrupted());
 }
 
 LogicalResult checkModelInterface(ModuleOp module) {
-  auto tensorOfDType = [](Type type) {
-    auto ranked = dyn_cast<RankedTensorType>(type);
-    return ranked && ranked.hasStaticShape() &&
-           hasArtifactDType(ranked.getElementType());
-  };
-  constexpr llvm::StringLiteral expected =
-      ": a model's inputs and outputs are tensors of static shape with "
-      "elements f32, f16, bf16, f64, i1, i8, i16, i32 or i64";
-  for (auto model : module.getOps<func::FuncOp>()) {
-    if (model.isExternal() || !model.isPublic()) {
-      continue;
-    }
-    if (failed(checkValues(model))) {
-      return failure();
-    }
-    for (BlockArgument argument : model.getArguments()) {
-      if (!tensorOfDType(argument.getType())) {
-        return emitError(argument.getLoc(), "input ")
-               << argument.getArgNumber() << " of @" << model.getSymName()
-               << " has type " << argument.getType() << expected;
-      }
-    }
-    for (auto [i, type] : llvm::enumerate(model.getResultTypes())) {
-      if (!tensorOfDType(type)) {
-        return emitError(model.getLoc(), "output ")
-               << i << " of @" << model.getSymName() << " has type " << type
-               << expected;
-      }
-    }
-  }
-  return success();
+  FailureOr<func::FuncOp> model = findCheckedModel(module);
+  return failure(failed(model) || failed(checkValueSizes(*model)));
 }
 
 LogicalResult checkArtifactSignature(ModuleOp module) {
-  FailureOr<func::FuncOp> model = findModel(module);
-  if (failed(model) || failed(checkTensorSpecs(*model))) {
+  FailureOr<func::FuncOp> model = findModelFunction(module);
+  if (failed(model)) {
     return failure();
   }
   // After dispatch formation the model holds parameters, views of values
@@ -371,7 +275,7 @@ LogicalResult emitArtifact(ModuleOp module, const CompiledKernels &kernels,
   if (failed(checkArtifactSignature(module))) {
     return failure();
   }
-  func::FuncOp model = *findModel(module);
+  func::FuncOp model = *findModelFunction(module);
 
   flatbuffers::FlatBufferBuilder fbb(1 << 16);
   auto tensorType = [&](Type type) {

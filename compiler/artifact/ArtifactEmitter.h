@@ -24,10 +24,10 @@ struct ArtifactOptions {
   std::function<void(uint64_t done, uint64_t total)> onWeightsWritten;
 };
 
-/// Checks, before the graph pipeline, that every public function's inputs
-/// and outputs are what an artifact can hold: tensors of static shape and
-/// a dtype the runtime knows. The passes assume it (a scalar or an index
-/// tensor crashed them).
+/// Checks, before the graph pipeline, that `module` is a model
+/// (`findCheckedModel`, dialects/Kiln/IR/ModelFunction.h) whose values the
+/// runtime can hold: none over 2^62 bytes. The passes assume it (a scalar
+/// or an index tensor as input crashed them).
 mlir::LogicalResult checkModelInterface(mlir::ModuleOp module);
 
 /// Checks, before kernels are compiled, that the model function (after the

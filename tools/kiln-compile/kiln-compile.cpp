@@ -21,6 +21,7 @@
 #include "compiler/ModelSourceChecks.h"
 #include "compiler/Pipeline.h"
 #include "compiler/Registration.h"
+#include "compiler/artifact/ArtifactEmitter.h"
 #include "compiler/cpu/CpuTarget.h"
 #include "compiler/plugin/PassPluginLoader.h"
 #include "frontends/kdl/KdlImporter.h"
@@ -464,13 +465,13 @@ int main(int argc, char **argv) {
   sourceMgr.AddNewSourceBuffer(std::move(source), SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   OwningOpRef<ModuleOp> module;
+  // Errors in the model point at its source; the generic form of a
+  // rejected op would only be noise to its author. Past these checks an
+  // error is the compiler's, and the op as the passes left it helps.
+  context.printOpOnDiagnostic(false);
   if (isKdl) {
-    // Errors point at the model's source; the generic form of a rejected
-    // op would only be noise to a .kiln author.
-    context.printOpOnDiagnostic(false);
     FailureOr<OwningOpRef<ModuleOp>> imported =
         kiln::importKdl(sourceMgr, context, kdlOptions);
-    context.printOpOnDiagnostic(true);
     if (failed(imported)) {
       return 1;
     }
@@ -478,9 +479,11 @@ int main(int argc, char **argv) {
   } else if (succeeded(kiln::checkMlirNesting(sourceMgr, &context))) {
     module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   }
-  if (!module || failed(verify(*module))) {
+  if (!module || failed(verify(*module)) ||
+      failed(kiln::checkModelInterface(*module))) {
     return 1;
   }
+  context.printOpOnDiagnostic(true);
 
   std::unique_ptr<kiln::WeightSource> weights;
   if (!weightsFile.empty()) {

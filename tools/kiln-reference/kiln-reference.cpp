@@ -13,7 +13,7 @@
 #include "compiler/ModelSourceChecks.h"
 #include "compiler/Registration.h"
 #include "compiler/reference/ReferenceInterpreter.h"
-#include "dialects/Kiln/IR/KilnOps.h"
+#include "dialects/Kiln/IR/ModelFunction.h"
 #include "frontends/kdl/KdlImporter.h"
 #include "tools/StandardOutput.h"
 #include "tools/kiln-run/ToolInputs.h"
@@ -180,15 +180,13 @@ int main(int argc, char **argv) {
   if (!module || failed(verify(*module))) {
     return 1;
   }
-  func::FuncOp model;
-  module->walk([&](func::FuncOp f) { model = model ? model : f; });
-  if (!model) {
-    return fail("the module has no model function");
-  }
-  if (failed(kiln::checkParameterDeclarations(model)) ||
-      failed(kiln::ref::checkSignature(model))) {
+  // The model rules kiln-compile applies, so that both tools accept the
+  // same models.
+  FailureOr<func::FuncOp> checked = kiln::findCheckedModel(*module);
+  if (failed(checked)) {
     return 1;
   }
+  func::FuncOp model = *checked;
 
   std::unique_ptr<kiln::WeightSource> weights;
   if (!weightsFile.empty()) {
