@@ -28,15 +28,17 @@
 namespace kiln {
 
 /// Why `buffer` cannot be a model source, or nothing: a NUL byte makes it
-/// a binary file (quoting its "line" would print binary bytes).
-inline std::optional<std::string>
-binarySourceError(const llvm::MemoryBuffer &buffer) {
+/// a binary file (quoting its "line" would print binary bytes). `expected`
+/// says what the tool reads.
+inline std::optional<std::string> binarySourceError(
+    const llvm::MemoryBuffer &buffer,
+    llvm::StringRef expected = "a model source (.kiln or .mlir)") {
   llvm::StringRef text = buffer.getBuffer();
   if (text.find('\0') == llvm::StringRef::npos) {
     return std::nullopt;
   }
   std::string error = "'" + buffer.getBufferIdentifier().str() +
-                      "' is a binary file, not a model source (.kiln or .mlir)";
+                      "' is a binary file, not " + expected.str();
   if (text.starts_with(llvm::StringRef(rt::kArtifactMagic, 8))) {
     error += ": it is a compiled artifact, which kiln-run runs";
   }

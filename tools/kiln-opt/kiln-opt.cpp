@@ -48,7 +48,8 @@ mlir::LogicalResult checkInput(const llvm::MemoryBuffer &input) {
   if (mlir::isBytecode(input.getMemBufferRef())) {
     return mlir::success();
   }
-  if (std::optional<std::string> error = kiln::binarySourceError(input)) {
+  if (std::optional<std::string> error =
+          kiln::binarySourceError(input, "MLIR source or bytecode")) {
     llvm::errs() << kTool << ": error: " << *error << "\n";
     return mlir::failure();
   }
