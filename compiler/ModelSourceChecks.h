@@ -1,13 +1,16 @@
-//===- SourceNesting.h - Refuse MLIR sources nested past the stack -*- C++
-//-*-===//
+//===- ModelSourceChecks.h - What a tool checks before parsing -*- C++ -*-===//
 //
-// MLIR's parser is recursive descent: each level of nested brackets,
-// regions or types takes stack frames, and about 10,000 levels overflow
-// an 8 MiB stack (a crash, not an error). Real IR nests a few dozen levels
-// deep (a dense literal nests as deep as its rank), so kiln-compile and
-// kiln-reference scan a .mlir source first and refuse one nested deeper
-// than kMaxMlirNesting, at the bracket that passes it; so does kiln-opt
-// before handing its input to MLIR's driver (mlir-opt does not).
+// A model source must be a file that ends: a device such as /dev/zero was
+// read until memory ran out (LLVM's out-of-memory abort). It must be text:
+// a binary file is named as one rather than quoted. And, for .mlir, it must
+// not nest too deep: MLIR's parser is recursive descent, each level of
+// nested brackets, regions or types takes stack frames, and about 10,000
+// levels overflow an 8 MiB stack (a crash, not an error). Real IR nests a
+// few dozen levels deep (a dense literal nests as deep as its rank), so
+// kiln-compile and kiln-reference scan a .mlir source first and refuse one
+// nested deeper than kMaxMlirNesting, at the bracket that passes it; so
+// does kiln-opt before handing its input to MLIR's driver (mlir-opt does
+// not).
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,6 +22,8 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Location.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 
@@ -26,6 +31,27 @@
 #include <string>
 
 namespace kiln {
+
+/// Opens the model source `path` ("-" is standard input), refusing what is
+/// neither a regular file nor a pipe: a device never ends, a directory is
+/// not a source. On failure, `error` says why and the result is null.
+/// `expected` says what the tool reads.
+inline std::unique_ptr<llvm::MemoryBuffer>
+openModelSource(llvm::StringRef path, std::string *error,
+                llvm::StringRef expected = "a model source") {
+  llvm::sys::fs::file_status status;
+  if (path != "-" && !llvm::sys::fs::status(path, status) &&
+      status.type() != llvm::sys::fs::file_type::regular_file &&
+      status.type() != llvm::sys::fs::file_type::fifo_file) {
+    *error = "'" + path.str() + "' is " +
+             (status.type() == llvm::sys::fs::file_type::directory_file
+                  ? "a directory"
+                  : "not a regular file") +
+             ", not " + expected.str();
+    return nullptr;
+  }
+  return mlir::openInputFile(path, error);
+}
 
 /// Why `buffer` cannot be a model source, or nothing: a NUL byte makes it
 /// a binary file (quoting its "line" would print binary bytes). `expected`

@@ -25,6 +25,7 @@
 #include "compiler/cpu/CpuTarget.h"
 #include "compiler/plugin/PassPluginLoader.h"
 #include "frontends/kdl/KdlImporter.h"
+#include "tools/ModelDefines.h"
 #include "tools/TextOutput.h"
 #include "tools/kiln-compile/ProgressPrinter.h"
 
@@ -66,9 +67,11 @@ cl::OptionCategory category("kiln-compile options");
 cl::opt<std::string> inputFile(cl::Positional,
                                cl::desc("<model.kiln | model.mlir>"),
                                cl::cat(category));
-cl::list<std::string> defines("D", cl::Prefix,
-                              cl::desc("Override a dimension of a .kiln model"),
-                              cl::value_desc("NAME=VALUE"), cl::cat(category));
+cl::list<std::string>
+    defines("D", cl::Prefix,
+            cl::desc("Override a dimension of a .kiln model (repeatable; the "
+                     "last value of a name wins)"),
+            cl::value_desc("NAME=VALUE"), cl::cat(category));
 cl::list<std::string> importDirs("I", cl::Prefix,
                                  cl::desc("Search directory for imports"),
                                  cl::value_desc("dir"), cl::cat(category));
@@ -431,15 +434,10 @@ int main(int argc, char **argv) {
   bool isKdl = StringRef(input).ends_with(".kiln");
   kiln::KdlOptions kdlOptions;
   kdlOptions.importDirs.assign(importDirs.begin(), importDirs.end());
-  for (const std::string &define : defines) {
-    auto [name, value] = StringRef(define).split('=');
-    int64_t number = 0;
-    if (name.empty() || value.getAsInteger(10, number)) {
-      llvm::errs() << "kiln-compile: error: -D expects NAME=INTEGER, got '"
-                   << define << "'\n";
-      return 2;
-    }
-    kdlOptions.defines[name.str()] = number;
+  if (std::optional<std::string> error =
+          kiln::tools::parseDefines(defines, kdlOptions.defines)) {
+    llvm::errs() << "kiln-compile: error: " << *error << "\n";
+    return 2;
   }
   if (!isKdl && !defines.empty()) {
     llvm::errs() << "kiln-compile: error: -D applies to .kiln models only\n";
@@ -452,7 +450,7 @@ int main(int argc, char **argv) {
   context.loadAllAvailableDialects();
 
   std::string error;
-  auto source = openInputFile(input, &error);
+  auto source = kiln::openModelSource(input, &error);
   if (!source) {
     llvm::errs() << "kiln-compile: error: " << error << "\n";
     return 1;

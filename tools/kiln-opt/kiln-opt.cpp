@@ -96,7 +96,7 @@ int main(int argc, char **argv) {
 
   std::string error;
   std::unique_ptr<llvm::MemoryBuffer> input =
-      mlir::openInputFile(inputName, &error);
+      kiln::openModelSource(inputName, &error, "MLIR source or bytecode");
   if (!input) {
     llvm::errs() << kTool << ": error: " << error << "\n";
     return 1;

@@ -15,6 +15,7 @@
 #include "compiler/reference/ReferenceInterpreter.h"
 #include "dialects/Kiln/IR/ModelFunction.h"
 #include "frontends/kdl/KdlImporter.h"
+#include "tools/ModelDefines.h"
 #include "tools/StandardOutput.h"
 #include "tools/kiln-run/ToolInputs.h"
 
@@ -41,9 +42,11 @@ cl::OptionCategory category("kiln-reference options");
 cl::opt<std::string> modelFile(cl::Positional,
                                cl::desc("<model.kiln | model.mlir>"),
                                cl::cat(category));
-cl::list<std::string> defines("D", cl::Prefix,
-                              cl::desc("Override a dimension of the model"),
-                              cl::value_desc("NAME=VALUE"), cl::cat(category));
+cl::list<std::string>
+    defines("D", cl::Prefix,
+            cl::desc("Override a dimension of a .kiln model (repeatable; the "
+                     "last value of a name wins)"),
+            cl::value_desc("NAME=VALUE"), cl::cat(category));
 cl::list<std::string> importDirs("I", cl::Prefix,
                                  cl::desc("Search directory for imports"),
                                  cl::value_desc("dir"), cl::cat(category));
@@ -84,6 +87,12 @@ int fail(const std::string &message) {
   std::fflush(stdout);
   llvm::errs() << "kiln-reference: error: " << message << "\n";
   return 1;
+}
+
+/// A command line kiln-run and kiln-compile would refuse too: exit 2.
+int usage(const std::string &message) {
+  llvm::errs() << "kiln-reference: error: " << message << "\n";
+  return 2;
 }
 
 /// NAME=FILE pairs of --input and --expect.
@@ -141,6 +150,29 @@ int main(int argc, char **argv) {
   if (outputDir.getNumOccurrences() && outputDir.empty()) {
     return fail("--output-dir needs a non-empty argument");
   }
+  // The limits kiln-run puts on the same options.
+  if (repeat.getNumOccurrences() && (repeat < 1 || repeat > 1000000)) {
+    return usage("--repeat expects a number in [1, 1000000], got " +
+                 std::to_string(repeat));
+  }
+  for (auto [option, value] : {std::pair{"--rtol", rtolOption.getValue()},
+                               std::pair{"--atol", atolOption.getValue()}}) {
+    if (!(value >= 0)) {
+      char text[32];
+      std::snprintf(text, sizeof(text), "%g", value);
+      return usage(std::string(option) + " expects a number >= 0, got " + text);
+    }
+  }
+  bool isKdl = StringRef(modelFile).ends_with(".kiln");
+  kiln::KdlOptions kdlOptions;
+  kdlOptions.importDirs.assign(importDirs.begin(), importDirs.end());
+  if (std::optional<std::string> error =
+          kiln::tools::parseDefines(defines, kdlOptions.defines)) {
+    return usage(*error);
+  }
+  if (!isKdl && !defines.empty()) {
+    return usage("-D applies to .kiln models only");
+  }
   DialectRegistry registry;
   kiln::registerCompilerDialects(registry);
   MLIRContext context(registry);
@@ -149,7 +181,7 @@ int main(int argc, char **argv) {
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   std::string error;
-  auto source = openInputFile(modelFile, &error);
+  auto source = kiln::openModelSource(modelFile, &error);
   if (!source) {
     return fail(error);
   }
@@ -158,18 +190,8 @@ int main(int argc, char **argv) {
   }
   sourceMgr.AddNewSourceBuffer(std::move(source), SMLoc());
   OwningOpRef<ModuleOp> module;
-  if (StringRef(modelFile).ends_with(".kiln")) {
-    kiln::KdlOptions options;
-    options.importDirs.assign(importDirs.begin(), importDirs.end());
-    for (const std::string &define : defines) {
-      auto [name, value] = StringRef(define).split('=');
-      int64_t number = 0;
-      if (name.empty() || value.getAsInteger(10, number)) {
-        return fail("-D expects NAME=INTEGER, got '" + define + "'");
-      }
-      options.defines[name.str()] = number;
-    }
-    auto imported = kiln::importKdl(sourceMgr, context, options);
+  if (isKdl) {
+    auto imported = kiln::importKdl(sourceMgr, context, kdlOptions);
     if (failed(imported)) {
       return 1;
     }

@@ -34,6 +34,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
@@ -208,6 +209,10 @@ Options parseOptions(int argc, char **argv) {
   if (options.model.empty()) {
     throw UsageError{"no model given"};
   }
+  if (options.inlineExecution && options.threads > 1) {
+    throw UsageError{"--inline runs every tile on the calling thread; "
+                     "--threads does not apply"};
+  }
   return options;
 }
 
@@ -341,9 +346,25 @@ int runReference(int argc, char **argv) {
   std::string tool = dir + "kiln-reference";
   std::vector<char *> args = {tool.data()};
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--reference") != 0) {
-      args.push_back(argv[i]);
+    if (std::strcmp(argv[i], "--reference") == 0) {
+      continue;
     }
+    // Options of compiled runs only: the interpreter runs op by op on one
+    // thread and records no trace (kiln-reference would have refused them
+    // as unknown, in LLVM's words, or taken --threads as LLVM's own).
+    std::string_view name(argv[i]);
+    name = name.substr(0, name.find('='));
+    for (const char *own : {"--trace", "--inline", "--threads"}) {
+      if (name == own) {
+        std::fprintf(stderr,
+                     "kiln-run: error: %s does not apply to --reference "
+                     "(the reference interpreter runs op by op on one "
+                     "thread)\n",
+                     own);
+        return 2;
+      }
+    }
+    args.push_back(argv[i]);
   }
   args.push_back(nullptr);
   ::execv(tool.c_str(), args.data());

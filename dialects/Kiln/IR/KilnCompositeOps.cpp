@@ -265,6 +265,16 @@ LogicalResult MoeOp::verify() {
     return emitOpError("expects a rank-0 aux result, got ")
            << getAux().getType();
   }
+  // The kernels apply both in f32 and the reference in f64: past f32's
+  // range the outputs were inf in one and finite in the other.
+  for (auto [name, value] :
+       {std::pair{"scaling_factor", getScalingFactor()},
+        std::pair{"aux_coefficient", getAuxCoefficient()}}) {
+    if (!std::isfinite(static_cast<float>(value.convertToDouble()))) {
+      return emitOpError("expects ")
+             << name << " within f32's range, got " << value.convertToDouble();
+    }
+  }
   if (getAuxLoss() == AuxLoss::Sequence && x.size() != 3) {
     return emitOpError("expects tokens [B, S, D] for the sequence loss, got ")
            << formatShape(x);

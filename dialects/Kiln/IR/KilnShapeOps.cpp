@@ -9,6 +9,7 @@
 
 #include "mlir/Dialect/Traits.h"
 #include "llvm/Support/CheckedArithmetic.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -116,6 +117,14 @@ ConcatOp::inferResultType(TypeRange inputs, int64_t axis,
   if (inputs.empty()) {
     return emitError() << "expects at least one input";
   }
+  // Each input is one branch of the lowered op's body, and bufferization
+  // grows with the square of the branches reading one tensor: 1024 inputs
+  // compile in about 2 s, 3000 took 17 s.
+  constexpr size_t kMaxInputs = 1024;
+  if (inputs.size() > kMaxInputs) {
+    return emitError() << "expects at most " << kMaxInputs << " inputs, got "
+                       << inputs.size() << " (concatenate in stages)";
+  }
   ArrayRef<int64_t> first = shapeOf(inputs[0]);
   std::optional<int64_t> dim = normalizeAxis(axis, first.size());
   if (!dim) {
@@ -125,9 +134,13 @@ ConcatOp::inferResultType(TypeRange inputs, int64_t axis,
   SmallVector<int64_t> shape(first);
   shape[*dim] = 0;
   for (auto [i, type] : llvm::enumerate(inputs)) {
+    if (elementTypeOf(type) != elementTypeOf(inputs[0])) {
+      return emitError() << "expects input " << i << " to have input 0's "
+                         << "element type " << elementTypeOf(inputs[0])
+                         << ", got " << elementTypeOf(type);
+    }
     ArrayRef<int64_t> other = shapeOf(type);
-    bool compatible = other.size() == first.size() &&
-                      elementTypeOf(type) == elementTypeOf(inputs[0]);
+    bool compatible = other.size() == first.size();
     for (size_t d = 0; compatible && d < other.size(); ++d) {
       compatible = d == static_cast<size_t>(*dim) || other[d] == first[d];
     }
@@ -136,7 +149,10 @@ ConcatOp::inferResultType(TypeRange inputs, int64_t axis,
                          << "except along axis " << *dim << ", got "
                          << formatShape(other) << " and " << formatShape(first);
     }
-    shape[*dim] += other[*dim];
+    if (llvm::AddOverflow(shape[*dim], other[*dim], shape[*dim])) {
+      return emitError() << "expects the inputs' sizes along axis " << *dim
+                         << " to add up to less than 2^63";
+    }
   }
   return RankedTensorType::get(shape, elementTypeOf(inputs[0]));
 }

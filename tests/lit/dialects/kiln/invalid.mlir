@@ -278,6 +278,14 @@ func.func @concat_axis(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
 
 // -----
 
+func.func @concat_element_types(%a: tensor<2x3xf32>, %b: tensor<2x3xi32>) -> tensor<2x6xf32> {
+  // expected-error @+1 {{'kiln.concat' op expects input 1 to have input 0's element type 'f32', got 'i32'}}
+  %0 = kiln.concat %a, %b {axis = 1 : i64} : (tensor<2x3xf32>, tensor<2x3xi32>) -> tensor<2x6xf32>
+  return %0 : tensor<2x6xf32>
+}
+
+// -----
+
 func.func @concat_mismatch(%a: tensor<2x3xf32>, %b: tensor<4x3xf32>) -> tensor<2x6xf32> {
   // expected-error @+1 {{'kiln.concat' op expects input 1 to match input 0 except along axis 1, got [4, 3] and [2, 3]}}
   %0 = kiln.concat %a, %b {axis = 1 : i64} : (tensor<2x3xf32>, tensor<4x3xf32>) -> tensor<2x6xf32>
@@ -468,6 +476,24 @@ func.func @attention_bias(%q: tensor<2x6x32xf32>, %m: tensor<2x3x6x6xf32>) -> te
   // expected-error @+1 {{'kiln.attention' op expects a float bias that broadcasts to [2, 4, 6, 6], got 'tensor<2x3x6x6xf32>'}}
   %0 = kiln.attention %q, %q, %q mask(%m) {heads = 4 : i64, mask = #kiln.mask_kind<bias>} : (tensor<2x6x32xf32>, tensor<2x6x32xf32>, tensor<2x6x32xf32>, tensor<2x3x6x6xf32>) -> tensor<2x6x32xf32>
   return %0 : tensor<2x6x32xf32>
+}
+
+// -----
+
+// Applied in f32 by the kernels and in f64 by the reference: past f32's
+// range one gave inf and the other finite values (found by fuzzing).
+func.func @moe_scaling_factor(%x: tensor<4x8xf32>, %r: tensor<1x8xf32>, %g: tensor<6x8xf32>, %d: tensor<8x6xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{'kiln.moe' op expects scaling_factor within f32's range, got 1.000000e+39}}
+  %0:3 = kiln.moe %x, %r experts(%g, %g, %d) {top_k = 1 : i64, scaling_factor = 1.0e39 : f64} : (tensor<4x8xf32>, tensor<1x8xf32>, tensor<6x8xf32>, tensor<6x8xf32>, tensor<8x6xf32>) -> (tensor<4x8xf32>, tensor<1xi64>, tensor<f32>)
+  return %0#0 : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @moe_aux_coefficient(%x: tensor<4x8xf32>, %r: tensor<1x8xf32>, %g: tensor<6x8xf32>, %d: tensor<8x6xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{'kiln.moe' op expects aux_coefficient within f32's range, got -1.000000e+300}}
+  %0:3 = kiln.moe %x, %r experts(%g, %g, %d) {top_k = 1 : i64, aux_coefficient = -1.0e300 : f64} : (tensor<4x8xf32>, tensor<1x8xf32>, tensor<6x8xf32>, tensor<6x8xf32>, tensor<8x6xf32>) -> (tensor<4x8xf32>, tensor<1xi64>, tensor<f32>)
+  return %0#0 : tensor<4x8xf32>
 }
 
 // -----
