@@ -194,7 +194,8 @@ INSTANTIATE_TEST_SUITE_P(
                       "softmax_broadcast_axis.mlir", "nan_propagation.mlir",
                       "broadcasts.mlir", "moe.mlir", "moe_grouped.mlir",
                       "per_head_panels.mlir", "transpose.mlir",
-                      "partial_column_tiles.mlir", "returned_values.mlir"),
+                      "partial_column_tiles.mlir", "returned_values.mlir",
+                      "concat_many.mlir"),
     [](const ::testing::TestParamInfo<std::string> &info) {
       return info.param.substr(0, info.param.find('.'));
     });
