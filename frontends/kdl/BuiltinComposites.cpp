@@ -139,6 +139,14 @@ static FailureOr<Datum> buildRope(BuiltinCall &call) {
   if (failed(positions)) {
     return failure();
   }
+  if (*positions &&
+      !llvm::isa<IntegerType>(llvm::cast<RankedTensorType>(positions->getType())
+                                  .getElementType())) {
+    return call.emitError("positions")
+           << "argument 'positions' of 'rope' must be an i32 or i64 tensor, "
+              "got "
+           << formatTensorType(positions->getType());
+  }
   options.positions = *positions;
   if (call.has("llama3_factor") || call.has("llama3_low_freq_factor") ||
       call.has("llama3_high_freq_factor") ||

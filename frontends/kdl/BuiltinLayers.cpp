@@ -28,7 +28,17 @@ static FailureOr<Value> layerWeight(BuiltinCall &call, StringRef name,
                                     bool createByDefault = true) {
   const Datum *given = call.get(name);
   if (given && given->is(Datum::Kind::Tensor)) {
-    return given->tensor;
+    FailureOr<Value> tensor = call.floatTensor(name);
+    // Checked here so that the message names the argument, not the op.
+    if (succeeded(tensor) && shapeOf(*tensor) != shape) {
+      auto expected =
+          RankedTensorType::get(shape, Float32Type::get(tensor->getContext()));
+      return call.emitError(name)
+             << "argument '" << name << "' of '" << call.getName() << "' is "
+             << formatTensorType(tensor->getType()) << ", expected "
+             << formatTensorType(expected);
+    }
+    return tensor;
   }
   if (given && !given->is(Datum::Kind::Bool)) {
     return call.emitError(name)
@@ -40,6 +50,32 @@ static FailureOr<Value> layerWeight(BuiltinCall &call, StringRef name,
     return Value();
   }
   return call.param(name, shape);
+}
+
+/// Checks that size argument `param`, when given next to a weight tensor,
+/// agrees with dimension `axis` of that weight: `linear(x, 4, weight = w)`
+/// with `w` of 8 rows used to build an 8-wide layer without a word.
+static LogicalResult checkGivenSize(BuiltinCall &call, StringRef param,
+                                    Value weight, size_t axis) {
+  if (!call.has(param)) {
+    return success();
+  }
+  FailureOr<int64_t> size = call.integer(param);
+  if (failed(size)) {
+    return failure();
+  }
+  ArrayRef<int64_t> shape = shapeOf(weight);
+  if (axis < shape.size() && shape[axis] == *size) {
+    return success();
+  }
+  InFlightDiagnostic diag =
+      call.emitError(param)
+      << "argument '" << param << "' of '" << call.getName() << "' is " << *size
+      << ", but the weight given is " << formatTensorType(weight.getType());
+  if (axis < shape.size()) {
+    diag << ", whose dimension " << axis << " is " << shape[axis];
+  }
+  return diag << "; leave '" << param << "' out or make them agree";
 }
 
 /// The size of the last dimension of `x`, which must have rank >= 1.
@@ -67,7 +103,11 @@ static FailureOr<Datum> buildLinear(BuiltinCall &call) {
   int64_t out;
   if (const Datum *given = call.get("weight");
       given && given->is(Datum::Kind::Tensor)) {
-    weight = given->tensor;
+    FailureOr<Value> tensor = call.floatTensor("weight");
+    if (failed(tensor) || failed(checkGivenSize(call, "out", *tensor, 0))) {
+      return failure();
+    }
+    weight = *tensor;
     ArrayRef<int64_t> shape = shapeOf(weight);
     out = shape.empty() ? 0 : shape.front();
   } else {
@@ -172,7 +212,12 @@ static FailureOr<Datum> buildEmbedding(BuiltinCall &call) {
   Value table;
   if (const Datum *given = call.get("weight");
       given && given->is(Datum::Kind::Tensor)) {
-    table = given->tensor;
+    FailureOr<Value> tensor = call.tensor("weight");
+    if (failed(tensor) || failed(checkGivenSize(call, "vocab", *tensor, 0)) ||
+        failed(checkGivenSize(call, "dim", *tensor, 1))) {
+      return failure();
+    }
+    table = *tensor;
   } else {
     FailureOr<int64_t> vocab = call.integer("vocab");
     if (failed(vocab)) {
@@ -226,7 +271,11 @@ static FailureOr<Datum> buildPatchEmbed(BuiltinCall &call) {
   int64_t dim;
   if (const Datum *given = call.get("weight");
       given && given->is(Datum::Kind::Tensor)) {
-    weight = given->tensor;
+    FailureOr<Value> tensor = call.floatTensor("weight");
+    if (failed(tensor) || failed(checkGivenSize(call, "dim", *tensor, 0))) {
+      return failure();
+    }
+    weight = *tensor;
     ArrayRef<int64_t> weightShape = shapeOf(weight);
     dim = weightShape.empty() ? 0 : weightShape.front();
   } else {

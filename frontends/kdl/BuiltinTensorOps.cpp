@@ -26,6 +26,11 @@ static ArrayRef<int64_t> shapeOf(Value value) {
   return llvm::cast<RankedTensorType>(value.getType()).getShape();
 }
 
+/// The element type of a tensor value.
+static Type elementTypeOf(Value value) {
+  return llvm::cast<RankedTensorType>(value.getType()).getElementType();
+}
+
 /// `f(x)` for an elementwise op that cannot fail on an f32 tensor.
 template <Value (ModelBuilder::*method)(Value)>
 static FailureOr<Datum> buildUnary(BuiltinCall &call) {
@@ -39,11 +44,11 @@ static FailureOr<Datum> buildUnary(BuiltinCall &call) {
 /// `f(a, b)` for a broadcasting binary op.
 template <FailureOr<Value> (ModelBuilder::*method)(Value, Value)>
 static FailureOr<Datum> buildBinary(BuiltinCall &call) {
-  FailureOr<Value> a = call.tensor("a");
+  FailureOr<Value> a = call.floatTensor("a");
   if (failed(a)) {
     return failure();
   }
-  FailureOr<Value> b = call.tensor("b");
+  FailureOr<Value> b = call.floatTensor("b");
   if (failed(b)) {
     return failure();
   }
@@ -64,11 +69,11 @@ static FailureOr<Datum> buildGelu(BuiltinCall &call) {
 }
 
 static FailureOr<Datum> buildMatmul(BuiltinCall &call) {
-  FailureOr<Value> a = call.tensor("a");
+  FailureOr<Value> a = call.floatTensor("a");
   if (failed(a)) {
     return failure();
   }
-  FailureOr<Value> b = call.tensor("b");
+  FailureOr<Value> b = call.floatTensor("b");
   if (failed(b)) {
     return failure();
   }
@@ -84,7 +89,7 @@ static FailureOr<Datum> buildMatmul(BuiltinCall &call) {
 }
 
 static FailureOr<Datum> buildSoftmax(BuiltinCall &call) {
-  FailureOr<Value> x = call.tensor("x");
+  FailureOr<Value> x = call.floatTensor("x");
   if (failed(x)) {
     return failure();
   }
@@ -158,6 +163,16 @@ static FailureOr<Datum> buildConcat(BuiltinCall &call) {
   if (inputs->empty()) {
     return call.emitError("tensors") << "'concat' needs at least one tensor";
   }
+  // The op's verifier would blame the shapes.
+  Type elementType = elementTypeOf(inputs->front());
+  for (Value input : *inputs) {
+    if (elementTypeOf(input) != elementType) {
+      return call.emitError("tensors")
+             << "'concat' needs tensors of one element type, got "
+             << formatTensorType(inputs->front().getType()) << " and "
+             << formatTensorType(input.getType());
+    }
+  }
   return result(call.builder().concat(*inputs, *axis));
 }
 
@@ -204,7 +219,9 @@ static FailureOr<Datum> buildAxisSlice(BuiltinCall &call, Value x) {
   }
   SmallVector<int64_t> offsets(rank, 0), sizes(shape), strides(rank, 1);
   offsets[dim] = first;
-  sizes[dim] = (last - first + *step - 1) / *step;
+  // ceil((last - first) / step) without forming `last - first + step - 1`,
+  // which overflows for a step near 2^63; 0 <= first < last here.
+  sizes[dim] = 1 + (last - first - 1) / *step;
   strides[dim] = *step;
   return result(call.builder().slice(x, offsets, sizes, strides));
 }
@@ -214,7 +231,32 @@ static FailureOr<Datum> buildSlice(BuiltinCall &call) {
   if (failed(x)) {
     return failure();
   }
-  if (call.has("axis")) {
+  // The two forms exclude each other: mixing them used to drop one
+  // silently.
+  StringRef axisForm[] = {"axis", "start", "end", "step"};
+  StringRef everyAxisForm[] = {"offsets", "sizes", "strides"};
+  auto given = [&](ArrayRef<StringRef> params) -> std::optional<StringRef> {
+    for (StringRef param : params) {
+      if (call.has(param)) {
+        return param;
+      }
+    }
+    return std::nullopt;
+  };
+  std::optional<StringRef> oneAxis = given(axisForm);
+  if (std::optional<StringRef> everyAxis = given(everyAxisForm);
+      oneAxis && everyAxis) {
+    return call.emitError(*everyAxis)
+           << "'slice' takes either axis/start/end/step or "
+              "offsets/sizes/strides, got both '"
+           << *oneAxis << "' and '" << *everyAxis << "'";
+  }
+  if (oneAxis && !call.has("axis")) {
+    return call.emitError(*oneAxis)
+           << "'" << *oneAxis << "' of 'slice' needs 'axis', the axis it "
+           << "slices";
+  }
+  if (oneAxis) {
     return buildAxisSlice(call, *x);
   }
   FailureOr<SmallVector<int64_t>> offsets = call.integers("offsets");
@@ -284,6 +326,15 @@ static FailureOr<Datum> buildTopK(BuiltinCall &call) {
   FailureOr<int64_t> k = call.integer("k");
   if (failed(k)) {
     return failure();
+  }
+  ArrayRef<int64_t> shape = shapeOf(*x);
+  if (*k <= 0) {
+    return call.emitError("k") << "'k' must be positive, got " << *k;
+  }
+  if (!shape.empty() && *k > shape.back()) {
+    return call.emitError("k")
+           << "'k' is " << *k << ", more than the " << shape.back()
+           << " entries of the last axis of " << formatTensorType(x->getType());
   }
   FailureOr<std::pair<Value, Value>> values = call.builder().topK(*x, *k);
   if (failed(values)) {

@@ -379,6 +379,13 @@ FailureOr<std::string> BuiltinCall::word(StringRef param,
          << "' must be a word, got " << value->describe();
   }
   diag << " (expected " << llvm::join(words, ", ") << ")";
+  // `mask = bias` reads the variable `bias` when there is one.
+  const auto *name =
+      llvm::dyn_cast<NameExpr>(arguments[indexOf(builtin, param)]->value.get());
+  if (!isText && name && llvm::is_contained(words, name->name)) {
+    diag << "; a variable named '" << name->name << "' hides the word: write \""
+         << name->name << "\"";
+  }
   if (isText) {
     diag << didYouMean(value->text, words);
   }

@@ -3,8 +3,9 @@
 #include "frontends/kdl/Datum.h"
 
 #include "mlir/IR/BuiltinTypes.h"
-#include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <charconv>
 
 using namespace kiln::kdl;
 
@@ -80,16 +81,23 @@ std::string kiln::kdl::formatTensorType(mlir::Type type) {
   return text;
 }
 
+/// The shortest text that reads back as `value` (`0.1234561`, `123456789`,
+/// `1e-12`): "%g" kept 6 digits, so distinct numbers formatted into names
+/// collided.
+static std::string formatNumber(double value) {
+  char text[64];
+  std::to_chars_result result = std::to_chars(text, text + sizeof(text), value);
+  return std::string(text, result.ptr);
+}
+
 bool Datum::format(std::string &out) const {
   switch (kind) {
   case Kind::Int:
     out += std::to_string(intValue);
     return true;
-  case Kind::Float: {
-    llvm::raw_string_ostream os(out);
-    os << llvm::format("%g", floatValue);
+  case Kind::Float:
+    out += formatNumber(floatValue);
     return true;
-  }
   case Kind::Bool:
     out += boolValue ? "true" : "false";
     return true;
@@ -110,7 +118,7 @@ std::string Datum::describe() const {
     os << "int " << intValue;
     break;
   case Kind::Float:
-    os << "float " << llvm::format("%g", floatValue);
+    os << "float " << formatNumber(floatValue);
     break;
   case Kind::Bool:
     os << "bool " << (boolValue ? "true" : "false");

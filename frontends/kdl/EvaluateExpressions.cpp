@@ -224,12 +224,19 @@ FailureOr<Datum> ModelElaborator::compare(const BinaryExpr &expr,
              << "'in' needs a list on its right, as in 'i in [3, 8]', got "
              << rhs.describe();
     }
+    // `x in l` is `x == e` for some element e, so what `==` refuses (a
+    // tensor, a list, an int against a word) is refused here too, rather
+    // than being silently unequal.
     for (const Datum &element : rhs.elements) {
-      if (comparable(lhs, element) && equal(lhs, element)) {
-        return Datum::ofBool(true);
+      if (!comparable(lhs, element)) {
+        return emitError(expr.getLoc())
+               << "cannot compare " << lhs.describe() << " with "
+               << element.describe() << " (an element of the list)";
       }
     }
-    return Datum::ofBool(false);
+    return Datum::ofBool(llvm::any_of(rhs.elements, [&](const Datum &element) {
+      return equal(lhs, element);
+    }));
   }
   if (expr.op == Op::Eq || expr.op == Op::Ne) {
     if (!comparable(lhs, rhs)) {
@@ -370,6 +377,17 @@ FailureOr<Datum> ModelElaborator::tensorArithmetic(const BinaryExpr &expr,
       toTensor(rhs, expr.rhs->getLoc(), "the right operand of '" + op + "'");
   if (failed(b)) {
     return failure();
+  }
+  // The ops take f32 only; their verifier's message would name the op's
+  // operand, not the one written here.
+  for (auto [value, side] : {std::pair(*a, "left"), std::pair(*b, "right")}) {
+    if (!llvm::cast<RankedTensorType>(value.getType())
+             .getElementType()
+             .isF32()) {
+      return emitError(expr.getLoc()) << "the " << side << " operand of '" << op
+                                      << "' must be an f32 tensor, got tensor "
+                                      << formatTensorType(value.getType());
+    }
   }
   ModelBuilder &b0 = getBuilder(expr.getLoc());
   FailureOr<Value> result = expr.op == Op::Add   ? b0.add(*a, *b)

@@ -124,6 +124,12 @@ Token Lexer::lexError(const char *start, const llvm::Twine &message) {
   return make(Token::error, start);
 }
 
+void Lexer::skipByteOrderMark() {
+  if (cur == buffer.begin() && buffer.starts_with("\xEF\xBB\xBF")) {
+    cur += 3;
+  }
+}
+
 void Lexer::skipSpaceAndComments() {
   const char *end = buffer.end();
   while (cur != end) {
@@ -132,7 +138,7 @@ void Lexer::skipSpaceAndComments() {
         c == '\v') {
       ++cur;
     } else if (c == '#' || (c == '/' && cur + 1 != end && cur[1] == '/')) {
-      while (cur != end && *cur != '\n') {
+      while (cur != end && *cur != '\n' && *cur != '\r') {
         ++cur;
       }
     } else {

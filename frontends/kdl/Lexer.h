@@ -98,6 +98,9 @@ public:
 
   /// The next token; `eof` forever once the buffer is exhausted.
   Token lex();
+  /// Skips a UTF-8 byte order mark at the start of a file, which some
+  /// editors write.
+  void skipByteOrderMark();
 
 private:
   Token make(Token::Kind kind, const char *start) const;

@@ -154,6 +154,7 @@ LogicalResult ModelElaborator::matchTensorType(const TypeExpr &type,
     auto *name = llvm::dyn_cast<NameExpr>(dim.expr.get());
     if (bind && name && !frame().vars.count(name->name)) {
       frame().vars[name->name] = Datum::ofInt(size);
+      frame().dims[name->name] = dim.loc;
       continue;
     }
     FailureOr<Datum> expected = evaluate(*dim.expr);

@@ -171,6 +171,7 @@ LogicalResult ModelElaborator::bindDims(const Definition &model) {
       }
     }
     frame().vars[dim.name.name] = Datum::ofInt(value);
+    frame().dims[dim.name.name] = dim.name.loc;
   }
   return success();
 }
@@ -238,11 +239,34 @@ LogicalResult ModelElaborator::declareOutputs(const Definition &model) {
     return failure();
   }
   const Frame &top = frame();
+  // An unnamed output is `output`, or `output<i>` among several; a name
+  // given explicitly to another output cannot take that place.
+  auto automaticName = [&](size_t i) {
+    return model.results.size() == 1 ? std::string("output")
+                                     : "output" + std::to_string(i);
+  };
+  for (auto [i, result] : llvm::enumerate(modelOutputs)) {
+    if (!result->name.name.empty()) {
+      continue;
+    }
+    for (const ResultDecl *other : modelOutputs) {
+      if (other->name.name == automaticName(i)) {
+        InFlightDiagnostic diag =
+            emitError(other->name.loc)
+            << "output '" << other->name.name
+            << "' has the name that the unnamed output " << i
+            << " gets; name that output too, as in 'y: " << result->type.text
+            << "'";
+        diag.attachNote(getLocation(result->type.loc))
+            << "the unnamed output is declared here";
+        return failure();
+      }
+    }
+  }
   for (auto [i, result] : llvm::enumerate(modelOutputs)) {
     std::string name = result->name.name.str();
     if (name.empty()) {
-      name =
-          model.results.size() == 1 ? "output" : "output" + std::to_string(i);
+      name = automaticName(i);
     }
     if (failed(getBuilder(top.resultLocs[i])
                    .output(name, top.results[i].tensor))) {
@@ -326,7 +350,32 @@ LogicalResult ModelElaborator::execute(const Stmt &stmt) {
   llvm_unreachable("unknown statement");
 }
 
+LogicalResult ModelElaborator::checkAssignable(const Binding &target) {
+  auto dim = frame().dims.find(target.name);
+  if (dim == frame().dims.end()) {
+    return success();
+  }
+  // The declared outputs (or results) are checked against the dims after
+  // the body has run, so rebinding one silently changed what was checked.
+  const Definition &def = *frame().definition;
+  InFlightDiagnostic diag = emitError(target.loc) << "'" << target.name << "'";
+  if (def.isModel) {
+    diag << " is a dim of the model and cannot be reassigned";
+  } else {
+    diag << " is a dimension of block '" << def.name.name
+         << "' and cannot be reassigned";
+  }
+  diag << "; use another name";
+  diag.attachNote(getLocation(dim->second)) << "it is declared here";
+  return failure();
+}
+
 LogicalResult ModelElaborator::executeAssign(const AssignStmt &stmt) {
+  for (const Binding &target : stmt.targets) {
+    if (failed(checkAssignable(target))) {
+      return failure();
+    }
+  }
   FailureOr<Datum> value = evaluate(*stmt.value);
   if (failed(value)) {
     return failure();
@@ -355,6 +404,9 @@ LogicalResult ModelElaborator::executeAssign(const AssignStmt &stmt) {
 }
 
 LogicalResult ModelElaborator::executeParam(const ParamStmt &stmt) {
+  if (failed(checkAssignable(stmt.name))) {
+    return failure();
+  }
   if (!elementType(stmt.type).isF32()) {
     return emitError(stmt.type.loc)
            << "parameters are f32 tensors, got '" << stmt.type.text << "'";
@@ -411,6 +463,9 @@ LogicalResult ModelElaborator::executeReturn(const ReturnStmt &stmt) {
 }
 
 LogicalResult ModelElaborator::executeFor(const ForStmt &stmt) {
+  if (failed(checkAssignable(stmt.var))) {
+    return failure();
+  }
   FailureOr<Datum> lower = evaluate(*stmt.lower);
   if (failed(lower)) {
     return failure();

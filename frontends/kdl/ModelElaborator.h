@@ -94,6 +94,10 @@ private:
   struct Frame {
     const Definition *definition = nullptr;
     llvm::StringMap<Datum> vars;
+    /// The names that are dimensions (a model's dims, the names a block's
+    /// parameter types bind), with where each is declared: declared types
+    /// read them, so they cannot be reassigned.
+    llvm::StringMap<llvm::SMLoc> dims;
     /// The location of the call that made this frame (itself inside its
     /// caller's chain); none for the model.
     std::optional<mlir::Location> caller;
@@ -110,6 +114,8 @@ private:
   mlir::LogicalResult declareOutputs(const Definition &model);
   mlir::LogicalResult execute(const Body &body);
   mlir::LogicalResult execute(const Stmt &stmt);
+  /// Reports an assignment (`=`, `param`, a loop variable) to a dim.
+  mlir::LogicalResult checkAssignable(const Binding &target);
   mlir::LogicalResult executeAssign(const AssignStmt &stmt);
   mlir::LogicalResult executeParam(const ParamStmt &stmt);
   mlir::LogicalResult executeReturn(const ReturnStmt &stmt);

@@ -54,8 +54,16 @@ StringRef BinaryExpr::spelling(Op op) {
 
 ExprPtr Parser::checkHeight(ExprPtr expr) {
   if (expr && expr->height > kMaxDepth) {
-    error(expr->getLoc(), "expression is nested too deeply (more than " +
-                              llvm::Twine(kMaxDepth) + " levels)");
+    // Elaboration recurses into the left operand too, so a flat chain
+    // `a + b + c + ..` is as deep as it is long.
+    auto *binary = llvm::dyn_cast<BinaryExpr>(expr.get());
+    bool chain = binary && llvm::isa<BinaryExpr>(binary->lhs.get());
+    error(expr->getLoc(),
+          "expression is nested too deeply (more than " +
+              llvm::Twine(kMaxDepth) + " levels)" +
+              (chain ? "; each operator of a chain such as 'a + b + c' "
+                       "counts as one level: split it with variables"
+                     : ""));
     return nullptr;
   }
   return expr;

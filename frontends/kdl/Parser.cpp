@@ -105,6 +105,7 @@ bool Parser::expect(Token::Kind kind, const llvm::Twine &context) {
 std::unique_ptr<SourceFile> Parser::parseFile(unsigned bufferId) {
   auto file = std::make_unique<SourceFile>();
   file->bufferId = bufferId;
+  lexer.skipByteOrderMark();
   while (!failed && !peek().is(Token::eof)) {
     if (consumeIf(Token::semicolon)) {
       continue;
@@ -412,12 +413,29 @@ StmtPtr Parser::parseStatement() {
                 "(..)' must be assigned, as in 'y = " + peek().text + "(..)'");
       return nullptr;
     }
-    errorExpected("'=' after '" + peek().text + "'");
-    return nullptr;
+    return reportBadStatement();
   default:
     errorExpected("a statement");
     return nullptr;
   }
+}
+
+StmtPtr Parser::reportBadStatement() {
+  // Reported at the token after the name: `y == x` names '==', not 'y'.
+  Token name = consume();
+  const Token &next = peek();
+  bool arithmetic = next.is(Token::plus) || next.is(Token::minus) ||
+                    next.is(Token::star) || next.is(Token::slash) ||
+                    next.is(Token::percent);
+  if (arithmetic && peek(1).is(Token::equal) &&
+      next.text.end() == peek(1).text.begin()) {
+    std::string op = next.text.str();
+    error(next.getLoc(), "'" + op + "=' is not an operator; write '" +
+                             name.text + " = " + name.text + " " + op + " ..'");
+    return nullptr;
+  }
+  errorExpected("'=' after '" + name.text + "'");
+  return nullptr;
 }
 
 StmtPtr Parser::parseParamStmt() {

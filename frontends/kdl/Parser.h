@@ -76,6 +76,8 @@ private:
   bool parseType(TypeExpr &type);
   bool parseBody(Body &body, const llvm::Twine &what);
   StmtPtr parseStatement();
+  /// Reports a name not followed by '=' where a statement starts.
+  StmtPtr reportBadStatement();
   StmtPtr parseParamStmt();
   StmtPtr parseReturn();
   StmtPtr parseFor();

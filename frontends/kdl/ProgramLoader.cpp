@@ -21,6 +21,33 @@ using namespace kiln::kdl;
 using llvm::SMLoc;
 using llvm::StringRef;
 
+/// A copy of `buffer` in which each lone CR (a classic Mac line end) is a
+/// LF, or null when it has none. The copy keeps every offset, so positions
+/// in it are positions in the file; lines then count as an editor counts
+/// them, and a `#` comment ends where its line does.
+static std::unique_ptr<llvm::MemoryBuffer>
+withLineFeeds(const llvm::MemoryBuffer &buffer) {
+  StringRef text = buffer.getBuffer();
+  auto isLoneCR = [&](size_t i) {
+    return text[i] == '\r' && (i + 1 == text.size() || text[i + 1] != '\n');
+  };
+  size_t first = 0;
+  while (first < text.size() && !isLoneCR(first)) {
+    ++first;
+  }
+  if (first == text.size()) {
+    return nullptr;
+  }
+  std::string copy = text.str();
+  for (size_t i = first; i < copy.size(); ++i) {
+    if (isLoneCR(i)) {
+      copy[i] = '\n';
+    }
+  }
+  return llvm::MemoryBuffer::getMemBufferCopy(copy,
+                                              buffer.getBufferIdentifier());
+}
+
 namespace {
 
 /// A parsed file whose imports are still to be resolved.
@@ -41,8 +68,12 @@ private:
   bool parse(unsigned bufferId, bool inStandardLibrary);
   /// Finds, adds and parses what `import` names, unless loaded already.
   bool resolve(const ImportDecl &import, const PendingFile &importer);
-  /// Adds the file at `path` if it exists; sets `found`.
-  bool tryFile(const ImportDecl &import, const llvm::Twine &path, bool &found);
+  /// Adds the file at `path` if it exists; sets `found`. A path that
+  /// exists but is no regular file is described in `notRegular` (once).
+  bool tryFile(const ImportDecl &import, const llvm::Twine &path, bool &found,
+               std::string &notRegular);
+  /// Adds `buffer` (with lone CRs made line feeds) to the SourceMgr.
+  unsigned addBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer, SMLoc from);
   bool collectDefinitions();
 
   const SourceLocator &locator;
@@ -62,7 +93,13 @@ std::unique_ptr<Program> Loader::run() {
   llvm::SmallString<256> identity;
   loaded.insert(llvm::sys::fs::real_path(mainPath, identity) ? mainPath
                                                              : identity);
-  if (!parse(sourceMgr.getMainFileID(), /*inStandardLibrary=*/false)) {
+  // The tools own the main buffer; a copy with line feeds replaces it.
+  unsigned mainId = sourceMgr.getMainFileID();
+  if (std::unique_ptr<llvm::MemoryBuffer> copy =
+          withLineFeeds(*sourceMgr.getMemoryBuffer(mainId))) {
+    mainId = sourceMgr.AddNewSourceBuffer(std::move(copy), SMLoc());
+  }
+  if (!parse(mainId, /*inStandardLibrary=*/false)) {
     return nullptr;
   }
   while (!worklist.empty()) {
@@ -96,11 +133,32 @@ bool Loader::parse(unsigned bufferId, bool inStandardLibrary) {
   return true;
 }
 
+unsigned Loader::addBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer,
+                           SMLoc from) {
+  if (std::unique_ptr<llvm::MemoryBuffer> copy = withLineFeeds(*buffer)) {
+    buffer = std::move(copy);
+  }
+  return sourceMgr.AddNewSourceBuffer(std::move(buffer), from);
+}
+
 bool Loader::tryFile(const ImportDecl &import, const llvm::Twine &path,
-                     bool &found) {
+                     bool &found, std::string &notRegular) {
   llvm::SmallString<256> candidate;
   path.toVector(candidate);
-  if (!llvm::sys::fs::is_regular_file(candidate)) {
+  llvm::sys::fs::file_status status;
+  if (llvm::sys::fs::status(candidate, status)) {
+    return true;
+  }
+  if (!llvm::sys::fs::is_regular_file(status)) {
+    // `import "/dev/null"`, `import "sub"` naming a directory: reported
+    // only if no other candidate is found.
+    if (notRegular.empty()) {
+      notRegular =
+          ("\"" + candidate + "\" is " +
+           (llvm::sys::fs::is_directory(status) ? "a directory"
+                                                : "not a regular file"))
+              .str();
+    }
     return true;
   }
   found = true;
@@ -118,13 +176,22 @@ bool Loader::tryFile(const ImportDecl &import, const llvm::Twine &path,
         << "): " << buffer.getError().message();
     return false;
   }
-  unsigned id = sourceMgr.AddNewSourceBuffer(std::move(*buffer), import.loc);
+  // A NUL byte makes it a binary file, whose "lines" diagnostics would
+  // print (as kiln::binarySourceError, which the frontend cannot use).
+  if ((*buffer)->getBuffer().contains('\0')) {
+    mlir::emitError(locator.get(import.loc))
+        << "import \"" << import.path << "\" (" << candidate
+        << ") is a binary file, not a .kiln source";
+    return false;
+  }
+  unsigned id = addBuffer(std::move(*buffer), import.loc);
   return parse(id, /*inStandardLibrary=*/false);
 }
 
 bool Loader::resolve(const ImportDecl &import, const PendingFile &importer) {
   StringRef path = import.path;
   bool found = false;
+  std::string notRegular;
   if (!importer.inStandardLibrary) {
     std::vector<std::string> dirs;
     if (llvm::sys::path::is_absolute(path)) {
@@ -140,11 +207,11 @@ bool Loader::resolve(const ImportDecl &import, const PendingFile &importer) {
     for (const std::string &dir : dirs) {
       llvm::SmallString<256> base(dir);
       llvm::sys::path::append(base, path);
-      if (!tryFile(import, base, found)) {
+      if (!tryFile(import, base, found, notRegular)) {
         return false;
       }
       if (!found && !path.ends_with(".kiln") &&
-          !tryFile(import, base + ".kiln", found)) {
+          !tryFile(import, base + ".kiln", found, notRegular)) {
         return false;
       }
       if (found) {
@@ -153,6 +220,11 @@ bool Loader::resolve(const ImportDecl &import, const PendingFile &importer) {
     }
   }
   std::optional<StringRef> library = findStandardLibraryFile(path);
+  if (!library && !notRegular.empty()) {
+    mlir::emitError(locator.get(import.loc))
+        << "cannot import \"" << path << "\": " << notRegular;
+    return false;
+  }
   if (!library) {
     mlir::emitError(locator.get(import.loc))
         << "cannot find import \"" << path << "\""

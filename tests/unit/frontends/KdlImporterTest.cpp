@@ -169,6 +169,15 @@ TEST_F(KdlImporter, SliceBoundsAreNamedForWhatIsWrong) {
             "test.kiln:2:10: slice 5:5:1 selects nothing of a dimension of 10");
 }
 
+TEST_F(KdlImporter, SliceSizesDoNotOverflow) {
+  // ceil(9 / step) used to be computed as (9 + step - 1) / step, which
+  // wraps for a step near 2^63.
+  import("model m(x: f32[10]) -> f32[1] {\n  return slice(x, axis = 0, "
+         "start = 1, step = 9223372036854775807)\n}\n");
+  import("model m(x: f32[10]) -> f32[3] {\n  return slice(x, axis = 0, "
+         "start = 1, step = 4)\n}\n");
+}
+
 TEST_F(KdlImporter, HugeLoopsAreRefused) {
   EXPECT_EQ(errorOf("model m(x: f32[4]) -> f32[4] {\n"
                     "  for i in 0..100000000 { x = x }\n"

@@ -57,6 +57,20 @@ TEST(KdlLexer, CommentsAreSkipped) {
   EXPECT_EQ(lexed.texts[2], "\"s#t\"");
 }
 
+TEST(KdlLexer, CommentsEndAtALoneCarriageReturn) {
+  Lexed lexed = lexAll("# one\ra\r\n# two\r\nb");
+  EXPECT_THAT(lexed.texts, testing::ElementsAre("a", "b", ""));
+}
+
+TEST(KdlLexer, ByteOrderMarkIsSkippedOnlyWhenAsked) {
+  llvm::StringRef text = "\xEF\xBB\xBFmodel";
+  Lexer lexer(text, [](llvm::SMLoc, const llvm::Twine &) {});
+  lexer.skipByteOrderMark();
+  EXPECT_TRUE(lexer.lex().is(Token::kw_model));
+  EXPECT_THAT(lexAll(text).errors,
+              testing::ElementsAre("0: unexpected character byte 0xef"));
+}
+
 TEST(KdlLexer, Operators) {
   Lexed lexed = lexAll("-> == != <= >= ... %");
   EXPECT_THAT(lexed.kinds,

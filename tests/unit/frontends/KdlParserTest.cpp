@@ -92,7 +92,8 @@ TEST_F(KdlParser, DeepNestingIsAnErrorNotACrash) {
   longSum += "\n}\n";
   EXPECT_EQ(errorOf(longSum),
             "test.kiln:2:808: expression is nested too deeply (more than 200 "
-            "levels)");
+            "levels); each operator of a chain such as 'a + b + c' counts as "
+            "one level: split it with variables");
 }
 
 TEST_F(KdlParser, DimsOnlyOnModels) {
