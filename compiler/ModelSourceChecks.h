@@ -32,22 +32,48 @@
 
 namespace kiln {
 
-/// Opens the model source `path` ("-" is standard input), refusing what is
-/// neither a regular file nor a pipe: a device never ends, a directory is
-/// not a source. On failure, `error` says why and the result is null.
-/// `expected` says what the tool reads.
+/// Why `path` cannot be read as `expected` ("a model source"), or nothing:
+/// only regular files and pipes end (a device such as /dev/zero was read
+/// until memory ran out), and a directory is not a file. "-" is standard
+/// input, always readable.
+inline std::optional<std::string>
+unreadableFileError(llvm::StringRef path, llvm::StringRef expected) {
+  namespace fs = llvm::sys::fs;
+  fs::file_status status;
+  if (path == "-" || fs::status(path, status)) {
+    return std::nullopt; // opening it reports what is wrong
+  }
+  const char *what = nullptr;
+  switch (status.type()) {
+  case fs::file_type::regular_file:
+  case fs::file_type::fifo_file:
+    return std::nullopt;
+  case fs::file_type::directory_file:
+    what = "a directory";
+    break;
+  case fs::file_type::character_file:
+  case fs::file_type::block_file:
+    what = "a device";
+    break;
+  case fs::file_type::socket_file:
+    what = "a socket";
+    break;
+  default:
+    what = "not a regular file";
+    break;
+  }
+  return "'" + path.str() + "' is " + what + ", not " + expected.str();
+}
+
+/// Opens the model source `path` ("-" is standard input), refusing what
+/// `unreadableFileError` refuses. On failure, `error` says why and the
+/// result is null. `expected` says what the tool reads.
 inline std::unique_ptr<llvm::MemoryBuffer>
 openModelSource(llvm::StringRef path, std::string *error,
                 llvm::StringRef expected = "a model source") {
-  llvm::sys::fs::file_status status;
-  if (path != "-" && !llvm::sys::fs::status(path, status) &&
-      status.type() != llvm::sys::fs::file_type::regular_file &&
-      status.type() != llvm::sys::fs::file_type::fifo_file) {
-    *error = "'" + path.str() + "' is " +
-             (status.type() == llvm::sys::fs::file_type::directory_file
-                  ? "a directory"
-                  : "not a regular file") +
-             ", not " + expected.str();
+  if (std::optional<std::string> refused =
+          unreadableFileError(path, expected)) {
+    *error = *refused;
     return nullptr;
   }
   return mlir::openInputFile(path, error);

@@ -1,5 +1,4 @@
-//===- ModelDefines.h - The -D NAME=INTEGER options of the tools -*- C++
-//-*-===//
+//===- ModelDefines.h - The tools' -D NAME=INTEGER options --*- C++ -*-===//
 //
 // kiln-compile and kiln-reference read `-D` alike: each value is
 // NAME=INTEGER (decimal, optionally signed), and a name given twice takes

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/ModelSourceChecks.h"
 #include "compiler/weights/WeightSource.h"
 #include "dialects/Kiln/IR/ShapeChecks.h"
 
@@ -94,6 +95,11 @@ SafetensorsWeights::open(StringRef path, std::string &error) {
     error = (impl->path + ": " + message).str();
     return failure();
   };
+  if (std::optional<std::string> refused =
+          unreadableFileError(path, "a safetensors file")) {
+    error = *refused;
+    return failure();
+  }
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer) {

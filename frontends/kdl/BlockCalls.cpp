@@ -190,6 +190,27 @@ FailureOr<Datum> ModelElaborator::callBlock(const Definition &block,
     }
     frame().vars[param.name.name] = std::move(*values[i]);
   }
+  // A parameter the declared results are written with (`out` in
+  // `-> f32[B, out]`) is as fixed as a bound dim: the results are checked
+  // after the body, so reassigning it would change what they are checked
+  // against.
+  for (const ResultDecl &result : block.results) {
+    for (const DimPattern &dim : result.type.dims) {
+      StringRef text = dim.text;
+      while (!text.empty()) {
+        text = text.drop_until(
+            [](char c) { return llvm::isAlpha(c) || c == '_'; });
+        StringRef word = text.take_while(
+            [](char c) { return llvm::isAlnum(c) || c == '_'; });
+        text = text.drop_front(word.size());
+        auto param = llvm::find_if(
+            params, [&](const ParamDecl &p) { return p.name.name == word; });
+        if (!word.empty() && param != params.end()) {
+          frame().dims.try_emplace(word, param->name.loc);
+        }
+      }
+    }
+  }
   if (failed(execute(block.body)) || failed(checkResults(block))) {
     return failure();
   }

@@ -5,7 +5,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <charconv>
+#include <cstdio>
 
 using namespace kiln::kdl;
 
@@ -81,13 +81,16 @@ std::string kiln::kdl::formatTensorType(mlir::Type type) {
   return text;
 }
 
-/// The shortest text that reads back as `value` (`0.1234561`, `123456789`,
-/// `1e-12`): "%g" kept 6 digits, so distinct numbers formatted into names
-/// collided.
+/// `value` with 15 significant digits, the most that every decimal number
+/// of that many digits survives a round trip through a double with:
+/// `0.1234561`, `123456789`, `500000` (Llama 3's RoPE theta), `1e-12`, and
+/// `0.3` for `0.1 + 0.2`. "%g" kept 6 digits, so distinct numbers formatted
+/// into names collided; the shortest round-trip form wrote `5e+05`, which a
+/// name cannot hold, and `0.30000000000000004`.
 static std::string formatNumber(double value) {
   char text[64];
-  std::to_chars_result result = std::to_chars(text, text + sizeof(text), value);
-  return std::string(text, result.ptr);
+  int length = std::snprintf(text, sizeof(text), "%.15g", value);
+  return std::string(text, length > 0 ? length : 0);
 }
 
 bool Datum::format(std::string &out) const {

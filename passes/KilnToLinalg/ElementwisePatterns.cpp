@@ -231,7 +231,7 @@ struct LowerConcat : OpConversionPattern<ConcatOp> {
                     for (unsigned d = 0; d < rank; ++d) {
                       idx.push_back(linalg::IndexOp::create(b, l, d));
                     }
-                    // The element of inputs [lo, hi), built at `b`'s insertion
+                    // The element of inputs [lo, hi), built at `nb`'s insertion
                     // point.
                     std::function<Value(OpBuilder &, size_t, size_t)> pick =
                         [&](OpBuilder &nb, size_t lo, size_t hi) -> Value {

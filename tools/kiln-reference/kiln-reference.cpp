@@ -138,6 +138,15 @@ std::vector<kiln::rt::TensorSpec> specsOf(func::FuncOp model, bool results) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  // LLVM registers a --threads option of its own, which the parser would
+  // take silently: the interpreter runs on one thread.
+  for (int i = 1; i < argc; ++i) {
+    StringRef arg = StringRef(argv[i]).split('=').first;
+    if (arg == "--threads" || arg == "-threads") {
+      return usage("--threads does not apply: the reference interpreter "
+                   "runs on one thread");
+    }
+  }
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
@@ -148,7 +157,7 @@ int main(int argc, char **argv) {
     return fail("no model given (see --help)");
   }
   if (outputDir.getNumOccurrences() && outputDir.empty()) {
-    return fail("--output-dir needs a non-empty argument");
+    return usage("--output-dir needs a non-empty argument");
   }
   // The limits kiln-run puts on the same options.
   if (repeat.getNumOccurrences() && (repeat < 1 || repeat > 1000000)) {

@@ -37,6 +37,7 @@
 #include <string_view>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 using namespace kiln::rt;
@@ -349,18 +350,22 @@ int runReference(int argc, char **argv) {
     if (std::strcmp(argv[i], "--reference") == 0) {
       continue;
     }
-    // Options of compiled runs only: the interpreter runs op by op on one
-    // thread and records no trace (kiln-reference would have refused them
-    // as unknown, in LLVM's words, or taken --threads as LLVM's own).
+    // Options of compiled runs only (in either spelling LLVM's parser
+    // takes): kiln-reference would have refused --trace and --inline as
+    // unknown, in LLVM's words, and taken --threads as LLVM's own option.
     std::string_view name(argv[i]);
-    name = name.substr(0, name.find('='));
-    for (const char *own : {"--trace", "--inline", "--threads"}) {
-      if (name == own) {
+    size_t dashes = name.rfind("--", 0) == 0 ? 2 : name.rfind('-', 0) == 0;
+    name = name.substr(dashes, name.find('=') - dashes);
+    static const std::pair<const char *, const char *> kRunOnly[] = {
+        {"trace", "the reference interpreter records no trace"},
+        {"inline", "the reference interpreter runs on one thread"},
+        {"threads", "the reference interpreter runs on one thread"}};
+    for (auto [own, why] : kRunOnly) {
+      if (dashes && name == own) {
         std::fprintf(stderr,
-                     "kiln-run: error: %s does not apply to --reference "
-                     "(the reference interpreter runs op by op on one "
-                     "thread)\n",
-                     own);
+                     "kiln-run: error: --%s does not apply to --reference "
+                     "(%s)\n",
+                     own, why);
         return 2;
       }
     }

@@ -271,7 +271,7 @@ LogicalResult MoeOp::verify() {
        {std::pair{"scaling_factor", getScalingFactor()},
         std::pair{"aux_coefficient", getAuxCoefficient()}}) {
     if (!std::isfinite(static_cast<float>(value.convertToDouble()))) {
-      return emitOpError("expects ")
+      return emitOpError("expects a finite ")
              << name << " within f32's range, got " << value.convertToDouble();
     }
   }

@@ -120,8 +120,11 @@ LogicalResult checkModelFunction(func::FuncOp model) {
         << "' is not a kiln op: a model's body holds kiln ops and its return";
     if (isa<func::CallOp>(op)) {
       error << " (inline the function it calls)";
-    } else if (op.getNumOperands() == 0) {
+    } else if (op.hasTrait<OpTrait::ConstantLike>()) {
       error << " (a constant is a kiln.constant)";
+    } else if (op.getName().getStringRef() == "tensor.empty") {
+      error << " (its contents are undefined; a constant is a "
+               "kiln.constant)";
     }
     return error;
   }

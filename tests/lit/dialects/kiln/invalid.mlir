@@ -483,7 +483,7 @@ func.func @attention_bias(%q: tensor<2x6x32xf32>, %m: tensor<2x3x6x6xf32>) -> te
 // Applied in f32 by the kernels and in f64 by the reference: past f32's
 // range one gave inf and the other finite values (found by fuzzing).
 func.func @moe_scaling_factor(%x: tensor<4x8xf32>, %r: tensor<1x8xf32>, %g: tensor<6x8xf32>, %d: tensor<8x6xf32>) -> tensor<4x8xf32> {
-  // expected-error @+1 {{'kiln.moe' op expects scaling_factor within f32's range, got 1.000000e+39}}
+  // expected-error @+1 {{'kiln.moe' op expects a finite scaling_factor within f32's range, got 1.000000e+39}}
   %0:3 = kiln.moe %x, %r experts(%g, %g, %d) {top_k = 1 : i64, scaling_factor = 1.0e39 : f64} : (tensor<4x8xf32>, tensor<1x8xf32>, tensor<6x8xf32>, tensor<6x8xf32>, tensor<8x6xf32>) -> (tensor<4x8xf32>, tensor<1xi64>, tensor<f32>)
   return %0#0 : tensor<4x8xf32>
 }
@@ -491,7 +491,7 @@ func.func @moe_scaling_factor(%x: tensor<4x8xf32>, %r: tensor<1x8xf32>, %g: tens
 // -----
 
 func.func @moe_aux_coefficient(%x: tensor<4x8xf32>, %r: tensor<1x8xf32>, %g: tensor<6x8xf32>, %d: tensor<8x6xf32>) -> tensor<4x8xf32> {
-  // expected-error @+1 {{'kiln.moe' op expects aux_coefficient within f32's range, got -1.000000e+300}}
+  // expected-error @+1 {{'kiln.moe' op expects a finite aux_coefficient within f32's range, got -1.000000e+300}}
   %0:3 = kiln.moe %x, %r experts(%g, %g, %d) {top_k = 1 : i64, aux_coefficient = -1.0e300 : f64} : (tensor<4x8xf32>, tensor<1x8xf32>, tensor<6x8xf32>, tensor<6x8xf32>, tensor<8x6xf32>) -> (tensor<4x8xf32>, tensor<1xi64>, tensor<f32>)
   return %0#0 : tensor<4x8xf32>
 }
