@@ -66,8 +66,9 @@ unreadableFileError(llvm::StringRef path, llvm::StringRef expected) {
 }
 
 /// Opens the model source `path` ("-" is standard input), refusing what
-/// `unreadableFileError` refuses. On failure, `error` says why and the
-/// result is null. `expected` says what the tool reads.
+/// `unreadableFileError` refuses, without a leading UTF-8 byte order mark.
+/// On failure, `error` says why and the result is null. `expected` says
+/// what the tool reads.
 inline std::unique_ptr<llvm::MemoryBuffer>
 openModelSource(llvm::StringRef path, std::string *error,
                 llvm::StringRef expected = "a model source") {
@@ -76,7 +77,14 @@ openModelSource(llvm::StringRef path, std::string *error,
     *error = *refused;
     return nullptr;
   }
-  return mlir::openInputFile(path, error);
+  std::unique_ptr<llvm::MemoryBuffer> buffer = mlir::openInputFile(path, error);
+  // A UTF-8 byte order mark is not part of the source: dropped here, the
+  // columns of line 1 are those an editor shows.
+  if (buffer && buffer->getBuffer().starts_with("\xEF\xBB\xBF")) {
+    buffer = llvm::MemoryBuffer::getMemBufferCopy(
+        buffer->getBuffer().drop_front(3), buffer->getBufferIdentifier());
+  }
+  return buffer;
 }
 
 /// Why `buffer` cannot be a model source, or nothing: a NUL byte makes it
