@@ -25,7 +25,7 @@
 #include "compiler/cpu/CpuTarget.h"
 #include "compiler/plugin/PassPluginLoader.h"
 #include "frontends/kdl/KdlImporter.h"
-#include "tools/ModelDefines.h"
+#include "tools/ModelSourceOptions.h"
 #include "tools/TextOutput.h"
 #include "tools/kiln-compile/ProgressPrinter.h"
 
@@ -72,6 +72,10 @@ cl::list<std::string>
             cl::desc("Override a dimension of a .kiln model (repeatable; the "
                      "last value of a name wins)"),
             cl::value_desc("NAME=VALUE"), cl::cat(category));
+cl::opt<kiln::tools::SourceFormat>
+    sourceFormat("source-format", cl::desc("What the model source holds"),
+                 cl::init(kiln::tools::SourceFormat::Auto),
+                 kiln::tools::sourceFormatValues(), cl::cat(category));
 cl::list<std::string> importDirs("I", cl::Prefix,
                                  cl::desc("Search directory for imports"),
                                  cl::value_desc("dir"), cl::cat(category));
@@ -431,7 +435,7 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  bool isKdl = StringRef(input).ends_with(".kiln");
+  bool isKdl = kiln::tools::isKdlSource(input, sourceFormat);
   kiln::KdlOptions kdlOptions;
   kdlOptions.importDirs.assign(importDirs.begin(), importDirs.end());
   if (std::optional<std::string> error =
@@ -440,7 +444,8 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (!isKdl && !defines.empty()) {
-    llvm::errs() << "kiln-compile: error: -D applies to .kiln models only\n";
+    llvm::errs() << "kiln-compile: error: -D applies to .kiln models only (see "
+                    "--source-format)\n";
     return 2;
   }
 

@@ -15,7 +15,7 @@
 #include "compiler/reference/ReferenceInterpreter.h"
 #include "dialects/Kiln/IR/ModelFunction.h"
 #include "frontends/kdl/KdlImporter.h"
-#include "tools/ModelDefines.h"
+#include "tools/ModelSourceOptions.h"
 #include "tools/StandardOutput.h"
 #include "tools/kiln-run/ToolInputs.h"
 
@@ -47,6 +47,10 @@ cl::list<std::string>
             cl::desc("Override a dimension of a .kiln model (repeatable; the "
                      "last value of a name wins)"),
             cl::value_desc("NAME=VALUE"), cl::cat(category));
+cl::opt<kiln::tools::SourceFormat>
+    sourceFormat("source-format", cl::desc("What the model source holds"),
+                 cl::init(kiln::tools::SourceFormat::Auto),
+                 kiln::tools::sourceFormatValues(), cl::cat(category));
 cl::list<std::string> importDirs("I", cl::Prefix,
                                  cl::desc("Search directory for imports"),
                                  cl::value_desc("dir"), cl::cat(category));
@@ -172,7 +176,7 @@ int main(int argc, char **argv) {
       return usage(std::string(option) + " expects a number >= 0, got " + text);
     }
   }
-  bool isKdl = StringRef(modelFile).ends_with(".kiln");
+  bool isKdl = kiln::tools::isKdlSource(modelFile, sourceFormat);
   kiln::KdlOptions kdlOptions;
   kdlOptions.importDirs.assign(importDirs.begin(), importDirs.end());
   if (std::optional<std::string> error =
@@ -180,7 +184,7 @@ int main(int argc, char **argv) {
     return usage(*error);
   }
   if (!isKdl && !defines.empty()) {
-    return usage("-D applies to .kiln models only");
+    return usage("-D applies to .kiln models only (see --source-format)");
   }
   DialectRegistry registry;
   kiln::registerCompilerDialects(registry);
