@@ -12,6 +12,7 @@
 #include "compiler/HostMemory.h"
 #include "compiler/reference/OpKernels.h"
 #include "compiler/reference/TensorLayout.h"
+#include "dialects/Kiln/IR/ModelFunction.h"
 #include "dialects/Kiln/IR/ShapeChecks.h"
 
 #include "mlir/IR/Verifier.h"
@@ -57,33 +58,8 @@ static std::string ioName(func::FuncOp model, bool output, unsigned i) {
   return name;
 }
 
-LogicalResult ref::checkSignature(func::FuncOp model) {
-  auto interpretable = [](Type type) {
-    auto ranked = dyn_cast<RankedTensorType>(type);
-    return ranked && ranked.hasStaticShape() &&
-           (ranked.getElementType().isF32() ||
-            ranked.getElementType().isSignlessInteger(32) ||
-            ranked.getElementType().isSignlessInteger(64));
-  };
-  for (auto [i, argument] : llvm::enumerate(model.getArguments())) {
-    if (!interpretable(argument.getType())) {
-      return emitError(argument.getLoc())
-             << "cannot interpret " << ioName(model, false, i) << " of type "
-             << argument.getType()
-             << ": expects a static tensor of f32, i32 or i64";
-    }
-  }
-  for (auto [i, type] : llvm::enumerate(model.getResultTypes())) {
-    if (!interpretable(type)) {
-      return emitError(model.getLoc(), "cannot give ")
-             << ioName(model, true, i) << " of type " << type
-             << ": expects a static tensor of f32, i32 or i64";
-    }
-  }
-  return success();
-}
-
-/// Checks the signature's types and binds each argument to its input.
+/// Binds each argument to its input (the model's rules, checked before,
+/// make every argument a static tensor the interpreter holds).
 static LogicalResult bindInputs(func::FuncOp model,
                                 const std::vector<Tensor> &inputs,
                                 Environment &env) {
@@ -91,9 +67,6 @@ static LogicalResult bindInputs(func::FuncOp model,
     return model.emitError("expects ")
            << model.getNumArguments() << " inputs for @" << model.getName()
            << ", got " << inputs.size();
-  }
-  if (failed(checkSignature(model))) {
-    return failure();
   }
   for (auto [i, argument] : llvm::enumerate(model.getArguments())) {
     auto type = cast<RankedTensorType>(argument.getType());
@@ -244,8 +217,9 @@ FailureOr<std::vector<Tensor>> ref::interpret(func::FuncOp model,
     return model.emitError("expects @")
            << model.getName() << " to have a body of one block";
   }
-  // Kernels trust the verified types; never run on IR that breaks them.
-  if (failed(verify(model))) {
+  // Kernels trust the verified types; never run on IR that breaks them,
+  // nor on a model kiln-compile would refuse (ModelFunction.h).
+  if (failed(verify(model)) || failed(checkModelFunction(model))) {
     return failure();
   }
   Environment env;

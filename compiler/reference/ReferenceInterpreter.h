@@ -29,15 +29,11 @@ struct Tensor {
   static Tensor zerosInt(std::vector<int64_t> shape);
 };
 
-/// Checks that the interpreter can take `model`'s inputs and give its
-/// outputs: static tensors of f32, i32 or i64. Errors are emitted at the
-/// argument, or at the function for a result.
-mlir::LogicalResult checkSignature(mlir::func::FuncOp model);
-
 /// Runs `model` (a func.func of kiln ops) on `inputs`, in argument order,
 /// with parameters from `weights`. Returns the results in order. Errors (a
-/// wrong input count or shape, an op it cannot execute, a missing weight)
-/// are emitted as diagnostics at the offending op or argument.
+/// function that breaks the model rules of `kiln::checkModelFunction`, a
+/// wrong input count or shape, a missing weight) are emitted as
+/// diagnostics at the offending op or argument.
 mlir::FailureOr<std::vector<Tensor>>
 interpret(mlir::func::FuncOp model, const std::vector<Tensor> &inputs,
           WeightSource &weights);

@@ -146,7 +146,7 @@ TEST_F(ReferenceInterpreter, DataThatDoesNotFillTheShapeIsAnError) {
   EXPECT_THAT(diagnostics, HasSubstr("got float [2, 3] with 3 values"));
 }
 
-TEST_F(ReferenceInterpreter, UnsupportedOpIsAnError) {
+TEST_F(ReferenceInterpreter, NonKilnOpIsAnError) {
   std::string diagnostics = runExpectingError(R"mlir(
 func.func @main(%x: tensor<2xf32>) -> tensor<2xf32> {
   %0 = func.call @other(%x) : (tensor<2xf32>) -> tensor<2xf32>
@@ -156,8 +156,8 @@ func.func private @other(tensor<2xf32>) -> tensor<2xf32>
 )mlir",
                                               {floats({2}, {1, 2})});
   EXPECT_THAT(diagnostics,
-              HasSubstr("'func.call' op is not supported by the reference "
-                        "interpreter"));
+              HasSubstr("'func.call' is not a kiln op: a model's body holds "
+                        "kiln ops and its return"));
 }
 
 TEST_F(ReferenceInterpreter, UnsupportedArgumentTypeIsAnError) {
@@ -167,7 +167,10 @@ func.func @main(%x: tensor<2xf16>) -> tensor<2xf16> {
 }
 )mlir",
                                               {floats({2}, {1, 2})});
-  EXPECT_THAT(diagnostics, HasSubstr("cannot interpret input 0"));
+  EXPECT_THAT(diagnostics,
+              HasSubstr("input 0 of @main has type 'tensor<2xf16>': a "
+                        "model's inputs and outputs are tensors of static "
+                        "shape with elements f32, i32 or i64"));
 }
 
 TEST_F(ReferenceInterpreter, FunctionWithoutBodyIsAnError) {
