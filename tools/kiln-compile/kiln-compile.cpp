@@ -67,18 +67,7 @@ cl::OptionCategory category("kiln-compile options");
 cl::opt<std::string> inputFile(cl::Positional,
                                cl::desc("<model.kiln | model.mlir>"),
                                cl::cat(category));
-cl::list<std::string>
-    defines("D", cl::Prefix,
-            cl::desc("Override a dimension of a .kiln model (repeatable; the "
-                     "last value of a name wins)"),
-            cl::value_desc("NAME=VALUE"), cl::cat(category));
-cl::opt<kiln::tools::SourceFormat>
-    sourceFormat("source-format", cl::desc("What the model source holds"),
-                 cl::init(kiln::tools::SourceFormat::Auto),
-                 kiln::tools::sourceFormatValues(), cl::cat(category));
-cl::list<std::string> importDirs("I", cl::Prefix,
-                                 cl::desc("Search directory for imports"),
-                                 cl::value_desc("dir"), cl::cat(category));
+kiln::tools::ModelSourceFlags sourceFlags(category);
 cl::opt<std::string>
     weightsFile("weights",
                 cl::desc("Parameters from a safetensors file (by name)"),
@@ -435,17 +424,11 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  bool isKdl = kiln::tools::isKdlSource(input, sourceFormat);
+  bool isKdl = sourceFlags.isKdl(input);
   kiln::KdlOptions kdlOptions;
-  kdlOptions.importDirs.assign(importDirs.begin(), importDirs.end());
   if (std::optional<std::string> error =
-          kiln::tools::parseDefines(defines, kdlOptions.defines)) {
+          sourceFlags.kdlOptions(input, kdlOptions)) {
     llvm::errs() << "kiln-compile: error: " << *error << "\n";
-    return 2;
-  }
-  if (!isKdl && !defines.empty()) {
-    llvm::errs() << "kiln-compile: error: -D applies to .kiln models only (see "
-                    "--source-format)\n";
     return 2;
   }
 

@@ -42,18 +42,7 @@ cl::OptionCategory category("kiln-reference options");
 cl::opt<std::string> modelFile(cl::Positional,
                                cl::desc("<model.kiln | model.mlir>"),
                                cl::cat(category));
-cl::list<std::string>
-    defines("D", cl::Prefix,
-            cl::desc("Override a dimension of a .kiln model (repeatable; the "
-                     "last value of a name wins)"),
-            cl::value_desc("NAME=VALUE"), cl::cat(category));
-cl::opt<kiln::tools::SourceFormat>
-    sourceFormat("source-format", cl::desc("What the model source holds"),
-                 cl::init(kiln::tools::SourceFormat::Auto),
-                 kiln::tools::sourceFormatValues(), cl::cat(category));
-cl::list<std::string> importDirs("I", cl::Prefix,
-                                 cl::desc("Search directory for imports"),
-                                 cl::value_desc("dir"), cl::cat(category));
+kiln::tools::ModelSourceFlags sourceFlags(category);
 cl::opt<std::string> weightsFile("weights",
                                  cl::desc("Parameters from a safetensors file"),
                                  cl::value_desc("file"), cl::cat(category));
@@ -176,15 +165,11 @@ int main(int argc, char **argv) {
       return usage(std::string(option) + " expects a number >= 0, got " + text);
     }
   }
-  bool isKdl = kiln::tools::isKdlSource(modelFile, sourceFormat);
+  bool isKdl = sourceFlags.isKdl(modelFile);
   kiln::KdlOptions kdlOptions;
-  kdlOptions.importDirs.assign(importDirs.begin(), importDirs.end());
   if (std::optional<std::string> error =
-          kiln::tools::parseDefines(defines, kdlOptions.defines)) {
+          sourceFlags.kdlOptions(modelFile, kdlOptions)) {
     return usage(*error);
-  }
-  if (!isKdl && !defines.empty()) {
-    return usage("-D applies to .kiln models only (see --source-format)");
   }
   DialectRegistry registry;
   kiln::registerCompilerDialects(registry);
