@@ -198,11 +198,12 @@ def PackGemmOperandsPass
   let description = [{
     A contraction whose B is computed at run time (not a `kiln.param`) is
     made to read a copy of B in panels of `panel` columns, `[N / p, K, p]`
-    read as `B[n floordiv p, k, n mod p]`, written by an elementwise
+    read as `B[n floordiv p, k, n mod p]` (after B's leading batch dims,
+    kept as they are: `[..., N / p, K, p]`), written by an elementwise
     `linalg.generic` (tagged `kiln.op = "kiln.pack_panels"`) that dispatch
     formation keeps in a dispatch of its own. The copy is made when N is
-    at least p and the GEMM has at least `min-rows` rows, or at any row
-    count when B is read as `B[n, k]`. When p does not divide N the panels
+    at least p and at least `min-rows` rows of C read each slice of B, or
+    at any row count when B is read as `B[..., n, k]`. When p does not divide N the panels
     are `[ceil(N / p), K, p]`, the last padded with zeros, and the copy
     reads B with `tensor.extract` below column N (a scalar copy).
 

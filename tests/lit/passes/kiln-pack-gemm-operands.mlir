@@ -5,6 +5,9 @@
 // CHECK-DAG: #[[PACK_NK:.+]] = affine_map<(d0, d1, d2) -> (d0 * 32 + d2, d1)>
 // CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 // CHECK-DAG: #[[PANEL:.+]] = affine_map<(d0, d1, d2) -> (d1 floordiv 32, d2, d1 mod 32)>
+// CHECK-DAG: #[[PACK_BATCH:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2 * 32 + d4, d3)>
+// CHECK-DAG: #[[PANEL_BATCH:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d3 floordiv 32, d4, d3 mod 32)>
+// CHECK-DAG: #[[PANEL_BCAST:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d3 floordiv 32, d4, d3 mod 32)>
 
 // 64 rows: B, a run-time input, is copied into two panels of 32 columns.
 // CHECK-LABEL: func.func @rows64
@@ -112,4 +115,45 @@ func.func @shared_operand(%a: tensor<64x16xf32>, %c: tensor<64x16xf32>, %b: tens
   %0 = kiln.matmul %a, %b : (tensor<64x16xf32>, tensor<16x64xf32>) -> tensor<64x64xf32>
   %1 = kiln.matmul %c, %b : (tensor<64x16xf32>, tensor<16x64xf32>) -> tensor<64x64xf32>
   return %0, %1 : tensor<64x64xf32>, tensor<64x64xf32>
+}
+
+// A batched B keeps its leading dims in front of the panels: per head,
+// B[b, h, n, k] (scores written by hand) becomes [b, h, N / p, K, p].
+// CHECK-LABEL: func.func @per_head
+// CHECK-SAME: (%{{.+}}: tensor<2x3x9x16xf32>, %[[K:.+]]: tensor<2x3x64x16xf32>)
+// CHECK: %[[E:.+]] = tensor.empty() : tensor<2x3x2x16x32xf32>
+// CHECK: %[[P:.+]] = linalg.generic {indexing_maps = [#[[PACK_BATCH]], #{{.+}}]
+// CHECK-SAME: ins(%[[K]] : tensor<2x3x64x16xf32>) outs(%[[E]] : tensor<2x3x2x16x32xf32>)
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PANEL_BATCH]], #{{.+}}]
+// CHECK-SAME: ins(%{{.+}}, %[[P]] : tensor<2x3x9x16xf32>, tensor<2x3x2x16x32xf32>)
+func.func @per_head(%q: tensor<2x3x9x16xf32>, %k: tensor<2x3x64x16xf32>) -> tensor<2x3x9x64xf32> {
+  %0 = kiln.matmul %q, %k {transpose_rhs} : (tensor<2x3x9x16xf32>, tensor<2x3x64x16xf32>) -> tensor<2x3x9x64xf32>
+  return %0 : tensor<2x3x9x64xf32>
+}
+
+// A B broadcast over a batch dim of A is packed once, read through B's own
+// batch map; its padded copy indexes B's leading dim too. The 2 x 40 rows
+// of C that read each slice of B count against min-rows.
+// CHECK-LABEL: func.func @broadcast_batch
+// CHECK-SAME: (%{{.+}}: tensor<2x3x40x16xf32>, %[[W:.+]]: tensor<3x16x40xf32>)
+// CHECK: linalg.generic
+// CHECK-SAME: outs(%{{.+}} : tensor<3x2x16x32xf32>) attrs = {kiln.op = "kiln.pack_panels"}
+// CHECK: %[[H:.+]] = linalg.index 0
+// CHECK: %[[K:.+]] = linalg.index 2
+// CHECK: %[[COL:.+]] = arith.addi
+// CHECK: tensor.extract %[[W]][%[[H]], %[[K]], %[[COL]]] : tensor<3x16x40xf32>
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PANEL_BCAST]], #{{.+}}]
+func.func @broadcast_batch(%x: tensor<2x3x40x16xf32>, %w: tensor<3x16x40xf32>) -> tensor<2x3x40x40xf32> {
+  %0 = kiln.matmul %x, %w : (tensor<2x3x40x16xf32>, tensor<3x16x40xf32>) -> tensor<2x3x40x40xf32>
+  return %0 : tensor<2x3x40x40xf32>
+}
+
+// 40 rows of C per slice of a batched B[k, n]: below min-rows, B is used
+// as it is.
+// CHECK-LABEL: func.func @batch_rows40
+// CHECK-NOT: kiln.pack_panels
+// CHECK: return
+func.func @batch_rows40(%x: tensor<3x40x16xf32>, %w: tensor<3x16x64xf32>) -> tensor<3x40x64xf32> {
+  %0 = kiln.matmul %x, %w : (tensor<3x40x16xf32>, tensor<3x16x64xf32>) -> tensor<3x40x64xf32>
+  return %0 : tensor<3x40x64xf32>
 }
