@@ -195,7 +195,8 @@ INSTANTIATE_TEST_SUITE_P(
                       "broadcasts.mlir", "moe.mlir", "moe_grouped.mlir",
                       "per_head_panels.mlir", "transpose.mlir",
                       "partial_column_tiles.mlir", "returned_values.mlir",
-                      "concat_many.mlir", "batched_panels.mlir"),
+                      "concat_many.mlir", "batched_panels.mlir",
+                      "transposed_operands.mlir"),
     [](const ::testing::TestParamInfo<std::string> &info) {
       return info.param.substr(0, info.param.find('.'));
     });

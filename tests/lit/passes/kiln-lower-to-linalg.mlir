@@ -22,6 +22,25 @@ func.func @linear(%x: tensor<2x3x4xf32>, %w: tensor<8x4xf32>, %b: tensor<8xf32>)
 
 // -----
 
+// A matmul reading A transposed copies A into [.., m, k] first, so that
+// the GEMM reads A with k last; B read transposed stays in its maps.
+// CHECK-DAG: #[[SWAP:.+]] = affine_map<(d0, d1, d2) -> (d0, d2, d1)>
+// CHECK-DAG: #[[ID3:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[A:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+// CHECK-DAG: #[[BT:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>
+// CHECK-LABEL: func.func @matmul_transposed
+// CHECK-SAME: (%[[AT:.+]]: tensor<2x4x3xf32>, %[[BT_IN:.+]]: tensor<2x5x4xf32>)
+// CHECK: %[[COPY:.+]] = linalg.generic {indexing_maps = [#[[SWAP]], #[[ID3]]], iterator_types = ["parallel", "parallel", "parallel"]}
+// CHECK-SAME: ins(%[[AT]] : tensor<2x4x3xf32>) outs(%{{.+}} : tensor<2x3x4xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[A]], #[[BT]], #{{.+}}]
+// CHECK-SAME: ins(%[[COPY]], %[[BT_IN]] : tensor<2x3x4xf32>, tensor<2x5x4xf32>)
+func.func @matmul_transposed(%at: tensor<2x4x3xf32>, %bt: tensor<2x5x4xf32>) -> tensor<2x3x5xf32> {
+  %0 = kiln.matmul %at, %bt {transpose_lhs, transpose_rhs} : (tensor<2x4x3xf32>, tensor<2x5x4xf32>) -> tensor<2x3x5xf32>
+  return %0 : tensor<2x3x5xf32>
+}
+
+// -----
+
 // Broadcasting reads size-1 dimensions at index 0 and drops missing ones.
 // CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 // CHECK-DAG: #[[ROW:.+]] = affine_map<(d0, d1, d2) -> (d1, 0)>
