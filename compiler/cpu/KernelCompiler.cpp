@@ -22,6 +22,7 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Transforms/Scalar/LoopIdiomRecognize.h"
 
 using namespace mlir;
 
@@ -29,6 +30,15 @@ namespace kiln {
 
 /// Runs the LLVM O3 pipeline for `machine` with no library functions.
 static void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
+  // LLVM 22.1's CRC recognition (loop-idiom's HashRecognize) walks a
+  // recurrence's use-def chain without a visited set: on a loop of at most
+  // 64 iterations carrying a chain of selects (top_k over a row of 48, MoE
+  // routing) it ran for minutes. Fixed upstream in July 2026
+  // (llvm-project#211711, #211887); until Debian's LLVM has the fix, it is
+  // off. Kernels compute no CRCs. Set once: kernels may compile on
+  // several threads.
+  [[maybe_unused]] static const bool noHashRecognize =
+      (llvm::DisableLIRP::HashRecognize = true);
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;

@@ -257,6 +257,11 @@ LogicalResult TopKOp::verify() {
   if (shape.empty()) {
     return emitOpError("expects an input of rank >= 1, got rank 0");
   }
+  // The compiled code ranks a row with 64-bit keys holding the index in 32.
+  if (shape.back() > 0xfffffffe) {
+    return emitOpError("expects rows of at most 4294967294 elements, got ")
+           << shape.back();
+  }
   uint64_t k = getK();
   if (k < 1 || k > static_cast<uint64_t>(shape.back())) {
     return emitOpError("expects k in [1, ")

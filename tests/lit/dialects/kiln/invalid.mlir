@@ -360,6 +360,14 @@ func.func @top_k_range(%x: tensor<2x3xf32>) {
 
 // -----
 
+func.func @top_k_long_rows(%x: tensor<1x4294967295xf32>) {
+  // expected-error @+1 {{'kiln.top_k' op expects rows of at most 4294967294 elements, got 4294967295}}
+  %0:2 = kiln.top_k %x {k = 2 : i64} : tensor<1x4294967295xf32> -> (tensor<1x2xf32>, tensor<1x2xi64>)
+  return
+}
+
+// -----
+
 func.func @rope_head_dim(%x: tensor<2x5x24xf32>) -> tensor<2x5x24xf32> {
   // expected-error @+1 {{'kiln.rope' op expects head_dim to divide the last dimension 24, got 7}}
   %0 = kiln.rope %x {head_dim = 7 : i64, rotary_dim = 4 : i64, theta = 1.0e4 : f64} : (tensor<2x5x24xf32>) -> tensor<2x5x24xf32>

@@ -1,0 +1,32 @@
+// top_k against the reference's order: larger first, NaN above every
+// number and tied with NaN, ties (+0 and -0 among them) to the lower
+// index. Rows of 1000 span four blocks of 256 (the last one partial);
+// NaNs sit in rows 0 and 2, one of them past the first block. Ties: the
+// ReLU of x holds about 500 zeros per row, and its negation as many -0;
+// exp(100 x) holds about 55 infinities per row. k runs from 1 to the whole
+// row.
+func.func @top_k(%x: tensor<3x1000xf32> {kiln.nan_at = array<i64: 5, 17, 300, 2999>}, %s: tensor<512x8xf32>,
+                 %y: tensor<4x48xf32>)
+    -> (tensor<3x1000x1xf32>, tensor<3x50xf32>, tensor<3x50xi64>, tensor<3x700xf32>, tensor<3x700xi64>,
+        tensor<3x1200xi64>, tensor<3x80xf32>, tensor<3x80xi64>, tensor<512x2xf32>, tensor<512x2xi64>,
+        tensor<4x48xf32>, tensor<4x48xi64>) {
+  %col = kiln.reshape %x : tensor<3x1000xf32> -> tensor<3x1000x1xf32>
+  %one, %oneIdx = kiln.top_k %col {k = 1 : i64} : tensor<3x1000x1xf32> -> (tensor<3x1000x1xf32>, tensor<3x1000x1xi64>)
+  %v50, %i50 = kiln.top_k %x {k = 50 : i64} : tensor<3x1000xf32> -> (tensor<3x50xf32>, tensor<3x50xi64>)
+  %zero = kiln.constant dense<0.0> : tensor<f32>
+  %relu = kiln.maximum %x, %zero : tensor<3x1000xf32>, tensor<f32> -> tensor<3x1000xf32>
+  %vTies, %iTies = kiln.top_k %relu {k = 700 : i64} : tensor<3x1000xf32> -> (tensor<3x700xf32>, tensor<3x700xi64>)
+  %neg = kiln.neg %relu : tensor<3x1000xf32>
+  %signed = kiln.concat %neg, %relu {axis = -1 : i64} : (tensor<3x1000xf32>, tensor<3x1000xf32>) -> tensor<3x2000xf32>
+  %vZeros, %iZeros = kiln.top_k %signed {k = 1200 : i64} : tensor<3x2000xf32> -> (tensor<3x1200xf32>, tensor<3x1200xi64>)
+  %hundred = kiln.constant dense<100.0> : tensor<f32>
+  %scaled = kiln.mul %x, %hundred : tensor<3x1000xf32>, tensor<f32> -> tensor<3x1000xf32>
+  %big = kiln.exp %scaled : tensor<3x1000xf32>
+  %vInf, %iInf = kiln.top_k %big {k = 80 : i64} : tensor<3x1000xf32> -> (tensor<3x80xf32>, tensor<3x80xi64>)
+  %vRoute, %iRoute = kiln.top_k %s {k = 2 : i64} : tensor<512x8xf32> -> (tensor<512x2xf32>, tensor<512x2xi64>)
+  %vAll, %iAll = kiln.top_k %y {k = 48 : i64} : tensor<4x48xf32> -> (tensor<4x48xf32>, tensor<4x48xi64>)
+  return %one, %v50, %i50, %vTies, %iTies, %iZeros, %vInf, %iInf, %vRoute, %iRoute, %vAll, %iAll
+      : tensor<3x1000x1xf32>, tensor<3x50xf32>, tensor<3x50xi64>, tensor<3x700xf32>, tensor<3x700xi64>,
+        tensor<3x1200xi64>, tensor<3x80xf32>, tensor<3x80xi64>, tensor<512x2xf32>, tensor<512x2xi64>,
+        tensor<4x48xf32>, tensor<4x48xi64>
+}
