@@ -23,18 +23,50 @@ using namespace mlir;
 namespace kiln {
 namespace {
 
-/// Loops over a tensor of `rank` dims with `axis` moved last: loop position
-/// of each tensor dim.
-SmallVector<unsigned> axisLastPositions(unsigned rank, unsigned axis) {
-  SmallVector<unsigned> position(rank);
+/// The loops of a reduction over the tensor dims `reduced`.
+struct ReductionLoops {
+  /// Loop position of each tensor dim.
+  SmallVector<unsigned> position;
+  /// Loop positions of the kept dims, in tensor order (the result's map).
+  SmallVector<unsigned> kept;
+  SmallVector<utils::IteratorType> iterators;
+};
+
+/// When the last tensor dim is reduced, the kept dims come first and the
+/// reduced ones last: the row reductions that kiln-cpu-lower-row-reductions
+/// vectorizes along the row. When the last dim is kept, the loops stay in
+/// tensor order, so that the innermost loop runs along memory and the
+/// reduction accumulates whole vectors of results. Moved last, a reduction
+/// over the rows of a [4096, 1024] tensor walked its columns at a 4 KiB
+/// stride: 30.4 ms on one Zen 4 core, 0.48 ms in tensor order.
+ReductionLoops reductionLoops(unsigned rank, ArrayRef<unsigned> axes) {
+  SmallVector<bool> reduced(rank, false);
+  for (unsigned axis : axes) {
+    reduced[axis] = true;
+  }
+  ReductionLoops loops;
+  loops.position.resize(rank);
+  bool lastReduced = reduced.back();
   unsigned next = 0;
   for (unsigned d = 0; d < rank; ++d) {
-    if (d != axis) {
-      position[d] = next++;
+    if (!lastReduced || !reduced[d]) {
+      loops.position[d] = next++;
     }
   }
-  position[axis] = rank - 1;
-  return position;
+  for (unsigned d = 0; lastReduced && d < rank; ++d) {
+    if (reduced[d]) {
+      loops.position[d] = next++;
+    }
+  }
+  loops.iterators.assign(rank, utils::IteratorType::parallel);
+  for (unsigned d = 0; d < rank; ++d) {
+    if (reduced[d]) {
+      loops.iterators[loops.position[d]] = utils::IteratorType::reduction;
+    } else {
+      loops.kept.push_back(loops.position[d]);
+    }
+  }
+  return loops;
 }
 
 SmallVector<utils::IteratorType> reduceLast(unsigned rank) {
@@ -65,23 +97,19 @@ struct LowerSoftmax : OpConversionPattern<SoftmaxOp> {
     unsigned rank = type.getRank();
     int64_t rawAxis = static_cast<int64_t>(op.getAxis());
     unsigned axis = rawAxis < 0 ? rawAxis + rank : rawAxis;
-    SmallVector<unsigned> position = axisLastPositions(rank, axis);
-    AffineMap full = g.dims(rank, position);
-    SmallVector<unsigned> rowDims;
-    for (unsigned d = 0; d + 1 < rank; ++d) {
-      rowDims.push_back(d);
-    }
-    AffineMap row = g.dims(rank, rowDims);
+    ReductionLoops loops = reductionLoops(rank, {axis});
+    AffineMap full = g.dims(rank, loops.position);
+    AffineMap row = g.dims(rank, loops.kept);
     SmallVector<int64_t> rowShape = without(type.getShape(), axis);
-    // The loop order puts `axis` last, so the output map is `full` too.
+    // The output is x's shape, read in the reductions' loop order.
     Value max = g.generic(
         x, {full}, g.filled(rowShape, -std::numeric_limits<double>::infinity()),
-        row, reduceLast(rank), [](OpBuilder &b, Location l, ValueRange a) {
+        row, loops.iterators, [](OpBuilder &b, Location l, ValueRange a) {
           return arith::MaximumFOp::create(b, l, a[0], a[1]).getResult();
         });
     Value sum =
         g.generic({x, max}, {full, row}, g.filled(rowShape, 0.0), row,
-                  reduceLast(rank), [](OpBuilder &b, Location l, ValueRange a) {
+                  loops.iterators, [](OpBuilder &b, Location l, ValueRange a) {
                     Value e = math::ExpOp::create(
                         b, l, arith::SubFOp::create(b, l, a[0], a[1]));
                     return arith::AddFOp::create(b, l, a[2], e).getResult();
@@ -237,6 +265,51 @@ struct LowerRmsNorm : OpConversionPattern<RmsNormOp> {
   }
 };
 
+/// A sum over `axis` (not the last dim) runs along it one row at a time,
+/// each result accumulating sequentially: the rounding error grows with the
+/// axis length (a sum of 65536 rows: 1e-5 relative, against 2e-7 for a row
+/// reduction's vector partial sums). When the length R has a divisor B with
+/// 8 <= B <= sqrt(R), this sums blocks of B rows first, `[.., R / B, ..]`,
+/// so that each result adds R / B + B terms in sequence; otherwise it
+/// returns `x` as it is.
+Value blockPartialSums(GenericBuilder &g, Value x, unsigned axis) {
+  auto type = cast<RankedTensorType>(x.getType());
+  unsigned rank = type.getRank();
+  int64_t length = type.getDimSize(axis), block = 0;
+  for (int64_t b = 8; b * b <= length; ++b) {
+    if (length % b == 0) {
+      block = b;
+    }
+  }
+  if (!block) {
+    return x;
+  }
+  // x viewed as [.., R / B, B, ..] (a reshape, no copy), summed over the B.
+  SmallVector<int64_t> expanded(type.getShape());
+  expanded[axis] = length / block;
+  expanded.insert(expanded.begin() + axis + 1, block);
+  Value view = ReshapeOp::create(
+      g.builder(), g.location(),
+      RankedTensorType::get(expanded, type.getElementType()), x);
+  SmallVector<unsigned> write;
+  SmallVector<utils::IteratorType> iterators(rank + 1,
+                                             utils::IteratorType::parallel);
+  iterators[axis + 1] = utils::IteratorType::reduction;
+  for (unsigned d = 0; d <= rank; ++d) {
+    if (d != axis + 1) {
+      write.push_back(d);
+    }
+  }
+  SmallVector<int64_t> shape(type.getShape());
+  shape[axis] = length / block;
+  return g.generic(
+      view, {g.identity(rank + 1)}, g.filled(shape, 0.0),
+      g.dims(rank + 1, write), iterators,
+      [](OpBuilder &nb, Location l, ValueRange a) {
+        return arith::AddFOp::create(nb, l, a[1], a[0]).getResult();
+      });
+}
+
 struct LowerReduce : OpConversionPattern<ReduceOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -246,49 +319,41 @@ struct LowerReduce : OpConversionPattern<ReduceOp> {
     Value x = adaptor.getInput();
     auto type = cast<RankedTensorType>(x.getType());
     unsigned rank = type.getRank();
-    SmallVector<bool> reduced(rank, false);
-    for (int64_t axis : op.getAxes()) {
-      reduced[axis < 0 ? axis + rank : axis] = true;
-    }
-    // Loops: kept dims in order, then reduced dims.
-    SmallVector<unsigned> position(rank);
+    SmallVector<unsigned> axes;
     SmallVector<int64_t> keptShape;
-    unsigned next = 0;
     int64_t count = 1;
+    for (int64_t axis : op.getAxes()) {
+      axes.push_back(axis < 0 ? axis + rank : axis);
+      count *= type.getDimSize(axes.back());
+    }
     for (unsigned d = 0; d < rank; ++d) {
-      if (!reduced[d]) {
-        position[d] = next++;
+      if (!llvm::is_contained(axes, d)) {
         keptShape.push_back(type.getDimSize(d));
       }
     }
-    unsigned kept = next;
-    for (unsigned d = 0; d < rank; ++d) {
-      if (reduced[d]) {
-        position[d] = next++;
-        count *= type.getDimSize(d);
-      }
-    }
-    SmallVector<utils::IteratorType> iterators(kept,
-                                               utils::IteratorType::parallel);
-    iterators.append(rank - kept, utils::IteratorType::reduction);
     ReduceKind kind = op.getKind();
+    bool sum = kind == ReduceKind::Sum || kind == ReduceKind::Mean;
+    if (sum && axes.size() == 1 && axes[0] + 1 < rank) {
+      x = blockPartialSums(g, x, axes[0]);
+    }
+    ReductionLoops loops = reductionLoops(rank, axes);
     double init =
         kind == ReduceKind::Max   ? -std::numeric_limits<double>::infinity()
         : kind == ReduceKind::Min ? std::numeric_limits<double>::infinity()
                                   : 0.0;
-    Value result = g.generic(
-        x, {g.dims(rank, position)}, g.filled(keptShape, init),
-        g.dims(rank, llvm::to_vector(llvm::seq<unsigned>(0, kept))), iterators,
-        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-          switch (kind) {
-          case ReduceKind::Max:
-            return arith::MaximumFOp::create(b, l, a[0], a[1]);
-          case ReduceKind::Min:
-            return arith::MinimumFOp::create(b, l, a[0], a[1]);
-          default:
-            return arith::AddFOp::create(b, l, a[1], a[0]);
-          }
-        });
+    Value result =
+        g.generic(x, {g.dims(rank, loops.position)}, g.filled(keptShape, init),
+                  g.dims(rank, loops.kept), loops.iterators,
+                  [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                    switch (kind) {
+                    case ReduceKind::Max:
+                      return arith::MaximumFOp::create(b, l, a[0], a[1]);
+                    case ReduceKind::Min:
+                      return arith::MinimumFOp::create(b, l, a[0], a[1]);
+                    default:
+                      return arith::AddFOp::create(b, l, a[1], a[0]);
+                    }
+                  });
     if (kind == ReduceKind::Mean) {
       double inv = 1.0 / static_cast<double>(count);
       result = g.elementwise(
