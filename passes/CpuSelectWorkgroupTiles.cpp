@@ -175,6 +175,9 @@ struct CpuSelectWorkgroupTilesPass
         tile.back() = narrower;
       }
     }
+    if (std::optional<int64_t> cost = elementCost(func)) {
+      shrinkToCost(shape, tile, std::max<int64_t>(1, workgroupCost / *cost));
+    }
     // Columns read through floordiv or mod that the tile does not divide
     // (rare: rope's tables are read by head) stay whole.
     if (tile.back() %
@@ -183,6 +186,35 @@ struct CpuSelectWorkgroupTilesPass
       tile.back() = cols;
     }
     return tile;
+  }
+
+  /// The largest cost per element that ops of `func` give.
+  static std::optional<int64_t> elementCost(func::FuncOp func) {
+    std::optional<int64_t> most;
+    func.walk([&](linalg::LinalgOp op) {
+      if (auto cost = op->getAttrOfType<IntegerAttr>(kElementCostAttr)) {
+        most = std::max(most.value_or(1), cost.getInt());
+      }
+    });
+    return most;
+  }
+
+  /// Shrinks `tile` to at most `elements` elements: fewer rows first, then
+  /// the largest divisor of the columns that fits (no partial tile).
+  static void shrinkToCost(ArrayRef<int64_t> shape,
+                           MutableArrayRef<int64_t> tile, int64_t elements) {
+    size_t rank = shape.size();
+    if (rank >= 2) {
+      tile[rank - 2] =
+          std::clamp<int64_t>(elements / tile.back(), 1, tile[rank - 2]);
+    }
+    if (tile.back() > elements) {
+      int64_t cols = shape.back(), part = elements;
+      while (cols % part != 0) {
+        --part;
+      }
+      tile.back() = part;
+    }
   }
 
   /// The largest row count that row-limited ops of `func` expect.

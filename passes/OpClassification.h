@@ -65,6 +65,11 @@ struct GemmOperands {
 /// The attribute marking a row-limited op.
 inline constexpr llvm::StringLiteral kRowLimitAttr = "kiln.row_limit";
 
+/// The attribute (i64) giving the scalar steps one element of an op's
+/// result costs when its body loops over whole rows (top_k's selection
+/// passes): workgroup tiles are sized by work, not by elements.
+inline constexpr llvm::StringLiteral kElementCostAttr = "kiln.element_cost";
+
 /// The count operand of a row-limited op, or null.
 mlir::OpOperand *rowLimitOperand(mlir::linalg::LinalgOp op);
 

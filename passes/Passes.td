@@ -385,7 +385,10 @@ def CpuSelectWorkgroupTilesPass
     elements as `row-tile` rows of `col-tile` columns (512 rows of a B
     operand packed into 16-column panels, not 32). Sets
     `exec.workgroup_tile` on the executable's function and `grid` (x:
-    column tiles, y: row tiles, z: batch) on every dispatch of it.
+    column tiles, y: row tiles, z: batch) on every dispatch of it. A
+    dispatch whose ops say what an element costs (`kiln.element_cost`,
+    scalar steps) takes at most `workgroup-cost` steps per workgroup:
+    fewer rows, then a divisor of the columns, down to one element.
   }];
   let options = [
     Option<"rowTile", "row-tile", "int64_t", "32",
@@ -403,7 +406,10 @@ def CpuSelectWorkgroupTilesPass
            "Rows per workgroup of a dispatch that reduces whole rows">,
     Option<"limitedRowTile", "limited-row-tile", "int64_t", "256",
            "Most rows per workgroup of a row-limited GEMM dispatch, which "
-           "takes twice the rows its ops expect (kiln.row_limit)">
+           "takes twice the rows its ops expect (kiln.row_limit)">,
+    Option<"workgroupCost", "workgroup-cost", "int64_t", "65536",
+           "Most scalar steps per workgroup of a dispatch whose ops give "
+           "their cost per element (kiln.element_cost)">
   ];
 }
 

@@ -11,6 +11,7 @@
 #include "passes/KilnToLinalg/BodyScalars.h"
 #include "passes/KilnToLinalg/GenericBuilder.h"
 #include "passes/KilnToLinalg/KilnToLinalgPatterns.h"
+#include "passes/OpClassification.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -393,6 +394,15 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
 
   static constexpr int64_t kBlock = 256;
 
+  /// Marks `value`'s generic with its scalar steps per element, which size
+  /// its workgroups (kiln-cpu-select-workgroup-tiles).
+  static void setCost(Value value, int64_t steps) {
+    Operation *op = value.getDefiningOp();
+    op->setAttr(kElementCostAttr,
+                IntegerAttr::get(IntegerType::get(op->getContext(), 64),
+                                 std::max<int64_t>(steps, 1)));
+  }
+
   LogicalResult
   matchAndRewrite(TopKOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -485,6 +495,7 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
 
     // Members of the element range [lb, ub) of the current row, given the
     // row's last key.
+    setCost(last, k * n);
     auto isMember = [&](BodyScalars &s, Value i, Value lastKey) {
       return s.cmpi(arith::CmpIPredicate::uge, keyAt(s, i), lastKey);
     };
@@ -506,6 +517,7 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
           });
         });
 
+    setCost(count, kBlock);
     SmallVector<int64_t> slots(rows);
     slots.push_back(k);
     Value member = g.generic(
@@ -548,6 +560,7 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
           return s.toI64(found[1]);
         });
 
+    setCost(member, blocks + kBlock);
     auto memberKey = [&](BodyScalars &s, Value c) {
       return keyAt(s, s.toIndex(s.at(member, rowAt(c))));
     };
@@ -565,6 +578,7 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
           });
         });
 
+    setCost(memberRank, k);
     SmallVector<Value> results = g.generic(
         {}, {},
         {g.empty(values.getShape(), rewriter.getF32Type()),
@@ -584,6 +598,7 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
           Value index = s.at(member, rowAt(found[0]));
           return {s.at(x, rowAt(s.toIndex(index))), index};
         });
+    setCost(results[0], k);
     rewriter.replaceOp(op, results);
     return success();
   }

@@ -104,6 +104,19 @@ def attention_case(kinds, threads=2, length=2048, heads=16, head_dim=64, batch=1
                 os.path.join(BENCH_MODELS, "attention.kiln"), dims, engines)
 
 
+# `kiln-bench ops`: the op models of tools/kiln-bench/models, each an op
+# whose lowering once fell off the vector path (docs/benchmarks.md).
+OPS = ["matmul_at", "scores", "top_k", "column_sum", "column_softmax"]
+
+
+def op_case(name, kinds, threads=2):
+    """The op model `name` at its own dims."""
+    source = os.path.join(BENCH_MODELS, name + ".kiln")
+    dims = model_dims(source)
+    shown = ", ".join(f"{k}={v}" for k, v in dims.items())
+    return Case(f"{name} ({shown})", name, source, dims, engines_for(kinds, threads))
+
+
 def model_case(name, overrides, kinds, threads=2):
     """A zoo model at BENCH_DIMS[name] updated with `overrides`."""
     source = os.path.join(ZOO, name + ".kiln")

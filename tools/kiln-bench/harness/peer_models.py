@@ -328,12 +328,41 @@ def attention_model(d):
     return PeerModel(["q", "k", "v"], ["o"], forward)
 
 
+# `kiln-bench ops`: one op each, on run-time inputs.
+
+def matmul_at(d):
+    return PeerModel(["a", "b"], ["c"], lambda W, I: {"c": I["a"].T @ I["b"]})
+
+
+def scores(d):
+    return PeerModel(["q", "k"], ["s"], lambda W, I: {"s": I["q"] @ I["k"].transpose(-1, -2)})
+
+
+def top_k(d):
+    def forward(W, I):
+        values, indices = torch.topk(I["logits"], d["K"], dim=-1)
+        return {"values": values, "indices": indices}
+
+    return PeerModel(["logits"], ["values", "indices"], forward)
+
+
+def column_sum(d):
+    return PeerModel(["x"], ["y"], lambda W, I: {"y": I["x"].sum(0)})
+
+
+def column_softmax(d):
+    return PeerModel(["x"], ["y"], lambda W, I: {"y": torch.softmax(I["x"], 0)})
+
+
+OPS = {"matmul_at": matmul_at, "scores": scores, "top_k": top_k,
+       "column_sum": column_sum, "column_softmax": column_softmax}
+
 MODELS = {
     "qformer": qformer, "mllama_cross_attention": mllama_cross_attention,
     "showo_omni_attention": showo_omni_attention, "mixtral_moe": mixtral_moe,
     "deepseek_moe": deepseek_moe, "llava_projector": llava_projector,
     "vit_patch_embed": vit_patch_embed, "siglip_layer": siglip_layer,
-    "gemm": gemm, "linear": linear, "attention": attention_model,
+    "gemm": gemm, "linear": linear, "attention": attention_model, **OPS,
 }
 
 
