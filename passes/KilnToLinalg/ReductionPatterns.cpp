@@ -378,8 +378,12 @@ struct LowerReduce : OpConversionPattern<ReduceOp> {
 ///
 ///   key[r, i]    (monotone bits of x, NaN highest, -0 as +0) << 32
 ///                | (0xfffffffe - i)                          elementwise
+///   max[r, b]    the largest key of block b of 64 elements         n
+///   floor[r]     the k-th largest block maximum (when there are at
+///                least k blocks)                           k * n / 64
 ///   last[r]      the k-th largest key: k passes, each the largest key
-///                below the last one (a max reduction)          k * n
+///                below the last one, over the k blocks whose
+///                maximum reaches `floor`            k * (n / 64 + 64 k)
 ///   count[r, b]  keys >= last in block b of 256 elements           n
 ///   member[r, c] the c-th index (in index order) whose key >= last:
 ///                a walk over the blocks' counts, then one block
@@ -393,6 +397,7 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
   using OpConversionPattern::OpConversionPattern;
 
   static constexpr int64_t kBlock = 256;
+  static constexpr int64_t kPruneBlock = 64;
 
   /// Marks `value`'s generic with its scalar steps per element, which size
   /// its workgroups (kiln-cpu-select-workgroup-tiles).
@@ -470,32 +475,114 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
     auto keyAt = [&](BodyScalars &s, Value i) { return s.at(key, rowAt(i)); };
 
     // Keys are never 0 (the lowest, -inf's, has high bits 0x007fffff) nor
-    // all ones (the low bits stop at 0xfffffffe).
+    // all ones (the low bits stop at 0xfffffffe). `kth` runs k passes, each
+    // the largest key below the last one, `pass(below, best)` folding one
+    // pass's keys into `best`.
+    auto kth = [&](BodyScalars &s,
+                   function_ref<Value(Value below, Value best)> pass) {
+      return s.forEach(k, ValueRange{s.i64(-1)},
+                       [&](Value, ValueRange previous) -> SmallVector<Value> {
+                         return {pass(previous[0], s.i64(0))};
+                       })[0];
+    };
+    auto foldBelow = [&](BodyScalars &s, Value key, Value below, Value best) {
+      Value in = s.cmpi(arith::CmpIPredicate::ult, key, below);
+      return arith::MaxUIOp::create(
+                 s.b, s.l, best,
+                 arith::SelectOp::create(s.b, s.l, in, key, s.i64(0)))
+          .getResult();
+    };
+    auto foldRange = [&](BodyScalars &s, Value lb, Value ub, Value below,
+                         Value best) {
+      return s.loop(lb, ub, ValueRange{best},
+                    [&](Value i, ValueRange acc) -> SmallVector<Value> {
+                      return {foldBelow(s, keyAt(s, i), below, acc[0])};
+                    })[0];
+    };
+    // With at least k blocks of `kPruneBlock` keys, the k-th largest block
+    // maximum `floor` bounds the k-th key from below (k keys reach it), and
+    // exactly k blocks reach `floor`: each pass reads those blocks' keys and
+    // every block's maximum, k (n / B + k B) steps instead of k n.
+    int64_t pruneBlocks = llvm::divideCeil(n, kPruneBlock);
+    bool prune = pruneBlocks >= k && pruneBlocks > 1;
+    Value blockMax, floor;
+    if (prune) {
+      SmallVector<int64_t> shape(rows);
+      shape.push_back(pruneBlocks);
+      blockMax = g.generic(
+          {}, {}, g.empty(shape, i64), g.identity(rank),
+          GenericBuilder::parallel(rank),
+          [&](OpBuilder &b, Location l, ValueRange) {
+            readRow(b, l);
+            BodyScalars s{b, l};
+            Value lb = arith::MulIOp::create(
+                b, l, linalg::IndexOp::create(b, l, rank - 1),
+                s.idx(kPruneBlock));
+            Value ub = arith::MinSIOp::create(
+                b, l, arith::AddIOp::create(b, l, lb, s.idx(kPruneBlock)),
+                s.idx(n));
+            // Below all ones: every key.
+            return foldRange(s, lb, ub, s.i64(-1), s.i64(0));
+          });
+      setCost(blockMax, kPruneBlock);
+      floor = g.generic(
+          {}, {}, g.empty(rows, i64), g.identity(rank - 1),
+          GenericBuilder::parallel(rank - 1),
+          [&](OpBuilder &b, Location l, ValueRange) {
+            readRow(b, l);
+            BodyScalars s{b, l};
+            return kth(s, [&](Value below, Value best) {
+              return s.forEach(
+                  pruneBlocks, ValueRange{best},
+                  [&](Value blk, ValueRange acc) -> SmallVector<Value> {
+                    return {foldBelow(s, s.at(blockMax, rowAt(blk)), below,
+                                      acc[0])};
+                  })[0];
+            });
+          });
+      setCost(floor, k * pruneBlocks);
+    }
     Value last = g.generic(
-        {}, {}, g.empty(rows, i64), g.identity(rank - 1),
+        prune ? ValueRange{floor} : ValueRange{},
+        prune ? SmallVector<AffineMap>{g.identity(rank - 1)}
+              : SmallVector<AffineMap>{},
+        g.empty(rows, i64), g.identity(rank - 1),
         GenericBuilder::parallel(rank - 1),
-        [&](OpBuilder &b, Location l, ValueRange) {
+        [&](OpBuilder &b, Location l, ValueRange args) {
           readRow(b, l);
           BodyScalars s{b, l};
-          return s.forEach(
-              k, ValueRange{s.i64(-1)},
-              [&](Value, ValueRange previous) -> SmallVector<Value> {
-                return s.forEach(
-                    n, ValueRange{s.i64(0)},
-                    [&](Value i, ValueRange best) -> SmallVector<Value> {
-                      Value ki = keyAt(s, i);
-                      Value below =
-                          s.cmpi(arith::CmpIPredicate::ult, ki, previous[0]);
-                      return {arith::MaxUIOp::create(
-                          b, l, best[0],
-                          arith::SelectOp::create(b, l, below, ki, s.i64(0)))};
-                    });
-              })[0];
+          if (!prune) {
+            return kth(s, [&](Value below, Value best) {
+              return foldRange(s, s.idx(0), s.idx(n), below, best);
+            });
+          }
+          return kth(s, [&](Value below, Value best) {
+            return s.forEach(
+                pruneBlocks, ValueRange{best},
+                [&](Value blk, ValueRange acc) -> SmallVector<Value> {
+                  Value reaches = s.cmpi(arith::CmpIPredicate::uge,
+                                         s.at(blockMax, rowAt(blk)), args[0]);
+                  auto branch = scf::IfOp::create(b, l, i64, reaches,
+                                                  /*withElseRegion=*/true);
+                  OpBuilder::InsertionGuard guard(b);
+                  b.setInsertionPointToStart(branch.thenBlock());
+                  Value lb =
+                      arith::MulIOp::create(b, l, blk, s.idx(kPruneBlock));
+                  Value ub = arith::MinSIOp::create(
+                      b, l, arith::AddIOp::create(b, l, lb, s.idx(kPruneBlock)),
+                      s.idx(n));
+                  scf::YieldOp::create(b, l,
+                                       foldRange(s, lb, ub, below, acc[0]));
+                  b.setInsertionPointToStart(branch.elseBlock());
+                  scf::YieldOp::create(b, l, acc[0]);
+                  return {branch.getResult(0)};
+                })[0];
+          });
         });
+    setCost(last, prune ? k * (pruneBlocks + k * kPruneBlock) : k * n);
 
     // Members of the element range [lb, ub) of the current row, given the
     // row's last key.
-    setCost(last, k * n);
     auto isMember = [&](BodyScalars &s, Value i, Value lastKey) {
       return s.cmpi(arith::CmpIPredicate::uge, keyAt(s, i), lastKey);
     };
