@@ -41,6 +41,7 @@ struct LowerToLinalgPass
     populateElementwiseLoweringPatterns(patterns);
     populateContractionLoweringPatterns(patterns);
     populateReductionLoweringPatterns(patterns);
+    populateTopKLoweringPatterns(patterns);
     populateRopeLoweringPatterns(patterns);
     populateAttentionLoweringPatterns(patterns);
     populateMoeLoweringPatterns(patterns);

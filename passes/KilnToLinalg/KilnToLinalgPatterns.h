@@ -19,8 +19,10 @@ namespace kiln {
 void populateElementwiseLoweringPatterns(mlir::RewritePatternSet &patterns);
 /// linear, matmul, patch_embed.
 void populateContractionLoweringPatterns(mlir::RewritePatternSet &patterns);
-/// layer_norm, rms_norm, softmax, reduce, top_k.
+/// layer_norm, rms_norm, softmax, reduce.
 void populateReductionLoweringPatterns(mlir::RewritePatternSet &patterns);
+/// top_k.
+void populateTopKLoweringPatterns(mlir::RewritePatternSet &patterns);
 /// rope.
 void populateRopeLoweringPatterns(mlir::RewritePatternSet &patterns);
 /// attention.
