@@ -309,6 +309,33 @@ Value blockPartialSums(GenericBuilder &g, Value x, unsigned axis) {
       });
 }
 
+/// `x` reduced over its dim `axis` by `kind` (Sum, Max or Min).
+Value reduceAxis(GenericBuilder &g, Value x, unsigned axis, ReduceKind kind) {
+  auto type = cast<RankedTensorType>(x.getType());
+  unsigned rank = type.getRank();
+  SmallVector<int64_t> keptShape = without(type.getShape(), axis);
+  if (kind == ReduceKind::Sum && axis + 1 < rank) {
+    x = blockPartialSums(g, x, axis);
+  }
+  ReductionLoops loops = reductionLoops(rank, {axis});
+  double init =
+      kind == ReduceKind::Max   ? -std::numeric_limits<double>::infinity()
+      : kind == ReduceKind::Min ? std::numeric_limits<double>::infinity()
+                                : 0.0;
+  return g.generic(x, {g.dims(rank, loops.position)}, g.filled(keptShape, init),
+                   g.dims(rank, loops.kept), loops.iterators,
+                   [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                     switch (kind) {
+                     case ReduceKind::Max:
+                       return arith::MaximumFOp::create(b, l, a[0], a[1]);
+                     case ReduceKind::Min:
+                       return arith::MinimumFOp::create(b, l, a[0], a[1]);
+                     default:
+                       return arith::AddFOp::create(b, l, a[1], a[0]);
+                     }
+                   });
+}
+
 struct LowerReduce : OpConversionPattern<ReduceOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -319,45 +346,30 @@ struct LowerReduce : OpConversionPattern<ReduceOp> {
     auto type = cast<RankedTensorType>(x.getType());
     unsigned rank = type.getRank();
     SmallVector<unsigned> axes;
-    SmallVector<int64_t> keptShape;
     int64_t count = 1;
     for (int64_t axis : op.getAxes()) {
       axes.push_back(axis < 0 ? axis + rank : axis);
       count *= type.getDimSize(axes.back());
     }
-    for (unsigned d = 0; d < rank; ++d) {
-      if (!llvm::is_contained(axes, d)) {
-        keptShape.push_back(type.getDimSize(d));
-      }
-    }
+    // One axis at a time, the highest first (the lower ones keep their
+    // numbers): each step is a row reduction or a reduction in tensor
+    // order, with partial sums. Over several axes at once, the loops had
+    // two reduction dims: no row reduction, one accumulator in memory for
+    // the whole sum. A sum over all of [4096, 1024] took 3.5 ms on one Zen 4
+    // core and was off by 1.8e-3 (exp of uniform [-1, 1)); 0.2 ms and
+    // 1e-7 in two steps.
+    llvm::sort(axes, std::greater<unsigned>());
     ReduceKind kind = op.getKind();
-    bool sum = kind == ReduceKind::Sum || kind == ReduceKind::Mean;
-    if (sum && axes.size() == 1 && axes[0] + 1 < rank) {
-      x = blockPartialSums(g, x, axes[0]);
+    ReduceKind step = kind == ReduceKind::Mean ? ReduceKind::Sum : kind;
+    Value result = x;
+    for (unsigned axis : axes) {
+      result = reduceAxis(g, result, axis, step);
     }
-    ReductionLoops loops = reductionLoops(rank, axes);
-    double init =
-        kind == ReduceKind::Max   ? -std::numeric_limits<double>::infinity()
-        : kind == ReduceKind::Min ? std::numeric_limits<double>::infinity()
-                                  : 0.0;
-    Value result =
-        g.generic(x, {g.dims(rank, loops.position)}, g.filled(keptShape, init),
-                  g.dims(rank, loops.kept), loops.iterators,
-                  [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-                    switch (kind) {
-                    case ReduceKind::Max:
-                      return arith::MaximumFOp::create(b, l, a[0], a[1]);
-                    case ReduceKind::Min:
-                      return arith::MinimumFOp::create(b, l, a[0], a[1]);
-                    default:
-                      return arith::AddFOp::create(b, l, a[1], a[0]);
-                    }
-                  });
     if (kind == ReduceKind::Mean) {
       double inv = 1.0 / static_cast<double>(count);
       result = g.elementwise(
-          result, keptShape, rewriter.getF32Type(),
-          [&](OpBuilder &b, Location l, ValueRange a) {
+          result, cast<RankedTensorType>(result.getType()).getShape(),
+          rewriter.getF32Type(), [&](OpBuilder &b, Location l, ValueRange a) {
             return arith::MulFOp::create(b, l, a[0], g.f32(inv)).getResult();
           });
     }

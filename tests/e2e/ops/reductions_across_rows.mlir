@@ -2,10 +2,13 @@
 // in tensor order (the innermost along memory), and a sum over R rows with
 // a divisor B in [8, sqrt(R)] first sums blocks of B rows (R = 1000: 40
 // blocks of 25; R = 64: 8 of 8); R = 61 has none. Fed by an elementwise
-// producer, with a kept dim (33) that no vector width divides.
+// producer, with a kept dim (33) that no vector width divides. A reduction
+// over several axes runs one axis at a time, the highest first: over all
+// of x, over dims 1 and 2 of y, over dims 0 and 2 of z.
 func.func @reductions_across_rows(%x: tensor<1000x33xf32>, %y: tensor<3x64x33xf32>, %z: tensor<61x2x40xf32>)
     -> (tensor<33xf32>, tensor<33xf32>, tensor<33xf32>, tensor<3x33xf32>, tensor<3x33xf32>, tensor<2x40xf32>,
-        tensor<33xf32>, tensor<1000x33xf32>, tensor<3x64x33xf32>, tensor<61x2x40xf32>, tensor<2x40xf32>) {
+        tensor<33xf32>, tensor<1000x33xf32>, tensor<3x64x33xf32>, tensor<61x2x40xf32>, tensor<2x40xf32>,
+        tensor<f32>, tensor<f32>, tensor<3xf32>, tensor<2xf32>, tensor<1x1x1xf32>) {
   %e = kiln.exp %x : tensor<1000x33xf32>
   %sum = kiln.reduce sum %e {axes = array<i64: 0>} : tensor<1000x33xf32> -> tensor<33xf32>
   %mean = kiln.reduce mean %x {axes = array<i64: 0>} : tensor<1000x33xf32> -> tensor<33xf32>
@@ -19,7 +22,13 @@ func.func @reductions_across_rows(%x: tensor<1000x33xf32>, %y: tensor<3x64x33xf3
   %sz = kiln.softmax %z {axis = -3 : i64} : tensor<61x2x40xf32>
   %kept = kiln.reduce sum %z {axes = array<i64: 0>, keep_dims} : tensor<61x2x40xf32> -> tensor<1x2x40xf32>
   %flat = kiln.reshape %kept : tensor<1x2x40xf32> -> tensor<2x40xf32>
-  return %sum, %mean, %max, %mid, %midMin, %prime, %two, %sx, %sy, %sz, %flat
+  %all = kiln.reduce sum %e {axes = array<i64: 0, 1>} : tensor<1000x33xf32> -> tensor<f32>
+  %allMean = kiln.reduce mean %x {axes = array<i64: 1, 0>} : tensor<1000x33xf32> -> tensor<f32>
+  %inner = kiln.reduce sum %y {axes = array<i64: 1, 2>} : tensor<3x64x33xf32> -> tensor<3xf32>
+  %outer = kiln.reduce max %z {axes = array<i64: 0, -1>} : tensor<61x2x40xf32> -> tensor<2xf32>
+  %cube = kiln.reduce mean %z {axes = array<i64: 0, 1, 2>, keep_dims} : tensor<61x2x40xf32> -> tensor<1x1x1xf32>
+  return %sum, %mean, %max, %mid, %midMin, %prime, %two, %sx, %sy, %sz, %flat, %all, %allMean, %inner, %outer, %cube
       : tensor<33xf32>, tensor<33xf32>, tensor<33xf32>, tensor<3x33xf32>, tensor<3x33xf32>, tensor<2x40xf32>,
-        tensor<33xf32>, tensor<1000x33xf32>, tensor<3x64x33xf32>, tensor<61x2x40xf32>, tensor<2x40xf32>
+        tensor<33xf32>, tensor<1000x33xf32>, tensor<3x64x33xf32>, tensor<61x2x40xf32>, tensor<2x40xf32>,
+        tensor<f32>, tensor<f32>, tensor<3xf32>, tensor<2xf32>, tensor<1x1x1xf32>
 }
