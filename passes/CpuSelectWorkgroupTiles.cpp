@@ -8,21 +8,22 @@
 // dimensions.
 //
 // Dispatches whose ops produce per-row values (norm statistics) need whole
-// rows; the others tile columns in multiples of 32 (the GEMM register
-// block), dividing the column count where such a multiple does, else with
-// a partial last tile (kiln-cpu-tile-workgroups gives it a body of its
-// own): with whole columns instead, a GEMM with few rows and an odd
-// column count (a language-model head) ran on one worker.
-// A GEMM dispatch takes up to `gemm-row-tile` rows while four row tiles
-// remain, so that B is reused from cache across more rows; a row-limited
-// one (MoE experts) takes twice the rows it expects, up to
-// `limited-row-tile`, so that a typical expert is one row tile. A whole-row
-// workgroup of a GEMM dispatch reads all of B, so it takes enough rows (up
-// to `row-tile`) to reuse B while leaving two workgroups. Any other
-// dispatch whose columns are fewer than `col-tile` takes rows for as many
-// elements as `row-tile` x `col-tile`: the run-time packing of a GEMM operand
-// into 16-column panels made 2 KiB workgroups, 8,192 of them for a 2048 x
-// 2048 B (docs/compiler.md measures the difference). A GEMM dispatch
+// rows, `norm-row-tile` of them or, when rows are short, enough for
+// `min-whole-row-elements` elements (a softmax over 8 experts in 8-row
+// workgroups spent its time starting them); the others tile columns in
+// multiples of 32 (the GEMM register block), dividing the column count where
+// such a multiple does, else with a partial last tile (kiln-cpu-tile-workgroups
+// gives it a body of its own): with whole columns instead, a GEMM with few rows
+// and an odd column count (a language-model head) ran on one worker. A GEMM
+// dispatch takes up to `gemm-row-tile` rows while four row tiles remain, so
+// that B is reused from cache across more rows; a row-limited one (MoE experts)
+// takes twice the rows it expects, up to `limited-row-tile`, so that a typical
+// expert is one row tile. A whole-row workgroup of a GEMM dispatch reads all of
+// B, so it takes enough rows (up to `row-tile`) to reuse B while leaving two
+// workgroups. Any other dispatch whose columns are fewer than `col-tile` takes
+// rows for as many elements as `row-tile` x `col-tile`: the run-time packing of
+// a GEMM operand into 16-column panels made 2 KiB workgroups, 8,192 of them for
+// a 2048 x 2048 B (docs/compiler.md measures the difference). A GEMM dispatch
 // with fewer than `min-gemm-workgroups` workgroups narrows its column tiles
 // (down to 64 columns) until it has that many: with three workgroups on two
 // workers, one worker waits a third of the dispatch at the barrier.
@@ -152,7 +153,10 @@ struct CpuSelectWorkgroupTilesPass
         rowsPerTile = std::clamp<int64_t>(llvm::alignTo(rows / 2, 8),
                                           normRowTile, rowTile);
       } else if (wholeRows) {
-        rowsPerTile = normRowTile;
+        // Short rows (a softmax over 8 experts) take more of them: a
+        // workgroup of 8 rows of 8 cost more to start than to compute.
+        rowsPerTile =
+            std::max<int64_t>(normRowTile, minWholeRowElements / cols);
       } else if (tile.back() < colTile) {
         // Narrow rows (a B operand packed into 16-column panels): as many
         // elements per workgroup as `row-tile` rows of `col-tile` columns.

@@ -377,7 +377,8 @@ def CpuSelectWorkgroupTilesPass
     A workgroup computes a tile of the dispatch's results: one index of each
     leading (batch) dimension, `rows` of the second-to-last and `cols` of
     the last dimension. A dispatch that reduces along the last dimension
-    (layer norm) takes whole rows. Column tiles are multiples of 32 that
+    (layer norm) takes whole rows, `norm-row-tile` of them or, when rows
+    are short, enough for `min-whole-row-elements` elements. Column tiles are multiples of 32 that
     divide the columns, or where none does, multiples of 32 with a
     partial last tile. A GEMM dispatch with few workgroups narrows its
     column tiles so that the workers can balance them. Other
@@ -404,6 +405,10 @@ def CpuSelectWorkgroupTilesPass
            "than 64) to reach">,
     Option<"normRowTile", "norm-row-tile", "int64_t", "8",
            "Rows per workgroup of a dispatch that reduces whole rows">,
+    Option<"minWholeRowElements", "min-whole-row-elements", "int64_t",
+           "2048",
+           "Elements per workgroup of a whole-row dispatch with short rows "
+           "(it takes more than norm-row-tile rows to reach them)">,
     Option<"limitedRowTile", "limited-row-tile", "int64_t", "256",
            "Most rows per workgroup of a row-limited GEMM dispatch, which "
            "takes twice the rows its ops expect (kiln.row_limit)">,
