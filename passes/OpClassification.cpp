@@ -231,8 +231,9 @@ std::optional<unsigned> resultRowLoop(linalg::LinalgOp op) {
 
 std::optional<GemmOperands> matchGemm(linalg::LinalgOp op) {
   unsigned inputs = rowLimitOperand(op) || keyLimit(op) ? 3 : 2;
-  if (op.getNumDpsInputs() != inputs || op.getNumDpsInits() != 1 ||
-      op.getNumReductionLoops() != 1 || op.getNumLoops() < 3) {
+  if (op->hasAttr(kDotRowsAttr) || op.getNumDpsInputs() != inputs ||
+      op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 1 ||
+      op.getNumLoops() < 3) {
     return std::nullopt;
   }
   unsigned loops = op.getNumLoops();

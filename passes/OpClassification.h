@@ -62,6 +62,11 @@ struct GemmOperands {
   int64_t rhsPanel = 0;
 };
 
+/// The attribute marking a contraction that is rows of dot products, not a
+/// GEMM (a linear layer with a handful of outputs): matchGemm refuses it,
+/// and it lowers as a row reduction along K.
+inline constexpr llvm::StringLiteral kDotRowsAttr = "kiln.dot_rows";
+
 /// The attribute marking a row-limited op.
 inline constexpr llvm::StringLiteral kRowLimitAttr = "kiln.row_limit";
 

@@ -12,6 +12,7 @@
 #include "dialects/Kiln/IR/KilnOps.h"
 #include "passes/KilnToLinalg/GenericBuilder.h"
 #include "passes/KilnToLinalg/KilnToLinalgPatterns.h"
+#include "passes/OpClassification.h"
 
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -19,6 +20,10 @@ using namespace mlir;
 
 namespace kiln {
 namespace {
+
+/// A linear layer with at most this many outputs is rows of dot products
+/// along K (kDotRowsAttr), not a GEMM: a GEMM pads N to its 32-column panel.
+constexpr int64_t kDotRowsMaxColumns = 4;
 
 /// `acc + a * b`, the body of every contraction.
 Value multiplyAdd(OpBuilder &b, Location l, ValueRange a) {
@@ -65,6 +70,9 @@ struct LowerLinear : OpConversionPattern<LinearOp> {
                   {g.dims(rank + 1, inputDims), g.dims(rank + 1, {n, k})},
                   g.filled(type.getShape(), 0.0), g.dims(rank + 1, outputDims),
                   contractionIterators(rank, 1), multiplyAdd);
+    if (type.getShape().back() <= kDotRowsMaxColumns) {
+      result.getDefiningOp()->setAttr(kDotRowsAttr, rewriter.getUnitAttr());
+    }
     if (Value bias = adaptor.getBias()) {
       result = addBias(g, result, bias);
     }

@@ -202,7 +202,7 @@ INSTANTIATE_TEST_SUITE_P(
                       "partial_column_tiles.mlir", "returned_values.mlir",
                       "concat_many.mlir", "batched_panels.mlir",
                       "transposed_operands.mlir", "top_k.mlir",
-                      "reductions_across_rows.mlir"),
+                      "reductions_across_rows.mlir", "dot_rows.mlir"),
     [](const ::testing::TestParamInfo<std::string> &info) {
       return info.param.substr(0, info.param.find('.'));
     });

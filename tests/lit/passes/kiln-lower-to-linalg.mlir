@@ -66,6 +66,21 @@ func.func @reduce_rows(%x: tensor<64x33xf32>) -> (tensor<33xf32>, tensor<64x33xf
 
 // -----
 
+// A linear with at most 4 outputs is rows of dot products: its contraction
+// is marked kiln.dot_rows (no GEMM, no panels); 5 outputs are a GEMM.
+// CHECK-LABEL: func.func @dot_rows
+// CHECK: linalg.generic
+// CHECK-SAME: outs(%{{.+}} : tensor<8x4xf32>) attrs = {kiln.dot_rows, kiln.op = "kiln.linear"}
+// CHECK: linalg.generic
+// CHECK-SAME: outs(%{{.+}} : tensor<8x5xf32>) attrs = {kiln.op = "kiln.linear"}
+func.func @dot_rows(%x: tensor<8x16xf32>, %w4: tensor<4x16xf32>, %w5: tensor<5x16xf32>) -> (tensor<8x4xf32>, tensor<8x5xf32>) {
+  %0 = kiln.linear %x, %w4 : (tensor<8x16xf32>, tensor<4x16xf32>) -> tensor<8x4xf32>
+  %1 = kiln.linear %x, %w5 : (tensor<8x16xf32>, tensor<5x16xf32>) -> tensor<8x5xf32>
+  return %0, %1 : tensor<8x4xf32>, tensor<8x5xf32>
+}
+
+// -----
+
 // Broadcasting reads size-1 dimensions at index 0 and drops missing ones.
 // CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 // CHECK-DAG: #[[ROW:.+]] = affine_map<(d0, d1, d2) -> (d1, 0)>
