@@ -3,7 +3,8 @@
 // Groups are formed in one walk over the function, in program order:
 //  - a GEMM contraction starts a group (it is the group's root), or takes
 //    over the group of elementwise ops that computes its A operand when
-//    nothing else reads that group (producer fusion);
+//    nothing else reads that group and no member gathers through floordiv
+//    or mod (producer fusion);
 //  - an elementwise op or a row reduction joins the latest group that
 //    produces one of its operands if it computes on the same rows (see
 //    canJoin), else it starts a group of its own.
@@ -263,6 +264,13 @@ lhsProducerGroup(linalg::LinalgOp op, const std::vector<Group> &groups,
     if (!isElementwise(linalgOp) || member->hasAttr(kAttentionPartAttr) ||
         rowLimitOperand(linalgOp) || keyLimit(linalgOp)) {
       return std::nullopt;
+    }
+    // A gather through floordiv and mod (patch_embed's im2col) recomputed
+    // per column tile costs index arithmetic on every element.
+    for (AffineMap map : linalgOp.getIndexingMapsArray()) {
+      if (!map.isProjectedPermutation(/*allowZeroInResults=*/true)) {
+        return std::nullopt;
+      }
     }
     for (Operation *user : member->getUsers()) {
       if (!members[id].contains(user) && user != op) {
