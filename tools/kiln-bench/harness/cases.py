@@ -17,6 +17,7 @@ import numpy as np
 from . import safetensors_io
 from .kiln_tools import model_dims
 from .model_inputs import make_inputs
+from .op_models import OPS  # noqa: F401 (kiln-bench ops' list)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
@@ -102,11 +103,6 @@ def attention_case(kinds, threads=2, length=2048, heads=16, head_dim=64, batch=1
                engines_for(kinds, threads, "full", {"CAUSAL": 0}))
     return Case(f"attention L={length} H={heads} dh={head_dim} B={batch}", "attention",
                 os.path.join(BENCH_MODELS, "attention.kiln"), dims, engines)
-
-
-# `kiln-bench ops`: the op models of tools/kiln-bench/models, each an op
-# whose lowering once fell off the vector path (docs/benchmarks.md).
-OPS = ["matmul_at", "scores", "top_k", "column_sum", "column_softmax"]
 
 
 def op_case(name, kinds, threads=2):
