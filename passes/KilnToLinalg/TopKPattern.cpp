@@ -49,12 +49,14 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
   static constexpr int64_t kPruneBlock = 64;
 
   /// Marks `value`'s generic with its scalar steps per element, which size
-  /// its workgroups (kiln-cpu-select-workgroup-tiles).
-  static void setCost(Value value, int64_t steps) {
+  /// its workgroups (kiln-cpu-select-workgroup-tiles). The steps are
+  /// counted in double and capped: k n overflows int64 for rows of 2^32.
+  static void setCost(Value value, double steps) {
     Operation *op = value.getDefiningOp();
-    op->setAttr(kElementCostAttr,
-                IntegerAttr::get(IntegerType::get(op->getContext(), 64),
-                                 std::max<int64_t>(steps, 1)));
+    auto capped = static_cast<int64_t>(std::clamp(steps, 1.0, 0x1p62));
+    op->setAttr(
+        kElementCostAttr,
+        IntegerAttr::get(IntegerType::get(op->getContext(), 64), capped));
   }
 
   LogicalResult
@@ -189,7 +191,7 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
                   })[0];
             });
           });
-      setCost(floor, k * pruneBlocks);
+      setCost(floor, double(k) * pruneBlocks);
     }
     Value last = g.generic(
         prune ? ValueRange{floor} : ValueRange{},
@@ -228,7 +230,8 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
                 })[0];
           });
         });
-    setCost(last, prune ? k * (pruneBlocks + k * kPruneBlock) : k * n);
+    setCost(last, prune ? double(k) * (pruneBlocks + double(k) * kPruneBlock)
+                        : double(k) * n);
 
     // Members of the element range [lb, ub) of the current row, given the
     // row's last key.
