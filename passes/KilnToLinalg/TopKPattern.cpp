@@ -87,6 +87,13 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
       at.push_back(i);
       return at;
     };
+    // Elements [lb, ub) of block `block` of `size` elements of a row.
+    auto blockRange = [&](BodyScalars &s, Value block, int64_t size) {
+      Value lb = arith::MulIOp::create(s.b, s.l, block, s.idx(size));
+      Value ub = arith::MinSIOp::create(
+          s.b, s.l, arith::AddIOp::create(s.b, s.l, lb, s.idx(size)), s.idx(n));
+      return std::pair{lb, ub};
+    };
     auto constant = [](OpBuilder &b, Location l, Type t, int64_t v) {
       return arith::ConstantOp::create(b, l, b.getIntegerAttr(t, v))
           .getResult();
@@ -160,21 +167,17 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
     if (prune) {
       SmallVector<int64_t> shape(rows);
       shape.push_back(pruneBlocks);
-      blockMax = g.generic(
-          {}, {}, g.empty(shape, i64), g.identity(rank),
-          GenericBuilder::parallel(rank),
-          [&](OpBuilder &b, Location l, ValueRange) {
-            readRow(b, l);
-            BodyScalars s{b, l};
-            Value lb = arith::MulIOp::create(
-                b, l, linalg::IndexOp::create(b, l, rank - 1),
-                s.idx(kPruneBlock));
-            Value ub = arith::MinSIOp::create(
-                b, l, arith::AddIOp::create(b, l, lb, s.idx(kPruneBlock)),
-                s.idx(n));
-            // Below all ones: every key.
-            return foldRange(s, lb, ub, s.i64(-1), s.i64(0));
-          });
+      blockMax = g.generic({}, {}, g.empty(shape, i64), g.identity(rank),
+                           GenericBuilder::parallel(rank),
+                           [&](OpBuilder &b, Location l, ValueRange) {
+                             readRow(b, l);
+                             BodyScalars s{b, l};
+                             auto [lb, ub] = blockRange(
+                                 s, linalg::IndexOp::create(b, l, rank - 1),
+                                 kPruneBlock);
+                             // Below all ones: every key.
+                             return foldRange(s, lb, ub, s.i64(-1), s.i64(0));
+                           });
       setCost(blockMax, kPruneBlock);
       floor = g.generic(
           {}, {}, g.empty(rows, i64), g.identity(rank - 1),
@@ -217,11 +220,7 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
                                                   /*withElseRegion=*/true);
                   OpBuilder::InsertionGuard guard(b);
                   b.setInsertionPointToStart(branch.thenBlock());
-                  Value lb =
-                      arith::MulIOp::create(b, l, blk, s.idx(kPruneBlock));
-                  Value ub = arith::MinSIOp::create(
-                      b, l, arith::AddIOp::create(b, l, lb, s.idx(kPruneBlock)),
-                      s.idx(n));
+                  auto [lb, ub] = blockRange(s, blk, kPruneBlock);
                   scf::YieldOp::create(b, l,
                                        foldRange(s, lb, ub, below, acc[0]));
                   b.setInsertionPointToStart(branch.elseBlock());
@@ -233,8 +232,8 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
     setCost(last, prune ? double(k) * (pruneBlocks + double(k) * kPruneBlock)
                         : double(k) * n);
 
-    // Members of the element range [lb, ub) of the current row, given the
-    // row's last key.
+    // Element i of the current row is a member: its key reaches the row's
+    // last (k-th) key.
     auto isMember = [&](BodyScalars &s, Value i, Value lastKey) {
       return s.cmpi(arith::CmpIPredicate::uge, keyAt(s, i), lastKey);
     };
@@ -246,10 +245,8 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
         [&](OpBuilder &b, Location l, ValueRange args) {
           readRow(b, l);
           BodyScalars s{b, l};
-          Value block = linalg::IndexOp::create(b, l, rank - 1);
-          Value lb = arith::MulIOp::create(b, l, block, s.idx(kBlock));
-          Value ub = arith::MinSIOp::create(
-              b, l, arith::AddIOp::create(b, l, lb, s.idx(kBlock)), s.idx(n));
+          auto [lb, ub] =
+              blockRange(s, linalg::IndexOp::create(b, l, rank - 1), kBlock);
           return s.sum(lb, ub, [&](Value i) {
             return arith::ExtUIOp::create(b, l, i64, isMember(s, i, args[0]))
                 .getResult();
@@ -267,7 +264,8 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
           BodyScalars s{b, l};
           Value c = s.toI64(linalg::IndexOp::create(b, l, rank - 1));
           // The block holding member c: the first whose running count
-          // passes c. `before` counts the members of the blocks before it.
+          // passes c; the walk carries the running count, the block and the
+          // members of the blocks before it.
           ValueRange walk = s.forEach(
               blocks, ValueRange{s.i64(0), s.idx(0), s.i64(0)},
               [&](Value block, ValueRange carried) -> SmallVector<Value> {
@@ -281,9 +279,7 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
                         arith::SelectOp::create(b, l, here, carried[0],
                                                 carried[2])};
               });
-          Value lb = arith::MulIOp::create(b, l, walk[1], s.idx(kBlock));
-          Value ub = arith::MinSIOp::create(
-              b, l, arith::AddIOp::create(b, l, lb, s.idx(kBlock)), s.idx(n));
+          auto [lb, ub] = blockRange(s, walk[1], kBlock);
           Value wanted = arith::SubIOp::create(b, l, c, walk[2]);
           ValueRange found = s.loop(
               lb, ub, ValueRange{s.i64(0), s.idx(0)},
