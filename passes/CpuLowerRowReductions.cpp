@@ -24,7 +24,9 @@
 //
 // The order of the combination is fixed at compile time: results never
 // depend on the thread count. Under a key limit (OpClassification.h) the
-// reduction loop of each row stops at the row's key end.
+// key loop of each row stops at the row's key end: the reduction loop (a
+// softmax step) or a parallel loop outside it (attention's scores as dot
+// products).
 //
 //===----------------------------------------------------------------------===//
 
@@ -95,13 +97,28 @@ void lower(linalg::GenericOp op) {
   unsigned inputs = op.getNumDpsInputs();
   std::optional<KeyLimit> limit = keyLimit(op);
 
-  // The parallel loops, outermost first.
+  // The row's key end, where the loops `ivs` (the rest at 0) are.
+  auto rowEnd = [&](ArrayRef<Value> ivs) -> Value {
+    SmallVector<Value> all(ivs);
+    all.resize(loops, arith::ConstantIndexOp::create(b, loc, 0));
+    return arith::IndexCastOp::create(
+        b, loc, b.getIndexType(),
+        memref::LoadOp::create(b, loc, limit->ends->get(),
+                               keyEndIndices(op, *limit, all)));
+  };
+
+  // The parallel loops, outermost first; a key loop among them stops at
+  // its row's end (attention's scores as dot products: the loops that
+  // index the ends are outside it).
   SmallVector<Value> ivs;
   std::function<void(unsigned)> nest = [&](unsigned depth) {
     if (depth + 1 < loops) {
+      Value upper = arith::ConstantIndexOp::create(b, loc, ranges[depth]);
+      if (limit && limit->keyLoop == depth) {
+        upper = arith::MinSIOp::create(b, loc, upper, rowEnd(ivs));
+      }
       scf::ForOp::create(
-          b, loc, arith::ConstantIndexOp::create(b, loc, 0),
-          arith::ConstantIndexOp::create(b, loc, ranges[depth]),
+          b, loc, arith::ConstantIndexOp::create(b, loc, 0), upper,
           arith::ConstantIndexOp::create(b, loc, 1), ValueRange{},
           [&](OpBuilder &nb, Location, Value iv, ValueRange) {
             OpBuilder::InsertionGuard guard(b);
@@ -123,11 +140,8 @@ void lower(linalg::GenericOp op) {
       inits.push_back(loadOperand(b, loc, op, init, rowIvs));
     }
     Value end = arith::ConstantIndexOp::create(b, loc, ranges.back());
-    if (limit) {
-      Value rowEnd = arith::IndexCastOp::create(
-          b, loc, b.getIndexType(),
-          loadOperand(b, loc, op, *limit->ends, rowIvs));
-      end = arith::MinSIOp::create(b, loc, end, rowEnd);
+    if (limit && limit->keyLoop + 1 == loops) {
+      end = arith::MinSIOp::create(b, loc, end, rowEnd(ivs));
     }
     auto reduce = scf::ForOp::create(
         b, loc, zero, end, arith::ConstantIndexOp::create(b, loc, 1), inits,
@@ -175,12 +189,22 @@ struct CpuLowerRowReductionsPass
   void runOnOperation() override {
     SmallVector<linalg::GenericOp> reductions;
     getOperation().walk([&](linalg::GenericOp op) {
+      // GEMMs are kiln-cpu-lower-contractions', except those reading B as
+      // B[n, k], which are dot products along k here.
+      std::optional<GemmOperands> gemm = matchGemm(op);
       if (!op.hasPureBufferSemantics() || !isRowReduction(op) ||
-          matchGemm(op) || op.hasDynamicShape() || op.getNumLoops() < 1) {
+          (gemm && !gemm->rhsTransposed) || op.hasDynamicShape() ||
+          op.getNumLoops() < 1) {
         return;
       }
+      // A key loop must be outside the loops that index the row ends.
       std::optional<KeyLimit> limit = keyLimit(op);
-      if (limit && limit->keyLoop + 1 != op.getNumLoops()) {
+      if (limit && limit->keyLoop + 1 != op.getNumLoops() &&
+          !llvm::all_of(op.getMatchingIndexingMap(limit->ends).getResults(),
+                        [&](AffineExpr e) {
+                          return cast<AffineDimExpr>(e).getPosition() <
+                                 limit->keyLoop;
+                        })) {
         return;
       }
       reductions.push_back(op);

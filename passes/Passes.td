@@ -707,8 +707,11 @@ def CpuLowerRowReductionsPass
     `maximumf` or `minimumf` of the accumulator) is marked
     `fastmath<reassoc>` so that LLVM's loop vectorizer may keep vector
     partial results. The order is fixed at compile time: results do not
-    depend on the thread count. Under a key limit the reduction of each
-    row stops at the row's key end.
+    depend on the thread count. GEMMs are left to
+    kiln-cpu-lower-contractions, except those reading B as `B[n, k]`
+    (attention's scores over keys read in place), which become dot products
+    here. Under a key limit the key loop of each row stops at the row's key
+    end: the reduction loop, or a parallel loop outside it.
     `memref.load`/`memref.store` at the op's indexing maps (`affine.apply`
     for non-trivial results); `linalg.index` becomes the loop index.
 

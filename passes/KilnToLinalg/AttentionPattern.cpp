@@ -10,10 +10,13 @@
 // of 32 read V in panels of 32 columns ([B, Hkv, dh / 32, Sk, 32], copied
 // once by a generic of their own). Grouped-query attention reads kv head h / (H
 // / Hkv) through the maps. Both contractions are GEMMs that the CPU kernels
-// vectorize (OpClassification.h). The parts are tagged (kiln.attention_part):
-// dispatch formation keeps them in one dispatch with whole query rows per
-// workgroup, and kiln-cpu-flash-attention turns each workgroup's chain into an
-// online softmax over blocks of keys.
+// vectorize (OpClassification.h). Decoding differs (groupsRows, and
+// kKeysInPlaceRows): under GQA with few queries the heads of a group are
+// rows of their kv head, and heads of few rows read the keys in place,
+// their scores dot products along dh. The parts are tagged
+// (kiln.attention_part): dispatch formation keeps them in one dispatch with
+// whole query rows per workgroup, and kiln-cpu-flash-attention turns each
+// workgroup's chain into an online softmax over blocks of keys.
 //
 // Visible keys of row i of batch b: none and bias: all; causal: j <= i +
 // Sk - Sq; key_padding: j < len[b]; row_spans: lo[b, i] <= j < hi[b, i].
@@ -50,6 +53,8 @@ namespace {
 
 /// Keys, and columns of V, per panel (OpClassification.h).
 constexpr int64_t kPanel = kAttentionKeyPanel;
+/// Heads with fewer rows than this read their keys in place, not in panels.
+constexpr int64_t kKeysInPlaceRows = 16;
 
 struct LowerAttention : OpConversionPattern<AttentionOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -62,19 +67,33 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     Location loc = op.getLoc();
     auto qType = cast<RankedTensorType>(adaptor.getQuery().getType());
     auto kType = cast<RankedTensorType>(adaptor.getKey().getType());
-    int64_t batch = qType.getDimSize(0), sq = qType.getDimSize(1),
+    int64_t batch = qType.getDimSize(0), queries = qType.getDimSize(1),
             sk = kType.getDimSize(1);
-    int64_t heads = op.getHeads(), kvHeads = op.getKvHeadCount();
-    int64_t headDim = op.getHeadDim(), group = heads / kvHeads;
+    int64_t queryHeads = op.getHeads(), kvHeads = op.getKvHeadCount();
+    int64_t headDim = op.getHeadDim(), queryGroup = queryHeads / kvHeads;
     Type f32 = rewriter.getF32Type();
     auto view = [&](Value v, int64_t len, int64_t h) {
       return ReshapeOp::create(
           rewriter, loc, RankedTensorType::get({batch, len, h, headDim}, f32),
           v);
     };
-    Value q = view(adaptor.getQuery(), sq, heads);
+    MaskKind kind = op.getMask();
+    Value mask = adaptor.getMaskOperand();
+    Value q = view(adaptor.getQuery(), queries, queryHeads);
     Value k = view(adaptor.getKey(), sk, kvHeads);
     Value v = view(adaptor.getValue(), sk, kvHeads);
+    // From here on the ops see `heads` heads of `sq` rows, kv head h /
+    // `group` each: the query heads, or the kv heads with their groups'
+    // query heads as rows (groupedRows).
+    bool grouped = groupsRows(queryGroup, queries, kind, mask);
+    int64_t heads = grouped ? kvHeads : queryHeads;
+    int64_t sq = grouped ? queries * queryGroup : queries;
+    int64_t group = grouped ? 1 : queryGroup;
+    if (grouped) {
+      q = groupedRows(g, q, kvHeads);
+    }
+    // Few rows per head read the keys in place (see below).
+    bool keysInPlace = sq < kKeysInPlaceRows;
     double scale = op.getScaleValue();
     // A power-of-two scale commutes with rounding, (s q) . k = s (q . k)
     // bit for bit (barring overflow and subnormals), so it goes on the keys
@@ -98,9 +117,28 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     // bytes apart both operands fell on a few cache sets. The flash loop's
     // whole key blocks are whole panels (attentionKeyBlock), so it slices
     // panels. Measured with the values in panels too (below).
-    Value kP = keyPanels(g, k, sk, keyScale);
-    AffineMap kPMap = AffineMap::get(
-        5, 0, {b, h.floorDiv(group), j.floorDiv(kPanel), d, j % kPanel}, ctx);
+    //
+    // Fewer than kKeysInPlaceRows rows per head (a decoding step) read the
+    // keys as they are, k[b, j, h / g, d]: the scores are then dot products
+    // along dh (kiln-cpu-lower-row-reductions), not a GEMM, and the scale
+    // goes on the few queries. The copy into panels was a write and a
+    // second read of every key for a product that reads each once; one
+    // decoding step over 4096 keys of 8 kv heads of 128 spent 2 of its
+    // 4.2 ms in it.
+    Value kP = k;
+    AffineMap kPMap = AffineMap::get(5, 0, {b, j, h.floorDiv(group), d}, ctx);
+    if (!keysInPlace) {
+      kP = keyPanels(g, k, sk, keyScale);
+      kPMap = AffineMap::get(
+          5, 0, {b, h.floorDiv(group), j.floorDiv(kPanel), d, j % kPanel}, ctx);
+    } else if (keyScale) {
+      q = g.elementwise(q, cast<RankedTensorType>(q.getType()).getShape(), f32,
+                        [&](OpBuilder &nb, Location l, ValueRange a) {
+                          return arith::MulFOp::create(nb, l, a[0],
+                                                       g.f32(*keyScale))
+                              .getResult();
+                        });
+    }
 
     // scores[b, h, i, j] = sum_d q[b, i, h, d] kP[b, h / g, j / 32, d, j mod
     // 32]
@@ -111,15 +149,14 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
       Value prod = arith::MulFOp::create(nb, l, a[0], a[1]);
       return arith::AddFOp::create(nb, l, a[2], prod).getResult();
     };
-    MaskKind kind = op.getMask();
     // Ops under a key limit take the row ends as their last input, which
     // their bodies do not see.
-    Value mask = adaptor.getMaskOperand();
     bool allKeys = op.getEmptyRows() == EmptyRows::AllKeys;
     Value begins, ends;
     if (kind == MaskKind::Causal || kind == MaskKind::KeyPadding ||
         kind == MaskKind::RowSpans) {
-      std::tie(begins, ends) = keyRanges(g, kind, mask, allKeys, batch, sq, sk);
+      std::tie(begins, ends) = keyRanges(g, kind, mask, allKeys, batch, queries,
+                                         grouped ? queryGroup : 1, sk);
     }
     // The batch is loop 0 and the query row loop 2 in every op.
     auto byRow = [&](unsigned loops) { return g.dims(loops, {0, 2}); };
@@ -335,15 +372,25 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
                       g.dims(5, {0, 1, 2, 3}), contract, 4, multiplyAdd);
     tag(o, "pv");
     if (heads == 1) {
-      // [B, 1, Sq, dh] is [B, Sq, 1, dh] already.
+      // [B, 1, Sq, dh] is [B, Sq, 1, dh] already; grouped, row i G + g of
+      // the one kv head is query i of head g, [B, Sq, G, dh].
       rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(), o);
       return success();
     }
-    Value out =
-        g.generic(o, {AffineMap::get(4, 0, {b, i, h, j}, ctx)},
-                  g.empty({batch, sq, heads, headDim}, f32), g.identity(4),
-                  GenericBuilder::parallel(4),
-                  [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+    // out[b, i, h, d] = o[b, h, i, d], or o[b, h / G, i G + h mod G, d]
+    // grouped, over the loops (b, i, h, d) of out.
+    AffineExpr query = getAffineDimExpr(1, ctx),
+               head = getAffineDimExpr(2, ctx);
+    AffineMap oMap =
+        grouped ? AffineMap::get(4, 0,
+                                 {b, head.floorDiv(queryGroup),
+                                  query * queryGroup + head % queryGroup, j},
+                                 ctx)
+                : AffineMap::get(4, 0, {b, head, query, j}, ctx);
+    Value out = g.generic(
+        o, {oMap}, g.empty({batch, queries, queryHeads, headDim}, f32),
+        g.identity(4), GenericBuilder::parallel(4),
+        [](OpBuilder &, Location, ValueRange a) { return a[0]; });
     rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(), out);
     return success();
   }
@@ -403,19 +450,66 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
         });
   }
 
-  /// begins[b, i] and ends[b, i]: the first key row i of batch b sees and
+  /// Whether the query heads of each kv head's group become rows of one
+  /// head: under GQA with fewer than a key panel's worth of queries (a
+  /// decoding step, a few speculative tokens). Each head's scores GEMM
+  /// then had one row, and the flash loop read the kv head's keys and
+  /// values once per query head of its group; grouped, once. A bias mask
+  /// must not tell the group's heads or the queries apart (its head and
+  /// query dims of size 1): rows of one query from several heads, and
+  /// several queries of one head, share a bias row then.
+  static bool groupsRows(int64_t group, int64_t sq, MaskKind kind, Value mask) {
+    if (group == 1 || sq >= kPanel) {
+      return false;
+    }
+    if (kind != MaskKind::Bias) {
+      return true;
+    }
+    ArrayRef<int64_t> shape = cast<RankedTensorType>(mask.getType()).getShape();
+    int64_t rank = shape.size();
+    // The bias broadcasts to [B, H, Sq, Sk] from the right.
+    auto size = [&](int64_t dim) {
+      int64_t at = dim - (4 - rank);
+      return at < 0 ? int64_t(1) : shape[at];
+    };
+    return size(1) == 1 && size(2) == 1;
+  }
+
+  /// The queries q [B, Sq, Hkv G, dh] as Sq G rows of Hkv heads,
+  /// [B, Sq G, Hkv, dh]: row i G + g of kv head hk is query i of head hk G
+  /// + g. A copy along dh; q is small where rows are grouped.
+  static Value groupedRows(GenericBuilder &g, Value q, int64_t kvHeads) {
+    auto type = cast<RankedTensorType>(q.getType());
+    int64_t batch = type.getDimSize(0), sq = type.getDimSize(1),
+            group = type.getDimSize(2) / kvHeads, headDim = type.getDimSize(3);
+    MLIRContext *ctx = q.getContext();
+    AffineExpr b = getAffineDimExpr(0, ctx), row = getAffineDimExpr(1, ctx),
+               hk = getAffineDimExpr(2, ctx), d = getAffineDimExpr(3, ctx);
+    return g.generic(
+        q,
+        {AffineMap::get(
+            4, 0, {b, row.floorDiv(group), hk * group + row % group, d}, ctx)},
+        g.empty({batch, sq * group, kvHeads, headDim}, type.getElementType()),
+        g.identity(4), GenericBuilder::parallel(4),
+        [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  }
+
+  /// begins[b, r] and ends[b, r]: the first key row r of batch b sees and
   /// one past its last, in [0, Sk], [0, Sk) for a row that sees no key when
-  /// such rows see all keys. The begins are null unless the mask has them
-  /// (row spans): every other range starts at 0.
+  /// such rows see all keys; row r is query r / rowsPerQuery of the sq
+  /// queries (grouped rows have one per head of a group). The begins are
+  /// null unless the mask has them (row spans): every other range starts
+  /// at 0.
   static std::pair<Value, Value> keyRanges(GenericBuilder &g, MaskKind kind,
                                            Value mask, bool allKeys,
                                            int64_t batch, int64_t sq,
-                                           int64_t sk) {
+                                           int64_t rowsPerQuery, int64_t sk) {
     OpBuilder &builder = g.builder();
     bool spans = kind == MaskKind::RowSpans;
     SmallVector<Value> inits;
     for (int n = spans ? 2 : 1; n > 0; --n) {
-      inits.push_back(g.empty({batch, sq}, builder.getI64Type()));
+      inits.push_back(
+          g.empty({batch, sq * rowsPerQuery}, builder.getI64Type()));
     }
     SmallVector<Value> bounds = g.generic(
         {}, {}, inits, SmallVector<AffineMap>(inits.size(), g.identity(2)),
@@ -438,6 +532,9 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
           };
           Value bt = linalg::IndexOp::create(b, l, 0);
           Value i = linalg::IndexOp::create(b, l, 1);
+          if (rowsPerQuery > 1) {
+            i = arith::DivUIOp::create(b, l, i, cidx(rowsPerQuery));
+          }
           Value first = cidx(0), end;
           switch (kind) {
           case MaskKind::Causal:

@@ -187,22 +187,21 @@ TEST_P(CompiledVsReference, MatchesTheReferenceInterpreter) {
 
 INSTANTIATE_TEST_SUITE_P(
     Ops, CompiledVsReference,
-    ::testing::Values("elementwise.mlir", "shapes.mlir", "norms.mlir",
-                      "norms_shared_stats.mlir", "norms_rank1.mlir",
-                      "reshaped_constants.mlir", "weight_both_operands.mlir",
-                      "norms_constant_rows.mlir", "matmul.mlir", "rope.mlir",
-                      "patch_embed.mlir", "patch_embed_rows.mlir",
-                      "attention.mlir", "attention_blocks.mlir",
-                      "attention_projections.mlir", "attention_wide_heads.mlir",
-                      "attention_key_panels.mlir", "attention_nan.mlir",
-                      "attention_empty_bias_rows.mlir",
-                      "softmax_broadcast_axis.mlir", "nan_propagation.mlir",
-                      "broadcasts.mlir", "moe.mlir", "moe_grouped.mlir",
-                      "per_head_panels.mlir", "transpose.mlir",
-                      "partial_column_tiles.mlir", "returned_values.mlir",
-                      "concat_many.mlir", "batched_panels.mlir",
-                      "transposed_operands.mlir", "top_k.mlir",
-                      "reductions_across_rows.mlir", "dot_rows.mlir"),
+    ::testing::Values(
+        "elementwise.mlir", "shapes.mlir", "norms.mlir",
+        "norms_shared_stats.mlir", "norms_rank1.mlir",
+        "reshaped_constants.mlir", "weight_both_operands.mlir",
+        "norms_constant_rows.mlir", "matmul.mlir", "rope.mlir",
+        "patch_embed.mlir", "patch_embed_rows.mlir", "attention.mlir",
+        "attention_blocks.mlir", "attention_projections.mlir",
+        "attention_wide_heads.mlir", "attention_key_panels.mlir",
+        "attention_nan.mlir", "attention_empty_bias_rows.mlir",
+        "attention_decoding.mlir", "softmax_broadcast_axis.mlir",
+        "nan_propagation.mlir", "broadcasts.mlir", "moe.mlir",
+        "moe_grouped.mlir", "per_head_panels.mlir", "transpose.mlir",
+        "partial_column_tiles.mlir", "returned_values.mlir", "concat_many.mlir",
+        "batched_panels.mlir", "transposed_operands.mlir", "top_k.mlir",
+        "reductions_across_rows.mlir", "dot_rows.mlir"),
     [](const ::testing::TestParamInfo<std::string> &info) {
       return info.param.substr(0, info.param.find('.'));
     });

@@ -90,3 +90,32 @@ func.func @key_max(%s: memref<4x64xf32>, %ends: memref<4xi64>, %m: memref<4xf32>
   }
   return
 }
+
+// Attention's scores as dot products (keys read as k[b, j, hk, d], not a
+// GEMM): the key loop is parallel, outside the reduction along d, and it
+// stops at the key end of its row, which the loops outside it index.
+// CHECK-LABEL: func.func @key_dots
+// CHECK-SAME: %[[ENDS:[^:]+]]: memref<1x4xi64>
+// CHECK: scf.for %[[B:.+]] = %{{.+}} to %{{.+}} step
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step
+// CHECK: scf.for %[[I:.+]] = %{{.+}} to %{{.+}} step
+// CHECK: %[[E:.+]] = memref.load %[[ENDS]][%[[B]], %[[I]]] : memref<1x4xi64>
+// CHECK: %[[EI:.+]] = arith.index_cast %[[E]] : i64 to index
+// CHECK: %[[END:.+]] = arith.minsi %{{.+}}, %[[EI]] : index
+// CHECK: scf.for %{{.+}} = %{{.+}} to %[[END]] step %{{.+}} {
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} iter_args(
+// CHECK: arith.addf %{{.+}}, %{{.+}} fastmath<reassoc> : f32
+#kd_q = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d1, d4)>
+#kd_k = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d1, d4)>
+#kd_ends = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2)>
+#kd_s = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
+func.func @key_dots(%q: memref<1x4x2x16xf32>, %k: memref<1x40x2x16xf32>, %ends: memref<1x4xi64>, %s: memref<1x2x4x40xf32>) {
+  linalg.generic {indexing_maps = [#kd_q, #kd_k, #kd_ends, #kd_s], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%q, %k, %ends : memref<1x4x2x16xf32>, memref<1x40x2x16xf32>, memref<1x4xi64>) outs(%s : memref<1x2x4x40xf32>) attrs = {kiln.key_end = array<i64: 3>} {
+  ^bb0(%a: f32, %b: f32, %e: i64, %acc: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}

@@ -151,11 +151,12 @@ func.func @captured_reader(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>, %i: tensor<
 
 // An attention's scores, mask, softmax and product with V share one
 // dispatch (kiln-cpu-flash-attention rewrites it into an online softmax);
-// the transposes of the keys and of the output are dispatches of their own.
+// the copy of the keys into panels and the transpose of the output are
+// dispatches of their own.
 // CHECK-LABEL: func.func @attention
 // CHECK: exec.dispatch_region root("kiln.attention")
 // CHECK: exec.dispatch_region root("kiln.attention")
-// CHECK-SAME: -> (tensor<1x2x8x8xf32>)
+// CHECK-SAME: -> (tensor<1x2x16x8xf32>)
 // CHECK: kiln.attention_part = "scores"
 // CHECK: kiln.attention_part = "mask"
 // CHECK: kiln.attention_part = "max"
@@ -165,8 +166,8 @@ func.func @captured_reader(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>, %i: tensor<
 // CHECK: exec.yield
 // CHECK-NEXT: }
 // CHECK-NEXT: exec.dispatch_region root("kiln.attention")
-func.func @attention(%x: tensor<1x8x16xf32>) -> tensor<1x8x16xf32> {
+func.func @attention(%x: tensor<1x16x16xf32>) -> tensor<1x16x16xf32> {
   %a = kiln.attention %x, %x, %x {heads = 2 : i64}
-      : (tensor<1x8x16xf32>, tensor<1x8x16xf32>, tensor<1x8x16xf32>) -> tensor<1x8x16xf32>
-  return %a : tensor<1x8x16xf32>
+      : (tensor<1x16x16xf32>, tensor<1x16x16xf32>, tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  return %a : tensor<1x16x16xf32>
 }

@@ -275,10 +275,10 @@ func.func @single_head_attention(%q: tensor<1x4x16xf32>, %kv: tensor<1x8x16xf32>
 // CHECK: %[[S:.+]] = linalg.generic {{.*}}kiln.attention_part = "scores"
 // CHECK-NOT: kiln.attention_part = "mask"
 // CHECK: linalg.generic {{.*}} ins(%[[S]] : {{.*}}kiln.attention_part = "max"
-func.func @power_of_two_scale(%q: tensor<1x4x32xf32>, %kv: tensor<1x8x32xf32>) -> tensor<1x4x32xf32> {
+func.func @power_of_two_scale(%q: tensor<1x16x32xf32>, %kv: tensor<1x8x32xf32>) -> tensor<1x16x32xf32> {
   %a = kiln.attention %q, %kv, %kv {heads = 2 : i64}
-      : (tensor<1x4x32xf32>, tensor<1x8x32xf32>, tensor<1x8x32xf32>) -> tensor<1x4x32xf32>
-  return %a : tensor<1x4x32xf32>
+      : (tensor<1x16x32xf32>, tensor<1x8x32xf32>, tensor<1x8x32xf32>) -> tensor<1x16x32xf32>
+  return %a : tensor<1x16x32xf32>
 }
 
 // -----
@@ -291,10 +291,10 @@ func.func @power_of_two_scale(%q: tensor<1x4x32xf32>, %kv: tensor<1x8x32xf32>) -
 // CHECK: kiln.attention_part = "scores"
 // CHECK: linalg.generic {{.*}}kiln.attention_part = "mask"{{.*}}kiln.score_scale = 0.353553385 : f32
 // CHECK: arith.mulf
-func.func @scores_scale(%q: tensor<1x4x32xf32>, %kv: tensor<1x8x32xf32>) -> tensor<1x4x32xf32> {
+func.func @scores_scale(%q: tensor<1x16x32xf32>, %kv: tensor<1x8x32xf32>) -> tensor<1x16x32xf32> {
   %a = kiln.attention %q, %kv, %kv {heads = 4 : i64}
-      : (tensor<1x4x32xf32>, tensor<1x8x32xf32>, tensor<1x8x32xf32>) -> tensor<1x4x32xf32>
-  return %a : tensor<1x4x32xf32>
+      : (tensor<1x16x32xf32>, tensor<1x8x32xf32>, tensor<1x8x32xf32>) -> tensor<1x16x32xf32>
+  return %a : tensor<1x16x32xf32>
 }
 
 // -----
@@ -303,13 +303,19 @@ func.func @scores_scale(%q: tensor<1x4x32xf32>, %kv: tensor<1x8x32xf32>) -> tens
 // head: keys [B, Hkv, ceil(Sk / 32), dh, 32], zero past the last key (the
 // row index clamped to stay in bounds), values [B, Hkv, dh / 32, Sk, 32]
 // (a head dim that is a multiple of 32), each copied once by a generic of
-// its own, when at least 32 queries (16 per head, two heads per kv head)
-// read each kv head. Both GEMMs read their panels through the same map.
-// The scale, 1/16, is a power of two: the key panels carry it.
+// its own, when at least 32 queries read each kv head. With 16 queries
+// under GQA (two heads per kv head) the heads of a group become rows of
+// their kv head: the queries are copied into [B, Sq G, Hkv, dh] (row i G +
+// g is query i of head hk G + g), one kv head of 32 rows. Both GEMMs read
+// their panels through the same map. With one kv head the product with V,
+// [B, 1, Sq G, dh], is the result [B, Sq, G dh] already (a reshape). The
+// scale, 1/16, is a power of two: the key panels carry it.
+// CHECK-DAG: #[[ROWS:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1 floordiv 2, d2 * 2 + d1 mod 2, d3)>
 // CHECK-DAG: #[[KOUT:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4, d3)>
-// CHECK-DAG: #[[PANELS:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1 floordiv 2, d3 floordiv 32, d4, d3 mod 32)>
+// CHECK-DAG: #[[PANELS:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d3 floordiv 32, d4, d3 mod 32)>
 // CHECK-DAG: #[[PACK:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d1, d2 * 32 + d4)>
 // CHECK-LABEL: func.func @wide_head_attention
+// CHECK: %[[Q:.+]] = linalg.generic {indexing_maps = [#[[ROWS]], #{{.+}}]{{.*}} ins(%{{.+}} : tensor<1x16x2x256xf32>) outs(%{{.+}} : tensor<1x32x1x256xf32>)
 // CHECK: %[[KP:.+]] = linalg.generic {indexing_maps = [#[[KOUT]]]{{.*}} outs(%{{.+}} : tensor<1x1x1x256x32xf32>)
 // CHECK: %[[KEY:.+]] = arith.addi
 // CHECK: %[[IN:.+]] = arith.cmpi slt, %[[KEY]], %c6
@@ -317,9 +323,10 @@ func.func @scores_scale(%q: tensor<1x4x32xf32>, %kv: tensor<1x8x32xf32>) -> tens
 // CHECK: %[[X:.+]] = tensor.extract %{{.+}}[%{{.+}}, %[[ROW]], %{{.+}}, %{{.+}}]
 // CHECK: %[[SCALED:.+]] = arith.mulf %[[X]], %cst{{.*}} : f32
 // CHECK: arith.select %[[IN]], %[[SCALED]], %{{.+}}
-// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PANELS]], #{{.+}}]{{.*}} ins(%{{.+}}, %[[KP]] : tensor<1x16x2x256xf32>, tensor<1x1x1x256x32xf32>) {{.*}}kiln.attention_part = "scores"
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PANELS]], #{{.+}}]{{.*}} ins(%[[Q]], %[[KP]] : tensor<1x32x1x256xf32>, tensor<1x1x1x256x32xf32>) {{.*}}kiln.attention_part = "scores"
 // CHECK: %[[VP:.+]] = linalg.generic {indexing_maps = [#[[PACK]], #{{.+}}]{{.*}} outs(%{{.+}} : tensor<1x1x8x6x32xf32>)
-// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PANELS]], #{{.+}}]{{.*}} ins(%{{.+}}, %[[VP]] : tensor<1x2x16x6xf32>, tensor<1x1x8x6x32xf32>) {{.*}}kiln.attention_part = "pv"
+// CHECK: %[[PV:.+]] = linalg.generic {indexing_maps = [#{{.+}}, #[[PANELS]], #{{.+}}]{{.*}} ins(%{{.+}}, %[[VP]] : tensor<1x1x32x6xf32>, tensor<1x1x8x6x32xf32>) {{.*}}kiln.attention_part = "pv"
+// CHECK: kiln.reshape %[[PV]] : tensor<1x1x32x256xf32> -> tensor<1x16x512xf32>
 func.func @wide_head_attention(%q: tensor<1x16x512xf32>, %kv: tensor<1x6x256xf32>) -> tensor<1x16x512xf32> {
   %a = kiln.attention %q, %kv, %kv {heads = 2 : i64, kv_heads = 1 : i64}
       : (tensor<1x16x512xf32>, tensor<1x6x256xf32>, tensor<1x6x256xf32>) -> tensor<1x16x512xf32>
@@ -335,12 +342,12 @@ func.func @wide_head_attention(%q: tensor<1x16x512xf32>, %kv: tensor<1x6x256xf32
 // CHECK-LABEL: func.func @whole_key_panels
 // CHECK: %[[KP:.+]] = linalg.generic {indexing_maps = [#[[KIN]], #{{.+}}]{{.*}} ins(%{{.+}} : tensor<1x64x1x48xf32>) outs(%{{.+}} : tensor<1x1x2x48x32xf32>)
 // CHECK-NOT: tensor.extract
-// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[KP]] : tensor<1x4x2x48xf32>, tensor<1x1x2x48x32xf32>) {{.*}}kiln.attention_part = "scores"
-// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x2x4x64xf32>, tensor<1x64x1x48xf32>) {{.*}}kiln.attention_part = "pv"
-func.func @whole_key_panels(%q: tensor<1x4x96xf32>, %kv: tensor<1x64x48xf32>) -> tensor<1x4x96xf32> {
-  %a = kiln.attention %q, %kv, %kv {heads = 2 : i64, kv_heads = 1 : i64}
-      : (tensor<1x4x96xf32>, tensor<1x64x48xf32>, tensor<1x64x48xf32>) -> tensor<1x4x96xf32>
-  return %a : tensor<1x4x96xf32>
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[KP]] : tensor<1x16x1x48xf32>, tensor<1x1x2x48x32xf32>) {{.*}}kiln.attention_part = "scores"
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x1x16x64xf32>, tensor<1x64x1x48xf32>) {{.*}}kiln.attention_part = "pv"
+func.func @whole_key_panels(%q: tensor<1x16x48xf32>, %kv: tensor<1x64x48xf32>) -> tensor<1x16x48xf32> {
+  %a = kiln.attention %q, %kv, %kv {heads = 1 : i64}
+      : (tensor<1x16x48xf32>, tensor<1x64x48xf32>, tensor<1x64x48xf32>) -> tensor<1x16x48xf32>
+  return %a : tensor<1x16x48xf32>
 }
 
 // -----
@@ -353,6 +360,52 @@ func.func @one_query(%q: tensor<1x1x64xf32>, %kv: tensor<1x40x64xf32>) -> tensor
   %a = kiln.attention %q, %kv, %kv {heads = 2 : i64}
       : (tensor<1x1x64xf32>, tensor<1x40x64xf32>, tensor<1x40x64xf32>) -> tensor<1x1x64xf32>
   return %a : tensor<1x1x64xf32>
+}
+
+// -----
+
+// A decoding step under GQA (two queries, four heads on two kv heads): the
+// heads of a group become rows of their kv head, [B, Sq G, Hkv, dh] with
+// row i G + g query i of head hk G + g, and with fewer than 16 rows per
+// head the keys are read as they are, k[b, j, hk, d] (no copy into
+// panels): the scores are dot products along dh. The scale, 1/4, goes on
+// the queries. The causal ends are per row, of query row / G; the
+// result reads row i G + h mod G of kv head h / G.
+// CHECK-DAG: #[[ROWS:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1 floordiv 2, d2 * 2 + d1 mod 2, d3)>
+// CHECK-DAG: #[[KEYS:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d1, d4)>
+// CHECK-DAG: #[[OUT:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d2 floordiv 2, d1 * 2 + d2 mod 2, d3)>
+// CHECK-LABEL: func.func @decoding_step
+// CHECK: %[[K:.+]] = kiln.reshape %arg1 : tensor<1x40x32xf32> -> tensor<1x40x2x16xf32>
+// CHECK: %[[G:.+]] = linalg.generic {indexing_maps = [#[[ROWS]], #{{.+}}]{{.*}} ins(%{{.+}} : tensor<1x2x4x16xf32>) outs(%{{.+}} : tensor<1x4x2x16xf32>)
+// CHECK: %[[Q:.+]] = linalg.generic {{.*}} ins(%[[G]] : tensor<1x4x2x16xf32>)
+// CHECK: arith.mulf %{{.+}}, %cst{{.*}} : f32
+// CHECK: outs(%{{.+}} : tensor<1x4xi64>)
+// CHECK: %[[I:.+]] = linalg.index 1
+// CHECK: %[[QUERY:.+]] = arith.divui %[[I]], %c2
+// CHECK: arith.addi %[[QUERY]], %c39
+// CHECK-NOT: tensor<1x2x2x16x32xf32>
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[KEYS]], #{{.+}}, #{{.+}}]{{.*}} ins(%[[Q]], %[[K]], %{{.+}} : tensor<1x4x2x16xf32>, tensor<1x40x2x16xf32>, tensor<1x4xi64>) outs(%{{.+}} : tensor<1x2x4x40xf32>) {{.*}}kiln.attention_part = "scores"
+// CHECK: %[[PV:.+]] = linalg.generic {{.*}}kiln.attention_part = "pv"
+// CHECK: linalg.generic {indexing_maps = [#[[OUT]], #{{.+}}]{{.*}} ins(%[[PV]] : tensor<1x2x4x16xf32>) outs(%{{.+}} : tensor<1x2x4x16xf32>)
+func.func @decoding_step(%q: tensor<1x2x64xf32>, %kv: tensor<1x40x32xf32>) -> tensor<1x2x64xf32> {
+  %a = kiln.attention %q, %kv, %kv {heads = 4 : i64, kv_heads = 2 : i64, mask = #kiln.mask_kind<causal>}
+      : (tensor<1x2x64xf32>, tensor<1x40x32xf32>, tensor<1x40x32xf32>) -> tensor<1x2x64xf32>
+  return %a : tensor<1x2x64xf32>
+}
+
+// -----
+
+// A bias that differs between the heads of a group keeps one head per
+// query head; one shared by the group's heads and queries groups them.
+// CHECK-LABEL: func.func @grouped_bias
+// CHECK: outs(%{{.+}} : tensor<1x4x1x40xf32>) attrs = {kiln.attention_part = "scores"
+// CHECK: outs(%{{.+}} : tensor<1x2x2x40xf32>) attrs = {kiln.attention_part = "scores"
+func.func @grouped_bias(%q: tensor<1x1x64xf32>, %kv: tensor<1x40x32xf32>, %perHead: tensor<1x4x1x40xf32>, %shared: tensor<1x1x1x40xf32>) -> (tensor<1x1x64xf32>, tensor<1x1x64xf32>) {
+  %a = kiln.attention %q, %kv, %kv mask(%perHead) {heads = 4 : i64, kv_heads = 2 : i64, mask = #kiln.mask_kind<bias>}
+      : (tensor<1x1x64xf32>, tensor<1x40x32xf32>, tensor<1x40x32xf32>, tensor<1x4x1x40xf32>) -> tensor<1x1x64xf32>
+  %b = kiln.attention %q, %kv, %kv mask(%shared) {heads = 4 : i64, kv_heads = 2 : i64, mask = #kiln.mask_kind<bias>}
+      : (tensor<1x1x64xf32>, tensor<1x40x32xf32>, tensor<1x40x32xf32>, tensor<1x1x1x40xf32>) -> tensor<1x1x64xf32>
+  return %a, %b : tensor<1x1x64xf32>, tensor<1x1x64xf32>
 }
 
 // -----

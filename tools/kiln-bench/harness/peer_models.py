@@ -354,8 +354,16 @@ def column_softmax(d):
     return PeerModel(["x"], ["y"], lambda W, I: {"y": torch.softmax(I["x"], 0)})
 
 
+def decode_attention(d):
+    def forward(W, I):
+        return {"o": attention(I["q"], I["k"], I["v"], d["H"], kv_heads=d["HKV"])}
+
+    return PeerModel(["q", "k", "v"], ["o"], forward)
+
+
 OPS = {"matmul_at": matmul_at, "scores": scores, "top_k": top_k,
-       "column_sum": column_sum, "column_softmax": column_softmax}
+       "column_sum": column_sum, "column_softmax": column_softmax,
+       "decode_attention": decode_attention}
 
 MODELS = {
     "qformer": qformer, "mllama_cross_attention": mllama_cross_attention,
