@@ -29,6 +29,20 @@ def make_engine(spec):
     return ENGINES[spec["kind"]](spec)
 
 
+def aligned_copy(array, alignment=64):
+    """`array` copied to a buffer whose first element is `alignment`-byte
+    aligned, as PyTorch allocates its tensors. np.load gives 16-byte
+    alignment, where every 64-byte vector load of a row splits across two
+    cache lines: one decoding step of attention ran at 2.6 ms on such
+    inputs against 1.7 ms on aligned ones. Every engine gets the copies."""
+    import numpy as np
+    raw = np.empty(array.nbytes + alignment, dtype=np.uint8)
+    start = -raw.ctypes.data % alignment
+    out = raw[start:start + array.nbytes].view(array.dtype).reshape(array.shape)
+    out[...] = array
+    return out
+
+
 def timed_run(engine):
     start = time.perf_counter_ns()
     engine.run()
@@ -47,7 +61,7 @@ def main():
 
     try:
         import numpy as np
-        inputs = dict(np.load(spec["inputs"]))
+        inputs = {name: aligned_copy(a) for name, a in np.load(spec["inputs"]).items()}
         engine = make_engine(spec)
         info = engine.setup(inputs)
         first = timed_run(engine)
