@@ -173,11 +173,7 @@ private:
   /// `second` in dim `secondPos`, its other (unit) dims at 0.
   SmallVector<Value> indices(Value view, unsigned firstPos, Value first,
                              unsigned secondPos, Value second) {
-    int64_t rank = cast<MemRefType>(view.getType()).getRank();
-    SmallVector<Value> idx(rank, index(0));
-    idx[firstPos] = first;
-    idx[secondPos] = second;
-    return idx;
+    return unitDimIndices(b, loc, view, firstPos, first, secondPos, second);
   }
 
   /// Indices of C[.., row, col].
@@ -439,17 +435,6 @@ private:
   int64_t rows = 0, cols = 0, depth = 0;
   VectorType vectorType, maskType;
 };
-
-/// True when every dim of a view but those at `keep` is 1.
-bool hasUnitDimsExcept(Value view, ArrayRef<unsigned> keep) {
-  ArrayRef<int64_t> shape = cast<MemRefType>(view.getType()).getShape();
-  for (auto [pos, size] : llvm::enumerate(shape)) {
-    if (size != 1 && !llvm::is_contained(keep, pos)) {
-      return false;
-    }
-  }
-  return true;
-}
 
 /// True when `x` and `y` are views of one scratch buffer at constant byte
 /// offsets whose byte ranges do not overlap.

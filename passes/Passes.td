@@ -517,8 +517,9 @@ def CpuFlashAttentionPass
     ```
   }];
   let dependentDialects = [
-    "mlir::arith::ArithDialect", "mlir::math::MathDialect",
-    "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect"
+    "mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
+    "mlir::math::MathDialect", "mlir::memref::MemRefDialect",
+    "mlir::scf::SCFDialect"
   ];
 }
 
@@ -693,6 +694,40 @@ def CpuLowerCopiesPass
     "mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
     "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect",
     "mlir::vector::VectorDialect"
+  ];
+}
+
+def CpuLowerDotProductsPass
+    : Pass<"kiln-cpu-lower-dot-products", "mlir::func::FuncOp"> {
+  let summary = "Lowers contractions that read B as B[n, k] to dot products "
+                "in vector registers.";
+  let description = [{
+    A contraction on static f32 memrefs that reads B as `B[n, k]` with k
+    contiguous (attention's scores over keys read in place) becomes, for
+    each column n and each block of up to 8 rows, one vector accumulator
+    per row carried along k in chunks of `vector-width` lanes (the last one
+    masked), each chunk of `B[n, ..]` loaded once for the block's rows; the
+    block's horizontal sums share one tree of shuffles and are added to C.
+    Under a key limit on the columns, n stops at the largest key end of the
+    tile's rows. The order of the additions depends only on the shapes.
+
+    ```mlir
+    linalg.generic {indexing_maps = [(b, h, i, j, d) -> (b, i, h, d),
+                                     (b, h, i, j, d) -> (b, j, h, d),
+                                     (b, h, i, j, d) -> (b, h, i, j)], ...}
+        ins(%q, %k : memref<1x4x1x128xf32>, memref<1x256x1x128xf32>)
+        outs(%s : memref<1x1x4x256xf32>)
+    // becomes, per key j: four vector<16xf32> accumulators over 8 chunks,
+    // shuffles and adds down to vector<4xf32>, and s[.., r, j] += sum r
+    ```
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", "16",
+           "f32 lanes per vector (a power of two)">
+  ];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect",
+    "mlir::scf::SCFDialect", "mlir::vector::VectorDialect"
   ];
 }
 

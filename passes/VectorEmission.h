@@ -1,9 +1,10 @@
 //===- VectorEmission.h - Shared by the vector-emitting passes -*- C++ -*-===//
 //
-// kiln-cpu-lower-contractions, kiln-cpu-lower-transposes and
-// kiln-cpu-lower-copies emit vector code over memref views in loop nests:
-// the check that a view's innermost dim is contiguous (so that vector loads
-// and stores apply), the match of a plain f32 copy, and an scf.for whose body
+// kiln-cpu-lower-contractions, kiln-cpu-lower-dot-products,
+// kiln-cpu-lower-transposes and kiln-cpu-lower-copies emit vector code over
+// memref views in loop nests: the check that a view's innermost dim is
+// contiguous (so that vector loads and stores apply) and that its other
+// dims are 1 but some, the match of a plain f32 copy, and an scf.for whose body
 // is built with the caller's builder.
 //
 //===----------------------------------------------------------------------===//
@@ -24,6 +25,32 @@ inline bool hasUnitInnerStride(mlir::Value view) {
   int64_t offset;
   return mlir::succeeded(type.getStridesAndOffset(strides, offset)) &&
          !strides.empty() && strides.back() == 1;
+}
+
+/// True when every dim of a memref view but those at `keep` is 1.
+inline bool hasUnitDimsExcept(mlir::Value view, llvm::ArrayRef<unsigned> keep) {
+  llvm::ArrayRef<int64_t> shape =
+      mlir::cast<mlir::MemRefType>(view.getType()).getShape();
+  for (auto [pos, size] : llvm::enumerate(shape)) {
+    if (size != 1 && !llvm::is_contained(keep, pos)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/// Indices of the element of a memref view at `first` in dim `firstPos`
+/// and `second` in dim `secondPos`, its other (unit) dims at 0.
+inline llvm::SmallVector<mlir::Value>
+unitDimIndices(mlir::OpBuilder &b, mlir::Location loc, mlir::Value view,
+               unsigned firstPos, mlir::Value first, unsigned secondPos,
+               mlir::Value second) {
+  int64_t rank = mlir::cast<mlir::MemRefType>(view.getType()).getRank();
+  llvm::SmallVector<mlir::Value> idx(
+      rank, mlir::arith::ConstantIndexOp::create(b, loc, 0));
+  idx[firstPos] = first;
+  idx[secondPos] = second;
+  return idx;
 }
 
 /// True when `op` copies its one input into its one output on static f32

@@ -41,6 +41,9 @@ LogicalResult kiln::buildCpuKernelPipeline(OpPassManager &pm,
   gemm.vectorWidth = blocking.vectorWidth;
   gemm.prefetchRows = blocking.kc; // the next slab
   loops.addPass(createCpuLowerContractionsPass(gemm));
+  CpuLowerDotProductsPassOptions dots;
+  dots.vectorWidth = blocking.vectorWidth;
+  loops.addPass(createCpuLowerDotProductsPass(dots));
   loops.addPass(createCpuLowerRowReductionsPass());
   loops.addPass(createCpuLowerTransposesPass());
   CpuLowerCopiesPassOptions copies;

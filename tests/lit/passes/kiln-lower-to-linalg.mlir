@@ -275,10 +275,10 @@ func.func @single_head_attention(%q: tensor<1x4x16xf32>, %kv: tensor<1x8x16xf32>
 // CHECK: %[[S:.+]] = linalg.generic {{.*}}kiln.attention_part = "scores"
 // CHECK-NOT: kiln.attention_part = "mask"
 // CHECK: linalg.generic {{.*}} ins(%[[S]] : {{.*}}kiln.attention_part = "max"
-func.func @power_of_two_scale(%q: tensor<1x16x32xf32>, %kv: tensor<1x8x32xf32>) -> tensor<1x16x32xf32> {
+func.func @power_of_two_scale(%q: tensor<1x32x32xf32>, %kv: tensor<1x8x32xf32>) -> tensor<1x32x32xf32> {
   %a = kiln.attention %q, %kv, %kv {heads = 2 : i64}
-      : (tensor<1x16x32xf32>, tensor<1x8x32xf32>, tensor<1x8x32xf32>) -> tensor<1x16x32xf32>
-  return %a : tensor<1x16x32xf32>
+      : (tensor<1x32x32xf32>, tensor<1x8x32xf32>, tensor<1x8x32xf32>) -> tensor<1x32x32xf32>
+  return %a : tensor<1x32x32xf32>
 }
 
 // -----
@@ -291,10 +291,10 @@ func.func @power_of_two_scale(%q: tensor<1x16x32xf32>, %kv: tensor<1x8x32xf32>) 
 // CHECK: kiln.attention_part = "scores"
 // CHECK: linalg.generic {{.*}}kiln.attention_part = "mask"{{.*}}kiln.score_scale = 0.353553385 : f32
 // CHECK: arith.mulf
-func.func @scores_scale(%q: tensor<1x16x32xf32>, %kv: tensor<1x8x32xf32>) -> tensor<1x16x32xf32> {
+func.func @scores_scale(%q: tensor<1x32x32xf32>, %kv: tensor<1x8x32xf32>) -> tensor<1x32x32xf32> {
   %a = kiln.attention %q, %kv, %kv {heads = 4 : i64}
-      : (tensor<1x16x32xf32>, tensor<1x8x32xf32>, tensor<1x8x32xf32>) -> tensor<1x16x32xf32>
-  return %a : tensor<1x16x32xf32>
+      : (tensor<1x32x32xf32>, tensor<1x8x32xf32>, tensor<1x8x32xf32>) -> tensor<1x32x32xf32>
+  return %a : tensor<1x32x32xf32>
 }
 
 // -----
@@ -342,12 +342,12 @@ func.func @wide_head_attention(%q: tensor<1x16x512xf32>, %kv: tensor<1x6x256xf32
 // CHECK-LABEL: func.func @whole_key_panels
 // CHECK: %[[KP:.+]] = linalg.generic {indexing_maps = [#[[KIN]], #{{.+}}]{{.*}} ins(%{{.+}} : tensor<1x64x1x48xf32>) outs(%{{.+}} : tensor<1x1x2x48x32xf32>)
 // CHECK-NOT: tensor.extract
-// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[KP]] : tensor<1x16x1x48xf32>, tensor<1x1x2x48x32xf32>) {{.*}}kiln.attention_part = "scores"
-// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x1x16x64xf32>, tensor<1x64x1x48xf32>) {{.*}}kiln.attention_part = "pv"
-func.func @whole_key_panels(%q: tensor<1x16x48xf32>, %kv: tensor<1x64x48xf32>) -> tensor<1x16x48xf32> {
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[KP]] : tensor<1x32x1x48xf32>, tensor<1x1x2x48x32xf32>) {{.*}}kiln.attention_part = "scores"
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x1x32x64xf32>, tensor<1x64x1x48xf32>) {{.*}}kiln.attention_part = "pv"
+func.func @whole_key_panels(%q: tensor<1x32x48xf32>, %kv: tensor<1x64x48xf32>) -> tensor<1x32x48xf32> {
   %a = kiln.attention %q, %kv, %kv {heads = 1 : i64}
-      : (tensor<1x16x48xf32>, tensor<1x64x48xf32>, tensor<1x64x48xf32>) -> tensor<1x16x48xf32>
-  return %a : tensor<1x16x48xf32>
+      : (tensor<1x32x48xf32>, tensor<1x64x48xf32>, tensor<1x64x48xf32>) -> tensor<1x32x48xf32>
+  return %a : tensor<1x32x48xf32>
 }
 
 // -----
@@ -366,7 +366,7 @@ func.func @one_query(%q: tensor<1x1x64xf32>, %kv: tensor<1x40x64xf32>) -> tensor
 
 // A decoding step under GQA (two queries, four heads on two kv heads): the
 // heads of a group become rows of their kv head, [B, Sq G, Hkv, dh] with
-// row i G + g query i of head hk G + g, and with fewer than 16 rows per
+// row i G + g query i of head hk G + g, and with fewer than 24 rows per
 // head the keys are read as they are, k[b, j, hk, d] (no copy into
 // panels): the scores are dot products along dh. The scale, 1/4, goes on
 // the queries. The causal ends are per row, of query row / G; the

@@ -1,0 +1,282 @@
+//===- CpuLowerDotProducts.cpp - Contractions over B[n, k] as dot products ===//
+//
+// A contraction that reads B as B[n, k], k contiguous, is a dot product of
+// two contiguous rows per element of C: attention's scores over keys read
+// in place (k[b, j, hk, d], decoding: AttentionPattern.cpp). The GEMM
+// kernels (kiln-cpu-lower-contractions) want B[k, n]; left to
+// kiln-cpu-lower-row-reductions, each element was one chain of dependent
+// vector FMAs ending in a horizontal sum, about 50 cycles per score for
+// 128-lane rows, and 16 rows per head already cost more than reading the
+// keys. Here each key row is loaded once per block of rows, the rows of
+// a block accumulate in separate registers (independent FMA chains), and
+// their horizontal sums share one tree of shuffles:
+//
+//   for n in [0, N)                      (under a key limit on n: up to
+//                                         the largest end of the tile's rows)
+//     for each block of 8 rows m0 (then 4, 2, 1 for the rest)
+//       acc[r] = 0                       (r < rows of the block, vectors)
+//       for each chunk c of `vector-width` lanes of k (the last one masked)
+//         acc[r] = fma(A[m0 + r, c], B[n, c], acc[r])
+//       s = horizontal sums of acc       (pairs of vectors folded into one,
+//                                         halving the lanes per row)
+//       C[m0 + r, n] += s[r]
+//
+// The order of the additions depends only on the shapes: results never
+// depend on the thread count.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/OpClassification.h"
+#include "passes/Passes.h"
+#include "passes/VectorEmission.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_CPULOWERDOTPRODUCTSPASS
+#include "passes/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+/// Rows per block, at most: eight independent FMA chains cover the FMA
+/// latency at two FMAs per cycle.
+constexpr int64_t kBlockRows = 8;
+
+class DotEmitter {
+public:
+  DotEmitter(OpBuilder &b, linalg::GenericOp op, const GemmOperands &gemm,
+             int64_t width)
+      : b(b), loc(op.getLoc()), op(op), gemm(gemm), width(width) {
+    a = op.getDpsInputOperand(gemm.lhs)->get();
+    bMat = op.getDpsInputOperand(gemm.rhs)->get();
+    c = op.getDpsInitOperand(0)->get();
+    auto cType = cast<MemRefType>(c.getType());
+    rows = cType.getDimSize(cType.getRank() - 2);
+    cols = cType.getDimSize(cType.getRank() - 1);
+    depth = cast<MemRefType>(a.getType()).getShape().back();
+    vectorType = VectorType::get({width}, b.getF32Type());
+  }
+
+  void emit() {
+    Value end = index(cols);
+    if (std::optional<KeyLimit> limit = keyLimit(op)) {
+      end = arith::MinSIOp::create(b, loc, end, largestEnd(*limit));
+    }
+    emitForLoop(b, loc, index(0), end, 1, [&](Value n) {
+      int64_t m0 = 0;
+      for (int64_t block = std::min(kBlockRows, width); block > 0; block /= 2) {
+        for (; m0 + block <= rows; m0 += block) {
+          emitBlock(n, m0, block);
+        }
+      }
+    });
+  }
+
+private:
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+
+  SmallVector<Value> at(Value view, unsigned firstPos, Value first,
+                        unsigned secondPos, Value second) {
+    return unitDimIndices(b, loc, view, firstPos, first, secondPos, second);
+  }
+
+  /// The largest key end of the tile's rows (the loops but the row one at
+  /// 0 for the ends' map).
+  Value largestEnd(const KeyLimit &limit) {
+    unsigned loops = op.getNumLoops();
+    auto loop = scf::ForOp::create(
+        b, loc, index(0), index(rows), index(1), ValueRange{index(0)},
+        [&](OpBuilder &nb, Location, Value row, ValueRange carried) {
+          SmallVector<Value> ivs(loops, index(0));
+          ivs[loops - 3] = row;
+          Value end = memref::LoadOp::create(nb, loc, limit.ends->get(),
+                                             keyEndIndices(op, limit, ivs));
+          Value endIndex =
+              arith::IndexCastOp::create(nb, loc, nb.getIndexType(), end);
+          scf::YieldOp::create(nb, loc,
+                               ValueRange{arith::MaxSIOp::create(
+                                   nb, loc, carried[0], endIndex)});
+        });
+    return loop.getResult(0);
+  }
+
+  /// `lanes` lanes of a row at `idx` (all of a vector when lanes ==
+  /// width), zero in the others.
+  Value load(Value view, ArrayRef<Value> idx, int64_t lanes) {
+    if (lanes == width) {
+      return vector::LoadOp::create(b, loc, vectorType, view, idx);
+    }
+    Value mask = vector::ConstantMaskOp::create(
+        b, loc, VectorType::get({width}, b.getI1Type()), lanes);
+    Value zero = arith::ConstantOp::create(
+        b, loc, vectorType,
+        DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
+    return vector::MaskedLoadOp::create(b, loc, vectorType, view, idx, mask,
+                                        zero);
+  }
+
+  /// acc[r] += A[m0 + r, k..] * B[n, k..] over one chunk of `lanes` lanes.
+  SmallVector<Value> chunk(Value n, int64_t m0, Value k, int64_t lanes,
+                           ValueRange accs) {
+    unsigned aRank = cast<MemRefType>(a.getType()).getRank();
+    Value bVec = load(bMat, at(bMat, gemm.rhsNPos, n, gemm.rhsKPos, k), lanes);
+    SmallVector<Value> next;
+    for (auto [r, acc] : llvm::enumerate(accs)) {
+      Value aVec =
+          load(a, at(a, gemm.lhsRowPos, index(m0 + r), aRank - 1, k), lanes);
+      next.push_back(vector::FMAOp::create(b, loc, aVec, bVec, acc));
+    }
+    return next;
+  }
+
+  void emitBlock(Value n, int64_t m0, int64_t count) {
+    Value zero = arith::ConstantOp::create(
+        b, loc, vectorType,
+        DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
+    SmallVector<Value> accs(count, zero);
+    int64_t full = depth / width, tail = depth % width;
+    if (full > 0) {
+      auto loop = scf::ForOp::create(
+          b, loc, index(0), index(full * width), index(width), accs,
+          [&](OpBuilder &nb, Location, Value k, ValueRange carried) {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+            scf::YieldOp::create(b, loc, chunk(n, m0, k, width, carried));
+          });
+      accs = SmallVector<Value>(loop.getResults());
+    }
+    if (tail > 0) {
+      accs = chunk(n, m0, index(full * width), tail, accs);
+    }
+    Value sums = horizontalSums(accs);
+    for (int64_t r = 0; r < count; ++r) {
+      SmallVector<Value> idx =
+          at(c, cRank() - 2, index(m0 + r), cRank() - 1, n);
+      Value sum = vector::ExtractOp::create(b, loc, sums, r);
+      Value old = memref::LoadOp::create(b, loc, c, idx);
+      memref::StoreOp::create(b, loc, arith::AddFOp::create(b, loc, old, sum),
+                              c, idx);
+    }
+  }
+
+  unsigned cRank() { return cast<MemRefType>(c.getType()).getRank(); }
+
+  /// The sums of the lanes of each of `accs` (a power of two of them), as
+  /// one vector of that many lanes. A vector holds rows of equal segments;
+  /// two of them fold into one of twice the rows and half the segment
+  /// (each row's low half plus its high half), then the one left folds
+  /// onto itself until each row is one lane.
+  Value horizontalSums(SmallVector<Value> vectors) {
+    int64_t segment = width;
+    // Rows per vector; every vector has rowsEach * segment lanes.
+    int64_t rowsEach = 1;
+    auto halves = [&](int64_t vectorsLanes, bool twoVectors) {
+      SmallVector<int64_t> lo, hi;
+      for (int64_t from = 0; from < (twoVectors ? 2 : 1); ++from) {
+        for (int64_t row = 0; row < rowsEach; ++row) {
+          for (int64_t lane = 0; lane < segment / 2; ++lane) {
+            int64_t base = from * vectorsLanes + row * segment + lane;
+            lo.push_back(base);
+            hi.push_back(base + segment / 2);
+          }
+        }
+      }
+      return std::make_pair(lo, hi);
+    };
+    auto fold = [&](Value x, Value y, bool twoVectors) {
+      int64_t lanes = rowsEach * segment;
+      auto [lo, hi] = halves(lanes, twoVectors);
+      Value low = vector::ShuffleOp::create(b, loc, x, y, lo);
+      Value high = vector::ShuffleOp::create(b, loc, x, y, hi);
+      return arith::AddFOp::create(b, loc, low, high).getResult();
+    };
+    while (vectors.size() > 1 && segment > 1) {
+      SmallVector<Value> next;
+      for (size_t i = 0; i + 1 < vectors.size(); i += 2) {
+        next.push_back(fold(vectors[i], vectors[i + 1], /*twoVectors=*/true));
+      }
+      vectors = next;
+      rowsEach *= 2;
+      segment /= 2;
+    }
+    Value v = vectors.front();
+    while (segment > 1) {
+      v = fold(v, v, /*twoVectors=*/false);
+      segment /= 2;
+    }
+    return v;
+  }
+
+  OpBuilder &b;
+  Location loc;
+  linalg::GenericOp op;
+  GemmOperands gemm;
+  int64_t width;
+  Value a, bMat, c;
+  int64_t rows = 0, cols = 0, depth = 0;
+  VectorType vectorType;
+};
+
+struct CpuLowerDotProductsPass
+    : kiln::impl::CpuLowerDotProductsPassBase<CpuLowerDotProductsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (vectorWidth < 2 || !llvm::isPowerOf2_64(vectorWidth)) {
+      getOperation().emitError()
+          << "kiln-cpu-lower-dot-products: vector-width must be a power of "
+             "two >= 2; got "
+          << vectorWidth.getValue();
+      return signalPassFailure();
+    }
+    SmallVector<std::pair<linalg::GenericOp, GemmOperands>> dots;
+    getOperation().walk([&](linalg::GenericOp op) {
+      std::optional<GemmOperands> gemm = matchGemm(op);
+      if (!gemm || !gemm->rhsTransposed || !op.hasPureBufferSemantics() ||
+          rowLimitOperand(op)) {
+        return;
+      }
+      // A key limit must be on the columns (attention's scores).
+      std::optional<KeyLimit> limit = keyLimit(op);
+      if (limit && limit->keyLoop != op.getNumLoops() - 2) {
+        return;
+      }
+      Value a = op.getDpsInputOperand(gemm->lhs)->get();
+      Value bMat = op.getDpsInputOperand(gemm->rhs)->get();
+      Value c = op.getDpsInitOperand(0)->get();
+      for (Value view : {a, bMat, c}) {
+        auto type = cast<MemRefType>(view.getType());
+        if (!type.getElementType().isF32() || !type.hasStaticShape() ||
+            !hasUnitInnerStride(view)) {
+          return;
+        }
+      }
+      unsigned aRank = cast<MemRefType>(a.getType()).getRank();
+      unsigned bRank = cast<MemRefType>(bMat.getType()).getRank();
+      unsigned cRank = cast<MemRefType>(c.getType()).getRank();
+      if (gemm->rhsKPos != bRank - 1 ||
+          !hasUnitDimsExcept(bMat, {gemm->rhsNPos, gemm->rhsKPos}) ||
+          !hasUnitDimsExcept(a, {gemm->lhsRowPos, aRank - 1}) ||
+          !hasUnitDimsExcept(c, {cRank - 2, cRank - 1})) {
+        return;
+      }
+      dots.push_back({op, *gemm});
+    });
+    for (auto [op, gemm] : dots) {
+      OpBuilder b(op);
+      DotEmitter(b, op, gemm, vectorWidth).emit();
+      op.erase();
+    }
+  }
+};
+
+} // namespace

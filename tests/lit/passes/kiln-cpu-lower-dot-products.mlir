@@ -1,0 +1,85 @@
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-cpu-lower-dot-products))" | FileCheck %s
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-cpu-lower-dot-products{vector-width=8}))" | FileCheck %s --check-prefix=AVX2
+
+// Attention's scores over keys read in place: per key, the block of four
+// query rows loads each 16-lane chunk of the key row once and carries one
+// accumulator per row through the two chunks of dh = 32; the four sums
+// share one tree of shuffles (two vectors into one of [2 rows x 8 lanes],
+// twice, then that one onto itself down to [4 rows x 1 lane]). The key
+// loop stops at the largest key end of the rows.
+// CHECK-LABEL: func.func @scores
+// CHECK-SAME: (%[[Q:[^:]+]]: memref<1x4x1x32xf32>, %[[K:[^:]+]]: memref<1x40x1x32xf32>, %[[ENDS:[^:]+]]: memref<1x4xi64>, %[[S:[^:]+]]: memref<1x1x4x40xf32>)
+// CHECK-NOT: linalg.generic
+// CHECK: %[[LAST:.+]] = scf.for {{.*}} iter_args
+// CHECK: memref.load %[[ENDS]]
+// CHECK: arith.maxsi
+// CHECK: %[[END:.+]] = arith.minsi %{{.+}}, %[[LAST]]
+// CHECK: scf.for %[[N:.+]] = %{{.+}} to %[[END]] step
+// CHECK: %[[ACC:.+]]:4 = scf.for %[[D:.+]] = %{{.+}} to %{{.+}} step %c16{{.*}} iter_args(
+// CHECK: %[[KV:.+]] = vector.load %[[K]][%{{.+}}, %[[N]], %{{.+}}, %[[D]]] : memref<1x40x1x32xf32>, vector<16xf32>
+// CHECK-COUNT-4: vector.fma %{{.+}}, %[[KV]], %{{.+}} : vector<16xf32>
+// CHECK: vector.shuffle %[[ACC]]#0, %[[ACC]]#1 [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]
+// CHECK: vector.shuffle %[[ACC]]#0, %[[ACC]]#1 [8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31]
+// CHECK: vector.shuffle %{{.+}}, %{{.+}} [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27]
+// CHECK: %[[SUMS:.+]] = arith.addf %{{.+}}, %{{.+}} : vector<4xf32>
+// CHECK: %[[S0:.+]] = vector.extract %[[SUMS]][0] : f32 from vector<4xf32>
+// CHECK: %[[OLD:.+]] = memref.load %[[S]][%{{.+}}, %{{.+}}, %{{.+}}, %[[N]]]
+// CHECK: %[[NEW:.+]] = arith.addf %[[OLD]], %[[S0]] : f32
+// CHECK: memref.store %[[NEW]], %[[S]][%{{.+}}, %{{.+}}, %{{.+}}, %[[N]]]
+// AVX2-LABEL: func.func @scores
+// AVX2: vector.fma %{{.+}}, %{{.+}}, %{{.+}} : vector<8xf32>
+#q = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d1, d4)>
+#k = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d1, d4)>
+#ends = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2)>
+#s = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
+func.func @scores(%q: memref<1x4x1x32xf32>, %k: memref<1x40x1x32xf32>, %ends: memref<1x4xi64>, %s: memref<1x1x4x40xf32>) {
+  linalg.generic {indexing_maps = [#q, #k, #ends, #s], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%q, %k, %ends : memref<1x4x1x32xf32>, memref<1x40x1x32xf32>, memref<1x4xi64>) outs(%s : memref<1x1x4x40xf32>) attrs = {kiln.key_end = array<i64: 3>} {
+  ^bb0(%a: f32, %b: f32, %e: i64, %acc: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// Eleven rows are blocks of 8, 2 and 1; a depth of 20 is one whole chunk
+// and a masked one of 4 lanes. One row's sum folds its vector onto itself.
+// CHECK-LABEL: func.func @odd_sizes
+// CHECK: scf.for
+// CHECK-COUNT-8: vector.fma
+// CHECK: vector.maskedload {{.*}} : memref<3x20xf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
+// CHECK-COUNT-8: vector.fma
+// CHECK: arith.addf {{.*}} : vector<8xf32>
+// CHECK-COUNT-2: vector.fma
+// CHECK: arith.addf {{.*}} : vector<2xf32>
+// CHECK: vector.fma
+// CHECK: arith.addf {{.*}} : vector<1xf32>
+#a2 = affine_map<(d0, d1, d2) -> (d0, d2)>
+#b2 = affine_map<(d0, d1, d2) -> (d1, d2)>
+#c2 = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @odd_sizes(%a: memref<11x20xf32>, %b: memref<3x20xf32>, %c: memref<11x3xf32>) {
+  linalg.generic {indexing_maps = [#a2, #b2, #c2], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<11x20xf32>, memref<3x20xf32>) outs(%c : memref<11x3xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %0 = arith.mulf %x, %y : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// B read as B[k, n] is a GEMM (kiln-cpu-lower-contractions): left alone.
+// CHECK-LABEL: func.func @not_transposed
+// CHECK: linalg.generic
+#bk = affine_map<(d0, d1, d2) -> (d2, d1)>
+func.func @not_transposed(%a: memref<4x20xf32>, %b: memref<20x3xf32>, %c: memref<4x3xf32>) {
+  linalg.generic {indexing_maps = [#a2, #bk, #c2], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<4x20xf32>, memref<20x3xf32>) outs(%c : memref<4x3xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %0 = arith.mulf %x, %y : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
