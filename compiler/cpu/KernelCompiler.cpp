@@ -35,10 +35,13 @@ static void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
   // 64 iterations carrying a chain of selects (top_k over a row of 48, MoE
   // routing) it ran for minutes. Fixed upstream in July 2026
   // (llvm-project#211711, #211887); until Debian's LLVM has the fix, it is
-  // off. Kernels compute no CRCs. Set once: kernels may compile on
-  // several threads.
-  [[maybe_unused]] static const bool noHashRecognize =
-      (llvm::DisableLIRP::HashRecognize = true);
+  // off. Kernels compute no CRCs. Set before every kernel, not once per
+  // process: the flag is the storage of a command-line option, and the
+  // in-process lld that links each artifact's kernels resets every option
+  // to its default (readConfigs), so a process's second compile ran with
+  // HashRecognize on (a MoE layer, then a top_k: a hang). Kernels compile
+  // one after another, so nothing reads the flag while it is written.
+  llvm::DisableLIRP::HashRecognize = true;
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
