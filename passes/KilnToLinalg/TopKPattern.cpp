@@ -23,30 +23,40 @@ namespace {
 /// top_k through integer keys that order the row as top_k does (larger
 /// first, NaN above every number and tied with NaN, ties to the lower
 /// index), unique within a row, so that an unsigned comparison is the
-/// whole order:
+/// whole order. A key is computed where it is read:
 ///
-///   key[r, i]    (monotone bits of x, NaN highest, -0 as +0) << 32
-///                | (0xfffffffe - i)                          elementwise
-///   max[r, b]    the largest key of block b of 64 elements         n
+///   key(r, i)    (monotone bits of x, NaN highest, -0 as +0) << 32
+///                | (0xfffffffe - i)
+///   max[r, b]    the largest key of block b of 64 elements          n
 ///   floor[r]     the k-th largest block maximum (when there are at
-///                least k blocks)                           k * n / 64
-///   last[r]      the k-th largest key: k passes, each the largest key
-///                below the last one, over the k blocks whose
-///                maximum reaches `floor`            k * (n / 64 + 64 k)
-///   count[r, b]  keys >= last in block b of 256 elements           n
-///   member[r, c] the c-th index (in index order) whose key >= last:
-///                a walk over the blocks' counts, then one block
-///   rank[r, c]   the members with a larger key than member c    k * k
-///   out[r, j]    the member whose rank is j                     k * k
+///                least k blocks: pruned)                    k * n / 64
+///   reach[r, b]  keys >= floor in block b of 256 elements           n
+///   threshold[r] floor when at most `slots` (4 k) keys reach it: the
+///                candidates, about k on data that is not sorted;
+///                else (and unpruned) the k-th key itself by k passes,
+///                each the largest key below the last one, over the
+///                k blocks that reach floor          k * (n / 64 + 64 k)
+///   count[r, b]  keys >= threshold in block b (reach[r, b] when it
+///                is floor)
+///   member[r, c] the c-th index (in index order) whose key reaches the
+///                threshold, for c below their number m: a walk over
+///                the blocks' counts, then one block    m (n / 256 + 256)
+///   rank[r, c]   the members with a larger key than member c      m * m
+///   out[r, j]    the member whose rank is j                       k * m
 ///
 /// Slot j recomputing its own rank over the row, as the op was lowered
 /// first, took k n^2 comparisons: a top-50 of 64 rows of a 32000-word
-/// vocabulary ran for minutes.
+/// vocabulary ran for minutes. The k passes for every row were then 64 k^2
+/// steps a row (five times the row for k = 50); the candidates took the
+/// top-50 from 6.5 to 3.0 ms on one Zen 4 core, with the keys no longer a
+/// tensor (it was written once and read by three phases).
 struct LowerTopK : OpConversionPattern<TopKOp> {
   using OpConversionPattern::OpConversionPattern;
 
   static constexpr int64_t kBlock = 256;
   static constexpr int64_t kPruneBlock = 64;
+  /// Candidates ranked among themselves, at most, per output slot.
+  static constexpr int64_t kCandidatesPerSlot = 4;
 
   /// Marks `value`'s generic with its scalar steps per element, which size
   /// its workgroups (kiln-cpu-select-workgroup-tiles). The steps are
@@ -99,38 +109,39 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
           .getResult();
     };
 
-    Value key = g.generic(
-        x, {g.identity(rank)}, g.empty(type.getShape(), i64), g.identity(rank),
-        GenericBuilder::parallel(rank),
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          BodyScalars s{b, l};
-          Type i32 = b.getI32Type();
-          Value zero = s.f32(0.0);
-          Value v = arith::SelectOp::create(
-              b, l, s.cmpf(arith::CmpFPredicate::OEQ, args[0], zero), zero,
-              args[0]);
-          Value bits = arith::BitcastOp::create(b, l, i32, v);
-          // Negative floats order reversed (all bits flipped), the others
-          // above them (sign bit set).
-          Value negative =
-              s.cmpi(arith::CmpIPredicate::slt, bits, constant(b, l, i32, 0));
-          Value flipped =
-              arith::XOrIOp::create(b, l, bits, constant(b, l, i32, -1));
-          Value raised = arith::OrIOp::create(
-              b, l, bits, constant(b, l, i32, int64_t(INT32_MIN)));
-          Value ordered = arith::SelectOp::create(
-              b, l, s.cmpf(arith::CmpFPredicate::UNO, args[0], args[0]),
-              constant(b, l, i32, -1),
-              arith::SelectOp::create(b, l, negative, flipped, raised));
-          Value high = arith::ShLIOp::create(
-              b, l, arith::ExtUIOp::create(b, l, i64, ordered), s.i64(32));
-          Value index = s.toI64(linalg::IndexOp::create(b, l, rank - 1));
-          return arith::OrIOp::create(
-                     b, l, high,
-                     arith::SubIOp::create(b, l, s.i64(0xfffffffe), index))
-              .getResult();
-        });
-    auto keyAt = [&](BodyScalars &s, Value i) { return s.at(key, rowAt(i)); };
+    // The key of element i of the current row, computed where it is read:
+    // as a tensor of i64 the keys were twice the row's bytes, written once
+    // and read by three phases; over 64 rows of 32000 the phase that wrote
+    // them took a third of the op's time (memory-bound).
+    auto keyAt = [&](BodyScalars &s, Value i) {
+      OpBuilder &b = s.b;
+      Location l = s.l;
+      Type i32 = b.getI32Type();
+      Value element = s.at(x, rowAt(i));
+      Value zero = s.f32(0.0);
+      Value v = arith::SelectOp::create(
+          b, l, s.cmpf(arith::CmpFPredicate::OEQ, element, zero), zero,
+          element);
+      Value bits = arith::BitcastOp::create(b, l, i32, v);
+      // Negative floats order reversed (all bits flipped), the others above
+      // them (sign bit set).
+      Value negative =
+          s.cmpi(arith::CmpIPredicate::slt, bits, constant(b, l, i32, 0));
+      Value flipped =
+          arith::XOrIOp::create(b, l, bits, constant(b, l, i32, -1));
+      Value raised = arith::OrIOp::create(
+          b, l, bits, constant(b, l, i32, int64_t(INT32_MIN)));
+      Value ordered = arith::SelectOp::create(
+          b, l, s.cmpf(arith::CmpFPredicate::UNO, element, element),
+          constant(b, l, i32, -1),
+          arith::SelectOp::create(b, l, negative, flipped, raised));
+      Value high = arith::ShLIOp::create(
+          b, l, arith::ExtUIOp::create(b, l, i64, ordered), s.i64(32));
+      return arith::OrIOp::create(
+                 b, l, high,
+                 arith::SubIOp::create(b, l, s.i64(0xfffffffe), s.toI64(i)))
+          .getResult();
+    };
 
     // Keys are never 0 (the lowest, -inf's, has high bits 0x007fffff) nor
     // all ones (the low bits stop at 0xfffffffe). `kth` runs k passes, each
@@ -196,135 +207,229 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
           });
       setCost(floor, double(k) * pruneBlocks);
     }
-    Value last = g.generic(
-        prune ? ValueRange{floor} : ValueRange{},
-        prune ? SmallVector<AffineMap>{g.identity(rank - 1)}
-              : SmallVector<AffineMap>{},
-        g.empty(rows, i64), g.identity(rank - 1),
-        GenericBuilder::parallel(rank - 1),
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          readRow(b, l);
-          BodyScalars s{b, l};
-          if (!prune) {
-            return kth(s, [&](Value below, Value best) {
-              return foldRange(s, s.idx(0), s.idx(n), below, best);
-            });
-          }
-          return kth(s, [&](Value below, Value best) {
-            return s.forEach(
-                pruneBlocks, ValueRange{best},
-                [&](Value blk, ValueRange acc) -> SmallVector<Value> {
-                  Value reaches = s.cmpi(arith::CmpIPredicate::uge,
-                                         s.at(blockMax, rowAt(blk)), args[0]);
-                  auto branch = scf::IfOp::create(b, l, i64, reaches,
-                                                  /*withElseRegion=*/true);
-                  OpBuilder::InsertionGuard guard(b);
-                  b.setInsertionPointToStart(branch.thenBlock());
-                  auto [lb, ub] = blockRange(s, blk, kPruneBlock);
-                  scf::YieldOp::create(b, l,
-                                       foldRange(s, lb, ub, below, acc[0]));
-                  b.setInsertionPointToStart(branch.elseBlock());
-                  scf::YieldOp::create(b, l, acc[0]);
-                  return {branch.getResult(0)};
-                })[0];
-          });
+    // An scf.if yielding one i64: `then()` or `otherwise()`.
+    auto choose = [](BodyScalars &s, Value cond, function_ref<Value()> then,
+                     function_ref<Value()> otherwise) {
+      auto branch = scf::IfOp::create(s.b, s.l, s.b.getI64Type(), cond,
+                                      /*withElseRegion=*/true);
+      OpBuilder::InsertionGuard guard(s.b);
+      s.b.setInsertionPointToStart(branch.thenBlock());
+      scf::YieldOp::create(s.b, s.l, then());
+      s.b.setInsertionPointToStart(branch.elseBlock());
+      scf::YieldOp::create(s.b, s.l, otherwise());
+      return branch.getResult(0);
+    };
+    // The k-th key by k passes over the row, or over the blocks whose
+    // maximum reaches `floorKey`.
+    auto kthKey = [&](BodyScalars &s, Value floorKey) {
+      if (!prune) {
+        return kth(s, [&](Value below, Value best) {
+          return foldRange(s, s.idx(0), s.idx(n), below, best);
         });
-    setCost(last, prune ? double(k) * (pruneBlocks + double(k) * kPruneBlock)
-                        : double(k) * n);
-
-    // Element i of the current row is a member: its key reaches the row's
-    // last (k-th) key.
-    auto isMember = [&](BodyScalars &s, Value i, Value lastKey) {
-      return s.cmpi(arith::CmpIPredicate::uge, keyAt(s, i), lastKey);
+      }
+      return kth(s, [&](Value below, Value best) {
+        return s.forEach(pruneBlocks, ValueRange{best},
+                         [&](Value blk, ValueRange acc) -> SmallVector<Value> {
+                           Value reaches =
+                               s.cmpi(arith::CmpIPredicate::uge,
+                                      s.at(blockMax, rowAt(blk)), floorKey);
+                           return {choose(
+                               s, reaches,
+                               [&] {
+                                 auto [lb, ub] =
+                                     blockRange(s, blk, kPruneBlock);
+                                 return foldRange(s, lb, ub, below, acc[0]);
+                               },
+                               [&] { return acc[0]; })};
+                         })[0];
+      });
+    };
+    // Keys of block `block` of kBlock elements that reach `threshold`.
+    auto countReaching = [&](BodyScalars &s, Value block, Value threshold) {
+      auto [lb, ub] = blockRange(s, block, kBlock);
+      return s.sum(lb, ub, [&](Value i) {
+        Value in = s.cmpi(arith::CmpIPredicate::uge, keyAt(s, i), threshold);
+        return arith::ExtUIOp::create(s.b, s.l, i64, in).getResult();
+      });
     };
     SmallVector<int64_t> blockShape(rows);
     blockShape.push_back(blocks);
-    Value count = g.generic(
-        last, {perRow}, g.empty(blockShape, i64), g.identity(rank),
-        GenericBuilder::parallel(rank),
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          readRow(b, l);
-          BodyScalars s{b, l};
-          auto [lb, ub] =
-              blockRange(s, linalg::IndexOp::create(b, l, rank - 1), kBlock);
-          return s.sum(lb, ub, [&](Value i) {
-            return arith::ExtUIOp::create(b, l, i64, isMember(s, i, args[0]))
-                .getResult();
-          });
-        });
 
+    // The members: the keys that reach the row's threshold. Pruned, the
+    // threshold is `floor` when at most `slots` keys reach it (on data that
+    // is not sorted, about k of them: k - 1 block maxima above it and the
+    // keys near them), and they are the candidates, ranked below among
+    // themselves; else, and unpruned, it is the k-th key itself (k passes),
+    // reached by exactly k keys. The k passes over the k blocks that reach
+    // `floor` were 64 k^2 steps per row, five times a 32000-word row for
+    // k = 50; the candidates cost one more pass over the row, and (the
+    // member walk) about m (n / 256 + 256) steps for m of them.
+    int64_t slots =
+        prune ? std::max(k, std::min(n, kCandidatesPerSlot * k)) : k;
+    Value threshold, memberCount, count;
+    if (prune) {
+      Value reachFloor =
+          g.generic(floor, {perRow}, g.empty(blockShape, i64), g.identity(rank),
+                    GenericBuilder::parallel(rank),
+                    [&](OpBuilder &b, Location l, ValueRange args) {
+                      readRow(b, l);
+                      BodyScalars s{b, l};
+                      return countReaching(
+                          s, linalg::IndexOp::create(b, l, rank - 1), args[0]);
+                    });
+      setCost(reachFloor, kBlock);
+      SmallVector<Value> bounds = g.generic(
+          floor, {g.identity(rank - 1)},
+          {g.empty(rows, i64), g.empty(rows, i64)},
+          {g.identity(rank - 1), g.identity(rank - 1)},
+          GenericBuilder::parallel(rank - 1),
+          [&](OpBuilder &b, Location l, ValueRange args) -> SmallVector<Value> {
+            readRow(b, l);
+            BodyScalars s{b, l};
+            Value reached = s.sum(s.idx(0), s.idx(blocks), [&](Value blk) {
+              return s.at(reachFloor, rowAt(blk));
+            });
+            Value few =
+                s.cmpi(arith::CmpIPredicate::sle, reached, s.i64(slots));
+            Value key = choose(
+                s, few, [&] { return args[0]; },
+                [&] { return kthKey(s, args[0]); });
+            return {key, arith::SelectOp::create(b, l, few, reached, s.i64(k))};
+          });
+      setCost(bounds[0],
+              double(blocks) +
+                  double(k) * (pruneBlocks + double(k) * kPruneBlock));
+      threshold = bounds[0];
+      memberCount = bounds[1];
+      count = g.generic(
+          {threshold, floor, reachFloor}, {perRow, perRow, g.identity(rank)},
+          g.empty(blockShape, i64), g.identity(rank),
+          GenericBuilder::parallel(rank),
+          [&](OpBuilder &b, Location l, ValueRange args) {
+            readRow(b, l);
+            BodyScalars s{b, l};
+            Value block = linalg::IndexOp::create(b, l, rank - 1);
+            return choose(
+                s, s.cmpi(arith::CmpIPredicate::eq, args[0], args[1]),
+                [&] { return args[2]; },
+                [&] { return countReaching(s, block, args[0]); });
+          });
+    } else {
+      threshold = g.generic({}, {}, g.empty(rows, i64), g.identity(rank - 1),
+                            GenericBuilder::parallel(rank - 1),
+                            [&](OpBuilder &b, Location l, ValueRange) {
+                              readRow(b, l);
+                              BodyScalars s{b, l};
+                              return kthKey(s, Value());
+                            });
+      setCost(threshold, double(k) * n);
+      memberCount = g.generic({}, {}, g.empty(rows, i64), g.identity(rank - 1),
+                              GenericBuilder::parallel(rank - 1),
+                              [&](OpBuilder &b, Location l, ValueRange) {
+                                return BodyScalars{b, l}.i64(k);
+                              });
+      count =
+          g.generic(threshold, {perRow}, g.empty(blockShape, i64),
+                    g.identity(rank), GenericBuilder::parallel(rank),
+                    [&](OpBuilder &b, Location l, ValueRange args) {
+                      readRow(b, l);
+                      BodyScalars s{b, l};
+                      return countReaching(
+                          s, linalg::IndexOp::create(b, l, rank - 1), args[0]);
+                    });
+    }
     setCost(count, kBlock);
-    SmallVector<int64_t> slots(rows);
-    slots.push_back(k);
+
+    // member[r, c]: the c-th index (in index order) whose key reaches the
+    // threshold, for c below the member count.
+    auto isMember = [&](BodyScalars &s, Value i, Value thresholdKey) {
+      return s.cmpi(arith::CmpIPredicate::uge, keyAt(s, i), thresholdKey);
+    };
+    SmallVector<int64_t> slotShape(rows);
+    slotShape.push_back(slots);
     Value member = g.generic(
-        last, {perRow}, g.empty(slots, i64), g.identity(rank),
-        GenericBuilder::parallel(rank),
+        {threshold, memberCount}, {perRow, perRow}, g.empty(slotShape, i64),
+        g.identity(rank), GenericBuilder::parallel(rank),
         [&](OpBuilder &b, Location l, ValueRange args) {
           readRow(b, l);
           BodyScalars s{b, l};
           Value c = s.toI64(linalg::IndexOp::create(b, l, rank - 1));
-          // The block holding member c: the first whose running count
-          // passes c; the walk carries the running count, the block and the
-          // members of the blocks before it.
-          ValueRange walk = s.forEach(
-              blocks, ValueRange{s.i64(0), s.idx(0), s.i64(0)},
-              [&](Value block, ValueRange carried) -> SmallVector<Value> {
-                Value through = arith::AddIOp::create(
-                    b, l, carried[0], s.at(count, rowAt(block)));
-                Value here = arith::AndIOp::create(
-                    b, l, s.cmpi(arith::CmpIPredicate::sle, carried[0], c),
-                    s.cmpi(arith::CmpIPredicate::sgt, through, c));
-                return {through,
-                        arith::SelectOp::create(b, l, here, block, carried[1]),
-                        arith::SelectOp::create(b, l, here, carried[0],
-                                                carried[2])};
-              });
-          auto [lb, ub] = blockRange(s, walk[1], kBlock);
-          Value wanted = arith::SubIOp::create(b, l, c, walk[2]);
-          ValueRange found = s.loop(
-              lb, ub, ValueRange{s.i64(0), s.idx(0)},
-              [&](Value i, ValueRange carried) -> SmallVector<Value> {
-                Value in = isMember(s, i, args[0]);
-                Value hit = arith::AndIOp::create(
-                    b, l, in,
-                    s.cmpi(arith::CmpIPredicate::eq, carried[0], wanted));
-                return {
-                    s.add(carried[0], arith::ExtUIOp::create(b, l, i64, in)),
-                    arith::SelectOp::create(b, l, hit, i, carried[1])};
-              });
-          return s.toI64(found[1]);
+          auto find = [&]() -> Value {
+            // The block holding member c: the first whose running count
+            // passes c; the walk carries the running count, the block and
+            // the members of the blocks before it.
+            ValueRange walk = s.forEach(
+                blocks, ValueRange{s.i64(0), s.idx(0), s.i64(0)},
+                [&](Value block, ValueRange carried) -> SmallVector<Value> {
+                  Value through = arith::AddIOp::create(
+                      b, l, carried[0], s.at(count, rowAt(block)));
+                  Value here = arith::AndIOp::create(
+                      b, l, s.cmpi(arith::CmpIPredicate::sle, carried[0], c),
+                      s.cmpi(arith::CmpIPredicate::sgt, through, c));
+                  return {
+                      through,
+                      arith::SelectOp::create(b, l, here, block, carried[1]),
+                      arith::SelectOp::create(b, l, here, carried[0],
+                                              carried[2])};
+                });
+            auto [lb, ub] = blockRange(s, walk[1], kBlock);
+            Value wanted = arith::SubIOp::create(b, l, c, walk[2]);
+            ValueRange found = s.loop(
+                lb, ub, ValueRange{s.i64(0), s.idx(0)},
+                [&](Value i, ValueRange carried) -> SmallVector<Value> {
+                  Value in = isMember(s, i, args[0]);
+                  Value hit = arith::AndIOp::create(
+                      b, l, in,
+                      s.cmpi(arith::CmpIPredicate::eq, carried[0], wanted));
+                  return {
+                      s.add(carried[0], arith::ExtUIOp::create(b, l, i64, in)),
+                      arith::SelectOp::create(b, l, hit, i, carried[1])};
+                });
+            return s.toI64(found[1]);
+          };
+          // Slots past the member count hold index 0; nothing reads them.
+          return choose(s, s.cmpi(arith::CmpIPredicate::slt, c, args[1]), find,
+                        [&] { return s.i64(0); });
         });
-
     setCost(member, blocks + kBlock);
+
+    // rank[r, c]: the members with a larger key than member c.
     auto memberKey = [&](BodyScalars &s, Value c) {
       return keyAt(s, s.toIndex(s.at(member, rowAt(c))));
     };
     Value memberRank = g.generic(
-        {}, {}, g.empty(slots, i64), g.identity(rank),
+        memberCount, {perRow}, g.empty(slotShape, i64), g.identity(rank),
         GenericBuilder::parallel(rank),
-        [&](OpBuilder &b, Location l, ValueRange) {
+        [&](OpBuilder &b, Location l, ValueRange args) {
           readRow(b, l);
           BodyScalars s{b, l};
-          Value mine = memberKey(s, linalg::IndexOp::create(b, l, rank - 1));
-          return s.sum(s.idx(0), s.idx(k), [&](Value c) {
-            Value above =
-                s.cmpi(arith::CmpIPredicate::ugt, memberKey(s, c), mine);
-            return arith::ExtUIOp::create(b, l, i64, above).getResult();
-          });
+          Value c = linalg::IndexOp::create(b, l, rank - 1);
+          return choose(
+              s, s.cmpi(arith::CmpIPredicate::slt, s.toI64(c), args[0]),
+              [&] {
+                Value mine = memberKey(s, c);
+                return s.sum(s.idx(0), s.toIndex(args[0]), [&](Value other) {
+                  Value above = s.cmpi(arith::CmpIPredicate::ugt,
+                                       memberKey(s, other), mine);
+                  return arith::ExtUIOp::create(b, l, i64, above).getResult();
+                });
+              },
+              [&] { return s.i64(slots); });
         });
+    setCost(memberRank, slots);
 
-    setCost(memberRank, k);
+    // out[r, j]: the member whose rank is j.
     SmallVector<Value> results = g.generic(
-        {}, {},
+        memberCount, {perRow},
         {g.empty(values.getShape(), rewriter.getF32Type()),
          g.empty(values.getShape(), i64)},
         {g.identity(rank), g.identity(rank)}, GenericBuilder::parallel(rank),
-        [&](OpBuilder &b, Location l, ValueRange) -> SmallVector<Value> {
+        [&](OpBuilder &b, Location l, ValueRange args) -> SmallVector<Value> {
           readRow(b, l);
           BodyScalars s{b, l};
           Value slot = s.toI64(linalg::IndexOp::create(b, l, rank - 1));
-          ValueRange found = s.forEach(
-              k, ValueRange{s.idx(0)},
+          ValueRange found = s.loop(
+              s.idx(0), s.toIndex(args[0]), ValueRange{s.idx(0)},
               [&](Value c, ValueRange carried) -> SmallVector<Value> {
                 Value hit = s.cmpi(arith::CmpIPredicate::eq,
                                    s.at(memberRank, rowAt(c)), slot);
@@ -333,7 +438,7 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
           Value index = s.at(member, rowAt(found[0]));
           return {s.at(x, rowAt(s.toIndex(index))), index};
         });
-    setCost(results[0], k);
+    setCost(results[0], slots);
     rewriter.replaceOp(op, results);
     return success();
   }
