@@ -254,6 +254,21 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
     };
     SmallVector<int64_t> blockShape(rows);
     blockShape.push_back(blocks);
+    // [rows, blocks]: the keys of each block that reach the row's
+    // `thresholds` entry.
+    auto blockCounts = [&](Value thresholds) {
+      Value counts =
+          g.generic(thresholds, {perRow}, g.empty(blockShape, i64),
+                    g.identity(rank), GenericBuilder::parallel(rank),
+                    [&](OpBuilder &b, Location l, ValueRange args) {
+                      readRow(b, l);
+                      BodyScalars s{b, l};
+                      return countReaching(
+                          s, linalg::IndexOp::create(b, l, rank - 1), args[0]);
+                    });
+      setCost(counts, kBlock);
+      return counts;
+    };
 
     // The members: the keys that reach the row's threshold. Pruned, the
     // threshold is `floor` when at most `slots` keys reach it (on data that
@@ -268,16 +283,7 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
         prune ? std::max(k, std::min(n, kCandidatesPerSlot * k)) : k;
     Value threshold, memberCount, count;
     if (prune) {
-      Value reachFloor =
-          g.generic(floor, {perRow}, g.empty(blockShape, i64), g.identity(rank),
-                    GenericBuilder::parallel(rank),
-                    [&](OpBuilder &b, Location l, ValueRange args) {
-                      readRow(b, l);
-                      BodyScalars s{b, l};
-                      return countReaching(
-                          s, linalg::IndexOp::create(b, l, rank - 1), args[0]);
-                    });
-      setCost(reachFloor, kBlock);
+      Value reachFloor = blockCounts(floor);
       SmallVector<Value> bounds = g.generic(
           floor, {g.identity(rank - 1)},
           {g.empty(rows, i64), g.empty(rows, i64)},
@@ -328,15 +334,7 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
                               [&](OpBuilder &b, Location l, ValueRange) {
                                 return BodyScalars{b, l}.i64(k);
                               });
-      count =
-          g.generic(threshold, {perRow}, g.empty(blockShape, i64),
-                    g.identity(rank), GenericBuilder::parallel(rank),
-                    [&](OpBuilder &b, Location l, ValueRange args) {
-                      readRow(b, l);
-                      BodyScalars s{b, l};
-                      return countReaching(
-                          s, linalg::IndexOp::create(b, l, rank - 1), args[0]);
-                    });
+      count = blockCounts(threshold);
     }
     setCost(count, kBlock);
 
