@@ -97,6 +97,30 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
       at.push_back(i);
       return at;
     };
+    // A generic over the rows and one more dim of `last` entries (blocks
+    // or slots) reading `inputs`, each per row or of the result's shape;
+    // `body` gets the entry's index along that dim.
+    auto perEntry =
+        [&](ValueRange inputs, int64_t last,
+            function_ref<Value(BodyScalars &, Value, ValueRange)> body) {
+          SmallVector<int64_t> shape(rows);
+          shape.push_back(last);
+          SmallVector<AffineMap> maps;
+          for (Value input : inputs) {
+            maps.push_back(cast<RankedTensorType>(input.getType()).getRank() ==
+                                   rank
+                               ? g.identity(rank)
+                               : perRow);
+          }
+          return g.generic(
+              inputs, maps, g.empty(shape, rewriter.getI64Type()),
+              g.identity(rank), GenericBuilder::parallel(rank),
+              [&](OpBuilder &b, Location l, ValueRange args) {
+                readRow(b, l);
+                BodyScalars s{b, l};
+                return body(s, linalg::IndexOp::create(b, l, rank - 1), args);
+              });
+        };
     // Elements [lb, ub) of block `block` of `size` elements of a row.
     auto blockRange = [&](BodyScalars &s, Value block, int64_t size) {
       Value lb = arith::MulIOp::create(s.b, s.l, block, s.idx(size));
@@ -176,19 +200,12 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
     bool prune = pruneBlocks >= k && pruneBlocks > 1;
     Value blockMax, floor;
     if (prune) {
-      SmallVector<int64_t> shape(rows);
-      shape.push_back(pruneBlocks);
-      blockMax = g.generic({}, {}, g.empty(shape, i64), g.identity(rank),
-                           GenericBuilder::parallel(rank),
-                           [&](OpBuilder &b, Location l, ValueRange) {
-                             readRow(b, l);
-                             BodyScalars s{b, l};
-                             auto [lb, ub] = blockRange(
-                                 s, linalg::IndexOp::create(b, l, rank - 1),
-                                 kPruneBlock);
-                             // Below all ones: every key.
-                             return foldRange(s, lb, ub, s.i64(-1), s.i64(0));
-                           });
+      blockMax = perEntry({}, pruneBlocks,
+                          [&](BodyScalars &s, Value block, ValueRange) {
+                            auto [lb, ub] = blockRange(s, block, kPruneBlock);
+                            // Below all ones: every key.
+                            return foldRange(s, lb, ub, s.i64(-1), s.i64(0));
+                          });
       setCost(blockMax, kPruneBlock);
       floor = g.generic(
           {}, {}, g.empty(rows, i64), g.identity(rank - 1),
@@ -252,20 +269,14 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
         return arith::ExtUIOp::create(s.b, s.l, i64, in).getResult();
       });
     };
-    SmallVector<int64_t> blockShape(rows);
-    blockShape.push_back(blocks);
     // [rows, blocks]: the keys of each block that reach the row's
     // `thresholds` entry.
     auto blockCounts = [&](Value thresholds) {
       Value counts =
-          g.generic(thresholds, {perRow}, g.empty(blockShape, i64),
-                    g.identity(rank), GenericBuilder::parallel(rank),
-                    [&](OpBuilder &b, Location l, ValueRange args) {
-                      readRow(b, l);
-                      BodyScalars s{b, l};
-                      return countReaching(
-                          s, linalg::IndexOp::create(b, l, rank - 1), args[0]);
-                    });
+          perEntry(thresholds, blocks,
+                   [&](BodyScalars &s, Value block, ValueRange args) {
+                     return countReaching(s, block, args[0]);
+                   });
       setCost(counts, kBlock);
       return counts;
     };
@@ -307,19 +318,14 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
                   double(k) * (pruneBlocks + double(k) * kPruneBlock));
       threshold = bounds[0];
       memberCount = bounds[1];
-      count = g.generic(
-          {threshold, floor, reachFloor}, {perRow, perRow, g.identity(rank)},
-          g.empty(blockShape, i64), g.identity(rank),
-          GenericBuilder::parallel(rank),
-          [&](OpBuilder &b, Location l, ValueRange args) {
-            readRow(b, l);
-            BodyScalars s{b, l};
-            Value block = linalg::IndexOp::create(b, l, rank - 1);
-            return choose(
-                s, s.cmpi(arith::CmpIPredicate::eq, args[0], args[1]),
-                [&] { return args[2]; },
-                [&] { return countReaching(s, block, args[0]); });
-          });
+      count =
+          perEntry({threshold, floor, reachFloor}, blocks,
+                   [&](BodyScalars &s, Value block, ValueRange args) {
+                     return choose(
+                         s, s.cmpi(arith::CmpIPredicate::eq, args[0], args[1]),
+                         [&] { return args[2]; },
+                         [&] { return countReaching(s, block, args[0]); });
+                   });
     } else {
       threshold = g.generic({}, {}, g.empty(rows, i64), g.identity(rank - 1),
                             GenericBuilder::parallel(rank - 1),
@@ -343,15 +349,12 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
     auto isMember = [&](BodyScalars &s, Value i, Value thresholdKey) {
       return s.cmpi(arith::CmpIPredicate::uge, keyAt(s, i), thresholdKey);
     };
-    SmallVector<int64_t> slotShape(rows);
-    slotShape.push_back(slots);
-    Value member = g.generic(
-        {threshold, memberCount}, {perRow, perRow}, g.empty(slotShape, i64),
-        g.identity(rank), GenericBuilder::parallel(rank),
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          readRow(b, l);
-          BodyScalars s{b, l};
-          Value c = s.toI64(linalg::IndexOp::create(b, l, rank - 1));
+    Value member = perEntry(
+        {threshold, memberCount}, slots,
+        [&](BodyScalars &s, Value slot, ValueRange args) {
+          OpBuilder &b = s.b;
+          Location l = s.l;
+          Value c = s.toI64(slot);
           auto find = [&]() -> Value {
             // The block holding member c: the first whose running count
             // passes c; the walk carries the running count, the block and
@@ -395,13 +398,10 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
     auto memberKey = [&](BodyScalars &s, Value c) {
       return keyAt(s, s.toIndex(s.at(member, rowAt(c))));
     };
-    Value memberRank = g.generic(
-        memberCount, {perRow}, g.empty(slotShape, i64), g.identity(rank),
-        GenericBuilder::parallel(rank),
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          readRow(b, l);
-          BodyScalars s{b, l};
-          Value c = linalg::IndexOp::create(b, l, rank - 1);
+    Value memberRank = perEntry(
+        memberCount, slots, [&](BodyScalars &s, Value c, ValueRange args) {
+          OpBuilder &b = s.b;
+          Location l = s.l;
           return choose(
               s, s.cmpi(arith::CmpIPredicate::slt, s.toI64(c), args[0]),
               [&] {
