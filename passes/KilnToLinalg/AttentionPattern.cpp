@@ -92,9 +92,6 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     int64_t heads = grouped ? kvHeads : queryHeads;
     int64_t sq = grouped ? queries * queryGroup : queries;
     int64_t group = grouped ? 1 : queryGroup;
-    if (grouped) {
-      q = groupedRows(g, q, kvHeads);
-    }
     // Few rows per head read the keys in place (see below).
     bool keysInPlace = sq < kKeysInPlaceRows;
     double scale = op.getScaleValue();
@@ -105,12 +102,25 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     int exponent = 0;
     bool powerOfTwo = std::frexp(scale, &exponent) == 0.5;
     bool scaleQuery = op.getScaleOn() == ScalePlacement::Query || powerOfTwo;
+    std::optional<double> keyScale =
+        scaleQuery ? std::optional<double>(scale) : std::nullopt;
+    // Keys in place take no copy to carry the scale: the few queries do,
+    // in their regrouping copy when there is one.
+    std::optional<double> queryScale = keysInPlace ? keyScale : std::nullopt;
+    if (grouped) {
+      q = groupedRows(g, q, kvHeads, queryScale);
+    } else if (queryScale) {
+      q = g.elementwise(q, cast<RankedTensorType>(q.getType()).getShape(), f32,
+                        [&](OpBuilder &nb, Location l, ValueRange a) {
+                          return arith::MulFOp::create(nb, l, a[0],
+                                                       g.f32(*queryScale))
+                              .getResult();
+                        });
+    }
 
     AffineExpr b = getAffineDimExpr(0, ctx), h = getAffineDimExpr(1, ctx),
                i = getAffineDimExpr(2, ctx), j = getAffineDimExpr(3, ctx),
                d = getAffineDimExpr(4, ctx);
-    std::optional<double> keyScale =
-        scaleQuery ? std::optional<double>(scale) : std::nullopt;
     // The keys as the scores GEMM's B, times the scale when it applies to
     // the query (q . (s k) = (s q) . k), in panels of 32 keys per batch and
     // kv head: kP[b, hk, p, d, l] = k[b, 32 p + l, hk, d], zero past the
@@ -123,8 +133,8 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     //
     // Fewer than kKeysInPlaceRows rows per head (a decoding step) read the
     // keys as they are, k[b, j, h / g, d]: the scores are then dot products
-    // along dh (kiln-cpu-lower-row-reductions), not a GEMM, and the scale
-    // goes on the few queries. The copy into panels was a write and a
+    // along dh (kiln-cpu-lower-dot-products), not a GEMM, and the scale
+    // went on the few queries above. The copy into panels was a write and a
     // second read of every key for a product that reads each once; one
     // decoding step over 4096 keys of 8 kv heads of 128 spent 2 of its
     // 4.2 ms in it.
@@ -134,13 +144,6 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
       kP = keyPanels(g, k, sk, keyScale);
       kPMap = AffineMap::get(
           5, 0, {b, h.floorDiv(group), j.floorDiv(kPanel), d, j % kPanel}, ctx);
-    } else if (keyScale) {
-      q = g.elementwise(q, cast<RankedTensorType>(q.getType()).getShape(), f32,
-                        [&](OpBuilder &nb, Location l, ValueRange a) {
-                          return arith::MulFOp::create(nb, l, a[0],
-                                                       g.f32(*keyScale))
-                              .getResult();
-                        });
     }
 
     // scores[b, h, i, j] = sum_d q[b, i, h, d] kP[b, h / g, j / 32, d, j mod
@@ -480,8 +483,10 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
 
   /// The queries q [B, Sq, Hkv G, dh] as Sq G rows of Hkv heads,
   /// [B, Sq G, Hkv, dh]: row i G + g of kv head hk is query i of head hk G
-  /// + g. A copy along dh; q is small where rows are grouped.
-  static Value groupedRows(GenericBuilder &g, Value q, int64_t kvHeads) {
+  /// + g, times `scale` when given. A copy along dh; q is small where rows
+  /// are grouped.
+  static Value groupedRows(GenericBuilder &g, Value q, int64_t kvHeads,
+                           std::optional<double> scale) {
     auto type = cast<RankedTensorType>(q.getType());
     int64_t batch = type.getDimSize(0), sq = type.getDimSize(1),
             group = type.getDimSize(2) / kvHeads, headDim = type.getDimSize(3);
@@ -494,7 +499,11 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
             4, 0, {b, row.floorDiv(group), hk * group + row % group, d}, ctx)},
         g.empty({batch, sq * group, kvHeads, headDim}, type.getElementType()),
         g.identity(4), GenericBuilder::parallel(4),
-        [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+        [&](OpBuilder &nb, Location l, ValueRange a) {
+          return scale ? arith::MulFOp::create(nb, l, a[0], g.f32(*scale))
+                             .getResult()
+                       : a[0];
+        });
   }
 
   /// begins[b, r] and ends[b, r]: the first key row r of batch b sees and

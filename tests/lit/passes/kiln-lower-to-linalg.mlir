@@ -369,16 +369,17 @@ func.func @one_query(%q: tensor<1x1x64xf32>, %kv: tensor<1x40x64xf32>) -> tensor
 // row i G + g query i of head hk G + g, and with fewer than 24 rows per
 // head the keys are read as they are, k[b, j, hk, d] (no copy into
 // panels): the scores are dot products along dh. The scale, 1/4, goes on
-// the queries. The causal ends are per row, of query row / G; the
+// the queries, in their regrouping copy. The causal ends are per row, of query row / G; the
 // result reads row i G + h mod G of kv head h / G.
 // CHECK-DAG: #[[ROWS:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1 floordiv 2, d2 * 2 + d1 mod 2, d3)>
 // CHECK-DAG: #[[KEYS:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d1, d4)>
 // CHECK-DAG: #[[OUT:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d2 floordiv 2, d1 * 2 + d2 mod 2, d3)>
 // CHECK-LABEL: func.func @decoding_step
 // CHECK: %[[K:.+]] = kiln.reshape %arg1 : tensor<1x40x32xf32> -> tensor<1x40x2x16xf32>
-// CHECK: %[[G:.+]] = linalg.generic {indexing_maps = [#[[ROWS]], #{{.+}}]{{.*}} ins(%{{.+}} : tensor<1x2x4x16xf32>) outs(%{{.+}} : tensor<1x4x2x16xf32>)
-// CHECK: %[[Q:.+]] = linalg.generic {{.*}} ins(%[[G]] : tensor<1x4x2x16xf32>)
-// CHECK: arith.mulf %{{.+}}, %cst{{.*}} : f32
+// CHECK: %[[Q:.+]] = linalg.generic {indexing_maps = [#[[ROWS]], #{{.+}}]{{.*}} ins(%{{.+}} : tensor<1x2x4x16xf32>) outs(%{{.+}} : tensor<1x4x2x16xf32>)
+// CHECK-NEXT: ^bb0(%[[X:.+]]: f32, %{{.+}}: f32):
+// CHECK: %[[SCALED:.+]] = arith.mulf %[[X]], %cst{{.*}} : f32
+// CHECK-NEXT: linalg.yield %[[SCALED]]
 // CHECK: outs(%{{.+}} : tensor<1x4xi64>)
 // CHECK: %[[I:.+]] = linalg.index 1
 // CHECK: %[[QUERY:.+]] = arith.divui %[[I]], %c2
