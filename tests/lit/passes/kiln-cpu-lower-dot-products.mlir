@@ -1,5 +1,8 @@
 // RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-cpu-lower-dot-products))" | FileCheck %s
 // RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-cpu-lower-dot-products{vector-width=8}))" | FileCheck %s --check-prefix=AVX2
+// A vector width that is not a power of two is refused, naming the pass.
+// RUN: not kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-cpu-lower-dot-products{vector-width=3}))" 2>&1 | FileCheck %s --check-prefix=WIDTH
+// WIDTH: error: kiln-cpu-lower-dot-products: vector-width must be a power of two >= 2; got 3
 
 // Attention's scores over keys read in place: per key, the block of four
 // query rows loads each 16-lane chunk of the key row once and carries one
