@@ -806,7 +806,13 @@ def CpuLowerContractionsPass
     `prefetch-rows`), each depth step also prefetches into L2 the B vectors
     `prefetch-rows` rows ahead (`memref.prefetch`, locality 2): the next
     slab, fetched while the row blocks after the first reuse this one from
-    cache.
+    cache. When C is a zero-filled binding (not a scratch view, which
+    attention reuses from L1), each micro-kernel of the first depth block
+    also prefetches for writing the lines of the C block it will store, one
+    per 16 columns plus the last column when rows are not whole lines apart,
+    before its depth loop (`prefetch-c`): a C written once and larger than
+    the caches (`q k^T` with 64-deep heads) otherwise stalls on a read for
+    ownership at each store.
 
     ```mlir
     linalg.generic {indexing_maps = [(m, n, k) -> (m, k),
@@ -835,7 +841,10 @@ def CpuLowerContractionsPass
            "f32 lanes per vector register">,
     Option<"prefetchRows", "prefetch-rows", "int64_t", "512",
            "Rows of B ahead that each depth step prefetches into L2 (the "
-           "next slab when equal to kc; 0: no prefetch)">
+           "next slab when equal to kc; 0: no prefetch)">,
+    Option<"prefetchC", "prefetch-c", "bool", "true",
+           "Prefetch for writing the lines of each C block that a zero-filled "
+           "binding's first depth block stores, before its depth loop">
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect",

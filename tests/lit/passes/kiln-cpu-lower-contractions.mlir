@@ -1,6 +1,8 @@
 // RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-cpu-lower-contractions, canonicalize, cse))" | FileCheck %s
 // RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-cpu-lower-contractions{prefetch-rows=0}, canonicalize, cse))" | FileCheck %s --check-prefix=NOPREFETCH
-// NOPREFETCH-NOT: memref.prefetch
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-cpu-lower-contractions{prefetch-c=false}, canonicalize, cse))" | FileCheck %s --check-prefix=NOPREFETCHC
+// NOPREFETCH-NOT: memref.prefetch {{.+}}, read
+// NOPREFETCHC-NOT: memref.prefetch {{.+}}, write
 
 // 10 x 40: a remainder of up to half a block shares the last whole block's
 // rows, so the 10 rows are two 5-row blocks (10 accumulators each) rather
@@ -142,12 +144,19 @@ func.func @heads(%a: memref<1x8x1x64xf32, strided<[4096, 512, 64, 1]>>, %b: memr
 }
 
 // C zero-filled just before: the fill goes and the sums start from zero
-// vectors instead of loads of C.
+// vectors instead of loads of C. C is a binding, so the block's lines are
+// prefetched for writing before the depth loop: rows of 32 floats are
+// whole lines apart, two lines per row.
 // CHECK-LABEL: func.func @zero_filled
 // CHECK-SAME: (%[[A:.+]]: memref<8x16xf32>, %[[B:.+]]: memref<16x32xf32>, %[[C:.+]]: memref<8x32xf32>)
 // CHECK-NOT: linalg.fill
 // CHECK: %[[ZERO:.+]] = arith.constant dense<0.000000e+00> : vector<16xf32>
 // CHECK-NOT: vector.load %[[C]]
+// CHECK: memref.prefetch %[[C]][%[[C0:.+]], %[[C0]]], write, locality<3>, data
+// CHECK-NEXT: memref.prefetch %[[C]][%[[C0]], %[[C16:.+]]], write, locality<3>, data
+// CHECK-NEXT: memref.prefetch %[[C]][%[[C1:.+]], %[[C0]]], write
+// CHECK-COUNT-13: memref.prefetch %[[C]]
+// CHECK-NOT: memref.prefetch %[[C]]
 // CHECK: scf.for {{.+}} iter_args(%{{.+}} = %[[ZERO]],
 // CHECK-COUNT-16: vector.store {{.+}}, %[[C]]
 func.func @zero_filled(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %c: memref<8x32xf32>) {
@@ -163,10 +172,41 @@ func.func @zero_filled(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %c: memref<8
   return
 }
 
-// A fill of another value is kept and C is loaded.
+// Rows of 40 floats are not whole lines apart: a block also prefetches its
+// last column's line. The 32-column block takes columns 0, 16 and 31 of
+// each row, the masked 8-lane tail 32 and 39, each before its depth loop.
+// CHECK-LABEL: func.func @zero_filled_odd_rows
+// CHECK-SAME: %[[C:[^ ]+]]: memref<8x40xf32>)
+// CHECK-DAG: %[[C31:.+]] = arith.constant 31 : index
+// CHECK-DAG: %[[C39:.+]] = arith.constant 39 : index
+// CHECK-DAG: %[[C32:.+]] = arith.constant 32 : index
+// CHECK-DAG: %[[C7:.+]] = arith.constant 7 : index
+// CHECK-COUNT-23: memref.prefetch %[[C]]
+// CHECK-NEXT: memref.prefetch %[[C]][%[[C7]], %[[C31]]], write
+// CHECK-NEXT: scf.for
+// CHECK-COUNT-15: memref.prefetch %[[C]]
+// CHECK-NEXT: memref.prefetch %[[C]][%[[C7]], %[[C39]]], write
+// CHECK-NEXT: scf.for
+func.func @zero_filled_odd_rows(%a: memref<8x16xf32>, %b: memref<16x40xf32>, %c: memref<8x40xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<8x40xf32>)
+  linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<8x16xf32>, memref<16x40xf32>) outs(%c : memref<8x40xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %0 = arith.mulf %in, %in_0 : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// A fill of another value is kept and C is loaded (and not prefetched: the
+// fill has just written it).
 // CHECK-LABEL: func.func @one_filled
+// CHECK-NOT: write
 // CHECK: linalg.fill
 // CHECK: vector.load %{{.+}} : memref<8x32xf32>, vector<16xf32>
+// CHECK-NOT: write
 func.func @one_filled(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %c: memref<8x32xf32>) {
   %one = arith.constant 1.0 : f32
   linalg.fill ins(%one : f32) outs(%c : memref<8x32xf32>)
@@ -181,13 +221,16 @@ func.func @one_filled(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %c: memref<8x
 }
 
 // A fill of a disjoint view of the same scratch in between (a softmax's
-// running max) does not hide C's zero fill; that other fill stays.
+// running max) does not hide C's zero fill; that other fill stays. C is
+// scratch, reused from cache, so nothing is prefetched for writing.
 // CHECK-LABEL: func.func @scratch_views
 // CHECK-SAME: (%{{.+}}: memref<8x16xf32>, %{{.+}}: memref<16x32xf32>, %[[S:.+]]: memref<1056xi8>)
 // CHECK: %[[W:.+]] = memref.view %[[S]][%{{.+}}][] : memref<1056xi8> to memref<8xf32>
 // CHECK: linalg.fill ins(%{{.+}} : f32) outs(%[[W]] : memref<8xf32>)
 // CHECK-NOT: linalg.fill
+// CHECK-NOT: write
 // CHECK: scf.for {{.+}} iter_args(%{{.+}} = %{{.+}}, 
+// CHECK-NOT: write
 func.func @scratch_views(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %s: memref<1056xi8>) {
   %zero = arith.constant 0.0 : f32
   %ninf = arith.constant 0xFF800000 : f32
