@@ -44,7 +44,6 @@
 #include "passes/Passes.h"
 #include "passes/VectorEmission.h"
 
-#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -130,13 +129,15 @@ private:
   /// `operand` restricted to keys [kb, kb + width) where `map` reads the
   /// key loop `keyLoop`.
   Value keySlice(Value operand, AffineMap map, unsigned keyLoop, Value kb);
-  /// When the scores read the keys in place (a decoding step), prefetches
-  /// into L2 the next block's keys, [kb + block, kb + 2 block) up to
-  /// `keys`, and its values unless they are in panels. Their rows are some
-  /// KiB apart, which no hardware prefetcher follows, and the product with
-  /// V read each row in column blocks, a miss per block. One step over
-  /// 4096 keys of 32 heads of 128 (no GQA): 7.4 -> 6.2 ms on two threads.
-  void prefetchNextBlock(Value kb, int64_t keys);
+  /// When the scores read the keys in place (a decoding step), the
+  /// distance at which the block's two contractions prefetch the rows of
+  /// their B (kPrefetchAheadAttr): one block on, the next block's keys and,
+  /// unless they are in panels, values. Their rows are some KiB apart,
+  /// which no hardware prefetcher follows. Prefetched all at once at the
+  /// start of each block, the next block's 4096 lines (256 keys of 128)
+  /// held up the block's own work behind the core's few outstanding
+  /// misses; one row per key step overlaps them with it. 0: none.
+  int64_t prefetchDistance(linalg::GenericOp contraction) const;
   /// A generic with `body`, tagged with the attention's op name.
   linalg::GenericOp generic(
       ValueRange inputs, ValueRange outputs, ArrayRef<AffineMap> maps,
@@ -264,50 +265,20 @@ Value FlashEmitter::keySlice(Value operand, AffineMap map, unsigned keyLoop,
                        b.getIndexAttr(width));
 }
 
-void FlashEmitter::prefetchNextBlock(Value kb, int64_t keys) {
-  // The operand, its map, and its key and contiguous loops.
-  struct Stream {
-    Value operand;
-    AffineMap map;
-    unsigned keyLoop, laneLoop;
-  };
-  SmallVector<Stream> streams;
-  unsigned scoreLoops = chain.scores.getNumLoops();
-  unsigned pvLoops = chain.pv.getNumLoops();
+int64_t FlashEmitter::prefetchDistance(linalg::GenericOp contraction) const {
   // Only a decoding step's chain (keys read in place, few rows) streams
   // its operands once; a prefill tile's blocks are read by every row tile.
   std::optional<GemmOperands> scores = matchGemm(chain.scores);
   if (!scores || !scores->rhsTransposed) {
-    return;
+    return 0;
   }
-  streams.push_back({kT, chain.scores.getIndexingMapsArray()[1], scoreLoops - 2,
-                     scoreLoops - 1});
-  std::optional<GemmOperands> pv = matchGemm(chain.pv);
-  if (pv && !pv->rhsPanel) {
-    streams.push_back(
-        {v, chain.pv.getIndexingMapsArray()[1], pvLoops - 1, pvLoops - 2});
-  }
-  Value from = arith::AddIOp::create(b, loc, kb, index(block));
-  Value to = arith::MinSIOp::create(
-      b, loc, arith::AddIOp::create(b, loc, from, index(block)), index(keys));
-  emitForLoop(b, loc, from, to, 1, [&](Value key) {
-    for (const Stream &stream : streams) {
-      unsigned loops = stream.map.getNumDims();
-      for (int64_t lane = 0; lane < headDim; lane += 16) {
-        SmallVector<Value> ivs(loops, index(0));
-        ivs[stream.keyLoop] = key;
-        ivs[stream.laneLoop] = index(lane);
-        SmallVector<Value> idx;
-        for (AffineExpr expr : stream.map.getResults()) {
-          idx.push_back(affine::AffineApplyOp::create(
-              b, loc, AffineMap::get(loops, 0, expr), ivs));
-        }
-        memref::PrefetchOp::create(b, loc, stream.operand, idx,
-                                   /*isWrite=*/false, /*localityHint=*/2,
-                                   /*isDataCache=*/true);
-      }
+  if (contraction == chain.pv) {
+    std::optional<GemmOperands> pv = matchGemm(chain.pv);
+    if (!pv || pv->rhsPanel) {
+      return 0;
     }
-  });
+  }
+  return block;
 }
 
 linalg::GenericOp FlashEmitter::generic(
@@ -345,6 +316,9 @@ void FlashEmitter::gemm(linalg::GenericOp like, Value a, Value bMat, Value c,
               });
   if (inputs.size() == 3) {
     op->setAttr(kKeyEndAttr, like->getAttr(kKeyEndAttr));
+  }
+  if (int64_t distance = prefetchDistance(like)) {
+    op->setAttr(kPrefetchAheadAttr, b.getI64IntegerAttr(distance));
   }
 }
 
@@ -546,7 +520,6 @@ void FlashEmitter::emitBlock(Value kb, Value s) {
             });
   }
 
-  prefetchNextBlock(kb, keys);
   // S = Q K[kb]^T, then the mask with key indices offset by kb.
   // The GEMM absorbs this fill (it starts its sums from zero).
   linalg::FillOp::create(b, loc, f32(0.0), s);

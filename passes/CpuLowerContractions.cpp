@@ -68,9 +68,12 @@ using namespace kiln;
 
 namespace {
 
-/// The blocking of one GEMM; `prefetch` rows of B ahead (0: none).
+/// The blocking of one GEMM; `prefetch` rows of B ahead (0: none), also
+/// within one slab when `ahead` (kPrefetchAheadAttr: the rows past it are
+/// the next key block of a decoding step's flash loop).
 struct Blocking {
   int64_t mr, nr, kc, width, prefetch;
+  bool ahead = false;
 };
 
 /// f32 lanes per cache line.
@@ -347,7 +350,8 @@ private:
   /// row lies the next panel), for B[k, n] only when there is a next slab.
   /// Attention's small score and value blocks are not streamed.
   bool prefetches() const {
-    return blocking.prefetch > 0 && (panel || depth > blocking.prefetch);
+    return blocking.prefetch > 0 &&
+           (panel || depth > blocking.prefetch || blocking.ahead);
   }
 
   /// Prefetches row k of B's column block at n0 into L2, one 64-byte line
@@ -657,10 +661,17 @@ struct CpuLowerContractionsPass
         };
         limits.keysOnDepth = limit->keyLoop == loops - 1;
       }
+      Blocking blocking{mr, nr, kc, vectorWidth, prefetchRows};
+      // prefetch-rows=0 turns these off too.
+      auto ahead = op->getAttrOfType<IntegerAttr>(kPrefetchAheadAttr);
+      if (ahead && prefetchRows > 0) {
+        blocking.prefetch = ahead.getInt();
+        blocking.ahead = true;
+      }
       GemmEmitter(b, op.getLoc(), op.getDpsInputOperand(gemm->lhs)->get(),
-                  op.getDpsInputOperand(gemm->rhs)->get(), c, *gemm,
-                  {mr, nr, kc, vectorWidth, prefetchRows},
-                  /*zeroInit=*/bool(fill), /*coldC=*/prefetchC && isBinding(c), limits)
+                  op.getDpsInputOperand(gemm->rhs)->get(), c, *gemm, blocking,
+                  /*zeroInit=*/bool(fill), /*coldC=*/prefetchC && isBinding(c),
+                  limits)
           .emit();
       if (fill) {
         fill.erase();

@@ -21,6 +21,9 @@
 //                                         halving the lanes per row)
 //       C[m0 + r, n] += s[r]
 //
+// With kiln.prefetch_ahead = d (a decoding step's flash loop), each key
+// step first prefetches row n + d of B into L2: the next key block's row.
+//
 // The order of the additions depends only on the shapes: results never
 // depend on the thread count.
 //
@@ -50,6 +53,8 @@ namespace {
 /// Rows per block, at most: eight independent FMA chains cover the FMA
 /// latency at two FMAs per cycle.
 constexpr int64_t kBlockRows = 8;
+/// f32 lanes per cache line.
+constexpr int64_t kCacheLineLanes = 16;
 
 class DotEmitter {
 public:
@@ -71,7 +76,11 @@ public:
     if (std::optional<KeyLimit> limit = keyLimit(op)) {
       end = arith::MinSIOp::create(b, loc, end, largestEnd(*limit));
     }
+    auto ahead = op->getAttrOfType<IntegerAttr>(kPrefetchAheadAttr);
     emitForLoop(b, loc, index(0), end, 1, [&](Value n) {
+      if (ahead) {
+        prefetchRow(arith::AddIOp::create(b, loc, n, index(ahead.getInt())));
+      }
       int64_t m0 = 0;
       for (int64_t block = std::min(kBlockRows, width); block > 0; block /= 2) {
         for (; m0 + block <= rows; m0 += block) {
@@ -107,6 +116,17 @@ private:
                                    nb, loc, carried[0], endIndex)});
         });
     return loop.getResult(0);
+  }
+
+  /// Prefetches row n of B into L2, one 64-byte line at a time. Past the
+  /// view (the next key block, or past the end of B) the address is only a
+  /// hint, which never faults.
+  void prefetchRow(Value n) {
+    for (int64_t k = 0; k < depth; k += kCacheLineLanes) {
+      memref::PrefetchOp::create(
+          b, loc, bMat, at(bMat, gemm.rhsNPos, n, gemm.rhsKPos, index(k)),
+          /*isWrite=*/false, /*localityHint=*/2, /*isDataCache=*/true);
+    }
   }
 
   /// `lanes` lanes of a row at `idx` (all of a vector when lanes ==

@@ -115,6 +115,14 @@ int64_t attentionKeyBlock(int64_t keys);
 /// The attribute marking an op with a key limit.
 inline constexpr llvm::StringLiteral kKeyEndAttr = "kiln.key_end";
 
+/// On a contraction of a decoding step's flash loop (keys read in place):
+/// the rows of B this many keys on, B[n + d, ..] for dot products over
+/// B[n, k] (kiln-cpu-lower-dot-products) and B[k + d, ..] for GEMMs over
+/// B[k, n] (kiln-cpu-lower-contractions), are prefetched into L2 as the
+/// kernel reads B's rows: the next key block arrives while this one
+/// computes, one row per key step rather than all at once.
+inline constexpr llvm::StringLiteral kPrefetchAheadAttr = "kiln.prefetch_ahead";
+
 /// The key loop and the key ends of an op with a key limit.
 struct KeyLimit {
   unsigned keyLoop = 0;

@@ -517,7 +517,7 @@ def CpuFlashAttentionPass
     ```
   }];
   let dependentDialects = [
-    "mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
+    "mlir::arith::ArithDialect",
     "mlir::math::MathDialect", "mlir::memref::MemRefDialect",
     "mlir::scf::SCFDialect"
   ];
@@ -709,7 +709,10 @@ def CpuLowerDotProductsPass
     masked), each chunk of `B[n, ..]` loaded once for the block's rows; the
     block's horizontal sums share one tree of shuffles and are added to C.
     Under a key limit on the columns, n stops at the largest key end of the
-    tile's rows. The order of the additions depends only on the shapes.
+    tile's rows. With `kiln.prefetch_ahead = d` on the contraction (a
+    decoding step's flash loop), each column step first prefetches row
+    `n + d` of B into L2, a line at a time. The order of the additions
+    depends only on the shapes.
 
     ```mlir
     linalg.generic {indexing_maps = [(b, h, i, j, d) -> (b, i, h, d),
@@ -806,7 +809,9 @@ def CpuLowerContractionsPass
     `prefetch-rows`), each depth step also prefetches into L2 the B vectors
     `prefetch-rows` rows ahead (`memref.prefetch`, locality 2): the next
     slab, fetched while the row blocks after the first reuse this one from
-    cache. When C is a zero-filled binding (not a scratch view, which
+    cache; a contraction with `kiln.prefetch_ahead = d` (the product with V
+    of a decoding step's flash loop) prefetches `d` rows ahead whatever its
+    depth: the next key block. When C is a zero-filled binding (not a scratch view, which
     attention reuses from L1), each micro-kernel of the first depth block
     also prefetches for writing the lines of the C block it will store, one
     per 16 columns plus the last column when rows are not whole lines apart,
@@ -841,7 +846,8 @@ def CpuLowerContractionsPass
            "f32 lanes per vector register">,
     Option<"prefetchRows", "prefetch-rows", "int64_t", "512",
            "Rows of B ahead that each depth step prefetches into L2 (the "
-           "next slab when equal to kc; 0: no prefetch)">,
+           "next slab when equal to kc; 0: no prefetch, not even a "
+           "contraction's kiln.prefetch_ahead)">,
     Option<"prefetchC", "prefetch-c", "bool", "true",
            "Prefetch for writing the lines of each C block that a zero-filled "
            "binding's first depth block stores, before its depth loop">

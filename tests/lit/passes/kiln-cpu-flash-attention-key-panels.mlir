@@ -1,4 +1,9 @@
 // RUN: kiln-compile %s --emit=llvm -o /dev/null --mlir-print-ir-after=kiln-cpu-flash-attention 2>&1 | FileCheck %s
+// Keys in panels are read by every row tile, not streamed once: no
+// contraction prefetches the next key block (kiln.prefetch_ahead).
+// RUN: kiln-compile %s --emit=llvm -o /dev/null --mlir-print-ir-after=kiln-cpu-flash-attention 2>&1 | FileCheck %s --check-prefix=NOAHEAD
+// NOAHEAD: IR Dump After CpuFlashAttentionPass
+// NOAHEAD-NOT: kiln.prefetch_ahead
 
 // Attention reads its keys in panels of 32 keys, [B, Hkv,
 // ceil(Sk / 32), dh, 32]. With 512 keys the flash loop goes in blocks of

@@ -331,3 +331,27 @@ func.func @key_depth(%p: memref<16x64xf32>, %v: memref<64x32xf32>, %ends: memref
   }
   return
 }
+
+// Under kiln.prefetch_ahead = 64 (the product with V of a decoding step's
+// flash loop, values read in place) each depth step prefetches the row 64
+// keys on, the next key block's, though the 64-deep block has no next
+// slab: two lines per 32-column block.
+// CHECK-LABEL: func.func @values_ahead
+// CHECK-SAME: %[[V:[^:]+]]: memref<64x32xf32>
+// CHECK: scf.for %[[K:.+]] = %{{.+}} to %{{.+}} step %c1 iter_args(
+// CHECK: %[[AHEAD:.+]] = arith.addi %[[K]], %c64 : index
+// CHECK: memref.prefetch %[[V]][%[[AHEAD]], %[[N0:.+]]], read, locality<2>, data
+// CHECK: memref.prefetch %[[V]][%[[AHEAD]], %{{.+}}], read, locality<2>, data
+// CHECK-NOT: memref.prefetch %[[V]]
+// CHECK: scf.yield
+// prefetch-rows=0 turns these off too (NOPREFETCH, above).
+func.func @values_ahead(%p: memref<8x64xf32>, %v: memref<64x32xf32>, %o: memref<8x32xf32>) {
+  linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%p, %v : memref<8x64xf32>, memref<64x32xf32>) outs(%o : memref<8x32xf32>) attrs = {kiln.prefetch_ahead = 64 : i64} {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %0 = arith.mulf %in, %in_0 : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}

@@ -86,3 +86,27 @@ func.func @not_transposed(%a: memref<4x20xf32>, %b: memref<20x3xf32>, %c: memref
   }
   return
 }
+
+// Under kiln.prefetch_ahead = 40 (a decoding step's flash loop) each key
+// step first prefetches into L2 row n + 40 of the keys, a line (16 lanes)
+// at a time over dh = 32: the next key block's row, past this view.
+// CHECK-LABEL: func.func @scores_ahead
+// CHECK-SAME: %[[K:[^:]+]]: memref<1x40x1x32xf32>
+// CHECK: scf.for %[[N:.+]] = %{{.+}} to %{{.+}} step
+// CHECK: %[[AHEAD:.+]] = arith.addi %[[N]], %{{.+}} : index
+// CHECK: memref.prefetch %[[K]][%{{.+}}, %[[AHEAD]], %{{.+}}, %c0{{(_[0-9]+)?}}], read, locality<2>, data
+// CHECK: memref.prefetch %[[K]][%{{.+}}, %[[AHEAD]], %{{.+}}, %c16{{(_[0-9]+)?}}], read, locality<2>, data
+// CHECK-NOT: memref.prefetch
+// CHECK: scf.for {{.*}} iter_args(
+// CHECK-NOT: memref.prefetch
+// CHECK: return
+func.func @scores_ahead(%q: memref<1x4x1x32xf32>, %k: memref<1x40x1x32xf32>, %s: memref<1x1x4x40xf32>) {
+  linalg.generic {indexing_maps = [#q, #k, #s], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%q, %k : memref<1x4x1x32xf32>, memref<1x40x1x32xf32>) outs(%s : memref<1x1x4x40xf32>) attrs = {kiln.prefetch_ahead = 40 : i64} {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
