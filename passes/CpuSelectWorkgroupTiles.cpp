@@ -19,14 +19,15 @@
 // that B is reused from cache across more rows; a row-limited one (MoE experts)
 // takes twice the rows it expects, up to `limited-row-tile`, so that a typical
 // expert is one row tile. A whole-row workgroup of a GEMM dispatch reads all of
-// B, so it takes enough rows (up to `row-tile`) to reuse B while leaving two
-// workgroups. Any other dispatch whose columns are fewer than `col-tile` takes
-// rows for as many elements as `row-tile` x `col-tile`: the run-time packing of
-// a GEMM operand into 16-column panels made 2 KiB workgroups, 8,192 of them for
-// a 2048 x 2048 B (docs/compiler.md measures the difference). A GEMM dispatch
-// with fewer than `min-gemm-workgroups` workgroups narrows its column tiles
-// (down to 64 columns) until it has that many: with three workgroups on two
-// workers, one worker waits a third of the dispatch at the barrier.
+// B, so it takes enough rows (up to `row-tile`) to reuse B, leaving two
+// workgroups when the batch dims alone give fewer than `min-gemm-workgroups`.
+// Any other dispatch whose columns are fewer than `col-tile` takes rows for as
+// many elements as `row-tile` x `col-tile`: the run-time packing of a GEMM
+// operand into 16-column panels made 2 KiB workgroups, 8,192 of them for a 2048
+// x 2048 B (docs/compiler.md measures the difference). A GEMM dispatch with
+// fewer than `min-gemm-workgroups` workgroups narrows its column tiles (down to
+// 64 columns) until it has that many: with three workgroups on two workers, one
+// worker waits a third of the dispatch at the barrier.
 //
 // Tiling reuses an op's indexing maps on tile-local indices, which is right
 // for `d floordiv q` and `d mod q` only on tiles that start at multiples of
@@ -150,8 +151,13 @@ struct CpuSelectWorkgroupTilesPass
       } else if (wholeRows && hasGemm) {
         // Every workgroup streams all of B: take enough rows to reuse it,
         // but leave at least two workgroups when there are rows for them.
-        rowsPerTile = std::clamp<int64_t>(llvm::alignTo(rows / 2, 8),
-                                          normRowTile, rowTile);
+        int64_t batches = 1;
+        for (int64_t size : shape.drop_back(2)) {
+          batches *= size;
+        }
+        int64_t split = batches >= minGemmWorkgroups ? 1 : 2;
+        rowsPerTile = std::clamp<int64_t>(
+            llvm::alignTo(ceilDiv(rows, split), 8), normRowTile, rowTile);
       } else if (wholeRows) {
         // Short rows (a softmax over 8 experts) take more of them: a
         // workgroup of 8 rows of 8 cost more to start than to compute.

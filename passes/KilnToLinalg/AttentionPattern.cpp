@@ -53,11 +53,15 @@ namespace {
 
 /// Keys, and columns of V, per panel (OpClassification.h).
 constexpr int64_t kPanel = kAttentionKeyPanel;
-/// Heads with fewer rows than this read their keys in place, not in panels
-/// (kiln-cpu-lower-dot-products). At 16 rows in place was still ahead (32
-/// heads of 128 over 4096 keys: 14.2 against 17.3 ms), at 24 the panels'
-/// GEMM (19.5 against 20.4 ms).
-constexpr int64_t kKeysInPlaceRows = 24;
+/// Heads with fewer rows than this read their keys, and their values, in
+/// place, not in panels (kiln-cpu-lower-dot-products). 32 heads of 128 over
+/// 4096 keys, 2 threads: in place ahead at 96 rows (43 against 48-50 ms),
+/// about even at 128 (55-58 against 58-61), panels ahead at 256 (97
+/// against 120, values in panels). Until the flash loop copied such a
+/// tile's queries into a contiguous buffer, a head's rows took one
+/// workgroup and the values stayed in place with the keys (2026-12-01),
+/// the panels were ahead from 24 rows.
+constexpr int64_t kKeysInPlaceRows = 128;
 
 struct LowerAttention : OpConversionPattern<AttentionOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -359,10 +363,12 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     // there, while its keys could not be in panels (blocks of 231). The
     // copy is one more pass over V; fewer than a panel's worth of queries
     // per kv head (a decoding step's one) would not repay it, so they read
-    // V as it is. (The keys' copy replaces their transpose.)
+    // V as it is, and so do heads that read their keys in place: 32 heads
+    // of 128 over 4096 keys, 32 to 64 rows, one thread, took 13-25% less
+    // time with V in place. (The keys' copy replaces their transpose.)
     AffineMap vMap = AffineMap::get(5, 0, {b, d, h.floorDiv(group), j}, ctx);
     Value values = v;
-    if (headDim % kPanel == 0 && sq * group >= kPanel) {
+    if (headDim % kPanel == 0 && sq * group >= kPanel && !keysInPlace) {
       AffineExpr panel = getAffineDimExpr(2, ctx), key = j, lane = d;
       values = g.generic(
           v, {AffineMap::get(5, 0, {b, key, h, panel * kPanel + lane}, ctx)},

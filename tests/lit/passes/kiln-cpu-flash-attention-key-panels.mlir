@@ -31,11 +31,11 @@
 // CHECK: linalg.fill ins(%{{.+}} : f32) outs(%[[ACC]] :
 // CHECK-NEXT: memref.subview
 // CHECK-NEXT: linalg.generic {{.*}} outs(%[[ACC]] :
-func.func @key_panels(%q: tensor<1x64x256xf32>, %kv: tensor<1x512x256xf32>, %kv1: tensor<1x257x256xf32>)
-    -> (tensor<1x64x256xf32>, tensor<1x64x256xf32>) {
+func.func @key_panels(%q: tensor<1x128x256xf32>, %kv: tensor<1x512x256xf32>, %kv1: tensor<1x257x256xf32>)
+    -> (tensor<1x128x256xf32>, tensor<1x128x256xf32>) {
   %a = kiln.attention %q, %kv, %kv {heads = 1 : i64, mask = #kiln.mask_kind<causal>}
-      : (tensor<1x64x256xf32>, tensor<1x512x256xf32>, tensor<1x512x256xf32>) -> tensor<1x64x256xf32>
+      : (tensor<1x128x256xf32>, tensor<1x512x256xf32>, tensor<1x512x256xf32>) -> tensor<1x128x256xf32>
   %b = kiln.attention %q, %kv1, %kv1 {heads = 1 : i64}
-      : (tensor<1x64x256xf32>, tensor<1x257x256xf32>, tensor<1x257x256xf32>) -> tensor<1x64x256xf32>
-  return %a, %b : tensor<1x64x256xf32>, tensor<1x64x256xf32>
+      : (tensor<1x128x256xf32>, tensor<1x257x256xf32>, tensor<1x257x256xf32>) -> tensor<1x128x256xf32>
+  return %a, %b : tensor<1x128x256xf32>, tensor<1x128x256xf32>
 }

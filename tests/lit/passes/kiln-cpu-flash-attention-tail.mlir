@@ -29,8 +29,8 @@
 // CHECK: linalg.generic {{.*}} ins(%[[TAIL]], %[[V]], %{{.+}} : {{.*}} outs(%[[ACC]] : memref<1x1x32x64xf32>) attrs =  {kiln.key_end = array<i64: 4>
 // CHECK: arith.divf %{{.+}} : vector<16xf32>
 // CHECK-LABEL: func.func @tail_dispatch_4(
-func.func @tail(%q: tensor<1x64x64xf32>, %kv: tensor<1x335x64xf32>, %spans: tensor<1x64x2xi32>) -> tensor<1x64x64xf32> {
+func.func @tail(%q: tensor<1x128x64xf32>, %kv: tensor<1x335x64xf32>, %spans: tensor<1x128x2xi32>) -> tensor<1x128x64xf32> {
   %a = kiln.attention %q, %kv, %kv mask(%spans) {heads = 1 : i64, mask = #kiln.mask_kind<row_spans>}
-      : (tensor<1x64x64xf32>, tensor<1x335x64xf32>, tensor<1x335x64xf32>, tensor<1x64x2xi32>) -> tensor<1x64x64xf32>
-  return %a : tensor<1x64x64xf32>
+      : (tensor<1x128x64xf32>, tensor<1x335x64xf32>, tensor<1x335x64xf32>, tensor<1x128x2xi32>) -> tensor<1x128x64xf32>
+  return %a : tensor<1x128x64xf32>
 }

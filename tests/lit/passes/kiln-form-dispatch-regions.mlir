@@ -156,7 +156,7 @@ func.func @captured_reader(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>, %i: tensor<
 // CHECK-LABEL: func.func @attention
 // CHECK: exec.dispatch_region root("kiln.attention")
 // CHECK: exec.dispatch_region root("kiln.attention")
-// CHECK-SAME: -> (tensor<1x2x32x8xf32>)
+// CHECK-SAME: -> (tensor<1x2x128x8xf32>)
 // CHECK: kiln.attention_part = "scores"
 // CHECK: kiln.attention_part = "mask"
 // CHECK: kiln.attention_part = "max"
@@ -166,8 +166,8 @@ func.func @captured_reader(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>, %i: tensor<
 // CHECK: exec.yield
 // CHECK-NEXT: }
 // CHECK-NEXT: exec.dispatch_region root("kiln.attention")
-func.func @attention(%x: tensor<1x32x16xf32>) -> tensor<1x32x16xf32> {
+func.func @attention(%x: tensor<1x128x16xf32>) -> tensor<1x128x16xf32> {
   %a = kiln.attention %x, %x, %x {heads = 2 : i64}
-      : (tensor<1x32x16xf32>, tensor<1x32x16xf32>, tensor<1x32x16xf32>) -> tensor<1x32x16xf32>
-  return %a : tensor<1x32x16xf32>
+      : (tensor<1x128x16xf32>, tensor<1x128x16xf32>, tensor<1x128x16xf32>) -> tensor<1x128x16xf32>
+  return %a : tensor<1x128x16xf32>
 }

@@ -267,7 +267,7 @@ func.func @single_head_attention(%q: tensor<1x4x16xf32>, %kv: tensor<1x8x16xf32>
 // -----
 
 // Head dim 16: the scale 1/4 is a power of two, so (q . k/4) equals
-// (q . k)/4 bit for bit and the keys' panels apply it. Nothing else is
+// (q . k)/4 bit for bit and the keys' panels (128 rows per head) apply it. Nothing else is
 // left for a mask op, and the softmax reads the scores.
 // CHECK-LABEL: func.func @power_of_two_scale
 // CHECK: linalg.generic {{.*}} outs(%{{.+}} : tensor<1x2x1x16x32xf32>)
@@ -275,10 +275,10 @@ func.func @single_head_attention(%q: tensor<1x4x16xf32>, %kv: tensor<1x8x16xf32>
 // CHECK: %[[S:.+]] = linalg.generic {{.*}}kiln.attention_part = "scores"
 // CHECK-NOT: kiln.attention_part = "mask"
 // CHECK: linalg.generic {{.*}} ins(%[[S]] : {{.*}}kiln.attention_part = "max"
-func.func @power_of_two_scale(%q: tensor<1x32x32xf32>, %kv: tensor<1x8x32xf32>) -> tensor<1x32x32xf32> {
+func.func @power_of_two_scale(%q: tensor<1x128x32xf32>, %kv: tensor<1x8x32xf32>) -> tensor<1x128x32xf32> {
   %a = kiln.attention %q, %kv, %kv {heads = 2 : i64}
-      : (tensor<1x32x32xf32>, tensor<1x8x32xf32>, tensor<1x8x32xf32>) -> tensor<1x32x32xf32>
-  return %a : tensor<1x32x32xf32>
+      : (tensor<1x128x32xf32>, tensor<1x8x32xf32>, tensor<1x8x32xf32>) -> tensor<1x128x32xf32>
+  return %a : tensor<1x128x32xf32>
 }
 
 // -----
@@ -291,10 +291,10 @@ func.func @power_of_two_scale(%q: tensor<1x32x32xf32>, %kv: tensor<1x8x32xf32>) 
 // CHECK: kiln.attention_part = "scores"
 // CHECK: linalg.generic {{.*}}kiln.attention_part = "mask"{{.*}}kiln.score_scale = 0.353553385 : f32
 // CHECK: arith.mulf
-func.func @scores_scale(%q: tensor<1x32x32xf32>, %kv: tensor<1x8x32xf32>) -> tensor<1x32x32xf32> {
+func.func @scores_scale(%q: tensor<1x128x32xf32>, %kv: tensor<1x8x32xf32>) -> tensor<1x128x32xf32> {
   %a = kiln.attention %q, %kv, %kv {heads = 4 : i64}
-      : (tensor<1x32x32xf32>, tensor<1x8x32xf32>, tensor<1x8x32xf32>) -> tensor<1x32x32xf32>
-  return %a : tensor<1x32x32xf32>
+      : (tensor<1x128x32xf32>, tensor<1x8x32xf32>, tensor<1x8x32xf32>) -> tensor<1x128x32xf32>
+  return %a : tensor<1x128x32xf32>
 }
 
 // -----
@@ -303,19 +303,19 @@ func.func @scores_scale(%q: tensor<1x32x32xf32>, %kv: tensor<1x8x32xf32>) -> ten
 // head: keys [B, Hkv, ceil(Sk / 32), dh, 32], zero past the last key (the
 // row index clamped to stay in bounds), values [B, Hkv, dh / 32, Sk, 32]
 // (a head dim that is a multiple of 32), each copied once by a generic of
-// its own, when at least 32 queries read each kv head. With 16 queries
-// under GQA (two heads per kv head) the heads of a group become rows of
+// its own, when at least 128 rows read each kv head. With 16 queries
+// under GQA (eight heads per kv head) the heads of a group become rows of
 // their kv head: the queries are copied into [B, Sq G, Hkv, dh] (row i G +
-// g is query i of head hk G + g), one kv head of 32 rows. Both GEMMs read
+// g is query i of head hk G + g), one kv head of 128 rows. Both GEMMs read
 // their panels through the same map. With one kv head the product with V,
 // [B, 1, Sq G, dh], is the result [B, Sq, G dh] already (a reshape). The
 // scale, 1/16, is a power of two: the key panels carry it.
-// CHECK-DAG: #[[ROWS:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1 floordiv 2, d2 * 2 + d1 mod 2, d3)>
+// CHECK-DAG: #[[ROWS:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1 floordiv 8, d2 * 8 + d1 mod 8, d3)>
 // CHECK-DAG: #[[KOUT:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4, d3)>
 // CHECK-DAG: #[[PANELS:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d3 floordiv 32, d4, d3 mod 32)>
 // CHECK-DAG: #[[PACK:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d1, d2 * 32 + d4)>
 // CHECK-LABEL: func.func @wide_head_attention
-// CHECK: %[[Q:.+]] = linalg.generic {indexing_maps = [#[[ROWS]], #{{.+}}]{{.*}} ins(%{{.+}} : tensor<1x16x2x256xf32>) outs(%{{.+}} : tensor<1x32x1x256xf32>)
+// CHECK: %[[Q:.+]] = linalg.generic {indexing_maps = [#[[ROWS]], #{{.+}}]{{.*}} ins(%{{.+}} : tensor<1x16x8x256xf32>) outs(%{{.+}} : tensor<1x128x1x256xf32>)
 // CHECK: %[[KP:.+]] = linalg.generic {indexing_maps = [#[[KOUT]]]{{.*}} outs(%{{.+}} : tensor<1x1x1x256x32xf32>)
 // CHECK: %[[KEY:.+]] = arith.addi
 // CHECK: %[[IN:.+]] = arith.cmpi slt, %[[KEY]], %c6
@@ -323,14 +323,14 @@ func.func @scores_scale(%q: tensor<1x32x32xf32>, %kv: tensor<1x8x32xf32>) -> ten
 // CHECK: %[[X:.+]] = tensor.extract %{{.+}}[%{{.+}}, %[[ROW]], %{{.+}}, %{{.+}}]
 // CHECK: %[[SCALED:.+]] = arith.mulf %[[X]], %cst{{.*}} : f32
 // CHECK: arith.select %[[IN]], %[[SCALED]], %{{.+}}
-// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PANELS]], #{{.+}}]{{.*}} ins(%[[Q]], %[[KP]] : tensor<1x32x1x256xf32>, tensor<1x1x1x256x32xf32>) {{.*}}kiln.attention_part = "scores"
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[PANELS]], #{{.+}}]{{.*}} ins(%[[Q]], %[[KP]] : tensor<1x128x1x256xf32>, tensor<1x1x1x256x32xf32>) {{.*}}kiln.attention_part = "scores"
 // CHECK: %[[VP:.+]] = linalg.generic {indexing_maps = [#[[PACK]], #{{.+}}]{{.*}} outs(%{{.+}} : tensor<1x1x8x6x32xf32>)
-// CHECK: %[[PV:.+]] = linalg.generic {indexing_maps = [#{{.+}}, #[[PANELS]], #{{.+}}]{{.*}} ins(%{{.+}}, %[[VP]] : tensor<1x1x32x6xf32>, tensor<1x1x8x6x32xf32>) {{.*}}kiln.attention_part = "pv"
-// CHECK: kiln.reshape %[[PV]] : tensor<1x1x32x256xf32> -> tensor<1x16x512xf32>
-func.func @wide_head_attention(%q: tensor<1x16x512xf32>, %kv: tensor<1x6x256xf32>) -> tensor<1x16x512xf32> {
-  %a = kiln.attention %q, %kv, %kv {heads = 2 : i64, kv_heads = 1 : i64}
-      : (tensor<1x16x512xf32>, tensor<1x6x256xf32>, tensor<1x6x256xf32>) -> tensor<1x16x512xf32>
-  return %a : tensor<1x16x512xf32>
+// CHECK: %[[PV:.+]] = linalg.generic {indexing_maps = [#{{.+}}, #[[PANELS]], #{{.+}}]{{.*}} ins(%{{.+}}, %[[VP]] : tensor<1x1x128x6xf32>, tensor<1x1x8x6x32xf32>) {{.*}}kiln.attention_part = "pv"
+// CHECK: kiln.reshape %[[PV]] : tensor<1x1x128x256xf32> -> tensor<1x16x2048xf32>
+func.func @wide_head_attention(%q: tensor<1x16x2048xf32>, %kv: tensor<1x6x256xf32>) -> tensor<1x16x2048xf32> {
+  %a = kiln.attention %q, %kv, %kv {heads = 8 : i64, kv_heads = 1 : i64}
+      : (tensor<1x16x2048xf32>, tensor<1x6x256xf32>, tensor<1x6x256xf32>) -> tensor<1x16x2048xf32>
+  return %a : tensor<1x16x2048xf32>
 }
 
 // -----
@@ -342,12 +342,12 @@ func.func @wide_head_attention(%q: tensor<1x16x512xf32>, %kv: tensor<1x6x256xf32
 // CHECK-LABEL: func.func @whole_key_panels
 // CHECK: %[[KP:.+]] = linalg.generic {indexing_maps = [#[[KIN]], #{{.+}}]{{.*}} ins(%{{.+}} : tensor<1x64x1x48xf32>) outs(%{{.+}} : tensor<1x1x2x48x32xf32>)
 // CHECK-NOT: tensor.extract
-// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[KP]] : tensor<1x32x1x48xf32>, tensor<1x1x2x48x32xf32>) {{.*}}kiln.attention_part = "scores"
-// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x1x32x64xf32>, tensor<1x64x1x48xf32>) {{.*}}kiln.attention_part = "pv"
-func.func @whole_key_panels(%q: tensor<1x32x48xf32>, %kv: tensor<1x64x48xf32>) -> tensor<1x32x48xf32> {
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[KP]] : tensor<1x128x1x48xf32>, tensor<1x1x2x48x32xf32>) {{.*}}kiln.attention_part = "scores"
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x1x128x64xf32>, tensor<1x64x1x48xf32>) {{.*}}kiln.attention_part = "pv"
+func.func @whole_key_panels(%q: tensor<1x128x48xf32>, %kv: tensor<1x64x48xf32>) -> tensor<1x128x48xf32> {
   %a = kiln.attention %q, %kv, %kv {heads = 1 : i64}
-      : (tensor<1x32x48xf32>, tensor<1x64x48xf32>, tensor<1x64x48xf32>) -> tensor<1x32x48xf32>
-  return %a : tensor<1x32x48xf32>
+      : (tensor<1x128x48xf32>, tensor<1x64x48xf32>, tensor<1x64x48xf32>) -> tensor<1x128x48xf32>
+  return %a : tensor<1x128x48xf32>
 }
 
 // -----
@@ -364,9 +364,23 @@ func.func @one_query(%q: tensor<1x1x64xf32>, %kv: tensor<1x40x64xf32>) -> tensor
 
 // -----
 
+// 64 rows per head (fewer than 128): keys and values are both read as they
+// are, though a panel's worth of rows reads them; no copy into panels.
+// CHECK-LABEL: func.func @rows_in_place
+// CHECK-NOT: tensor<1x2x{{[0-9]+}}x{{[0-9]+}}x32xf32>
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x64x2x32xf32>, tensor<1x40x2x32xf32>) {{.*}}kiln.attention_part = "scores"
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x2x64x40xf32>, tensor<1x40x2x32xf32>) {{.*}}kiln.attention_part = "pv"
+func.func @rows_in_place(%q: tensor<1x64x64xf32>, %kv: tensor<1x40x64xf32>) -> tensor<1x64x64xf32> {
+  %a = kiln.attention %q, %kv, %kv {heads = 2 : i64}
+      : (tensor<1x64x64xf32>, tensor<1x40x64xf32>, tensor<1x40x64xf32>) -> tensor<1x64x64xf32>
+  return %a : tensor<1x64x64xf32>
+}
+
+// -----
+
 // A decoding step under GQA (two queries, four heads on two kv heads): the
 // heads of a group become rows of their kv head, [B, Sq G, Hkv, dh] with
-// row i G + g query i of head hk G + g, and with fewer than 24 rows per
+// row i G + g query i of head hk G + g, and with fewer than 128 rows per
 // head the keys are read as they are, k[b, j, hk, d] (no copy into
 // panels): the scores are dot products along dh. The scale, 1/4, goes on
 // the queries, in their regrouping copy. The causal ends are per row, of query row / G; the
