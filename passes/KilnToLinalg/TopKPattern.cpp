@@ -12,6 +12,7 @@
 #include "passes/KilnToLinalg/KilnToLinalgPatterns.h"
 #include "passes/OpClassification.h"
 
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -38,9 +39,13 @@ namespace {
 ///                k blocks that reach floor          k * (n / 64 + 64 k)
 ///   count[r, b]  keys >= threshold in block b (reach[r, b] when it
 ///                is floor)
+///   before[r, b] the members of the blocks before b (up to 512
+///                blocks)                                   (n / 256)^2 / 2
 ///   member[r, c] the c-th index (in index order) whose key reaches the
-///                threshold, for c below their number m: a walk over
-///                the blocks' counts, then one block    m (n / 256 + 256)
+///                threshold, for c below their number m: its block by a
+///                count over `before` (or a walk over the counts), then
+///                a bit mask per 64 keys of the block,
+///                vectorized                          m (n / 256 + 256)
 ///   rank[r, c]   the members with a larger key than member c      m * m
 ///   out[r, j]    the member whose rank is j                       k * m
 ///
@@ -55,6 +60,11 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
 
   static constexpr int64_t kBlock = 256;
   static constexpr int64_t kPruneBlock = 64;
+  /// Keys per bit mask of the member search (the bits of an i64).
+  static constexpr int64_t kChunk = 64;
+  /// The most blocks whose members' prefix is computed (its cost grows
+  /// with their square; past it each member walks the counts).
+  static constexpr int64_t kPrefixBlocks = 512;
   /// Candidates ranked among themselves, at most, per output slot.
   static constexpr int64_t kCandidatesPerSlot = 4;
 
@@ -289,7 +299,8 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
     // reached by exactly k keys. The k passes over the k blocks that reach
     // `floor` were 64 k^2 steps per row, five times a 32000-word row for
     // k = 50; the candidates cost one more pass over the row, and (the
-    // member walk) about m (n / 256 + 256) steps for m of them.
+    // member search) about m (n / 256 + 256) vectorized steps for m of
+    // them.
     int64_t slots =
         prune ? std::max(k, std::min(n, kCandidatesPerSlot * k)) : k;
     Value threshold, memberCount, count;
@@ -349,6 +360,71 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
     auto isMember = [&](BodyScalars &s, Value i, Value thresholdKey) {
       return s.cmpi(arith::CmpIPredicate::uge, keyAt(s, i), thresholdKey);
     };
+    // The index of the `wanted`-th member (from 0) of the block [lb, ub),
+    // in chunks of 64 keys: a bit per member of the chunk (a loop that
+    // LLVM vectorizes), their count, and in the chunk that holds it the
+    // wanted-th set bit, found by clearing the lower ones. Scanned a key at
+    // a time, the count carried from key to key, each member cost a
+    // dependent step per key of its block, half of the whole top_k.
+    auto memberInBlock = [&](BodyScalars &s, Value lb, Value ub, Value wanted,
+                             Value thresholdKey) {
+      OpBuilder &b = s.b;
+      Location l = s.l;
+      // Carried: the members still to skip (-1 once found) and the index.
+      ValueRange found = s.forEach(
+          llvm::divideCeil(kBlock, kChunk), ValueRange{wanted, s.i64(0)},
+          [&](Value chunk, ValueRange carried) -> SmallVector<Value> {
+            Value start = arith::AddIOp::create(
+                b, l, lb, arith::MulIOp::create(b, l, chunk, s.idx(kChunk)));
+            Value end = arith::MinSIOp::create(
+                b, l, arith::AddIOp::create(b, l, start, s.idx(kChunk)), ub);
+            Value first = s.toI64(start);
+            Value bits = s.loop(
+                start, end, ValueRange{s.i64(0)}, [&](Value i, ValueRange acc) {
+                  Value in = arith::ExtUIOp::create(
+                      b, l, i64, isMember(s, i, thresholdKey));
+                  Value at = arith::SubIOp::create(b, l, s.toI64(i), first);
+                  return SmallVector<Value>{arith::OrIOp::create(
+                      b, l, acc[0], arith::ShLIOp::create(b, l, in, at))};
+                })[0];
+            Value members = math::CtPopOp::create(b, l, bits);
+            Value skip = carried[0];
+            Value here = arith::AndIOp::create(
+                b, l, s.cmpi(arith::CmpIPredicate::sge, skip, s.i64(0)),
+                s.cmpi(arith::CmpIPredicate::slt, skip, members));
+            // The wanted bit is the lowest once `skip` lower ones are
+            // cleared (the loop runs only in the chunk that holds it).
+            Value clears =
+                s.toIndex(arith::SelectOp::create(b, l, here, skip, s.i64(0)));
+            Value rest = s.loop(
+                s.idx(0), clears, ValueRange{bits}, [&](Value, ValueRange m) {
+                  return SmallVector<Value>{arith::AndIOp::create(
+                      b, l, m[0], arith::SubIOp::create(b, l, m[0], s.i64(1)))};
+                })[0];
+            Value index =
+                s.add(first, math::CountTrailingZerosOp::create(b, l, rest));
+            Value left = arith::SelectOp::create(
+                b, l, s.cmpi(arith::CmpIPredicate::slt, skip, s.i64(0)), skip,
+                arith::SubIOp::create(b, l, skip, members));
+            return {arith::SelectOp::create(b, l, here, s.i64(-1), left),
+                    arith::SelectOp::create(b, l, here, index, carried[1])};
+          });
+      return found[1];
+    };
+    // before[r, b]: the members of the blocks before block b, an exclusive
+    // prefix of the counts, each entry its own sum (blocks^2 / 2 steps a
+    // row, so only up to kPrefixBlocks blocks). A member then finds its
+    // block with a count over `before` that LLVM vectorizes; the walk
+    // carrying the running count was m n / 256 dependent steps a row.
+    Value before;
+    if (blocks <= kPrefixBlocks) {
+      before =
+          perEntry({}, blocks, [&](BodyScalars &s, Value block, ValueRange) {
+            return s.sum(s.idx(0), block,
+                         [&](Value blk) { return s.at(count, rowAt(blk)); });
+          });
+      setCost(before, std::max<int64_t>(1, blocks / 2));
+    }
     Value member = perEntry(
         {threshold, memberCount}, slots,
         [&](BodyScalars &s, Value slot, ValueRange args) {
@@ -356,37 +432,39 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
           Location l = s.l;
           Value c = s.toI64(slot);
           auto find = [&]() -> Value {
-            // The block holding member c: the first whose running count
-            // passes c; the walk carries the running count, the block and
-            // the members of the blocks before it.
-            ValueRange walk = s.forEach(
-                blocks, ValueRange{s.i64(0), s.idx(0), s.i64(0)},
-                [&](Value block, ValueRange carried) -> SmallVector<Value> {
-                  Value through = arith::AddIOp::create(
-                      b, l, carried[0], s.at(count, rowAt(block)));
-                  Value here = arith::AndIOp::create(
-                      b, l, s.cmpi(arith::CmpIPredicate::sle, carried[0], c),
-                      s.cmpi(arith::CmpIPredicate::sgt, through, c));
-                  return {
-                      through,
-                      arith::SelectOp::create(b, l, here, block, carried[1]),
-                      arith::SelectOp::create(b, l, here, carried[0],
-                                              carried[2])};
-                });
-            auto [lb, ub] = blockRange(s, walk[1], kBlock);
-            Value wanted = arith::SubIOp::create(b, l, c, walk[2]);
-            ValueRange found = s.loop(
-                lb, ub, ValueRange{s.i64(0), s.idx(0)},
-                [&](Value i, ValueRange carried) -> SmallVector<Value> {
-                  Value in = isMember(s, i, args[0]);
-                  Value hit = arith::AndIOp::create(
-                      b, l, in,
-                      s.cmpi(arith::CmpIPredicate::eq, carried[0], wanted));
-                  return {
-                      s.add(carried[0], arith::ExtUIOp::create(b, l, i64, in)),
-                      arith::SelectOp::create(b, l, hit, i, carried[1])};
-                });
-            return s.toI64(found[1]);
+            // The block holding member c, and the members before it: the
+            // last block with at most c members before it (a count that
+            // LLVM vectorizes), or a walk carrying the running count.
+            Value block, skipped;
+            if (before) {
+              Value atMost = s.sum(s.idx(0), s.idx(blocks), [&](Value blk) {
+                Value fits = s.cmpi(arith::CmpIPredicate::sle,
+                                    s.at(before, rowAt(blk)), c);
+                return arith::ExtUIOp::create(b, l, i64, fits).getResult();
+              });
+              block = s.toIndex(arith::SubIOp::create(b, l, atMost, s.i64(1)));
+              skipped = s.at(before, rowAt(block));
+            } else {
+              ValueRange walk = s.forEach(
+                  blocks, ValueRange{s.i64(0), s.idx(0), s.i64(0)},
+                  [&](Value blk, ValueRange carried) -> SmallVector<Value> {
+                    Value through = arith::AddIOp::create(
+                        b, l, carried[0], s.at(count, rowAt(blk)));
+                    Value here = arith::AndIOp::create(
+                        b, l, s.cmpi(arith::CmpIPredicate::sle, carried[0], c),
+                        s.cmpi(arith::CmpIPredicate::sgt, through, c));
+                    return {
+                        through,
+                        arith::SelectOp::create(b, l, here, blk, carried[1]),
+                        arith::SelectOp::create(b, l, here, carried[0],
+                                                carried[2])};
+                  });
+              block = walk[1];
+              skipped = walk[2];
+            }
+            auto [lb, ub] = blockRange(s, block, kBlock);
+            Value wanted = arith::SubIOp::create(b, l, c, skipped);
+            return memberInBlock(s, lb, ub, wanted, args[0]);
           };
           // Slots past the member count hold index 0; nothing reads them.
           return choose(s, s.cmpi(arith::CmpIPredicate::slt, c, args[1]), find,

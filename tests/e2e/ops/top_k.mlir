@@ -9,12 +9,18 @@
 // k = 10 and 16 (every block a candidate's), over NaNs, infinities and -0;
 // and rows whose k largest are the k largest block maxima (each block of 64
 // one value near 10 and 63 near -10), where the k-th key is the bound.
+// The members (the keys that reach the threshold) are found through a
+// prefix of the blocks' member counts up to 512 blocks of 256, past it by
+// a walk over the counts: rows of 131329 (514 blocks, the last one of one
+// key) take the walk.
 func.func @top_k(%x: tensor<3x1000xf32> {kiln.nan_at = array<i64: 5, 17, 300, 2999>}, %s: tensor<512x8xf32>,
-                 %y: tensor<4x48xf32>, %heads: tensor<3x16x1xf32>, %tails: tensor<3x16x63xf32>)
+                 %y: tensor<4x48xf32>, %heads: tensor<3x16x1xf32>, %tails: tensor<3x16x63xf32>,
+                 %long: tensor<2x131329xf32>)
     -> (tensor<3x1000x1xf32>, tensor<3x50xf32>, tensor<3x50xi64>, tensor<3x700xf32>, tensor<3x700xi64>,
         tensor<3x1200xi64>, tensor<3x80xf32>, tensor<3x80xi64>, tensor<512x2xf32>, tensor<512x2xi64>,
         tensor<4x48xf32>, tensor<4x48xi64>, tensor<3x10xf32>, tensor<3x10xi64>, tensor<3x16xi64>,
-        tensor<3x12xf32>, tensor<3x12xi64>, tensor<3x16xi64>, tensor<3x5xi64>) {
+        tensor<3x12xf32>, tensor<3x12xi64>, tensor<3x16xi64>, tensor<3x5xi64>, tensor<2x20xf32>,
+        tensor<2x20xi64>) {
   %col = kiln.reshape %x : tensor<3x1000xf32> -> tensor<3x1000x1xf32>
   %one, %oneIdx = kiln.top_k %col {k = 1 : i64} : tensor<3x1000x1xf32> -> (tensor<3x1000x1xf32>, tensor<3x1000x1xi64>)
   %v50, %i50 = kiln.top_k %x {k = 50 : i64} : tensor<3x1000xf32> -> (tensor<3x50xf32>, tensor<3x50xi64>)
@@ -40,10 +46,12 @@ func.func @top_k(%x: tensor<3x1000xf32> {kiln.nan_at = array<i64: 5, 17, 300, 29
   %rows = kiln.reshape %stepped : tensor<3x16x64xf32> -> tensor<3x1024xf32>
   %vStep16, %iStep16 = kiln.top_k %rows {k = 16 : i64} : tensor<3x1024xf32> -> (tensor<3x16xf32>, tensor<3x16xi64>)
   %vStep5, %iStep5 = kiln.top_k %rows {k = 5 : i64} : tensor<3x1024xf32> -> (tensor<3x5xf32>, tensor<3x5xi64>)
+  %vLong, %iLong = kiln.top_k %long {k = 20 : i64} : tensor<2x131329xf32> -> (tensor<2x20xf32>, tensor<2x20xi64>)
   return %one, %v50, %i50, %vTies, %iTies, %iZeros, %vInf, %iInf, %vRoute, %iRoute, %vAll, %iAll, %v10, %i10, %iInf16,
-         %vNeg, %iNeg, %iStep16, %iStep5
+         %vNeg, %iNeg, %iStep16, %iStep5, %vLong, %iLong
       : tensor<3x1000x1xf32>, tensor<3x50xf32>, tensor<3x50xi64>, tensor<3x700xf32>, tensor<3x700xi64>,
         tensor<3x1200xi64>, tensor<3x80xf32>, tensor<3x80xi64>, tensor<512x2xf32>, tensor<512x2xi64>,
         tensor<4x48xf32>, tensor<4x48xi64>, tensor<3x10xf32>, tensor<3x10xi64>, tensor<3x16xi64>,
-        tensor<3x12xf32>, tensor<3x12xi64>, tensor<3x16xi64>, tensor<3x5xi64>
+        tensor<3x12xf32>, tensor<3x12xi64>, tensor<3x16xi64>, tensor<3x5xi64>, tensor<2x20xf32>,
+        tensor<2x20xi64>
 }
