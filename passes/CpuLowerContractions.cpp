@@ -76,9 +76,6 @@ struct Blocking {
   bool ahead = false;
 };
 
-/// f32 lanes per cache line.
-constexpr int64_t kCacheLineLanes = 16;
-
 /// A column block's place in B stored in panels: its panel and its first
 /// lane there.
 struct PanelPosition {

@@ -53,8 +53,6 @@ namespace {
 /// Rows per block, at most: eight independent FMA chains cover the FMA
 /// latency at two FMAs per cycle.
 constexpr int64_t kBlockRows = 8;
-/// f32 lanes per cache line.
-constexpr int64_t kCacheLineLanes = 16;
 
 class DotEmitter {
 public:

@@ -2,10 +2,10 @@
 //
 // kiln-cpu-lower-contractions, kiln-cpu-lower-dot-products,
 // kiln-cpu-lower-transposes and kiln-cpu-lower-copies emit vector code over
-// memref views in loop nests: the check that a view's innermost dim is
-// contiguous (so that vector loads and stores apply) and that its other
-// dims are 1 but some, the match of a plain f32 copy, and an scf.for whose body
-// is built with the caller's builder.
+// memref views in loop nests: a cache line's f32 lanes, the check that a
+// view's innermost dim is contiguous (so that vector loads and stores
+// apply) and that its other dims are 1 but some, the match of a plain f32
+// copy, and an scf.for whose body is built with the caller's builder.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +17,9 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 namespace kiln {
+
+/// f32 lanes per 64-byte cache line: the step of the prefetches.
+inline constexpr int64_t kCacheLineLanes = 16;
 
 /// True when the innermost dim of a memref view is contiguous.
 inline bool hasUnitInnerStride(mlir::Value view) {
