@@ -136,7 +136,8 @@ private:
   /// which no hardware prefetcher follows. Prefetched all at once at the
   /// start of each block, the next block's 4096 lines (256 keys of 128)
   /// held up the block's own work behind the core's few outstanding
-  /// misses; one row per key step overlaps them with it. 0: none.
+  /// misses; one row per key step overlaps them with it. 0: none, also
+  /// when no block follows (one block of all the keys, or the tail).
   int64_t prefetchDistance(linalg::GenericOp contraction) const;
   /// True when the scores read the keys in place (a decoding step: few
   /// rows, kKeysInPlaceRows in AttentionPattern.cpp).
@@ -301,6 +302,10 @@ int64_t FlashEmitter::prefetchDistance(linalg::GenericOp contraction) const {
   // Only a decoding step's chain (keys read in place, few rows) streams
   // its operands once; a prefill tile's blocks are read by every row tile.
   if (!keysInPlace()) {
+    return 0;
+  }
+  // With one block, or in the last, narrower one, no block follows.
+  if (oneBlock || width != block) {
     return 0;
   }
   if (contraction == chain.pv) {

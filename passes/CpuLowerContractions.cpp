@@ -344,8 +344,10 @@ private:
   }
 
   /// Whether depth steps prefetch: always for panels (past a panel's last
-  /// row lies the next panel), for B[k, n] only when there is a next slab.
-  /// Attention's small score and value blocks are not streamed.
+  /// row lies the next panel), for B[k, n] when there is a next slab or
+  /// when asked to (`ahead`: a decoding step's values, the next key block;
+  /// each row block of the tile issues them, the first one usefully).
+  /// Attention's other score and value blocks are not streamed.
   bool prefetches() const {
     return blocking.prefetch > 0 &&
            (panel || depth > blocking.prefetch || blocking.ahead);

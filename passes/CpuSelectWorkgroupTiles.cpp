@@ -150,14 +150,17 @@ struct CpuSelectWorkgroupTilesPass
                                           rowTile, gemmRowTile);
       } else if (wholeRows && hasGemm) {
         // Every workgroup streams all of B: take enough rows to reuse it,
-        // but leave at least two workgroups when there are rows for them.
+        // in tiles of about equal size (40 rows: 24 and 16, not 32 and 8),
+        // and at least two of them when there are rows for them and the
+        // batch dims do not already give `min-gemm-workgroups`.
         int64_t batches = 1;
         for (int64_t size : shape.drop_back(2)) {
           batches *= size;
         }
-        int64_t split = batches >= minGemmWorkgroups ? 1 : 2;
+        int64_t tiles = std::max<int64_t>(batches >= minGemmWorkgroups ? 1 : 2,
+                                          ceilDiv(rows, rowTile));
         rowsPerTile = std::clamp<int64_t>(
-            llvm::alignTo(ceilDiv(rows, split), 8), normRowTile, rowTile);
+            llvm::alignTo(ceilDiv(rows, tiles), 8), normRowTile, rowTile);
       } else if (wholeRows) {
         // Short rows (a softmax over 8 experts) take more of them: a
         // workgroup of 8 rows of 8 cost more to start than to compute.

@@ -402,7 +402,8 @@ def CpuSelectWorkgroupTilesPass
            "row-tile, the elements of a narrow-row workgroup)">,
     Option<"minGemmWorkgroups", "min-gemm-workgroups", "int64_t", "8",
            "Workgroups a GEMM dispatch narrows its column tiles (to no less "
-           "than 64) to reach">,
+           "than 64) to reach; batch dims giving this many spare a "
+           "whole-row GEMM dispatch from halving its rows">,
     Option<"normRowTile", "norm-row-tile", "int64_t", "8",
            "Rows per workgroup of a dispatch that reduces whole rows">,
     Option<"minWholeRowElements", "min-whole-row-elements", "int64_t",

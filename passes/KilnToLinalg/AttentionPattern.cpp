@@ -8,7 +8,8 @@
 // softmax, the batched GEMM with V into [B, H, Sq, dh] and a transpose back
 // to [B, Sq, H, dh] (a reshape for one head). Heads whose dim is a multiple
 // of 32 read V in panels of 32 columns ([B, Hkv, dh / 32, Sk, 32], copied
-// once by a generic of their own). Grouped-query attention reads kv head h / (H
+// once by a generic of their own) unless they read their keys in place.
+// Grouped-query attention reads kv head h / (H
 // / Hkv) through the maps. Both contractions are GEMMs that the CPU kernels
 // vectorize (OpClassification.h). Decoding differs (groupsRows, and
 // kKeysInPlaceRows): under GQA with few queries the heads of a group are
