@@ -153,12 +153,9 @@ struct CpuSelectWorkgroupTilesPass
         // in tiles of about equal size (40 rows: 24 and 16, not 32 and 8),
         // and at least two of them when there are rows for them and the
         // batch dims do not already give `min-gemm-workgroups`.
-        int64_t batches = 1;
-        for (int64_t size : shape.drop_back(2)) {
-          batches *= size;
-        }
-        int64_t tiles = std::max<int64_t>(batches >= minGemmWorkgroups ? 1 : 2,
-                                          ceilDiv(rows, rowTile));
+        int64_t tiles =
+            std::max<int64_t>(batchCount(shape) >= minGemmWorkgroups ? 1 : 2,
+                              ceilDiv(rows, rowTile));
         rowsPerTile = std::clamp<int64_t>(
             llvm::alignTo(ceilDiv(rows, tiles), 8), normRowTile, rowTile);
       } else if (wholeRows) {
@@ -241,6 +238,16 @@ struct CpuSelectWorkgroupTilesPass
     return most;
   }
 
+  /// The product of the batch dims (all but the last two) of `shape`: one
+  /// workgroup each at least.
+  static int64_t batchCount(ArrayRef<int64_t> shape) {
+    int64_t count = 1;
+    for (int64_t size : shape.drop_back(std::min<size_t>(2, shape.size()))) {
+      count *= size;
+    }
+    return count;
+  }
+
   /// Workgroups of `tile` over `shape`.
   static int64_t workgroups(ArrayRef<int64_t> shape, ArrayRef<int64_t> tile) {
     int64_t count = 1;
@@ -261,9 +268,7 @@ struct CpuSelectWorkgroupTilesPass
     if (rank >= 2) {
       grid[1] = ceilDiv(shape[rank - 2], tile[rank - 2]);
     }
-    for (size_t d = 0; d + 2 < rank; ++d) {
-      grid[2] *= shape[d];
-    }
+    grid[2] = batchCount(shape);
     return grid;
   }
 };
