@@ -37,6 +37,12 @@ KernelBlocking kernelBlockingFor(bool avx512) {
   return avx2;
 }
 
+std::unique_ptr<llvm::TargetMachine> CpuTarget::createMachine() const {
+  return std::unique_ptr<llvm::TargetMachine>(llvmTarget->createTargetMachine(
+      llvm::Triple(triple), cpu, features, llvm::TargetOptions(),
+      llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+}
+
 FailureOr<CpuTarget> createCpuTarget(StringRef cpu, llvm::raw_ostream &diag) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
@@ -75,10 +81,9 @@ FailureOr<CpuTarget> createCpuTarget(StringRef cpu, llvm::raw_ostream &diag) {
       features.AddFeature(feature.getKey(), feature.getValue());
     }
   }
-  llvm::TargetOptions options;
-  target.machine.reset(llvmTarget->createTargetMachine(
-      triple, target.cpu, features.getString(), options, llvm::Reloc::PIC_,
-      std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+  target.llvmTarget = llvmTarget;
+  target.features = features.getString();
+  target.machine = target.createMachine();
   if (!target.machine) {
     diag << "cannot create a target machine for CPU '" << target.cpu << "'";
     return failure();

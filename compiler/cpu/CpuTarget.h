@@ -22,8 +22,15 @@ struct CpuTarget {
   /// runtimeCheckedFeatures()).
   std::vector<std::string> requiredFeatures;
   std::unique_ptr<llvm::TargetMachine> machine;
+  /// The LLVM target and subtarget features `machine` was made from.
+  const llvm::Target *llvmTarget = nullptr;
+  std::string features;
   /// How the kernels use its vector registers (kernelBlockingFor).
   KernelBlocking blocking;
+
+  /// Another target machine like `machine`, for a thread of its own: LLVM's
+  /// code generation may not run on one target machine from two threads.
+  std::unique_ptr<llvm::TargetMachine> createMachine() const;
 };
 
 /// The target for `cpu` ("host" for the compiling machine). Reports an error

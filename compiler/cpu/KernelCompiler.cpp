@@ -2,10 +2,13 @@
 //
 // Each executable's function is moved into a module of its own, lowered by
 // the kernel pipeline, translated to LLVM IR, optimised at O3 for the target
-// CPU and emitted as an object file. The objects are linked by lld into one
-// shared object. Kernels are freestanding: the optimiser is told that no
-// library functions exist, so it never turns loops into calls to memset or
-// memcpy, and lld refuses any undefined symbol.
+// CPU and emitted as an object file: the MLIR pipelines run one after another
+// in the compile's context, the LLVM optimisation and code generation (most
+// of a kernel's compile time) on a pool of threads, each kernel in an LLVM
+// context and on a target machine of its own. The objects are linked by lld,
+// in the executables' order, into one shared object. Kernels are freestanding:
+// the optimiser is told that no library functions exist, so it never turns
+// loops into calls to memset or memcpy, and lld refuses any undefined symbol.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,8 +24,13 @@
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/ThreadPool.h"
+#include "llvm/Support/Threading.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Transforms/Scalar/LoopIdiomRecognize.h"
+
+#include <mutex>
+#include <optional>
 
 using namespace mlir;
 
@@ -39,9 +47,9 @@ static void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
   // process: the flag is the storage of a command-line option, and the
   // in-process lld that links each artifact's kernels resets every option
   // to its default (readConfigs), so a process's second compile ran with
-  // HashRecognize on (a MoE layer, then a top_k: a hang). Kernels compile
-  // one after another, so nothing reads the flag while it is written.
-  llvm::DisableLIRP::HashRecognize = true;
+  // HashRecognize on (a MoE layer, then a top_k: a hang). compileCpuKernels
+  // sets it before any kernel of a compile is optimised: kernels optimise
+  // on several threads, and none may read the flag while it is written.
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
@@ -59,8 +67,10 @@ static void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
       .run(module, mam);
 }
 
-static FailureOr<std::vector<char>>
-emitObject(llvm::Module &module, llvm::TargetMachine &machine, Location loc) {
+/// Emits `module` as an object file into `object`; returns false when the
+/// target cannot.
+static bool emitObject(llvm::Module &module, llvm::TargetMachine &machine,
+                       std::vector<char> &object) {
   llvm::SmallVector<char, 0> buffer;
   llvm::raw_svector_ostream os(buffer);
   llvm::legacy::PassManager pm;
@@ -68,27 +78,94 @@ emitObject(llvm::Module &module, llvm::TargetMachine &machine, Location loc) {
       llvm::TargetLibraryInfoImpl(machine.getTargetTriple())));
   if (machine.addPassesToEmitFile(pm, os, nullptr,
                                   llvm::CodeGenFileType::ObjectFile)) {
-    return emitError(loc, "the target cannot emit object files");
+    return false;
   }
   pm.run(module);
-  return std::vector<char>(buffer.begin(), buffer.end());
+  object.assign(buffer.begin(), buffer.end());
+  return true;
+}
+
+namespace {
+
+/// One executable's kernel between its translation to LLVM IR and its
+/// object file. Each has an LLVM context of its own, so that kernels can be
+/// optimised and emitted on several threads at once.
+struct KernelJob {
+  std::unique_ptr<llvm::LLVMContext> context;
+  std::unique_ptr<llvm::Module> module;
+  std::vector<char> object;
+  bool emitted = false;
+};
+
+} // namespace
+
+/// How many threads optimise and emit kernels: `requested` (0: one per
+/// hardware thread), 1 when the context is single-threaded
+/// (--mlir-disable-threading) or the LLVM IR is observed (its order would
+/// depend on the threads), never more than there are kernels.
+static unsigned codegenThreads(unsigned requested, MLIRContext *ctx,
+                               const KernelCompileHooks &hooks,
+                               size_t kernels) {
+  if (!ctx->isMultithreadingEnabled() || hooks.onLlvmModule) {
+    return 1;
+  }
+  unsigned threads = requested
+                         ? requested
+                         : llvm::hardware_concurrency().compute_thread_count();
+  return std::max<unsigned>(
+      1, std::min<size_t>(threads, std::max<size_t>(kernels, 1)));
 }
 
 FailureOr<CompiledKernels> compileCpuKernels(ModuleOp module, CpuTarget &target,
                                              const KernelCompileHooks &hooks) {
   MLIRContext *ctx = module.getContext();
   CompiledKernels kernels;
-  std::vector<std::vector<char>> objects;
   CompileProgress progress{CompileProgress::Stage::Kernels};
+  std::mutex progressMutex;
   auto report = [&] {
     if (hooks.onProgress) {
       hooks.onProgress(progress);
     }
   };
-  progress.total = llvm::range_size(module.getOps<exec::ExecutableOp>());
+  auto executables = llvm::to_vector(module.getOps<exec::ExecutableOp>());
+  progress.total = executables.size();
   module.walk([&](exec::DispatchOp) { ++progress.dispatches; });
   report();
-  for (auto executable : module.getOps<exec::ExecutableOp>()) {
+
+  // Set before any kernel is optimised, and before every compile: see
+  // optimize().
+  llvm::DisableLIRP::HashRecognize = true;
+  // Each kernel's MLIR pipeline and translation run here, one after
+  // another, in the one MLIR context; its optimisation and code generation
+  // go to the pool as soon as its LLVM IR exists, on a target machine of
+  // their own. The objects keep the executables' order, so the artifact
+  // does not depend on the thread count.
+  std::vector<KernelJob> jobs(executables.size());
+  unsigned threads =
+      codegenThreads(hooks.threads, ctx, hooks, executables.size());
+  auto generate = [&](KernelJob &job, llvm::TargetMachine &machine) {
+    optimize(*job.module, machine);
+    if (hooks.onLlvmModule) {
+      hooks.onLlvmModule(*job.module);
+    }
+    job.emitted = emitObject(*job.module, machine, job.object);
+    job.module.reset();
+    job.context.reset();
+    std::lock_guard<std::mutex> lock(progressMutex);
+    ++progress.done;
+    report();
+  };
+  std::optional<llvm::DefaultThreadPool> pool;
+  if (threads > 1) {
+    pool.emplace(llvm::hardware_concurrency(threads));
+  }
+  auto finish = [&] {
+    if (pool) {
+      pool->wait();
+    }
+  };
+
+  for (auto [executable, job] : llvm::zip_equal(executables, jobs)) {
     func::FuncOp func = executable.getFunction();
     OwningOpRef<ModuleOp> kernelModule = ModuleOp::create(executable.getLoc());
     kernelModule->push_back(func->clone());
@@ -96,9 +173,11 @@ FailureOr<CompiledKernels> compileCpuKernels(ModuleOp module, CpuTarget &target,
     if (failed(buildCpuKernelPipeline(pm, hooks.extensions, target.blocking)) ||
         (hooks.configurePassManager &&
          failed(hooks.configurePassManager(pm, "kernel")))) {
+      finish();
       return executable.emitError("invalid before-codegen pipeline");
     }
     if (failed(pm.run(*kernelModule))) {
+      finish();
       return executable.emitError("failed to compile the kernel of @")
              << executable.getSymName();
     }
@@ -118,27 +197,34 @@ FailureOr<CompiledKernels> compileCpuKernels(ModuleOp module, CpuTarget &target,
     if (hooks.onLoweredModule) {
       hooks.onLoweredModule(*kernelModule);
     }
-    llvm::LLVMContext llvmContext;
-    std::unique_ptr<llvm::Module> llvmModule =
-        translateModuleToLLVMIR(*kernelModule, llvmContext, name);
-    if (!llvmModule) {
+    job.context = std::make_unique<llvm::LLVMContext>();
+    job.module = translateModuleToLLVMIR(*kernelModule, *job.context, name);
+    if (!job.module) {
+      finish();
       return executable.emitError("cannot translate the kernel to LLVM IR");
     }
-    llvmModule->setTargetTriple(target.machine->getTargetTriple());
-    llvmModule->setDataLayout(target.machine->createDataLayout());
-    optimize(*llvmModule, *target.machine);
-    if (hooks.onLlvmModule) {
-      hooks.onLlvmModule(*llvmModule);
-    }
-    FailureOr<std::vector<char>> object =
-        emitObject(*llvmModule, *target.machine, executable.getLoc());
-    if (failed(object)) {
-      return failure();
-    }
-    objects.push_back(std::move(*object));
+    job.module->setTargetTriple(target.machine->getTargetTriple());
+    job.module->setDataLayout(target.machine->createDataLayout());
     kernels.exports.push_back(name);
-    ++progress.done;
-    report();
+    if (!pool) {
+      generate(job, *target.machine);
+      continue;
+    }
+    pool->async([&generate, &job, &target] {
+      // A target machine per kernel: they cost far less than a kernel's
+      // code generation, and the pool's threads own no state.
+      std::unique_ptr<llvm::TargetMachine> machine = target.createMachine();
+      generate(job, *machine);
+    });
+  }
+  finish();
+
+  std::vector<std::vector<char>> objects;
+  for (auto [executable, job] : llvm::zip_equal(executables, jobs)) {
+    if (!job.emitted) {
+      return executable.emitError("the target cannot emit object files");
+    }
+    objects.push_back(std::move(job.object));
   }
   progress.stage = CompileProgress::Stage::Link;
   report();

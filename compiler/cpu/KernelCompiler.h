@@ -56,8 +56,14 @@ struct KernelCompileHooks {
       configurePassManager;
   /// Called with each executable's module after the kernel pipeline.
   std::function<void(mlir::ModuleOp)> onLoweredModule;
-  /// Called with each executable's LLVM IR after optimisation.
+  /// Called with each executable's LLVM IR after optimisation, in order
+  /// (kernels are then optimised one at a time).
   std::function<void(llvm::Module &)> onLlvmModule;
+  /// Threads that optimise kernels and generate their code at once, while
+  /// the next kernels go through their MLIR pipelines: 0 for one per
+  /// hardware thread; 1 when the MLIR context's multithreading is off
+  /// (--mlir-disable-threading). The artifact is the same for any count.
+  unsigned threads = 0;
   /// Called at the start of each stage of a compile and after each kernel.
   std::function<void(const CompileProgress &)> onProgress;
 };

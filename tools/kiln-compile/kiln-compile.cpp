@@ -96,6 +96,14 @@ cl::opt<std::string> targetCpu("target-cpu",
                                cl::desc("CPU to compile kernels for"),
                                cl::value_desc("name"), cl::init("host"),
                                cl::cat(category));
+cl::opt<unsigned> compileThreads(
+    "compile-threads",
+    cl::desc("Kernels optimised and compiled to machine code at once, -j "
+             "for short (0: one per hardware thread; the artifact is the "
+             "same for any count)"),
+    cl::value_desc("n"), cl::init(0), cl::cat(category));
+cl::alias compileThreadsShort("j", cl::desc("Alias for --compile-threads"),
+                              cl::aliasopt(compileThreads), cl::cat(category));
 cl::opt<uint64_t> seed("seed", cl::desc("Seed of the parameter initialiser"),
                        cl::init(kiln::kDefaultParameterSeed),
                        cl::cat(category));
@@ -415,6 +423,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   options.cpu = targetCpu;
+  options.hooks.threads = compileThreads;
   // A bad --target-cpu is the command line's error, not the model's.
   {
     std::string error;
