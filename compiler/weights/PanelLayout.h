@@ -21,13 +21,14 @@
 
 namespace kiln {
 
-/// `declared` ([groups, n, k], row-major) as panels: result[g][i][kk][j] =
-/// declared[g][i * p + j][kk], and 0 where i * p + j >= n.
-inline std::vector<float> toPanels(const std::vector<float> &declared,
-                                   int64_t groups, int64_t n, int64_t k,
-                                   int64_t p) {
+/// `declared` ([groups, n, k], row-major) as panels, into `panels`
+/// (resized; its memory reused): panels[g][i][kk][j] = declared[g][i * p +
+/// j][kk], and 0 where i * p + j >= n.
+inline void toPanelsInto(const std::vector<float> &declared, int64_t groups,
+                         int64_t n, int64_t k, int64_t p,
+                         std::vector<float> &panels) {
   int64_t padded = (n + p - 1) / p * p;
-  std::vector<float> panels(groups * padded * k, 0.0f);
+  panels.assign(groups * padded * k, 0.0f);
   for (int64_t g = 0; g < groups; ++g) {
     const float *from = declared.data() + g * n * k;
     float *to = panels.data() + g * padded * k;
@@ -38,19 +39,27 @@ inline std::vector<float> toPanels(const std::vector<float> &declared,
       }
     }
   }
-  return panels;
 }
 
-/// toPanels over the matrices of a row-major tensor of shape `shape`
+/// toPanelsInto over the matrices of a row-major tensor of shape `shape`
 /// ([G.., N, K], `rank` >= 2): the leading dims are the groups.
-inline std::vector<float> toPanels(const std::vector<float> &declared,
-                                   const int64_t *shape, size_t rank,
-                                   int64_t p) {
+inline void toPanelsInto(const std::vector<float> &declared,
+                         const int64_t *shape, size_t rank, int64_t p,
+                         std::vector<float> &panels) {
   int64_t groups = 1;
   for (size_t d = 0; d + 2 < rank; ++d) {
     groups *= shape[d];
   }
-  return toPanels(declared, groups, shape[rank - 2], shape[rank - 1], p);
+  toPanelsInto(declared, groups, shape[rank - 2], shape[rank - 1], p, panels);
+}
+
+/// The same as a new vector.
+inline std::vector<float> toPanels(const std::vector<float> &declared,
+                                   const int64_t *shape, size_t rank,
+                                   int64_t p) {
+  std::vector<float> panels;
+  toPanelsInto(declared, shape, rank, p, panels);
+  return panels;
 }
 
 } // namespace kiln

@@ -221,13 +221,24 @@ LogicalResult SafetensorsWeights::check(StringRef name, ArrayRef<int64_t> shape,
 FailureOr<std::vector<float>> SafetensorsWeights::load(StringRef name,
                                                        ArrayRef<int64_t> shape,
                                                        Location loc) {
+  std::vector<float> values;
+  if (failed(loadInto(name, shape, loc, values))) {
+    return failure();
+  }
+  return values;
+}
+
+LogicalResult SafetensorsWeights::loadInto(StringRef name,
+                                           ArrayRef<int64_t> shape,
+                                           Location loc,
+                                           std::vector<float> &values) {
   if (failed(check(name, shape, loc))) {
     return failure();
   }
   const TensorEntry &tensor = impl->tensors.find(name)->second;
   const char *bytes = impl->data + tensor.begin;
   uint64_t count = (tensor.end - tensor.begin) / byteWidth(tensor.type);
-  std::vector<float> values(count);
+  values.resize(count);
   for (uint64_t i = 0; i < count; ++i) {
     switch (tensor.type) {
     case StoredType::F32:
@@ -253,7 +264,7 @@ FailureOr<std::vector<float>> SafetensorsWeights::load(StringRef name,
     }
     }
   }
-  return values;
+  return success();
 }
 
 LogicalResult SafetensorsWeights::checkAllUsed(Location loc) {

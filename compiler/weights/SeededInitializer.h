@@ -58,18 +58,26 @@ struct SeededStream {
 };
 
 /// The whole seeded parameter `name` of `shape`, row-major.
-inline std::vector<float> seededParameter(std::string_view name,
-                                          const std::vector<int64_t> &shape,
-                                          uint64_t seed) {
+/// Parameter `name` of `shape` into `values` (resized; its memory reused).
+inline void seededParameterInto(std::string_view name,
+                                const std::vector<int64_t> &shape,
+                                uint64_t seed, std::vector<float> &values) {
   uint64_t count = 1;
   for (int64_t d : shape) {
     count *= static_cast<uint64_t>(d);
   }
   SeededStream stream(name, shape.empty() ? 1 : shape.back(), seed);
-  std::vector<float> values(count);
+  values.resize(count);
   for (uint64_t i = 0; i < count; ++i) {
     values[i] = stream(i);
   }
+}
+
+inline std::vector<float> seededParameter(std::string_view name,
+                                          const std::vector<int64_t> &shape,
+                                          uint64_t seed) {
+  std::vector<float> values;
+  seededParameterInto(name, shape, seed, values);
   return values;
 }
 

@@ -32,6 +32,22 @@ public:
   load(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
        mlir::Location loc) = 0;
 
+  /// The same into `values` (resized to the parameter's element count),
+  /// reusing its memory where the source can: the artifact writer loads
+  /// every parameter into one buffer, whose pages are then faulted in once
+  /// rather than once per parameter.
+  virtual mlir::LogicalResult loadInto(llvm::StringRef name,
+                                       llvm::ArrayRef<int64_t> shape,
+                                       mlir::Location loc,
+                                       std::vector<float> &values) {
+    mlir::FailureOr<std::vector<float>> loaded = load(name, shape, loc);
+    if (mlir::failed(loaded)) {
+      return mlir::failure();
+    }
+    values = std::move(*loaded);
+    return mlir::success();
+  }
+
   /// Checks that parameter `name` exists with `shape` (without reading its
   /// data) and records it as used; errors are emitted at `loc`.
   virtual mlir::LogicalResult check(llvm::StringRef name,
@@ -58,6 +74,14 @@ public:
     return seededParameter(
         name.str(), std::vector<int64_t>(shape.begin(), shape.end()), seed);
   }
+  mlir::LogicalResult loadInto(llvm::StringRef name,
+                               llvm::ArrayRef<int64_t> shape, mlir::Location,
+                               std::vector<float> &values) override {
+    seededParameterInto(name.str(),
+                        std::vector<int64_t>(shape.begin(), shape.end()), seed,
+                        values);
+    return mlir::success();
+  }
 
 private:
   uint64_t seed;
@@ -80,6 +104,10 @@ public:
   mlir::FailureOr<std::vector<float>> load(llvm::StringRef name,
                                            llvm::ArrayRef<int64_t> shape,
                                            mlir::Location loc) override;
+  mlir::LogicalResult loadInto(llvm::StringRef name,
+                               llvm::ArrayRef<int64_t> shape,
+                               mlir::Location loc,
+                               std::vector<float> &values) override;
   mlir::LogicalResult check(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
                             mlir::Location loc) override;
   mlir::LogicalResult checkAllUsed(mlir::Location loc) override;
