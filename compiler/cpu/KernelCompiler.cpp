@@ -29,6 +29,7 @@
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Transforms/Scalar/LoopIdiomRecognize.h"
 
+#include <algorithm>
 #include <mutex>
 #include <optional>
 
@@ -99,21 +100,19 @@ struct KernelJob {
 
 } // namespace
 
-/// How many threads optimise and emit kernels: `requested` (0: one per
+/// How many threads optimise and emit kernels: `hooks.threads` (0: one per
 /// hardware thread), 1 when the context is single-threaded
 /// (--mlir-disable-threading) or the LLVM IR is observed (its order would
 /// depend on the threads), never more than there are kernels.
-static unsigned codegenThreads(unsigned requested, MLIRContext *ctx,
-                               const KernelCompileHooks &hooks,
-                               size_t kernels) {
+static size_t codegenThreads(const KernelCompileHooks &hooks, MLIRContext *ctx,
+                             size_t kernels) {
   if (!ctx->isMultithreadingEnabled() || hooks.onLlvmModule) {
     return 1;
   }
-  unsigned threads = requested
-                         ? requested
-                         : llvm::hardware_concurrency().compute_thread_count();
-  return std::max<unsigned>(
-      1, std::min<size_t>(threads, std::max<size_t>(kernels, 1)));
+  size_t threads = hooks.threads
+                       ? hooks.threads
+                       : llvm::hardware_concurrency().compute_thread_count();
+  return std::clamp<size_t>(threads, 1, std::max<size_t>(kernels, 1));
 }
 
 FailureOr<CompiledKernels> compileCpuKernels(ModuleOp module, CpuTarget &target,
@@ -141,8 +140,7 @@ FailureOr<CompiledKernels> compileCpuKernels(ModuleOp module, CpuTarget &target,
   // their own. The objects keep the executables' order, so the artifact
   // does not depend on the thread count.
   std::vector<KernelJob> jobs(executables.size());
-  unsigned threads =
-      codegenThreads(hooks.threads, ctx, hooks, executables.size());
+  size_t threads = codegenThreads(hooks, ctx, executables.size());
   auto generate = [&](KernelJob &job, llvm::TargetMachine &machine) {
     optimize(*job.module, machine);
     if (hooks.onLlvmModule) {
@@ -155,15 +153,12 @@ FailureOr<CompiledKernels> compileCpuKernels(ModuleOp module, CpuTarget &target,
     ++progress.done;
     report();
   };
+  // Declared after everything its tasks use: on an early return its
+  // destructor runs the queued tasks and joins before they go.
   std::optional<llvm::DefaultThreadPool> pool;
   if (threads > 1) {
     pool.emplace(llvm::hardware_concurrency(threads));
   }
-  auto finish = [&] {
-    if (pool) {
-      pool->wait();
-    }
-  };
 
   for (auto [executable, job] : llvm::zip_equal(executables, jobs)) {
     func::FuncOp func = executable.getFunction();
@@ -173,11 +168,9 @@ FailureOr<CompiledKernels> compileCpuKernels(ModuleOp module, CpuTarget &target,
     if (failed(buildCpuKernelPipeline(pm, hooks.extensions, target.blocking)) ||
         (hooks.configurePassManager &&
          failed(hooks.configurePassManager(pm, "kernel")))) {
-      finish();
       return executable.emitError("invalid before-codegen pipeline");
     }
     if (failed(pm.run(*kernelModule))) {
-      finish();
       return executable.emitError("failed to compile the kernel of @")
              << executable.getSymName();
     }
@@ -200,7 +193,6 @@ FailureOr<CompiledKernels> compileCpuKernels(ModuleOp module, CpuTarget &target,
     job.context = std::make_unique<llvm::LLVMContext>();
     job.module = translateModuleToLLVMIR(*kernelModule, *job.context, name);
     if (!job.module) {
-      finish();
       return executable.emitError("cannot translate the kernel to LLVM IR");
     }
     job.module->setTargetTriple(target.machine->getTargetTriple());
@@ -217,7 +209,9 @@ FailureOr<CompiledKernels> compileCpuKernels(ModuleOp module, CpuTarget &target,
       generate(job, *machine);
     });
   }
-  finish();
+  if (pool) {
+    pool->wait();
+  }
 
   std::vector<std::vector<char>> objects;
   for (auto [executable, job] : llvm::zip_equal(executables, jobs)) {
