@@ -218,16 +218,6 @@ LogicalResult SafetensorsWeights::check(StringRef name, ArrayRef<int64_t> shape,
   return success();
 }
 
-FailureOr<std::vector<float>> SafetensorsWeights::load(StringRef name,
-                                                       ArrayRef<int64_t> shape,
-                                                       Location loc) {
-  std::vector<float> values;
-  if (failed(loadInto(name, shape, loc, values))) {
-    return failure();
-  }
-  return values;
-}
-
 LogicalResult SafetensorsWeights::loadInto(StringRef name,
                                            ArrayRef<int64_t> shape,
                                            Location loc,

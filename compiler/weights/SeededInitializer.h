@@ -57,7 +57,6 @@ struct SeededStream {
   float bound;
 };
 
-/// The whole seeded parameter `name` of `shape`, row-major.
 /// Parameter `name` of `shape` into `values` (resized; its memory reused).
 inline void seededParameterInto(std::string_view name,
                                 const std::vector<int64_t> &shape,
@@ -73,6 +72,7 @@ inline void seededParameterInto(std::string_view name,
   }
 }
 
+/// The whole seeded parameter `name` of `shape`, row-major.
 inline std::vector<float> seededParameter(std::string_view name,
                                           const std::vector<int64_t> &shape,
                                           uint64_t seed) {

@@ -25,27 +25,26 @@ class WeightSource {
 public:
   virtual ~WeightSource() = default;
 
-  /// The data of parameter `name` declared with `shape`, row-major. A
-  /// missing or wrongly shaped tensor is an error emitted at `loc` that
-  /// names the parameter.
-  virtual mlir::FailureOr<std::vector<float>>
-  load(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
-       mlir::Location loc) = 0;
-
-  /// The same into `values` (resized to the parameter's element count),
-  /// reusing its memory where the source can: the artifact writer loads
-  /// every parameter into one buffer, whose pages are then faulted in once
-  /// rather than once per parameter.
+  /// Fills `values` (resized to the parameter's element count) with the
+  /// data of parameter `name` declared with `shape`, row-major. A missing
+  /// or wrongly shaped tensor is an error emitted at `loc` that names the
+  /// parameter. Sources reuse the vector's memory: the artifact writer
+  /// loads every parameter into one buffer, whose pages are then faulted in
+  /// once rather than once per parameter.
   virtual mlir::LogicalResult loadInto(llvm::StringRef name,
                                        llvm::ArrayRef<int64_t> shape,
                                        mlir::Location loc,
-                                       std::vector<float> &values) {
-    mlir::FailureOr<std::vector<float>> loaded = load(name, shape, loc);
-    if (mlir::failed(loaded)) {
+                                       std::vector<float> &values) = 0;
+
+  /// The same into a fresh vector.
+  mlir::FailureOr<std::vector<float>> load(llvm::StringRef name,
+                                           llvm::ArrayRef<int64_t> shape,
+                                           mlir::Location loc) {
+    std::vector<float> values;
+    if (mlir::failed(loadInto(name, shape, loc, values))) {
       return mlir::failure();
     }
-    values = std::move(*loaded);
-    return mlir::success();
+    return values;
   }
 
   /// Checks that parameter `name` exists with `shape` (without reading its
@@ -68,12 +67,6 @@ class SeededWeights : public WeightSource {
 public:
   explicit SeededWeights(uint64_t seed = kDefaultParameterSeed) : seed(seed) {}
 
-  mlir::FailureOr<std::vector<float>> load(llvm::StringRef name,
-                                           llvm::ArrayRef<int64_t> shape,
-                                           mlir::Location) override {
-    return seededParameter(
-        name.str(), std::vector<int64_t>(shape.begin(), shape.end()), seed);
-  }
   mlir::LogicalResult loadInto(llvm::StringRef name,
                                llvm::ArrayRef<int64_t> shape, mlir::Location,
                                std::vector<float> &values) override {
@@ -101,9 +94,6 @@ public:
   static mlir::FailureOr<std::unique_ptr<SafetensorsWeights>>
   open(llvm::StringRef path, std::string &error);
 
-  mlir::FailureOr<std::vector<float>> load(llvm::StringRef name,
-                                           llvm::ArrayRef<int64_t> shape,
-                                           mlir::Location loc) override;
   mlir::LogicalResult loadInto(llvm::StringRef name,
                                llvm::ArrayRef<int64_t> shape,
                                mlir::Location loc,

@@ -69,15 +69,16 @@ void test::expectTensorNear(const Tensor &actual,
   }
 }
 
-FailureOr<std::vector<float>>
-MapWeights::load(StringRef name, ArrayRef<int64_t> shape, Location loc) {
+LogicalResult MapWeights::loadInto(StringRef name, ArrayRef<int64_t> shape,
+                                   Location loc, std::vector<float> &values) {
   auto it = tensors.find(name.str());
   if (it == tensors.end()) {
     return emitError(loc) << "no parameter named '" << name << "'";
   }
   requestedShapes[name.str()] =
       std::vector<int64_t>(shape.begin(), shape.end());
-  return it->second;
+  values = it->second;
+  return success();
 }
 
 InterpreterTest::InterpreterTest() {

@@ -52,9 +52,10 @@ public:
   /// The declared shapes the interpreter asked for, by name.
   std::map<std::string, std::vector<int64_t>> requestedShapes;
 
-  mlir::FailureOr<std::vector<float>> load(llvm::StringRef name,
-                                           llvm::ArrayRef<int64_t> shape,
-                                           mlir::Location loc) override;
+  mlir::LogicalResult loadInto(llvm::StringRef name,
+                               llvm::ArrayRef<int64_t> shape,
+                               mlir::Location loc,
+                               std::vector<float> &values) override;
 };
 
 /// Parses inline IR with the kiln and func dialects and runs it.
