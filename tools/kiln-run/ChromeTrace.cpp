@@ -57,12 +57,15 @@ std::string ChromeTrace::summary(size_t top) const {
   struct Row {
     std::string source;
     int64_t busyNs = 0;
+    double idleNs = 0;
     uint64_t workgroups = 0;
     std::set<size_t> dispatches;
   };
   std::vector<Row> rows;
   std::map<std::string, size_t> rowBySource;
   std::vector<size_t> rowOf(info.dispatches.size(), SIZE_MAX);
+  // Busy time of each (run, region), by row.
+  std::map<std::pair<uint32_t, uint32_t>, std::map<size_t, int64_t>> regionBusy;
   size_t timedRuns = 0;
   int64_t totalNs = 0, wallNs = 0;
   for (const Run &run : runs) {
@@ -92,33 +95,60 @@ std::string ChromeTrace::summary(size_t top) const {
       row.workgroups += entry.span.workgroupCount;
       row.dispatches.insert(d);
       totalNs += ns;
+      regionBusy[{entry.run, entry.span.region}][rowOf[d]] += ns;
     }
   }
   if (timedRuns == 0 || totalNs == 0) {
     return "";
+  }
+  // A region's idle worker time (workers x its wall time, less its busy
+  // time: waits at the barrier, scheduling) goes to its sources in
+  // proportion to their busy time there.
+  int64_t idleNs = 0;
+  for (const InRun<RegionSpan> &entry : regions) {
+    auto busy = regionBusy.find({entry.run, entry.span.region});
+    if (!runs[entry.run].timed || busy == regionBusy.end()) {
+      continue;
+    }
+    int64_t regionBusyNs = 0;
+    for (auto [row, ns] : busy->second) {
+      regionBusyNs += ns;
+    }
+    int64_t idle =
+        std::max<int64_t>(static_cast<int64_t>(dispatches.size()) *
+                                  (entry.span.endNs - entry.span.beginNs) -
+                              regionBusyNs,
+                          0);
+    idleNs += idle;
+    for (auto [row, ns] : busy->second) {
+      rows[row].idleNs +=
+          static_cast<double>(idle) * static_cast<double>(ns) /
+          static_cast<double>(std::max<int64_t>(regionBusyNs, 1));
+    }
   }
   std::sort(rows.begin(), rows.end(),
             [](const Row &a, const Row &b) { return a.busyNs > b.busyNs; });
   auto perRunMs = [&](int64_t ns) {
     return static_cast<double>(ns) / 1e6 / static_cast<double>(timedRuns);
   };
-  char line[160];
+  char line[200];
   std::snprintf(line, sizeof(line),
-                "trace: %.3f ms wall, %.3f ms busy on %zu worker%s per run "
-                "(%zu timed run%s); by source:\n",
-                perRunMs(wallNs), perRunMs(totalNs), dispatches.size(),
-                dispatches.size() == 1 ? "" : "s", timedRuns,
+                "trace: %.3f ms wall, %.3f ms busy and %.3f ms idle on %zu "
+                "worker%s per run (%zu timed run%s); by source:\n",
+                perRunMs(wallNs), perRunMs(totalNs), perRunMs(idleNs),
+                dispatches.size(), dispatches.size() == 1 ? "" : "s", timedRuns,
                 timedRuns == 1 ? "" : "s");
   std::string out = line;
-  out += "   share  busy ms/run  dispatches  workgroups/run  root op and "
-         "source\n";
+  out += "   share  busy ms/run  idle ms/run  dispatches  workgroups/run  "
+         "root op and source\n";
   for (size_t i = 0; i < rows.size() && i < top; ++i) {
     const Row &row = rows[i];
-    std::snprintf(line, sizeof(line), "  %5.1f%%  %12.3f  %10zu  %14llu  ",
-                  100.0 * static_cast<double>(row.busyNs) /
-                      static_cast<double>(totalNs),
-                  perRunMs(row.busyNs), row.dispatches.size(),
-                  static_cast<unsigned long long>(row.workgroups / timedRuns));
+    std::snprintf(
+        line, sizeof(line), "  %5.1f%%  %11.3f  %11.3f  %10zu  %14llu  ",
+        100.0 * static_cast<double>(row.busyNs) / static_cast<double>(totalNs),
+        perRunMs(row.busyNs), perRunMs(static_cast<int64_t>(row.idleNs)),
+        row.dispatches.size(),
+        static_cast<unsigned long long>(row.workgroups / timedRuns));
     out += line + row.source + "\n";
   }
   if (rows.size() > top) {

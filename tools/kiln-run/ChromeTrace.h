@@ -50,8 +50,10 @@ public:
   size_t eventCount() const;
 
   /// A table of where the timed runs spent their time: busy time (the sum
-  /// of the dispatches' spans over all workers) per run, grouped by root op
-  /// and model-source location, largest first, the first `top` rows.
+  /// of the dispatches' spans over all workers) and idle time (workers x a
+  /// region's wall time, less its busy time, shared among the region's
+  /// sources by busy time) per run, grouped by root op and model-source
+  /// location, largest busy time first, the first `top` rows.
   std::string summary(size_t top) const;
 
   /// The event name of dispatch `index`: its root op and the file name and

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -25,12 +27,17 @@ struct Event {
 };
 
 /// Runs kiln-run with --trace and parses the trace; every event must have
-/// the fields the trace-event format requires.
+/// the fields the trace-event format requires. The tool's output goes to
+/// `output` if given.
 std::vector<Event> traceOf(const std::string &args, const TempDir &dir,
-                           std::set<std::string> &threadNames) {
+                           std::set<std::string> &threadNames,
+                           std::string *output = nullptr) {
   std::string path = dir.file("trace.json");
   ToolResult r = runKilnRun(args + " --trace " + path);
   EXPECT_EQ(r.exitCode, 0) << r.output;
+  if (output) {
+    *output = r.output;
+  }
   std::string error;
   std::vector<uint8_t> bytes = readFileBytes(path);
   std::optional<JsonValue> json =
@@ -127,6 +134,60 @@ TEST(RunTraceTest, EveryDispatchOfEveryRunIsNamedAndTimed) {
     EXPECT_GE(e.ts, region->ts - 0.002) << e.name;
     EXPECT_LE(e.ts + e.dur, region->ts + region->dur + 0.002) << e.name;
   }
+}
+
+TEST(RunTraceTest, SummaryIdleTimeIsWhatTheRegionsLeft) {
+  TempDir dir;
+  std::string model = dir.file("m.kbin");
+  ASSERT_TRUE(addScaleModel(512, 4).write(model).ok());
+  std::set<std::string> threads;
+  std::string output;
+  std::vector<Event> events =
+      traceOf(model + " --threads 2 --repeat 3", dir, threads, &output);
+
+  // From the trace: per timed run (run 0 is the warm-up), 2 workers x each
+  // region's wall time less the dispatch time inside it, at least 0.
+  std::map<std::pair<int64_t, int64_t>, double> regionWall, regionBusy;
+  for (const Event &e : events) {
+    if (arg(e, "run") == 0 ||
+        (e.category != "region" && e.category != "dispatch")) {
+      continue;
+    }
+    auto key = std::make_pair(arg(e, "run"), arg(e, "region"));
+    (e.category == "region" ? regionWall : regionBusy)[key] += e.dur;
+  }
+  ASSERT_EQ(regionWall.size(), 6u) << "2 regions in each of 3 timed runs";
+  double idleUs = 0;
+  for (auto [key, wall] : regionWall) {
+    idleUs += std::max(0.0, 2 * wall - regionBusy[key]);
+  }
+  double expectedMs = idleUs / 1000.0 / 3.0;
+
+  // The summary's total, and its rows, which share it out.
+  double wallMs = 0, busyMs = 0, totalMs = -1;
+  ASSERT_EQ(std::sscanf(output.substr(output.find("trace: ")).c_str(),
+                        "trace: %lf ms wall, %lf ms busy and %lf ms idle on 2 "
+                        "workers per run",
+                        &wallMs, &busyMs, &totalMs),
+            3)
+      << output;
+  EXPECT_NEAR(totalMs, expectedMs, 0.002) << output;
+  double rowsMs = 0;
+  int rows = 0;
+  for (size_t at = output.find("add_scale.kiln"); at != std::string::npos;
+       at = output.find("add_scale.kiln", at + 1)) {
+    size_t begin = output.rfind('\n', at) + 1;
+    double share = 0, busy = 0, idle = -1;
+    ASSERT_EQ(std::sscanf(output.c_str() + begin, " %lf%% %lf %lf", &share,
+                          &busy, &idle),
+              3)
+        << output.substr(begin, at - begin);
+    EXPECT_GE(idle, 0);
+    rowsMs += idle;
+    ++rows;
+  }
+  EXPECT_EQ(rows, 3) << output;
+  EXPECT_NEAR(rowsMs, totalMs, 0.003 * rows) << output;
 }
 
 TEST(RunTraceTest, InlineRunsOnOneWorker) {
