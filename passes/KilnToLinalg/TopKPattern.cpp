@@ -67,6 +67,9 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
   static constexpr int64_t kPrefixBlocks = 512;
   /// Candidates ranked among themselves, at most, per output slot.
   static constexpr int64_t kCandidatesPerSlot = 4;
+  /// The most members ranked by counting, m^2 comparisons; more are
+  /// sorted by merge passes, about m log^2(m) / 2 steps.
+  static constexpr int64_t kCountedRankSlots = 256;
 
   /// Marks `value`'s generic with its scalar steps per element, which size
   /// its workgroups (kiln-cpu-select-workgroup-tiles). The steps are
@@ -147,7 +150,9 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
     // as a tensor of i64 the keys were twice the row's bytes, written once
     // and read by three phases; over 64 rows of 32000 the phase that wrote
     // them took a third of the op's time (memory-bound).
-    auto keyAt = [&](BodyScalars &s, Value i) {
+    // The key's high word: the bits of element i of the current row,
+    // ordered as unsigned i32.
+    auto orderedAt = [&](BodyScalars &s, Value i) {
       OpBuilder &b = s.b;
       Location l = s.l;
       Type i32 = b.getI32Type();
@@ -165,10 +170,16 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
           arith::XOrIOp::create(b, l, bits, constant(b, l, i32, -1));
       Value raised = arith::OrIOp::create(
           b, l, bits, constant(b, l, i32, int64_t(INT32_MIN)));
-      Value ordered = arith::SelectOp::create(
-          b, l, s.cmpf(arith::CmpFPredicate::UNO, element, element),
-          constant(b, l, i32, -1),
-          arith::SelectOp::create(b, l, negative, flipped, raised));
+      return arith::SelectOp::create(
+                 b, l, s.cmpf(arith::CmpFPredicate::UNO, element, element),
+                 constant(b, l, i32, -1),
+                 arith::SelectOp::create(b, l, negative, flipped, raised))
+          .getResult();
+    };
+    auto keyAt = [&](BodyScalars &s, Value i) {
+      OpBuilder &b = s.b;
+      Location l = s.l;
+      Value ordered = orderedAt(s, i);
       Value high = arith::ShLIOp::create(
           b, l, arith::ExtUIOp::create(b, l, i64, ordered), s.i64(32));
       return arith::OrIOp::create(
@@ -246,9 +257,94 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
       scf::YieldOp::create(s.b, s.l, otherwise());
       return branch.getResult(0);
     };
+    // The k-th key by its bits, from the highest: a bit joins the key when
+    // at least k keys reach the key so far with that bit set; each bit is a
+    // count over the row that LLVM vectorizes, in 32-bit lanes. The high
+    // word first: t, the largest with k elements whose high word reaches
+    // it. Then the low word among the `above` elements past t and those
+    // tied at t (the k-th key is one of these: ties rank by index, the low
+    // word ~(i + 1) larger for a lower i). Every low word has the bits from
+    // the width of n up set, and so has the k-th key's: only 32 + that
+    // width bits are sought.
+    int64_t indexBits = llvm::Log2_64_Ceil(uint64_t(n) + 1);
+    auto kthKeyByBits = [&](BodyScalars &s) {
+      OpBuilder &b = s.b;
+      Location l = s.l;
+      Type i32 = b.getI32Type();
+      // The elements of the row where `test(high word, i)` holds.
+      auto count = [&](function_ref<Value(Value, Value)> test) {
+        Value total =
+            s.loop(s.idx(0), s.idx(n), ValueRange{constant(b, l, i32, 0)},
+                   [&](Value i, ValueRange acc) -> SmallVector<Value> {
+                     Value in = arith::ExtUIOp::create(
+                         b, l, i32, test(orderedAt(s, i), i));
+                     return {arith::AddIOp::create(b, l, acc[0], in)};
+                   })[0];
+        return arith::ExtUIOp::create(b, l, i64, total).getResult();
+      };
+      // `bits` bits of a word from bit `top` down, starting from `init`:
+      // bit p joins when `reaching(word with p)` is at least k.
+      auto search = [&](int64_t bits, int64_t top, int64_t init,
+                        function_ref<Value(Value)> reaching) {
+        return s.forEach(bits, ValueRange{constant(b, l, i32, init)},
+                         [&](Value t, ValueRange word) -> SmallVector<Value> {
+                           Value position = arith::SubIOp::create(
+                               b, l, constant(b, l, i32, top),
+                               arith::IndexCastOp::create(b, l, i32, t));
+                           Value candidate = arith::OrIOp::create(
+                               b, l, word[0],
+                               arith::ShLIOp::create(
+                                   b, l, constant(b, l, i32, 1), position));
+                           Value enough = s.cmpi(arith::CmpIPredicate::sge,
+                                                 reaching(candidate), s.i64(k));
+                           return {arith::SelectOp::create(b, l, enough,
+                                                           candidate, word[0])};
+                         })[0];
+      };
+      Value high = search(32, 31, 0, [&](Value candidate) {
+        return count([&](Value ordered, Value) {
+          return s.cmpi(arith::CmpIPredicate::uge, ordered, candidate);
+        });
+      });
+      Value above = count([&](Value ordered, Value) {
+        return s.cmpi(arith::CmpIPredicate::ugt, ordered, high);
+      });
+      int64_t alwaysSet = int64_t(0xffffffffull & ~((1ull << indexBits) - 1));
+      Value low = search(
+          indexBits, indexBits - 1, int32_t(alwaysSet), [&](Value candidate) {
+            return s.add(
+                above, count([&](Value ordered, Value i) {
+                  Value word = arith::SubIOp::create(
+                      b, l, constant(b, l, i32, int32_t(0xfffffffe)),
+                      arith::IndexCastOp::create(b, l, i32, i));
+                  return arith::AndIOp::create(
+                             b, l,
+                             s.cmpi(arith::CmpIPredicate::eq, ordered, high),
+                             s.cmpi(arith::CmpIPredicate::uge, word, candidate))
+                      .getResult();
+                }));
+          });
+      return arith::OrIOp::create(
+                 b, l,
+                 arith::ShLIOp::create(
+                     b, l, arith::ExtUIOp::create(b, l, i64, high), s.i64(32)),
+                 arith::ExtUIOp::create(b, l, i64, low))
+          .getResult();
+    };
+    // k passes of the largest key below the last cost k n steps (or, pruned,
+    // k (n / 64 + 64 k)): past 32 + indexBits counts of the row, the bits.
+    double passSteps = prune
+                           ? double(k) * (pruneBlocks + double(k) * kPruneBlock)
+                           : double(k) * n;
+    double bitSteps = double(32 + indexBits) * n;
+    bool byBits = bitSteps < passSteps;
+    double kthSteps = std::min(passSteps, bitSteps);
     // The k-th key by k passes over the row, or over the blocks whose
-    // maximum reaches `floorKey`.
+    // maximum reaches `floorKey`, or by its bits.
     auto kthKey = [&](BodyScalars &s, Value floorKey) {
+      if (byBits) {
+        return kthKeyByBits(s);
+      }
       if (!prune) {
         return kth(s, [&](Value below, Value best) {
           return foldRange(s, s.idx(0), s.idx(n), below, best);
@@ -324,9 +420,7 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
                 [&] { return kthKey(s, args[0]); });
             return {key, arith::SelectOp::create(b, l, few, reached, s.i64(k))};
           });
-      setCost(bounds[0],
-              double(blocks) +
-                  double(k) * (pruneBlocks + double(k) * kPruneBlock));
+      setCost(bounds[0], double(blocks) + kthSteps);
       threshold = bounds[0];
       memberCount = bounds[1];
       count =
@@ -345,7 +439,7 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
                               BodyScalars s{b, l};
                               return kthKey(s, Value());
                             });
-      setCost(threshold, double(k) * n);
+      setCost(threshold, kthSteps);
       memberCount = g.generic({}, {}, g.empty(rows, i64), g.identity(rank - 1),
                               GenericBuilder::parallel(rank - 1),
                               [&](OpBuilder &b, Location l, ValueRange) {
@@ -472,49 +566,166 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
         });
     setCost(member, blocks + kBlock);
 
-    // rank[r, c]: the members with a larger key than member c.
     auto memberKey = [&](BodyScalars &s, Value c) {
       return keyAt(s, s.toIndex(s.at(member, rowAt(c))));
     };
-    Value memberRank = perEntry(
-        memberCount, slots, [&](BodyScalars &s, Value c, ValueRange args) {
+    // The key's value and index.
+    auto fromKey = [&](BodyScalars &s, Value key) -> SmallVector<Value> {
+      Value low = arith::AndIOp::create(s.b, s.l, key, s.i64(0xffffffff));
+      Value index = arith::SubIOp::create(s.b, s.l, s.i64(0xfffffffe), low);
+      return {s.at(x, rowAt(s.toIndex(index))), index};
+    };
+    // A generic over the output slots of `values`' shape, reading `inputs`
+    // per row; `body` gets the slot and returns its value and index.
+    auto outputs =
+        [&](ValueRange inputs,
+            function_ref<SmallVector<Value>(BodyScalars &, Value, ValueRange)>
+                body) {
+          SmallVector<AffineMap> maps(inputs.size(), perRow);
+          return g.generic(
+              inputs, maps,
+              {g.empty(values.getShape(), rewriter.getF32Type()),
+               g.empty(values.getShape(), i64)},
+              {g.identity(rank), g.identity(rank)},
+              GenericBuilder::parallel(rank),
+              [&](OpBuilder &b, Location l,
+                  ValueRange args) -> SmallVector<Value> {
+                readRow(b, l);
+                BodyScalars s{b, l};
+                return body(s, linalg::IndexOp::create(b, l, rank - 1), args);
+              });
+        };
+
+    SmallVector<Value> results;
+    if (slots <= kCountedRankSlots) {
+      // rank[r, c]: the members with a larger key than member c.
+      Value memberRank = perEntry(
+          memberCount, slots, [&](BodyScalars &s, Value c, ValueRange args) {
+            return choose(
+                s, s.cmpi(arith::CmpIPredicate::slt, s.toI64(c), args[0]),
+                [&] {
+                  Value mine = memberKey(s, c);
+                  return s.sum(s.idx(0), s.toIndex(args[0]), [&](Value other) {
+                    Value above = s.cmpi(arith::CmpIPredicate::ugt,
+                                         memberKey(s, other), mine);
+                    return arith::ExtUIOp::create(s.b, s.l, i64, above)
+                        .getResult();
+                  });
+                },
+                [&] { return s.i64(slots); });
+          });
+      setCost(memberRank, slots);
+      // out[r, j]: the member whose rank is j.
+      results = outputs(memberCount, [&](BodyScalars &s, Value slot,
+                                         ValueRange args) {
+        ValueRange found = s.loop(
+            s.idx(0), s.toIndex(args[0]), ValueRange{s.idx(0)},
+            [&](Value c, ValueRange carried) -> SmallVector<Value> {
+              Value hit = s.cmpi(arith::CmpIPredicate::eq,
+                                 s.at(memberRank, rowAt(c)), s.toI64(slot));
+              return {arith::SelectOp::create(s.b, s.l, hit, c, carried[0])};
+            });
+        Value index = s.at(member, rowAt(found[0]));
+        return SmallVector<Value>{s.at(x, rowAt(s.toIndex(index))), index};
+      });
+      setCost(results[0], slots);
+    } else {
+      // sorted[r, c]: the members' keys, then `slots - c` past the member
+      // count (below every key, and distinct: the merges never see a tie).
+      Value sorted = perEntry(
+          memberCount, slots, [&](BodyScalars &s, Value c, ValueRange args) {
+            Value slot = s.toI64(c);
+            return choose(
+                s, s.cmpi(arith::CmpIPredicate::slt, slot, args[0]),
+                [&] { return memberKey(s, c); },
+                [&] {
+                  return arith::SubIOp::create(s.b, s.l, s.i64(slots), slot)
+                      .getResult();
+                });
+          });
+      setCost(sorted, 1);
+      // Merge passes, largest first: runs of `width` keys merge in pairs.
+      // Slot o of a merged run takes, of its first o keys, i from run A and
+      // o - i from run B, i the last in [max(0, o - |B|), min(o, |A|)] with
+      // A[i - 1] > B[o - i] (or o - i = |B|): a binary search.
+      for (int64_t width = 1; width < slots; width *= 2) {
+        Value runs = sorted;
+        sorted = perEntry({}, slots, [&](BodyScalars &s, Value j, ValueRange) {
           OpBuilder &b = s.b;
           Location l = s.l;
-          return choose(
-              s, s.cmpi(arith::CmpIPredicate::slt, s.toI64(c), args[0]),
-              [&] {
-                Value mine = memberKey(s, c);
-                return s.sum(s.idx(0), s.toIndex(args[0]), [&](Value other) {
-                  Value above = s.cmpi(arith::CmpIPredicate::ugt,
-                                       memberKey(s, other), mine);
-                  return arith::ExtUIOp::create(b, l, i64, above).getResult();
-                });
-              },
-              [&] { return s.i64(slots); });
-        });
-    setCost(memberRank, slots);
-
-    // out[r, j]: the member whose rank is j.
-    SmallVector<Value> results = g.generic(
-        memberCount, {perRow},
-        {g.empty(values.getShape(), rewriter.getF32Type()),
-         g.empty(values.getShape(), i64)},
-        {g.identity(rank), g.identity(rank)}, GenericBuilder::parallel(rank),
-        [&](OpBuilder &b, Location l, ValueRange args) -> SmallVector<Value> {
-          readRow(b, l);
-          BodyScalars s{b, l};
-          Value slot = s.toI64(linalg::IndexOp::create(b, l, rank - 1));
-          ValueRange found = s.loop(
-              s.idx(0), s.toIndex(args[0]), ValueRange{s.idx(0)},
-              [&](Value c, ValueRange carried) -> SmallVector<Value> {
-                Value hit = s.cmpi(arith::CmpIPredicate::eq,
-                                   s.at(memberRank, rowAt(c)), slot);
-                return {arith::SelectOp::create(b, l, hit, c, carried[0])};
+          auto minI = [&](Value p, Value q) {
+            return arith::MinSIOp::create(b, l, p, q).getResult();
+          };
+          auto maxI = [&](Value p, Value q) {
+            return arith::MaxSIOp::create(b, l, p, q).getResult();
+          };
+          auto sub = [&](Value p, Value q) {
+            return arith::SubIOp::create(b, l, p, q).getResult();
+          };
+          Value slot = s.toI64(j);
+          Value base = arith::MulIOp::create(
+              b, l, arith::DivSIOp::create(b, l, slot, s.i64(2 * width)),
+              s.i64(2 * width));
+          Value lengthA = minI(s.i64(width), sub(s.i64(slots), base));
+          Value lengthB = maxI(
+              s.i64(0),
+              minI(s.i64(width), sub(s.i64(slots), s.add(base, s.i64(width)))));
+          Value o = sub(slot, base);
+          // Run A's key p and run B's key q, at indices clamped into the
+          // row (a clamped read only feeds a select that drops it).
+          auto keyOf = [&](Value at) {
+            Value clamped = maxI(s.i64(0), minI(at, s.i64(slots - 1)));
+            return s.at(runs, rowAt(s.toIndex(clamped)));
+          };
+          auto keyA = [&](Value p) { return keyOf(s.add(base, p)); };
+          auto keyB = [&](Value q) {
+            return keyOf(s.add(s.add(base, s.i64(width)), q));
+          };
+          // Of the first o slots, i from A: the last i where A[i - 1] beats
+          // B[o - i] or B has no key o - i.
+          auto takesA = [&](Value i) {
+            Value q = sub(o, i);
+            Value pastB = s.cmpi(arith::CmpIPredicate::sge, q, lengthB);
+            Value beats = s.cmpi(arith::CmpIPredicate::ugt,
+                                 keyA(sub(i, s.i64(1))), keyB(q));
+            return arith::OrIOp::create(b, l, pastB, beats).getResult();
+          };
+          ValueRange bounds = s.forEach(
+              llvm::Log2_64_Ceil(uint64_t(width) + 1),
+              ValueRange{maxI(s.i64(0), sub(o, lengthB)), minI(o, lengthA)},
+              [&](Value, ValueRange range) -> SmallVector<Value> {
+                Value lo = range[0], hi = range[1];
+                Value mid = arith::ShRSIOp::create(
+                    b, l, s.add(s.add(lo, hi), s.i64(1)), s.i64(1));
+                Value open = s.cmpi(arith::CmpIPredicate::slt, lo, hi);
+                Value yes = arith::AndIOp::create(b, l, open, takesA(mid));
+                Value no = arith::AndIOp::create(
+                    b, l, open,
+                    arith::XOrIOp::create(
+                        b, l, takesA(mid),
+                        arith::ConstantOp::create(b, l, b.getBoolAttr(true))));
+                return {
+                    arith::SelectOp::create(b, l, yes, mid, lo),
+                    arith::SelectOp::create(b, l, no, sub(mid, s.i64(1)), hi)};
               });
-          Value index = s.at(member, rowAt(found[0]));
-          return {s.at(x, rowAt(s.toIndex(index))), index};
+          Value i = bounds[0];
+          Value q = sub(o, i);
+          Value a = keyA(i), bKey = keyB(q);
+          Value fromA = arith::AndIOp::create(
+              b, l, s.cmpi(arith::CmpIPredicate::slt, i, lengthA),
+              arith::OrIOp::create(
+                  b, l, s.cmpi(arith::CmpIPredicate::sge, q, lengthB),
+                  s.cmpi(arith::CmpIPredicate::ugt, a, bKey)));
+          return arith::SelectOp::create(b, l, fromA, a, bKey).getResult();
         });
-    setCost(results[0], slots);
+        setCost(sorted, 2 + llvm::Log2_64_Ceil(uint64_t(width) + 1));
+      }
+      // out[r, j]: the j-th key.
+      results = outputs({}, [&](BodyScalars &s, Value slot, ValueRange) {
+        return fromKey(s, s.at(sorted, rowAt(slot)));
+      });
+      setCost(results[0], 1);
+    }
     rewriter.replaceOp(op, results);
     return success();
   }

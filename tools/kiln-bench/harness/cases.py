@@ -105,10 +105,14 @@ def attention_case(kinds, threads=2, length=2048, heads=16, head_dim=64, batch=1
                 os.path.join(BENCH_MODELS, "attention.kiln"), dims, engines)
 
 
-def op_case(name, kinds, threads=2):
-    """The op model `name` at its own dims."""
+def op_case(name, kinds, threads=2, overrides=None):
+    """The op model `name` at its own dims, updated with `overrides`."""
     source = os.path.join(BENCH_MODELS, name + ".kiln")
     dims = model_dims(source)
+    for key, value in (overrides or {}).items():
+        if key not in dims:
+            raise SystemExit(f"kiln-bench: {name} has no dimension {key} ({', '.join(dims)})")
+        dims[key] = value
     shown = ", ".join(f"{k}={v}" for k, v in dims.items())
     return Case(f"{name} ({shown})", name, source, dims, engines_for(kinds, threads))
 
