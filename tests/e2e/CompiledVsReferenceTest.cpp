@@ -201,7 +201,7 @@ INSTANTIATE_TEST_SUITE_P(
         "moe_grouped.mlir", "per_head_panels.mlir", "transpose.mlir",
         "partial_column_tiles.mlir", "returned_values.mlir", "concat_many.mlir",
         "batched_panels.mlir", "transposed_operands.mlir", "top_k.mlir",
-        "reductions_across_rows.mlir", "dot_rows.mlir"),
+        "reductions_across_rows.mlir", "dot_rows.mlir", "top_k_sorted.mlir"),
     [](const ::testing::TestParamInfo<std::string> &info) {
       return info.param.substr(0, info.param.find('.'));
     });
