@@ -632,8 +632,15 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
     } else {
       // sorted[r, c]: the members' keys, then `slots - c` past the member
       // count (below every key, and distinct: the merges never see a tie).
+      // With k = n every key is a member, in index order: the threshold and
+      // member phases go unused, and canonicalization drops them.
+      bool everyKey = k == n;
       Value sorted = perEntry(
-          memberCount, slots, [&](BodyScalars &s, Value c, ValueRange args) {
+          everyKey ? ValueRange{} : ValueRange{memberCount}, slots,
+          [&](BodyScalars &s, Value c, ValueRange args) {
+            if (everyKey) {
+              return keyAt(s, c);
+            }
             Value slot = s.toI64(c);
             return choose(
                 s, s.cmpi(arith::CmpIPredicate::slt, slot, args[0]),
