@@ -37,6 +37,8 @@ namespace {
 ///                else (and unpruned) the k-th key itself by k passes,
 ///                each the largest key below the last one, over the
 ///                k blocks that reach floor          k * (n / 64 + 64 k)
+///                (unpruned: over the row, k n), or by its bits where
+///                those cost less                       (33 + log2 n) n
 ///   count[r, b]  keys >= threshold in block b (reach[r, b] when it
 ///                is floor)
 ///   before[r, b] the members of the blocks before b (up to 512
@@ -48,6 +50,12 @@ namespace {
 ///                vectorized                          m (n / 256 + 256)
 ///   rank[r, c]   the members with a larger key than member c      m * m
 ///   out[r, j]    the member whose rank is j                       k * m
+///   (more than 256 slots: the members' keys sorted instead)
+///   sorted[r, c] the keys after the merge of runs of w = 1, 2, 4, ...
+///                (each slot's key by a binary search, log2(w) + 1
+///                steps)                                 slots log2(slots)^2 /
+///                2
+///   out[r, j]    sorted[r, j], decoded                                k
 ///
 /// Slot j recomputing its own rank over the row, as the op was lowered
 /// first, took k n^2 comparisons: a top-50 of 64 rows of a 32000-word
@@ -332,11 +340,12 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
           .getResult();
     };
     // k passes of the largest key below the last cost k n steps (or, pruned,
-    // k (n / 64 + 64 k)): past 32 + indexBits counts of the row, the bits.
+    // k (n / 64 + 64 k)): past 33 + indexBits counts of the row (`above`
+    // is one), the bits.
     double passSteps = prune
                            ? double(k) * (pruneBlocks + double(k) * kPruneBlock)
                            : double(k) * n;
-    double bitSteps = double(32 + indexBits) * n;
+    double bitSteps = double(33 + indexBits) * n;
     bool byBits = bitSteps < passSteps;
     double kthSteps = std::min(passSteps, bitSteps);
     // The k-th key by k passes over the row, or over the blocks whose
@@ -391,10 +400,10 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
     // threshold is `floor` when at most `slots` keys reach it (on data that
     // is not sorted, about k of them: k - 1 block maxima above it and the
     // keys near them), and they are the candidates, ranked below among
-    // themselves; else, and unpruned, it is the k-th key itself (k passes),
-    // reached by exactly k keys. The k passes over the k blocks that reach
-    // `floor` were 64 k^2 steps per row, five times a 32000-word row for
-    // k = 50; the candidates cost one more pass over the row, and (the
+    // themselves; else, and unpruned, it is the k-th key itself (k passes
+    // or its bits), reached by exactly k keys. The k passes over the k blocks
+    // that reach `floor` were 64 k^2 steps per row, five times a 32000-word row
+    // for k = 50; the candidates cost one more pass over the row, and (the
     // member search) about m (n / 256 + 256) vectorized steps for m of
     // them.
     int64_t slots =
