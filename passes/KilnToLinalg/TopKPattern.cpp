@@ -51,10 +51,9 @@ namespace {
 ///   rank[r, c]   the members with a larger key than member c      m * m
 ///   out[r, j]    the member whose rank is j                       k * m
 ///   (more than 256 slots: the members' keys sorted instead)
-///   sorted[r, c] the keys after the merge of runs of w = 1, 2, 4, ...
-///                (each slot's key by a binary search, log2(w) + 1
-///                steps)                                 slots log2(slots)^2 /
-///                2
+///   sorted[r, c] the keys after the merges of runs of w = 1, 2, 4, ...
+///                (each slot's key by a binary search of log2(w) + 1
+///                steps)                          slots log2(slots)^2 / 2
 ///   out[r, j]    sorted[r, j], decoded                                k
 ///
 /// Slot j recomputing its own rank over the row, as the op was lowered
@@ -578,11 +577,14 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
     auto memberKey = [&](BodyScalars &s, Value c) {
       return keyAt(s, s.toIndex(s.at(member, rowAt(c))));
     };
-    // The key's value and index.
-    auto fromKey = [&](BodyScalars &s, Value key) -> SmallVector<Value> {
-      Value low = arith::AndIOp::create(s.b, s.l, key, s.i64(0xffffffff));
-      Value index = arith::SubIOp::create(s.b, s.l, s.i64(0xfffffffe), low);
+    // An output slot's value and index, from the index or from the key.
+    auto fromIndex = [&](BodyScalars &s, Value index) -> SmallVector<Value> {
       return {s.at(x, rowAt(s.toIndex(index))), index};
+    };
+    auto fromKey = [&](BodyScalars &s, Value key) {
+      Value low = arith::AndIOp::create(s.b, s.l, key, s.i64(0xffffffff));
+      return fromIndex(s,
+                       arith::SubIOp::create(s.b, s.l, s.i64(0xfffffffe), low));
     };
     // A generic over the output slots of `values`' shape, reading `inputs`
     // per row; `body` gets the slot and returns its value and index.
@@ -634,8 +636,7 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
                                  s.at(memberRank, rowAt(c)), s.toI64(slot));
               return {arith::SelectOp::create(s.b, s.l, hit, c, carried[0])};
             });
-        Value index = s.at(member, rowAt(found[0]));
-        return SmallVector<Value>{s.at(x, rowAt(s.toIndex(index))), index};
+        return fromIndex(s, s.at(member, rowAt(found[0])));
       });
       setCost(results[0], slots);
     } else {
@@ -714,11 +715,12 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
                 Value mid = arith::ShRSIOp::create(
                     b, l, s.add(s.add(lo, hi), s.i64(1)), s.i64(1));
                 Value open = s.cmpi(arith::CmpIPredicate::slt, lo, hi);
-                Value yes = arith::AndIOp::create(b, l, open, takesA(mid));
+                Value take = takesA(mid);
+                Value yes = arith::AndIOp::create(b, l, open, take);
                 Value no = arith::AndIOp::create(
                     b, l, open,
                     arith::XOrIOp::create(
-                        b, l, takesA(mid),
+                        b, l, take,
                         arith::ConstantOp::create(b, l, b.getBoolAttr(true))));
                 return {
                     arith::SelectOp::create(b, l, yes, mid, lo),
