@@ -10,6 +10,8 @@
 // inputs hold NaN at the flat indices of `kiln.nan_at = array<i64: ...>`,
 // and the compiled outputs must be NaN exactly where the reference's are.
 // Infinities must match exactly; the tolerance scales with the finite values.
+// A model's `kiln.rtol` attribute (f64) tightens the tolerance for tests of
+// rounding: rtol, plus rtol / 10 of the output's largest finite value.
 //
 //===----------------------------------------------------------------------===//
 
@@ -146,6 +148,10 @@ TEST_P(CompiledVsReference, MatchesTheReferenceInterpreter) {
     results.push_back(std::move(*outputs));
   }
 
+  double rtol = 1e-4;
+  if (auto attr = model->getAttrOfType<FloatAttr>("kiln.rtol")) {
+    rtol = attr.getValueAsDouble();
+  }
   ASSERT_EQ(results[0].size(), expected->size());
   for (size_t o = 0; o < expected->size(); ++o) {
     const ref::Tensor &want = (*expected)[o];
@@ -178,7 +184,7 @@ TEST_P(CompiledVsReference, MatchesTheReferenceInterpreter) {
         ASSERT_EQ(a, e) << GetParam() << ": output " << o << " element " << i;
         continue;
       }
-      ASSERT_LE(std::abs(a - e), 1e-4 * std::abs(e) + 1e-5 * scale)
+      ASSERT_LE(std::abs(a - e), rtol * std::abs(e) + rtol / 10 * scale)
           << GetParam() << ": output " << o << " element " << i << ": compiled "
           << a << ", reference " << e;
     }
@@ -201,7 +207,8 @@ INSTANTIATE_TEST_SUITE_P(
         "moe_grouped.mlir", "per_head_panels.mlir", "transpose.mlir",
         "partial_column_tiles.mlir", "returned_values.mlir", "concat_many.mlir",
         "batched_panels.mlir", "transposed_operands.mlir", "top_k.mlir",
-        "reductions_across_rows.mlir", "dot_rows.mlir", "top_k_sorted.mlir"),
+        "reductions_across_rows.mlir", "dot_rows.mlir", "top_k_sorted.mlir",
+        "reductions_long_axis.mlir"),
     [](const ::testing::TestParamInfo<std::string> &info) {
       return info.param.substr(0, info.param.find('.'));
     });

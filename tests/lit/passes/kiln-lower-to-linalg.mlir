@@ -43,11 +43,13 @@ func.func @matmul_transposed(%at: tensor<2x4x3xf32>, %bt: tensor<2x5x4xf32>) -> 
 
 // A reduction that keeps the last dim keeps the loops in tensor order. A
 // sum over 64 rows first sums blocks of 8 rows through a reshape, then the
-// 8 partial sums; softmax along dim 0 reduces in the same order.
+// 8 partial sums; softmax along dim 0 takes its max in one pass and sums
+// exp(x - max) by the same blocks.
 // CHECK-DAG: #[[ID3:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 // CHECK-DAG: #[[DROP1:.+]] = affine_map<(d0, d1, d2) -> (d0, d2)>
 // CHECK-DAG: #[[ID2:.+]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-DAG: #[[COL:.+]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-DAG: #[[LAST3:.+]] = affine_map<(d0, d1, d2) -> (d2)>
 // CHECK-LABEL: func.func @reduce_rows
 // CHECK-SAME: (%[[X:.+]]: tensor<64x33xf32>)
 // CHECK: %[[VIEW:.+]] = kiln.reshape %[[X]] : tensor<64x33xf32> -> tensor<8x8x33xf32>
@@ -58,6 +60,12 @@ func.func @matmul_transposed(%at: tensor<2x4x3xf32>, %bt: tensor<2x5x4xf32>) -> 
 // CHECK: linalg.generic {indexing_maps = [#[[ID2]], #[[COL]]], iterator_types = ["reduction", "parallel"]}
 // CHECK-SAME: ins(%[[X]] : tensor<64x33xf32>) outs(%{{.+}} : tensor<33xf32>)
 // CHECK: arith.maximumf
+// CHECK: %[[SVIEW:.+]] = kiln.reshape %[[X]] : tensor<64x33xf32> -> tensor<8x8x33xf32>
+// CHECK: %[[SPART:.+]] = linalg.generic {indexing_maps = [#[[ID3]], #[[LAST3]], #[[DROP1]]], iterator_types = ["parallel", "reduction", "parallel"]}
+// CHECK-SAME: ins(%[[SVIEW]], %{{.+}} : tensor<8x8x33xf32>, tensor<33xf32>)
+// CHECK: math.exp
+// CHECK: linalg.generic {indexing_maps = [#[[ID2]], #[[COL]]], iterator_types = ["reduction", "parallel"]}
+// CHECK-SAME: ins(%[[SPART]] : tensor<8x33xf32>) outs(%{{.+}} : tensor<33xf32>)
 func.func @reduce_rows(%x: tensor<64x33xf32>) -> (tensor<33xf32>, tensor<64x33xf32>) {
   %0 = kiln.reduce sum %x {axes = array<i64: 0>} : tensor<64x33xf32> -> tensor<33xf32>
   %1 = kiln.softmax %x {axis = 0 : i64} : tensor<64x33xf32>
