@@ -460,3 +460,31 @@ func.func @rope_long(%x: tensor<1x1048577x16xf32>) -> tensor<1x1048577x16xf32> {
   %0 = kiln.rope %x {head_dim = 16 : i64, rotary_dim = 16 : i64, theta = 1.0e4 : f64} : (tensor<1x1048577x16xf32>) -> tensor<1x1048577x16xf32>
   return %0 : tensor<1x1048577x16xf32>
 }
+
+// -----
+
+// Past 256 members top_k sorts the members' keys by a bitonic network, one
+// generic per stage. Stages at distances below 8 run over [.., runs, 2w] in
+// the row's order; wider ones over [.., 2, runs, w], the halves of each run
+// apart, and the next stage reads its run's halves at (run mod 2, run / 2).
+// The last stage (distance 1) leaves the row's order for the outputs.
+// CHECK-LABEL: func.func @sort_rows
+// CHECK: outs(%{{.+}} : tensor<1x256x2xi64>)
+// CHECK: %[[MIRROR:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<1x2x32x8xi64>)
+// CHECK: tensor.extract %{{.+}}[%{{.+}}, %{{.+}}] : tensor<1x512xi64>
+// CHECK: arith.maxui
+// CHECK: arith.minui
+// CHECK: linalg.generic {{.+}} outs(%{{.+}} : tensor<1x64x8xi64>)
+// CHECK: %[[HALF:.+]] = arith.andi %{{.+}}, %c1
+// CHECK: %[[RUNIDX:.+]] = arith.shrui %{{.+}}, %c1
+// CHECK: tensor.extract %[[MIRROR]][%{{.+}}, %[[HALF]], %[[RUNIDX]], %{{.+}}] : tensor<1x2x32x8xi64>
+// CHECK: outs(%{{.+}} : tensor<1x2x1x256xi64>)
+// CHECK: outs(%{{.+}} : tensor<1x2x2x128xi64>)
+// CHECK: %[[LAST:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<1x256x2xi64>)
+// CHECK: %[[SORTED:.+]] = kiln.reshape %[[LAST]] : tensor<1x256x2xi64> -> tensor<1x512xi64>
+// CHECK: linalg.generic {{.+}} outs(%{{.+}}, %{{.+}} : tensor<1x512xf32>, tensor<1x512xi64>)
+// CHECK: tensor.extract %[[SORTED]]
+func.func @sort_rows(%x: tensor<1x512xf32>) -> (tensor<1x512xf32>, tensor<1x512xi64>) {
+  %v, %i = kiln.top_k %x {k = 512 : i64} : tensor<1x512xf32> -> (tensor<1x512xf32>, tensor<1x512xi64>)
+  return %v, %i : tensor<1x512xf32>, tensor<1x512xi64>
+}
