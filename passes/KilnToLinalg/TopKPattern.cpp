@@ -277,6 +277,16 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
     // the width of n up set, and so has the k-th key's: only 32 + that
     // width bits are sought.
     int64_t indexBits = llvm::Log2_64_Ceil(uint64_t(n) + 1);
+    // Where the k-th key is found by its bits, the row's ordered words are
+    // written once, `orderedWords`, for the counts to read: computed where
+    // read, the 48 counts of a top-1000 of 32000 transformed every element
+    // 48 times (6.6 of 9.5 ms, 2.5 since). The other phases read each key
+    // once or twice and compute it (reading the words there gained
+    // nothing).
+    Value orderedWords;
+    auto wordAt = [&](BodyScalars &s, Value i) {
+      return orderedWords ? s.at(orderedWords, rowAt(i)) : orderedAt(s, i);
+    };
     auto kthKeyByBits = [&](BodyScalars &s) {
       OpBuilder &b = s.b;
       Location l = s.l;
@@ -286,8 +296,8 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
         Value total =
             s.loop(s.idx(0), s.idx(n), ValueRange{constant(b, l, i32, 0)},
                    [&](Value i, ValueRange acc) -> SmallVector<Value> {
-                     Value in = arith::ExtUIOp::create(
-                         b, l, i32, test(orderedAt(s, i), i));
+                     Value in = arith::ExtUIOp::create(b, l, i32,
+                                                       test(wordAt(s, i), i));
                      return {arith::AddIOp::create(b, l, acc[0], in)};
                    })[0];
         return arith::ExtUIOp::create(b, l, i64, total).getResult();
@@ -349,6 +359,17 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
                            : double(k) * n;
     double bitSteps = double(33 + indexBits) * n;
     bool byBits = bitSteps < passSteps;
+    if (byBits) {
+      orderedWords = g.generic(
+          {}, {}, g.empty(type.getShape(), rewriter.getI32Type()),
+          g.identity(rank), GenericBuilder::parallel(rank),
+          [&](OpBuilder &b, Location l, ValueRange) {
+            readRow(b, l);
+            BodyScalars s{b, l};
+            return orderedAt(s, linalg::IndexOp::create(b, l, rank - 1));
+          });
+      setCost(orderedWords, 1);
+    }
     double kthSteps = std::min(passSteps, bitSteps);
     // The k-th key by k passes over the row, or over the blocks whose
     // maximum reaches `floorKey`, or by its bits.
