@@ -13,10 +13,10 @@ namespace kiln {
 
 class GenericBuilder;
 
-/// `keys` ([rows.., P] of i64, P a power of two, the keys of a row
-/// distinct) with each row sorted by descending unsigned value, as
-/// generics of Batcher's bitonic network: log2(P) (log2(P) + 1) / 2 stages,
-/// each reading every key twice at indices that depend on the slot alone.
+/// `keys` ([rows.., P] of i64, P a power of two) with each row sorted by
+/// descending unsigned value, as generics of Batcher's bitonic network:
+/// log2(P) (log2(P) + 1) / 2 stages, each reading every key twice at
+/// indices that depend on the slot alone.
 mlir::Value sortRowsDescending(GenericBuilder &g, mlir::Value keys);
 
 } // namespace kiln

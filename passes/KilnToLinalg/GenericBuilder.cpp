@@ -1,6 +1,9 @@
 //===- GenericBuilder.cpp - Building linalg.generic ops for kiln ops ------===//
 
 #include "passes/KilnToLinalg/GenericBuilder.h"
+#include "passes/OpClassification.h"
+
+#include <algorithm>
 
 using namespace mlir;
 
@@ -89,6 +92,13 @@ AffineMap GenericBuilder::broadcastMap(ArrayRef<int64_t> operandShape,
 
 SmallVector<utils::IteratorType> GenericBuilder::parallel(unsigned rank) {
   return SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel);
+}
+
+void GenericBuilder::setElementCost(Value value, double steps) {
+  Operation *op = value.getDefiningOp();
+  auto capped = static_cast<int64_t>(std::clamp(steps, 1.0, 0x1p62));
+  op->setAttr(kElementCostAttr,
+              IntegerAttr::get(IntegerType::get(op->getContext(), 64), capped));
 }
 
 } // namespace kiln

@@ -66,6 +66,12 @@ public:
                                llvm::ArrayRef<int64_t> resultShape);
   static llvm::SmallVector<mlir::utils::IteratorType> parallel(unsigned rank);
 
+  /// Marks the generic that defines `value` with its scalar steps per
+  /// element (`kiln.element_cost`), which size its workgroups
+  /// (kiln-cpu-select-workgroup-tiles). Counted in double and capped: k n
+  /// overflows int64 for rows of 2^32.
+  static void setElementCost(mlir::Value value, double steps);
+
 private:
   mlir::OpBuilder &b;
   mlir::Location loc;

@@ -128,16 +128,12 @@ Value blockPartialSums(GenericBuilder &g, Value x, unsigned axis,
       });
 }
 
-/// `x` reduced over its dim `axis` by `kind` (Sum, Max or Min).
-Value reduceAxis(GenericBuilder &g, Value x, unsigned axis, ReduceKind kind) {
+/// `x` reduced over its dim `axis` by `kind` (Sum, Max or Min), in one
+/// pass along it.
+Value reduceAlong(GenericBuilder &g, Value x, unsigned axis, ReduceKind kind) {
   auto type = cast<RankedTensorType>(x.getType());
   unsigned rank = type.getRank();
   SmallVector<int64_t> keptShape = without(type.getShape(), axis);
-  if (kind == ReduceKind::Sum && axis + 1 < rank) {
-    if (Value partial = blockPartialSums(g, x, axis)) {
-      x = partial;
-    }
-  }
   ReductionLoops loops = reductionLoops(rank, axis);
   double init =
       kind == ReduceKind::Max   ? -std::numeric_limits<double>::infinity()
@@ -155,6 +151,18 @@ Value reduceAxis(GenericBuilder &g, Value x, unsigned axis, ReduceKind kind) {
                        return arith::AddFOp::create(b, l, a[1], a[0]);
                      }
                    });
+}
+
+/// `x` reduced over its dim `axis` by `kind`, a sum along an earlier axis
+/// by blocks of rows first (blockPartialSums).
+Value reduceAxis(GenericBuilder &g, Value x, unsigned axis, ReduceKind kind) {
+  unsigned rank = cast<RankedTensorType>(x.getType()).getRank();
+  if (kind == ReduceKind::Sum && axis + 1 < rank) {
+    if (Value partial = blockPartialSums(g, x, axis)) {
+      x = partial;
+    }
+  }
+  return reduceAlong(g, x, axis, kind);
 }
 
 struct LowerSoftmax : OpConversionPattern<SoftmaxOp> {
@@ -185,7 +193,7 @@ struct LowerSoftmax : OpConversionPattern<SoftmaxOp> {
         axis + 1 < rank ? blockPartialSums(g, x, axis, max) : Value();
     Value sum =
         partial
-            ? reduceAxis(g, partial, axis, ReduceKind::Sum)
+            ? reduceAlong(g, partial, axis, ReduceKind::Sum)
             : g.generic(
                   {x, max}, {full, row}, g.filled(rowShape, 0.0), row,
                   loops.iterators, [](OpBuilder &b, Location l, ValueRange a) {

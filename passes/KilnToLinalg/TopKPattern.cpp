@@ -25,7 +25,9 @@ namespace {
 /// top_k through integer keys that order the row as top_k does (larger
 /// first, NaN above every number and tied with NaN, ties to the lower
 /// index), unique within a row, so that an unsigned comparison is the
-/// whole order. A key is computed where it is read:
+/// whole order. A key is computed where it is read (the row's ordered
+/// words, its high halves, are stored once where the k-th key is found by
+/// its bits over the row):
 ///
 ///   key(r, i)    (monotone bits of x, NaN highest, -0 as +0) << 32
 ///                | (0xfffffffe - i)
@@ -40,15 +42,18 @@ namespace {
 ///                k blocks that reach floor          k * (n / 64 + 64 k)
 ///                (unpruned: over the row, k n), or by its bits where
 ///                those cost less                       (33 + log2 n) n
-///   count[r, b]  keys >= threshold in block b (reach[r, b] when it
-///                is floor)
+///                (unpruned, over `words[r, i]`, written once        n)
+///   masks[r, q]  a bit per key of chunk q (64 keys) that reaches the
+///                threshold (pruned: 0 for chunks whose maximum is
+///                below it, without reading them)                    n
+///   count[r, b]  the members of block b of 256: its masks' set bits
 ///   before[r, b] the members of the blocks before b (up to 512
 ///                blocks)                                   (n / 256)^2 / 2
 ///   member[r, c] the c-th index (in index order) whose key reaches the
 ///                threshold, for c below their number m: its block by a
 ///                count over `before` (or a walk over the counts), then
-///                a bit mask per 64 keys of the block,
-///                vectorized                          m (n / 256 + 256)
+///                its chunk by the block's masks, then the set bit
+///                                                    m (n / 256 + 4)
 ///   rank[r, c]   the members with a larger key than member c      m * m
 ///   out[r, j]    the member whose rank is j                       k * m
 ///   (more than 256 slots: the members' keys sorted instead)
@@ -80,17 +85,6 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
   /// sorted by a bitonic network, about m log^2(m) / 2 steps in as many
   /// generics as the network has stages.
   static constexpr int64_t kCountedRankSlots = 256;
-
-  /// Marks `value`'s generic with its scalar steps per element, which size
-  /// its workgroups (kiln-cpu-select-workgroup-tiles). The steps are
-  /// counted in double and capped: k n overflows int64 for rows of 2^32.
-  static void setCost(Value value, double steps) {
-    Operation *op = value.getDefiningOp();
-    auto capped = static_cast<int64_t>(std::clamp(steps, 1.0, 0x1p62));
-    op->setAttr(
-        kElementCostAttr,
-        IntegerAttr::get(IntegerType::get(op->getContext(), 64), capped));
-  }
 
   LogicalResult
   matchAndRewrite(TopKOp op, OpAdaptor adaptor,
@@ -237,7 +231,7 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
                             // Below all ones: every key.
                             return foldRange(s, lb, ub, s.i64(-1), s.i64(0));
                           });
-      setCost(blockMax, kPruneBlock);
+      GenericBuilder::setElementCost(blockMax, kPruneBlock);
       floor = g.generic(
           {}, {}, g.empty(rows, i64), g.identity(rank - 1),
           GenericBuilder::parallel(rank - 1),
@@ -253,7 +247,7 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
                   })[0];
             });
           });
-      setCost(floor, double(k) * pruneBlocks);
+      GenericBuilder::setElementCost(floor, double(k) * pruneBlocks);
     }
     // An scf.if yielding one i64: `then()` or `otherwise()`.
     auto choose = [](BodyScalars &s, Value cond, function_ref<Value()> then,
@@ -277,12 +271,15 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
     // the width of n up set, and so has the k-th key's: only 32 + that
     // width bits are sought.
     int64_t indexBits = llvm::Log2_64_Ceil(uint64_t(n) + 1);
-    // Where the k-th key is found by its bits, the row's ordered words are
-    // written once, `orderedWords`, for the counts to read: computed where
-    // read, the 48 counts of a top-1000 of 32000 transformed every element
-    // 48 times (6.6 of 9.5 ms, 2.5 since). The other phases read each key
-    // once or twice and compute it (reading the words there gained
-    // nothing).
+    // Where the k-th key is found by its bits over the whole row
+    // (unpruned), the row's ordered words are written once,
+    // `orderedWords`, for the counts to read: computed where read, the 48
+    // counts of a top-1000 of 32000 transformed every element 48 times (6.6
+    // of 9.5 ms, 2.5 since). Pruned, the bits are a fallback for rows
+    // where too many keys reach the floor, and the words would be a pass
+    // over every row for a phase that most rows skip. The other phases
+    // read each key once or twice and compute it (reading the words there
+    // gained nothing).
     Value orderedWords;
     auto wordAt = [&](BodyScalars &s, Value i) {
       return orderedWords ? s.at(orderedWords, rowAt(i)) : orderedAt(s, i);
@@ -359,7 +356,7 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
                            : double(k) * n;
     double bitSteps = double(33 + indexBits) * n;
     bool byBits = bitSteps < passSteps;
-    if (byBits) {
+    if (byBits && !prune) {
       orderedWords = g.generic(
           {}, {}, g.empty(type.getShape(), rewriter.getI32Type()),
           g.identity(rank), GenericBuilder::parallel(rank),
@@ -368,7 +365,7 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
             BodyScalars s{b, l};
             return orderedAt(s, linalg::IndexOp::create(b, l, rank - 1));
           });
-      setCost(orderedWords, 1);
+      GenericBuilder::setElementCost(orderedWords, 1);
     }
     double kthSteps = std::min(passSteps, bitSteps);
     // The k-th key by k passes over the row, or over the blocks whose
@@ -415,7 +412,7 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
                    [&](BodyScalars &s, Value block, ValueRange args) {
                      return countReaching(s, block, args[0]);
                    });
-      setCost(counts, kBlock);
+      GenericBuilder::setElementCost(counts, kBlock);
       return counts;
     };
 
@@ -427,8 +424,8 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
     // or its bits), reached by exactly k keys. The k passes over the k blocks
     // that reach `floor` were 64 k^2 steps per row, five times a 32000-word row
     // for k = 50; the candidates cost one more pass over the row, and (the
-    // member search) about m (n / 256 + 256) vectorized steps for m of
-    // them.
+    // member search) a pass over the row for the masks and about
+    // m (n / 256 + 4) steps for m of them.
     int64_t slots =
         prune ? std::max(k, std::min(n, kCandidatesPerSlot * k)) : k;
     Value threshold, memberCount;
@@ -452,7 +449,7 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
                 [&] { return kthKey(s, args[0]); });
             return {key, arith::SelectOp::create(b, l, few, reached, s.i64(k))};
           });
-      setCost(bounds[0], double(blocks) + kthSteps);
+      GenericBuilder::setElementCost(bounds[0], double(blocks) + kthSteps);
       threshold = bounds[0];
       memberCount = bounds[1];
     } else {
@@ -463,7 +460,7 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
                               BodyScalars s{b, l};
                               return kthKey(s, Value());
                             });
-      setCost(threshold, kthSteps);
+      GenericBuilder::setElementCost(threshold, kthSteps);
       memberCount = g.generic({}, {}, g.empty(rows, i64), g.identity(rank - 1),
                               GenericBuilder::parallel(rank - 1),
                               [&](OpBuilder &b, Location l, ValueRange) {
@@ -487,9 +484,7 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
     auto chunkBits = [&](BodyScalars &s, Value chunk, Value thresholdKey) {
       OpBuilder &b = s.b;
       Location l = s.l;
-      Value start = arith::MulIOp::create(b, l, chunk, s.idx(kChunk));
-      Value end = arith::MinSIOp::create(
-          b, l, arith::AddIOp::create(b, l, start, s.idx(kChunk)), s.idx(n));
+      auto [start, end] = blockRange(s, chunk, kChunk);
       Value first = s.toI64(start);
       return s.loop(
           start, end, ValueRange{s.i64(0)}, [&](Value i, ValueRange acc) {
@@ -512,11 +507,15 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
               [&] { return chunkBits(s, chunk, args[0]); },
               [&] { return s.i64(0); });
         });
-    setCost(masks, kChunk);
+    GenericBuilder::setElementCost(masks, kChunk);
     // The mask of chunk `i` of block `block`, 0 past the row's last chunk.
-    auto blockMask = [&](BodyScalars &s, Value block, Value i) {
-      Value chunk = s.add(
+    // Chunk `i` of block `block`.
+    auto chunkOf = [&](BodyScalars &s, Value block, Value i) {
+      return s.add(
           arith::MulIOp::create(s.b, s.l, block, s.idx(chunksPerBlock)), i);
+    };
+    auto blockMask = [&](BodyScalars &s, Value block, Value i) {
+      Value chunk = chunkOf(s, block, i);
       Value inRow = s.cmpi(arith::CmpIPredicate::slt, chunk, s.idx(chunks));
       Value clamped =
           arith::MinSIOp::create(s.b, s.l, chunk, s.idx(chunks - 1));
@@ -531,7 +530,7 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
                 .getResult();
           });
         });
-    setCost(count, chunksPerBlock);
+    GenericBuilder::setElementCost(count, chunksPerBlock);
     // The index of the `wanted`-th member (from 0) of block `block`: the
     // chunk that holds it by the counts of the block's masks, and in it the
     // wanted-th set bit, found by clearing the lower ones.
@@ -544,10 +543,7 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
           [&](Value i, ValueRange carried) -> SmallVector<Value> {
             Value bits = blockMask(s, block, i);
             Value first = s.toI64(arith::MulIOp::create(
-                b, l,
-                s.add(arith::MulIOp::create(b, l, block, s.idx(chunksPerBlock)),
-                      i),
-                s.idx(kChunk)));
+                b, l, chunkOf(s, block, i), s.idx(kChunk)));
             Value members = math::CtPopOp::create(b, l, bits);
             Value skip = carried[0];
             Value here = arith::AndIOp::create(
@@ -584,11 +580,10 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
             return s.sum(s.idx(0), block,
                          [&](Value blk) { return s.at(count, rowAt(blk)); });
           });
-      setCost(before, std::max<int64_t>(1, blocks / 2));
+      GenericBuilder::setElementCost(before, std::max<int64_t>(1, blocks / 2));
     }
     Value member = perEntry(
-        {threshold, memberCount}, slots,
-        [&](BodyScalars &s, Value slot, ValueRange args) {
+        memberCount, slots, [&](BodyScalars &s, Value slot, ValueRange args) {
           OpBuilder &b = s.b;
           Location l = s.l;
           Value c = s.toI64(slot);
@@ -627,10 +622,10 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
             return memberInBlock(s, block, wanted);
           };
           // Slots past the member count hold index 0; nothing reads them.
-          return choose(s, s.cmpi(arith::CmpIPredicate::slt, c, args[1]), find,
+          return choose(s, s.cmpi(arith::CmpIPredicate::slt, c, args[0]), find,
                         [&] { return s.i64(0); });
         });
-    setCost(member, blocks + kBlock / kChunk);
+    GenericBuilder::setElementCost(member, blocks + kBlock / kChunk);
 
     auto memberKey = [&](BodyScalars &s, Value c) {
       return keyAt(s, s.toIndex(s.at(member, rowAt(c))));
@@ -683,7 +678,7 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
                 },
                 [&] { return s.i64(slots); });
           });
-      setCost(memberRank, slots);
+      GenericBuilder::setElementCost(memberRank, slots);
       // out[r, j]: the member whose rank is j.
       results = outputs(memberCount, [&](BodyScalars &s, Value slot,
                                          ValueRange args) {
@@ -696,10 +691,10 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
             });
         return fromIndex(s, s.at(member, rowAt(found[0])));
       });
-      setCost(results[0], slots);
+      GenericBuilder::setElementCost(results[0], slots);
     } else {
       // sorted[r, c]: the members' keys, then `padded - c` up to a power of
-      // two (below every key, and distinct: no exchange sees a tie). With
+      // two (below every key, so that the padding sorts last). With
       // k = n every key is a member, in index order: the threshold and
       // member phases go unused, and canonicalization drops them.
       bool everyKey = k == n;
@@ -718,18 +713,18 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
                       .getResult();
                 });
           });
-      setCost(sorted, 1);
+      GenericBuilder::setElementCost(sorted, 1);
       // Sorted by a bitonic network (BitonicSort.cpp): log2(padded)
       // (log2(padded) + 1) / 2 generics whose loads do not depend on the
       // keys. Merge passes with a binary search per slot (log2(padded)
       // generics, each key found by dependent loads) sorted 8 rows of
-      // 32000 in 62 ms, the network in 14.
+      // 32000 in 62 ms, the network in 7.7.
       sorted = sortRowsDescending(g, sorted);
       // out[r, j]: the j-th key.
       results = outputs({}, [&](BodyScalars &s, Value slot, ValueRange) {
         return fromKey(s, s.at(sorted, rowAt(slot)));
       });
-      setCost(results[0], 1);
+      GenericBuilder::setElementCost(results[0], 1);
     }
     rewriter.replaceOp(op, results);
     return success();

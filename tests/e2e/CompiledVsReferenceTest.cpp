@@ -10,8 +10,8 @@
 // inputs hold NaN at the flat indices of `kiln.nan_at = array<i64: ...>`,
 // and the compiled outputs must be NaN exactly where the reference's are.
 // Infinities must match exactly; the tolerance scales with the finite values.
-// A model's `kiln.rtol` attribute (f64) tightens the tolerance for tests of
-// rounding: rtol, plus rtol / 10 of the output's largest finite value.
+// A model's `kiln.rtol` attribute (f64) sets the tolerance instead, for tests
+// of rounding: rtol, plus rtol / 10 of the output's largest finite value.
 //
 //===----------------------------------------------------------------------===//
 

@@ -7,7 +7,7 @@
 // per workgroup; the counts of keys reaching it (256 steps) 2 rows of 125
 // blocks; the threshold, whose worst case is the k-th key by 50 passes
 // over 50 blocks of 64 (185,000 steps a row), one row per workgroup; the
-// member counts 2 rows of 125; the member bits (64 steps a chunk of 64
+// member bits (64 steps a chunk of 64
 // keys) 4 rows of 256 chunks; the blocks' counts (4 steps) all 64 rows of
 // 125 blocks; the members before each block (a sum over the blocks before
 // it, 62 steps) 8 rows of 125; the members (125 + 4 steps) 2 rows of 200

@@ -466,11 +466,13 @@ func.func @rope_long(%x: tensor<1x1048577x16xf32>) -> tensor<1x1048577x16xf32> {
 // Past 256 members top_k sorts the members' keys by a bitonic network, one
 // generic per stage. Stages at distances below 8 run over [.., runs, 2w] in
 // the row's order; wider ones over [.., 2, runs, w], the halves of each run
-// apart, and the next stage reads its run's halves at (run mod 2, run / 2).
+// apart, and the next stage reads its run's halves at (run mod 2, run / 2),
+// split or not. A mirror stage's partner runs backwards (7 - j at w = 8).
 // The last stage (distance 1) leaves the row's order for the outputs.
 // CHECK-LABEL: func.func @sort_rows
 // CHECK: outs(%{{.+}} : tensor<1x256x2xi64>)
 // CHECK: %[[MIRROR:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<1x2x32x8xi64>)
+// CHECK: arith.subi %c7, %{{.+}} : index
 // CHECK: tensor.extract %{{.+}}[%{{.+}}, %{{.+}}] : tensor<1x512xi64>
 // CHECK: arith.maxui
 // CHECK: arith.minui
@@ -478,6 +480,9 @@ func.func @rope_long(%x: tensor<1x1048577x16xf32>) -> tensor<1x1048577x16xf32> {
 // CHECK: %[[HALF:.+]] = arith.andi %{{.+}}, %c1
 // CHECK: %[[RUNIDX:.+]] = arith.shrui %{{.+}}, %c1
 // CHECK: tensor.extract %[[MIRROR]][%{{.+}}, %[[HALF]], %[[RUNIDX]], %{{.+}}] : tensor<1x2x32x8xi64>
+// CHECK: %[[WIDE:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<1x2x16x16xi64>)
+// CHECK: linalg.generic {{.+}} outs(%{{.+}} : tensor<1x2x32x8xi64>)
+// CHECK: tensor.extract %[[WIDE]][%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}] : tensor<1x2x16x16xi64>
 // CHECK: outs(%{{.+}} : tensor<1x2x1x256xi64>)
 // CHECK: outs(%{{.+}} : tensor<1x2x2x128xi64>)
 // CHECK: %[[LAST:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<1x256x2xi64>)
