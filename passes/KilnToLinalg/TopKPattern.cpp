@@ -508,12 +508,12 @@ struct LowerTopK : OpConversionPattern<TopKOp> {
               [&] { return s.i64(0); });
         });
     GenericBuilder::setElementCost(masks, kChunk);
-    // The mask of chunk `i` of block `block`, 0 past the row's last chunk.
     // Chunk `i` of block `block`.
     auto chunkOf = [&](BodyScalars &s, Value block, Value i) {
       return s.add(
           arith::MulIOp::create(s.b, s.l, block, s.idx(chunksPerBlock)), i);
     };
+    // The mask of chunk `i` of block `block`, 0 past the row's last chunk.
     auto blockMask = [&](BodyScalars &s, Value block, Value i) {
       Value chunk = chunkOf(s, block, i);
       Value inRow = s.cmpi(arith::CmpIPredicate::slt, chunk, s.idx(chunks));
