@@ -21,6 +21,30 @@
 //                                         halving the lanes per row)
 //       C[m0 + r, n] += s[r]
 //
+// From 16 rows on (16-lane vectors: AVX-512), the keys are the broadcast
+// operand instead, S^T = K Q^T, in blocks of 16 keys, and no horizontal
+// sum is left:
+//
+//   at[blk, k, r] = A[16 blk + r, k]      (once, on the stack; 16 x 16
+//                                          transposes, zero past the rows)
+//   for n0 in [0, N - N mod 16) step 16
+//     keys[j, ..] = B[n0 + j, ..]          (j < 16: a contiguous copy)
+//     for each block blk of 16 rows
+//       acc[j] = 0                         (16 vectors: one per key)
+//       for k in [0, K)
+//         acc[j] = fma(broadcast(keys[j, k]), at[blk, k, ..], acc[j])
+//       C[16 blk + r, n0 .. n0 + 16] += transpose(acc)[r]
+//   the keys left: the dot products above
+//
+// Per 16 FMAs that is one vector load and 16 broadcast loads (operands of
+// the FMAs), where the dot products load a vector of A per FMA and end
+// each key in shuffles. The copy of the key block matters: B's rows are H
+// dh floats apart (16 KiB for 32 heads of 128), so the 16 lines a step of
+// k reads from them fall on one set of the L1 cache, more than its ways,
+// and without the copy each was evicted before the next step read it
+// again (20% slower than the dot products; 6-10% faster with it at 32-64
+// rows, docs/compiler.md).
+//
 // With kiln.prefetch_ahead = d (a decoding step's flash loop), each key
 // step first prefetches row n + d of B into L2: the next key block's row.
 //
@@ -39,6 +63,8 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_CPULOWERDOTPRODUCTSPASS
@@ -53,6 +79,16 @@ namespace {
 /// Rows per block, at most: eight independent FMA chains cover the FMA
 /// latency at two FMAs per cycle.
 constexpr int64_t kBlockRows = 8;
+
+/// Columns (keys) and rows per block where B is the broadcast operand:
+/// their accumulators are one kKeyBlock x kKeyBlock transpose onto C.
+/// Taken when the vectors have kKeyBlock lanes.
+constexpr int64_t kKeyBlock = 16;
+
+/// Whole blocks of kKeyBlock rows from which B is the broadcast operand.
+/// At one block (16 rows per head) the copies and transposes cost what
+/// the dot products' shuffles do (docs/compiler.md, "Decoding").
+constexpr int64_t kKeyBlockMinRowBlocks = 2;
 
 class DotEmitter {
 public:
@@ -74,12 +110,29 @@ public:
     if (std::optional<KeyLimit> limit = keyLimit(op)) {
       end = arith::MinSIOp::create(b, loc, end, largestEnd(*limit));
     }
-    auto ahead = op->getAttrOfType<IntegerAttr>(kPrefetchAheadAttr);
-    emitForLoop(b, loc, index(0), end, 1, [&](Value n) {
+    ahead = op->getAttrOfType<IntegerAttr>(kPrefetchAheadAttr);
+    int64_t rowBlocks = rows / kKeyBlock;
+    if (width != kKeyBlock || rowBlocks < kKeyBlockMinRowBlocks) {
+      emitDots(index(0), end, 0);
+      return;
+    }
+    Value whole = emitKeyBlocks(end, rowBlocks);
+    if (rowBlocks * kKeyBlock < rows) {
+      emitDots(index(0), whole, rowBlocks * kKeyBlock);
+    }
+    emitDots(whole, end, 0);
+  }
+
+private:
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+
+  /// The dot products of columns [first, last) with rows [firstRow, rows).
+  void emitDots(Value first, Value last, int64_t firstRow) {
+    emitForLoop(b, loc, first, last, 1, [&](Value n) {
       if (ahead) {
         prefetchRow(arith::AddIOp::create(b, loc, n, index(ahead.getInt())));
       }
-      int64_t m0 = 0;
+      int64_t m0 = firstRow;
       for (int64_t block = std::min(kBlockRows, width); block > 0; block /= 2) {
         for (; m0 + block <= rows; m0 += block) {
           emitBlock(n, m0, block);
@@ -87,9 +140,6 @@ public:
       }
     });
   }
-
-private:
-  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
 
   SmallVector<Value> at(Value view, unsigned firstPos, Value first,
                         unsigned secondPos, Value second) {
@@ -142,6 +192,18 @@ private:
                                         zero);
   }
 
+  /// Stores the first `lanes` lanes of `value` at `idx` (all of them when
+  /// lanes == width).
+  void store(Value value, Value view, ValueRange idx, int64_t lanes) {
+    if (lanes == width) {
+      vector::StoreOp::create(b, loc, value, view, idx);
+      return;
+    }
+    Value mask = vector::ConstantMaskOp::create(
+        b, loc, VectorType::get({width}, b.getI1Type()), lanes);
+    vector::MaskedStoreOp::create(b, loc, view, idx, mask, value);
+  }
+
   /// acc[r] += A[m0 + r, k..] * B[n, k..] over one chunk of `lanes` lanes.
   SmallVector<Value> chunk(Value n, int64_t m0, Value k, int64_t lanes,
                            ValueRange accs) {
@@ -187,6 +249,136 @@ private:
   }
 
   unsigned cRank() { return cast<MemRefType>(c.getType()).getRank(); }
+
+  /// The columns in blocks of kKeyBlock with B as the broadcast operand
+  /// (C^T = B A^T) for the first `rowBlocks` blocks of kKeyBlock rows: A^T
+  /// first goes to a stack buffer; then, for each block of columns, B's
+  /// rows are copied to a contiguous one and each block of rows carries
+  /// one accumulator per column along k, each step one vector of A^T
+  /// times one element of B broadcast, and the accumulators are transposed
+  /// onto C's rows. Returns where the whole column blocks end.
+  Value emitKeyBlocks(Value end, int64_t rowBlocks) {
+    auto f32 = b.getF32Type();
+    auto func = op->getParentOfType<func::FuncOp>();
+    OpBuilder entry = OpBuilder::atBlockBegin(&func.getBody().front());
+    auto stackBuffer = [&](ArrayRef<int64_t> shape) {
+      return memref::AllocaOp::create(entry, loc, MemRefType::get(shape, f32),
+                                      entry.getI64IntegerAttr(64))
+          .getResult();
+    };
+    Value aT = stackBuffer({rowBlocks, depth, kKeyBlock});
+    Value keyRows = stackBuffer({kKeyBlock, depth});
+    emitForLoop(b, loc, index(0), index(rowBlocks), 1,
+                [&](Value block) { transposeQueries(aT, block); });
+    Value step = index(kKeyBlock);
+    Value whole = arith::MulIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, end, step), step);
+    emitForLoop(b, loc, index(0), whole, kKeyBlock, [&](Value n0) {
+      if (ahead) {
+        for (int64_t j = 0; j < kKeyBlock; ++j) {
+          prefetchRow(
+              arith::AddIOp::create(b, loc, n0, index(j + ahead.getInt())));
+        }
+      }
+      copyKeys(keyRows, n0);
+      emitForLoop(b, loc, index(0), index(rowBlocks), 1,
+                  [&](Value block) { keyBlock(aT, keyRows, block, n0); });
+    });
+    return whole;
+  }
+
+  /// aT[block, k, r] = A[kKeyBlock block + r, k], by transposes of
+  /// kKeyBlock x kKeyBlock tiles (the last one masked along k).
+  void transposeQueries(Value aT, Value block) {
+    unsigned aRank = cast<MemRefType>(a.getType()).getRank();
+    Value m0 = arith::MulIOp::create(b, loc, block, index(kKeyBlock));
+    auto tile = [&](Value k0, int64_t lanes) {
+      SmallVector<Value> rowsOfA;
+      for (int64_t r = 0; r < kKeyBlock; ++r) {
+        Value m = arith::AddIOp::create(b, loc, m0, index(r));
+        rowsOfA.push_back(
+            load(a, at(a, gemm.lhsRowPos, m, aRank - 1, k0), lanes));
+      }
+      Value t = transposed(rowsOfA);
+      for (int64_t l = 0; l < lanes; ++l) {
+        Value k = arith::AddIOp::create(b, loc, k0, index(l));
+        vector::StoreOp::create(b, loc, vector::ExtractOp::create(b, loc, t, l),
+                                aT, ValueRange{block, k, index(0)});
+      }
+    };
+    int64_t whole = depth / width, tail = depth % width;
+    if (whole > 0) {
+      emitForLoop(b, loc, index(0), index(whole * width), width,
+                  [&](Value k0) { tile(k0, width); });
+    }
+    if (tail > 0) {
+      tile(index(whole * width), tail);
+    }
+  }
+
+  /// The kKeyBlock x kKeyBlock tile whose columns are `rows` (vectors of
+  /// kKeyBlock lanes).
+  Value transposed(ValueRange rows) {
+    VectorType tileType = VectorType::get({kKeyBlock, width}, b.getF32Type());
+    Value t = arith::ConstantOp::create(b, loc, tileType,
+                                        DenseElementsAttr::get(tileType, 0.0f));
+    for (auto [r, row] : llvm::enumerate(rows)) {
+      t = vector::InsertOp::create(b, loc, row, t, r);
+    }
+    return vector::TransposeOp::create(b, loc, t, ArrayRef<int64_t>{1, 0});
+  }
+
+  /// keyRows[j, ..] = B[n0 + j, ..] for j < kKeyBlock. The FMAs then
+  /// broadcast from one contiguous buffer: B's rows are H dh floats apart
+  /// (16 KiB for 32 heads of 128), so the kKeyBlock lines a step of k
+  /// reads there fall on one set of the L1 cache, more than its ways, and
+  /// each was gone before the next step read it again.
+  void copyKeys(Value keyRows, Value n0) {
+    for (int64_t j = 0; j < kKeyBlock; ++j) {
+      Value key = arith::AddIOp::create(b, loc, n0, index(j));
+      for (int64_t k = 0; k < depth; k += width) {
+        int64_t lanes = std::min(width, depth - k);
+        Value row = load(
+            bMat, at(bMat, gemm.rhsNPos, key, gemm.rhsKPos, index(k)), lanes);
+        store(row, keyRows, {index(j), index(k)}, lanes);
+      }
+    }
+  }
+
+  /// C[kKeyBlock block + r, n0 + j] += sum over k of aT[block, k, r] *
+  /// keyRows[j, k] for r, j < kKeyBlock.
+  void keyBlock(Value aT, Value keyRows, Value block, Value n0) {
+    Value zero = arith::ConstantOp::create(
+        b, loc, vectorType,
+        DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
+    auto loop = scf::ForOp::create(
+        b, loc, index(0), index(depth), index(1),
+        SmallVector<Value>(kKeyBlock, zero),
+        [&](OpBuilder &nb, Location, Value k, ValueRange accs) {
+          Value queries = vector::LoadOp::create(
+              nb, loc, vectorType, aT, ValueRange{block, k, index(0)});
+          SmallVector<Value> next;
+          for (auto [j, acc] : llvm::enumerate(accs)) {
+            Value x = memref::LoadOp::create(nb, loc, keyRows,
+                                             ValueRange{index(j), k});
+            Value broadcast =
+                vector::BroadcastOp::create(nb, loc, vectorType, x);
+            next.push_back(
+                vector::FMAOp::create(nb, loc, broadcast, queries, acc));
+          }
+          scf::YieldOp::create(nb, loc, next);
+        });
+    Value t = transposed(loop.getResults());
+    Value m0 = arith::MulIOp::create(b, loc, block, index(kKeyBlock));
+    for (int64_t r = 0; r < kKeyBlock; ++r) {
+      Value m = arith::AddIOp::create(b, loc, m0, index(r));
+      SmallVector<Value> idx = at(c, cRank() - 2, m, cRank() - 1, n0);
+      Value old = vector::LoadOp::create(b, loc, vectorType, c, idx);
+      Value sum = arith::AddFOp::create(
+          b, loc, old, vector::ExtractOp::create(b, loc, t, r));
+      vector::StoreOp::create(b, loc, sum, c, idx);
+    }
+  }
 
   /// The sums of the lanes of each of `accs` (a power of two of them), as
   /// one vector of that many lanes. A vector holds rows of equal segments;
@@ -240,6 +432,7 @@ private:
   GemmOperands gemm;
   int64_t width;
   Value a, bMat, c;
+  IntegerAttr ahead;
   int64_t rows = 0, cols = 0, depth = 0;
   VectorType vectorType;
 };
@@ -294,6 +487,15 @@ struct CpuLowerDotProductsPass
       DotEmitter(b, op, gemm, vectorWidth).emit();
       op.erase();
     }
+    if (dots.empty()) {
+      return;
+    }
+    // The key blocks' transposes, as the 16 x 16 shuffle network rather
+    // than convert-vector-to-llvm's element-wise default.
+    RewritePatternSet patterns(&getContext());
+    vector::populateVectorTransposeLoweringPatterns(
+        patterns, vector::VectorTransposeLowering::Shuffle16x16);
+    walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };
 

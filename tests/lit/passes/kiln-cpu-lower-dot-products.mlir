@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-cpu-lower-dot-products))" | FileCheck %s
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-cpu-lower-dot-products))" | FileCheck %s --implicit-check-not=vector.transpose
 // RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-cpu-lower-dot-products{vector-width=8}))" | FileCheck %s --check-prefix=AVX2
 // A vector width that is not a power of two is refused, naming the pass.
 // RUN: not kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-cpu-lower-dot-products{vector-width=3}))" 2>&1 | FileCheck %s --check-prefix=WIDTH
@@ -105,6 +105,83 @@ func.func @scores_ahead(%q: memref<1x4x1x32xf32>, %k: memref<1x40x1x32xf32>, %s:
       ins(%q, %k : memref<1x4x1x32xf32>, memref<1x40x1x32xf32>) outs(%s : memref<1x1x4x40xf32>) attrs = {kiln.prefetch_ahead = 40 : i64} {
   ^bb0(%a: f32, %b: f32, %acc: f32):
     %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// From two whole blocks of 16 rows (16-lane vectors) the scores of those
+// blocks take the keys as the broadcast operand, in blocks of 16 keys: A^T
+// goes to a stack buffer (two blocks of 16 rows over dh = 24: a whole
+// 16 x 16 transpose and one of 8 lanes), each key block is first copied to
+// a contiguous buffer of its own, and for each row block one accumulator
+// per key carries the rows' scores along dh, a vector of A^T times a
+// broadcast key element per step. The accumulators' transpose (the
+// shuffle network: no vector.transpose is left) adds rows of 16 scores
+// into C. Rows 32-35 take dot products for those keys, and every row for
+// keys 32-39 (after the whole key blocks). With 8 lanes (AVX2) everything
+// takes dot products.
+// CHECK-LABEL: func.func @key_blocks
+// CHECK-SAME: (%[[A:[^:]+]]: memref<36x24xf32>, %[[B:[^:]+]]: memref<40x24xf32>, %[[C:[^:]+]]: memref<36x40xf32>)
+// CHECK: %[[AT:.+]] = memref.alloca() {alignment = 64 : i64} : memref<2x24x16xf32>
+// CHECK: %[[KEYS:.+]] = memref.alloca() {alignment = 64 : i64} : memref<16x24xf32>
+// CHECK: scf.for %[[BLOCK:.+]] = %{{.+}} to %c2{{(_[0-9]+)?}} step
+// CHECK-COUNT-16: vector.load %[[A]]
+// CHECK: vector.store %{{.+}}, %[[AT]][%[[BLOCK]], %{{.+}}, %{{.+}}] : memref<2x24x16xf32>, vector<16xf32>
+// CHECK-COUNT-16: vector.maskedload %[[A]][%{{.+}}, %c16{{(_[0-9]+)?}}]
+// CHECK-COUNT-8: vector.store %{{.+}}, %[[AT]][%[[BLOCK]], %{{.+}}, %{{.+}}] : memref<2x24x16xf32>, vector<16xf32>
+// CHECK-NOT: vector.store %{{.+}}, %[[AT]]
+// CHECK: %[[WHOLE:.+]] = arith.muli %{{.+}}, %c16{{(_[0-9]+)?}} : index
+// CHECK: scf.for %[[N0:.+]] = %{{.+}} to %[[WHOLE]] step %c16
+// CHECK: %[[KEY0:.+]] = arith.addi %[[N0]], %c0{{(_[0-9]+)?}} : index
+// CHECK: %[[ROW0:.+]] = vector.load %[[B]][%[[KEY0]], %c0{{(_[0-9]+)?}}] : memref<40x24xf32>, vector<16xf32>
+// CHECK: vector.store %[[ROW0]], %[[KEYS]][%c0{{(_[0-9]+)?}}, %c0{{(_[0-9]+)?}}]
+// CHECK: vector.maskedstore %[[KEYS]][%c0{{(_[0-9]+)?}}, %c16{{(_[0-9]+)?}}]
+// CHECK: scf.for %[[RB:.+]] = %{{.+}} to %c2{{(_[0-9]+)?}} step
+// CHECK: scf.for %[[K:.+]] = %{{.+}} to %c24{{(_[0-9]+)?}} step %c1{{(_[0-9]+)?}} iter_args(
+// CHECK: %[[QT:.+]] = vector.load %[[AT]][%[[RB]], %[[K]], %{{.+}}] : memref<2x24x16xf32>, vector<16xf32>
+// CHECK: %[[X:.+]] = memref.load %[[KEYS]][%c0{{(_[0-9]+)?}}, %[[K]]] : memref<16x24xf32>
+// CHECK: %[[BX:.+]] = vector.broadcast %[[X]] : f32 to vector<16xf32>
+// CHECK: vector.fma %[[BX]], %[[QT]], %{{.+}} : vector<16xf32>
+// CHECK-COUNT-15: vector.fma %{{.+}}, %[[QT]], %{{.+}} : vector<16xf32>
+// CHECK: vector.shuffle
+// CHECK-COUNT-16: vector.store %{{.+}}, %[[C]][%{{.+}}, %[[N0]]] : memref<36x40xf32>, vector<16xf32>
+// CHECK-NOT: vector.store %{{.+}}, %[[C]]
+// CHECK: scf.for %[[N:.+]] = %{{.+}} to %[[WHOLE]] step
+// CHECK-NOT: memref.store %{{.+}}, %[[C]][%c31
+// CHECK: memref.store %{{.+}}, %[[C]][%c32{{(_[0-9]+)?}}, %[[N]]]
+// CHECK: memref.store %{{.+}}, %[[C]][%c35{{(_[0-9]+)?}}, %[[N]]]
+// CHECK: scf.for %[[NT:.+]] = %[[WHOLE]] to %c40{{(_[0-9]+)?}} step
+// CHECK: memref.store %{{.+}}, %[[C]][%c0{{(_[0-9]+)?}}, %[[NT]]]
+// CHECK: memref.store %{{.+}}, %[[C]][%c35{{(_[0-9]+)?}}, %[[NT]]]
+// AVX2-LABEL: func.func @key_blocks
+// AVX2-NOT: memref.alloca
+// AVX2: vector.fma %{{.+}}, %{{.+}}, %{{.+}} : vector<8xf32>
+#a3 = affine_map<(d0, d1, d2) -> (d0, d2)>
+#b3 = affine_map<(d0, d1, d2) -> (d1, d2)>
+#c3 = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @key_blocks(%a: memref<36x24xf32>, %b: memref<40x24xf32>, %c: memref<36x40xf32>) {
+  linalg.generic {indexing_maps = [#a3, #b3, #c3], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<36x24xf32>, memref<40x24xf32>) outs(%c : memref<36x40xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %0 = arith.mulf %x, %y : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// One whole block of 16 rows keeps the dot products: the copies and
+// transposes would cost what the shuffles do.
+// CHECK-LABEL: func.func @one_row_block
+// CHECK-NOT: memref.alloca
+// CHECK: arith.addf {{.*}} : vector<8xf32>
+func.func @one_row_block(%a: memref<16x24xf32>, %b: memref<40x24xf32>, %c: memref<16x40xf32>) {
+  linalg.generic {indexing_maps = [#a3, #b3, #c3], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<16x24xf32>, memref<40x24xf32>) outs(%c : memref<16x40xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %0 = arith.mulf %x, %y : f32
     %1 = arith.addf %acc, %0 : f32
     linalg.yield %1 : f32
   }
