@@ -43,7 +43,7 @@
 // k reads from them fall on one set of the L1 cache, more than its ways,
 // and without the copy each was evicted before the next step read it
 // again (20% slower than the dot products; 6-10% faster with it at 32-64
-// rows, docs/compiler.md).
+// rows, docs/attention.md).
 //
 // With kiln.prefetch_ahead = d (a decoding step's flash loop), each key
 // step first prefetches row n + d of B into L2: the next key block's row.
@@ -87,7 +87,7 @@ constexpr int64_t kKeyBlock = 16;
 
 /// Whole blocks of kKeyBlock rows from which B is the broadcast operand.
 /// At one block (16 rows per head) the copies and transposes cost what
-/// the dot products' shuffles do (docs/compiler.md, "Decoding").
+/// the dot products' shuffles do (docs/attention.md, "Decoding").
 constexpr int64_t kKeyBlockMinRowBlocks = 2;
 
 class DotEmitter {

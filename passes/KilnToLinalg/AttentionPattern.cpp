@@ -357,7 +357,7 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     // row-major V sit Hkv dh floats apart and a block of keys falls on a
     // few cache sets (a [384 x 257] x [257 x 1408] product ran at 85
     // GFLOP/s per worker with V row-major, 111 in panels). With the keys in
-    // panels too, on Zen 3 (docs/compiler.md): 16 heads of 64 over 2048
+    // panels too, on Zen 3 (docs/attention.md): 16 heads of 64 over 2048
     // keys, one thread, 400 -> 254 ms unmasked, 215 -> 145 ms causal;
     // Show-o's attention (32 heads of 64, 1155 keys) 450 -> 303 ms of busy
     // time. On Zen 4, V alone in panels at dh = 64 had gained nothing
