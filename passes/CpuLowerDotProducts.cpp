@@ -21,12 +21,12 @@
 //                                         halving the lanes per row)
 //       C[m0 + r, n] += s[r]
 //
-// From 16 rows on (16-lane vectors: AVX-512), the keys are the broadcast
-// operand instead, S^T = K Q^T, in blocks of 16 keys, and no horizontal
-// sum is left:
+// With 16-lane vectors (AVX-512), at least two whole blocks of 16 rows and
+// 16 columns, those rows take the keys as the broadcast operand instead,
+// S^T = K Q^T, in blocks of 16 keys, and no horizontal sum is left:
 //
-//   at[blk, k, r] = A[16 blk + r, k]      (once, on the stack; 16 x 16
-//                                          transposes, zero past the rows)
+//   at[blk, k, r] = A[16 blk + r, k]      (per contraction, into a stack
+//                                          buffer; 16 x 16 transposes)
 //   for n0 in [0, N - N mod 16) step 16
 //     keys[j, ..] = B[n0 + j, ..]          (j < 16: a contiguous copy)
 //     for each block blk of 16 rows
@@ -34,7 +34,12 @@
 //       for k in [0, K)
 //         acc[j] = fma(broadcast(keys[j, k]), at[blk, k, ..], acc[j])
 //       C[16 blk + r, n0 .. n0 + 16] += transpose(acc)[r]
-//   the keys left: the dot products above
+//   the rest (rows past the whole row blocks, keys past the whole key
+//   blocks): the dot products above
+//
+// The contractions of a function share one pair of stack buffers (a flash
+// loop has two: its whole key blocks and its tail block), sized for the
+// largest.
 //
 // Per 16 FMAs that is one vector load and 16 broadcast loads (operands of
 // the FMAs), where the dot products load a vector of A per FMA and end
@@ -42,14 +47,16 @@
 // dh floats apart (16 KiB for 32 heads of 128), so the 16 lines a step of
 // k reads from them fall on one set of the L1 cache, more than its ways,
 // and without the copy each was evicted before the next step read it
-// again (20% slower than the dot products; 6-10% faster with it at 32-64
+// again (20% slower than the dot products; 8-12% faster with it at 32-64
 // rows, docs/attention.md).
 //
 // With kiln.prefetch_ahead = d (a decoding step's flash loop), each key
-// step first prefetches row n + d of B into L2: the next key block's row.
+// step first prefetches row n + d of B into L2: the next key block's row
+// (a block of 16 keys prefetches its 16 rows before its copy).
 //
-// The order of the additions depends only on the shapes: results never
-// depend on the thread count.
+// The order of the additions into an element of C depends on the shapes
+// and, under a key limit, on where the whole key blocks end: never on the
+// thread count.
 //
 //===----------------------------------------------------------------------===//
 
@@ -63,8 +70,6 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
-#include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_CPULOWERDOTPRODUCTSPASS
@@ -90,11 +95,27 @@ constexpr int64_t kKeyBlock = 16;
 /// the dot products' shuffles do (docs/attention.md, "Decoding").
 constexpr int64_t kKeyBlockMinRowBlocks = 2;
 
+/// The stack buffers of the key blocks, shared by a function's
+/// contractions: A^T as [row blocks, depth, kKeyBlock] and a block of B's
+/// rows as [kKeyBlock, depth], each large enough for every contraction.
+struct KeyBlockBuffers {
+  Value queries, keys;
+};
+
+/// Whether a contraction of `rows` x `cols` takes key blocks.
+bool takesKeyBlocks(int64_t rows, int64_t cols, int64_t width) {
+  return width == kKeyBlock && rows / kKeyBlock >= kKeyBlockMinRowBlocks &&
+         cols >= kKeyBlock;
+}
+
 class DotEmitter {
 public:
+  /// `buffers`: the function's key-block buffers (null values when no
+  /// contraction of it takes key blocks).
   DotEmitter(OpBuilder &b, linalg::GenericOp op, const GemmOperands &gemm,
-             int64_t width)
-      : b(b), loc(op.getLoc()), op(op), gemm(gemm), width(width) {
+             int64_t width, KeyBlockBuffers buffers)
+      : b(b), loc(op.getLoc()), op(op), gemm(gemm), width(width),
+        buffers(buffers) {
     a = op.getDpsInputOperand(gemm.lhs)->get();
     bMat = op.getDpsInputOperand(gemm.rhs)->get();
     c = op.getDpsInitOperand(0)->get();
@@ -111,20 +132,33 @@ public:
       end = arith::MinSIOp::create(b, loc, end, largestEnd(*limit));
     }
     ahead = op->getAttrOfType<IntegerAttr>(kPrefetchAheadAttr);
-    int64_t rowBlocks = rows / kKeyBlock;
-    if (width != kKeyBlock || rowBlocks < kKeyBlockMinRowBlocks) {
+    if (!takesKeyBlocks(rows, cols, width)) {
       emitDots(index(0), end, 0);
       return;
     }
-    Value whole = emitKeyBlocks(end, rowBlocks);
+    int64_t rowBlocks = rows / kKeyBlock;
+    Value blocksEnd = emitKeyBlocks(end, rowBlocks);
     if (rowBlocks * kKeyBlock < rows) {
-      emitDots(index(0), whole, rowBlocks * kKeyBlock);
+      emitDots(index(0), blocksEnd, rowBlocks * kKeyBlock);
     }
-    emitDots(whole, end, 0);
+    emitDots(blocksEnd, end, 0);
   }
 
 private:
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+
+  Value zeros(VectorType type) {
+    return arith::ConstantOp::create(b, loc, type,
+                                     DenseElementsAttr::get(type, 0.0f));
+  }
+
+  /// The mask of a vector's first `lanes` lanes.
+  Value laneMask(int64_t lanes) {
+    return vector::ConstantMaskOp::create(
+        b, loc, VectorType::get({width}, b.getI1Type()), lanes);
+  }
+
+  unsigned aRank() { return cast<MemRefType>(a.getType()).getRank(); }
 
   /// The dot products of columns [first, last) with rows [firstRow, rows).
   void emitDots(Value first, Value last, int64_t firstRow) {
@@ -183,13 +217,8 @@ private:
     if (lanes == width) {
       return vector::LoadOp::create(b, loc, vectorType, view, idx);
     }
-    Value mask = vector::ConstantMaskOp::create(
-        b, loc, VectorType::get({width}, b.getI1Type()), lanes);
-    Value zero = arith::ConstantOp::create(
-        b, loc, vectorType,
-        DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
-    return vector::MaskedLoadOp::create(b, loc, vectorType, view, idx, mask,
-                                        zero);
+    return vector::MaskedLoadOp::create(b, loc, vectorType, view, idx,
+                                        laneMask(lanes), zeros(vectorType));
   }
 
   /// Stores the first `lanes` lanes of `value` at `idx` (all of them when
@@ -199,30 +228,24 @@ private:
       vector::StoreOp::create(b, loc, value, view, idx);
       return;
     }
-    Value mask = vector::ConstantMaskOp::create(
-        b, loc, VectorType::get({width}, b.getI1Type()), lanes);
-    vector::MaskedStoreOp::create(b, loc, view, idx, mask, value);
+    vector::MaskedStoreOp::create(b, loc, view, idx, laneMask(lanes), value);
   }
 
   /// acc[r] += A[m0 + r, k..] * B[n, k..] over one chunk of `lanes` lanes.
   SmallVector<Value> chunk(Value n, int64_t m0, Value k, int64_t lanes,
                            ValueRange accs) {
-    unsigned aRank = cast<MemRefType>(a.getType()).getRank();
     Value bVec = load(bMat, at(bMat, gemm.rhsNPos, n, gemm.rhsKPos, k), lanes);
     SmallVector<Value> next;
     for (auto [r, acc] : llvm::enumerate(accs)) {
       Value aVec =
-          load(a, at(a, gemm.lhsRowPos, index(m0 + r), aRank - 1, k), lanes);
+          load(a, at(a, gemm.lhsRowPos, index(m0 + r), aRank() - 1, k), lanes);
       next.push_back(vector::FMAOp::create(b, loc, aVec, bVec, acc));
     }
     return next;
   }
 
   void emitBlock(Value n, int64_t m0, int64_t count) {
-    Value zero = arith::ConstantOp::create(
-        b, loc, vectorType,
-        DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
-    SmallVector<Value> accs(count, zero);
+    SmallVector<Value> accs(count, zeros(vectorType));
     int64_t full = depth / width, tail = depth % width;
     if (full > 0) {
       auto loop = scf::ForOp::create(
@@ -252,114 +275,98 @@ private:
 
   /// The columns in blocks of kKeyBlock with B as the broadcast operand
   /// (C^T = B A^T) for the first `rowBlocks` blocks of kKeyBlock rows: A^T
-  /// first goes to a stack buffer; then, for each block of columns, B's
-  /// rows are copied to a contiguous one and each block of rows carries
-  /// one accumulator per column along k, each step one vector of A^T
-  /// times one element of B broadcast, and the accumulators are transposed
-  /// onto C's rows. Returns where the whole column blocks end.
+  /// first goes to its stack buffer; then, for each block of columns, B's
+  /// rows are copied to theirs and each block of rows carries one
+  /// accumulator per column along k, each step one vector of A^T times one
+  /// element of B broadcast, and the accumulators are transposed onto C's
+  /// rows. Returns where the whole column blocks end.
   Value emitKeyBlocks(Value end, int64_t rowBlocks) {
-    auto f32 = b.getF32Type();
-    auto func = op->getParentOfType<func::FuncOp>();
-    OpBuilder entry = OpBuilder::atBlockBegin(&func.getBody().front());
-    auto stackBuffer = [&](ArrayRef<int64_t> shape) {
-      return memref::AllocaOp::create(entry, loc, MemRefType::get(shape, f32),
-                                      entry.getI64IntegerAttr(64))
-          .getResult();
-    };
-    Value aT = stackBuffer({rowBlocks, depth, kKeyBlock});
-    Value keyRows = stackBuffer({kKeyBlock, depth});
     emitForLoop(b, loc, index(0), index(rowBlocks), 1,
-                [&](Value block) { transposeQueries(aT, block); });
+                [&](Value block) { transposeQueries(block); });
     Value step = index(kKeyBlock);
-    Value whole = arith::MulIOp::create(
+    Value blocksEnd = arith::MulIOp::create(
         b, loc, arith::DivUIOp::create(b, loc, end, step), step);
-    emitForLoop(b, loc, index(0), whole, kKeyBlock, [&](Value n0) {
+    emitForLoop(b, loc, index(0), blocksEnd, kKeyBlock, [&](Value n0) {
       if (ahead) {
         for (int64_t j = 0; j < kKeyBlock; ++j) {
           prefetchRow(
               arith::AddIOp::create(b, loc, n0, index(j + ahead.getInt())));
         }
       }
-      copyKeys(keyRows, n0);
+      copyKeys(n0);
       emitForLoop(b, loc, index(0), index(rowBlocks), 1,
-                  [&](Value block) { keyBlock(aT, keyRows, block, n0); });
+                  [&](Value block) { keyBlock(block, n0); });
     });
-    return whole;
+    return blocksEnd;
   }
 
-  /// aT[block, k, r] = A[kKeyBlock block + r, k], by transposes of
+  /// queries[block, k, r] = A[kKeyBlock block + r, k], by transposes of
   /// kKeyBlock x kKeyBlock tiles (the last one masked along k).
-  void transposeQueries(Value aT, Value block) {
-    unsigned aRank = cast<MemRefType>(a.getType()).getRank();
+  void transposeQueries(Value block) {
     Value m0 = arith::MulIOp::create(b, loc, block, index(kKeyBlock));
     auto tile = [&](Value k0, int64_t lanes) {
       SmallVector<Value> rowsOfA;
       for (int64_t r = 0; r < kKeyBlock; ++r) {
         Value m = arith::AddIOp::create(b, loc, m0, index(r));
         rowsOfA.push_back(
-            load(a, at(a, gemm.lhsRowPos, m, aRank - 1, k0), lanes));
+            load(a, at(a, gemm.lhsRowPos, m, aRank() - 1, k0), lanes));
       }
       Value t = transposed(rowsOfA);
       for (int64_t l = 0; l < lanes; ++l) {
         Value k = arith::AddIOp::create(b, loc, k0, index(l));
         vector::StoreOp::create(b, loc, vector::ExtractOp::create(b, loc, t, l),
-                                aT, ValueRange{block, k, index(0)});
+                                buffers.queries,
+                                ValueRange{block, k, index(0)});
       }
     };
-    int64_t whole = depth / width, tail = depth % width;
-    if (whole > 0) {
-      emitForLoop(b, loc, index(0), index(whole * width), width,
+    int64_t chunks = depth / width, tail = depth % width;
+    if (chunks > 0) {
+      emitForLoop(b, loc, index(0), index(chunks * width), width,
                   [&](Value k0) { tile(k0, width); });
     }
     if (tail > 0) {
-      tile(index(whole * width), tail);
+      tile(index(chunks * width), tail);
     }
   }
 
   /// The kKeyBlock x kKeyBlock tile whose columns are `rows` (vectors of
   /// kKeyBlock lanes).
   Value transposed(ValueRange rows) {
-    VectorType tileType = VectorType::get({kKeyBlock, width}, b.getF32Type());
-    Value t = arith::ConstantOp::create(b, loc, tileType,
-                                        DenseElementsAttr::get(tileType, 0.0f));
+    Value t = zeros(VectorType::get({kKeyBlock, width}, b.getF32Type()));
     for (auto [r, row] : llvm::enumerate(rows)) {
       t = vector::InsertOp::create(b, loc, row, t, r);
     }
     return vector::TransposeOp::create(b, loc, t, ArrayRef<int64_t>{1, 0});
   }
 
-  /// keyRows[j, ..] = B[n0 + j, ..] for j < kKeyBlock. The FMAs then
-  /// broadcast from one contiguous buffer: B's rows are H dh floats apart
-  /// (16 KiB for 32 heads of 128), so the kKeyBlock lines a step of k
-  /// reads there fall on one set of the L1 cache, more than its ways, and
-  /// each was gone before the next step read it again.
-  void copyKeys(Value keyRows, Value n0) {
+  /// keys[j, ..] = B[n0 + j, ..] for j < kKeyBlock: the FMAs broadcast
+  /// from a contiguous buffer, not from rows on one set of the L1 cache
+  /// (see the file's header).
+  void copyKeys(Value n0) {
     for (int64_t j = 0; j < kKeyBlock; ++j) {
       Value key = arith::AddIOp::create(b, loc, n0, index(j));
       for (int64_t k = 0; k < depth; k += width) {
         int64_t lanes = std::min(width, depth - k);
         Value row = load(
             bMat, at(bMat, gemm.rhsNPos, key, gemm.rhsKPos, index(k)), lanes);
-        store(row, keyRows, {index(j), index(k)}, lanes);
+        store(row, buffers.keys, {index(j), index(k)}, lanes);
       }
     }
   }
 
-  /// C[kKeyBlock block + r, n0 + j] += sum over k of aT[block, k, r] *
-  /// keyRows[j, k] for r, j < kKeyBlock.
-  void keyBlock(Value aT, Value keyRows, Value block, Value n0) {
-    Value zero = arith::ConstantOp::create(
-        b, loc, vectorType,
-        DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
+  /// C[kKeyBlock block + r, n0 + j] += sum over k of
+  /// queries[block, k, r] * keys[j, k] for r, j < kKeyBlock.
+  void keyBlock(Value block, Value n0) {
     auto loop = scf::ForOp::create(
         b, loc, index(0), index(depth), index(1),
-        SmallVector<Value>(kKeyBlock, zero),
+        SmallVector<Value>(kKeyBlock, zeros(vectorType)),
         [&](OpBuilder &nb, Location, Value k, ValueRange accs) {
-          Value queries = vector::LoadOp::create(
-              nb, loc, vectorType, aT, ValueRange{block, k, index(0)});
+          Value queries =
+              vector::LoadOp::create(nb, loc, vectorType, buffers.queries,
+                                     ValueRange{block, k, index(0)});
           SmallVector<Value> next;
           for (auto [j, acc] : llvm::enumerate(accs)) {
-            Value x = memref::LoadOp::create(nb, loc, keyRows,
+            Value x = memref::LoadOp::create(nb, loc, buffers.keys,
                                              ValueRange{index(j), k});
             Value broadcast =
                 vector::BroadcastOp::create(nb, loc, vectorType, x);
@@ -432,6 +439,7 @@ private:
   GemmOperands gemm;
   int64_t width;
   Value a, bMat, c;
+  KeyBlockBuffers buffers;
   IntegerAttr ahead;
   int64_t rows = 0, cols = 0, depth = 0;
   VectorType vectorType;
@@ -482,20 +490,44 @@ struct CpuLowerDotProductsPass
       }
       dots.push_back({op, *gemm});
     });
+    KeyBlockBuffers buffers = keyBlockBuffers(dots);
     for (auto [op, gemm] : dots) {
       OpBuilder b(op);
-      DotEmitter(b, op, gemm, vectorWidth).emit();
+      DotEmitter(b, op, gemm, vectorWidth, buffers).emit();
       op.erase();
     }
-    if (dots.empty()) {
-      return;
+    if (buffers.queries) {
+      lowerTransposesToShuffles(getOperation());
     }
-    // The key blocks' transposes, as the 16 x 16 shuffle network rather
-    // than convert-vector-to-llvm's element-wise default.
-    RewritePatternSet patterns(&getContext());
-    vector::populateVectorTransposeLoweringPatterns(
-        patterns, vector::VectorTransposeLowering::Shuffle16x16);
-    walkAndApplyPatterns(getOperation(), std::move(patterns));
+  }
+
+  /// The key-block buffers of the function, at its entry, sized for the
+  /// largest of `dots` that take key blocks (none when no one does).
+  KeyBlockBuffers
+  keyBlockBuffers(ArrayRef<std::pair<linalg::GenericOp, GemmOperands>> dots) {
+    int64_t rowBlocks = 0, depth = 0;
+    for (auto [op, gemm] : dots) {
+      auto cType = cast<MemRefType>(op.getDpsInitOperand(0)->get().getType());
+      int64_t rows = cType.getShape().end()[-2];
+      if (!takesKeyBlocks(rows, cType.getShape().back(), vectorWidth)) {
+        continue;
+      }
+      rowBlocks = std::max(rowBlocks, rows / kKeyBlock);
+      auto aType =
+          cast<MemRefType>(op.getDpsInputOperand(gemm.lhs)->get().getType());
+      depth = std::max(depth, aType.getShape().back());
+    }
+    if (rowBlocks == 0) {
+      return {};
+    }
+    auto b = OpBuilder::atBlockBegin(&getOperation().getBody().front());
+    auto buffer = [&](ArrayRef<int64_t> shape) {
+      return memref::AllocaOp::create(b, getOperation().getLoc(),
+                                      MemRefType::get(shape, b.getF32Type()),
+                                      b.getI64IntegerAttr(64))
+          .getResult();
+    };
+    return {buffer({rowBlocks, depth, kKeyBlock}), buffer({kKeyBlock, depth})};
   }
 };
 

@@ -710,17 +710,21 @@ def CpuLowerDotProductsPass
     masked), each chunk of `B[n, ..]` loaded once for the block's rows; the
     block's horizontal sums share one tree of shuffles and are added to C.
     Under a key limit on the columns, n stops at the largest key end of the
-    tile's rows. With 16-lane vectors and at least 16 rows, the columns go
-    in blocks of 16 with B as the broadcast operand (`C^T = B A^T`): A^T is
-    written once to a stack buffer by 16 x 16 transposes, each block of B's
-    rows is copied to a contiguous stack buffer, and for each block of 16
-    rows 16 accumulators (one per column) carry the rows' sums along k, a
-    vector of A^T times a broadcast element of B per FMA; the accumulators'
-    16 x 16 transpose (the shuffle network) is added to C's rows. The
-    columns after the last whole block take the dot products. With
+    tile's rows. With 16-lane vectors, at least two whole blocks of 16 rows
+    and 16 columns, those blocks' columns go in blocks of 16 with B as the
+    broadcast operand (`C^T = B A^T`): A^T is written to a stack buffer by
+    16 x 16 transposes, each block of B's rows is copied to a contiguous
+    stack buffer, and for each block of 16 rows 16 accumulators (one per
+    column) carry the rows' sums along k, a vector of A^T times a broadcast
+    element of B per FMA; the accumulators' 16 x 16 transpose (the shuffle
+    network) is added to C's rows. The rows past the whole row blocks and
+    the columns past the last whole column block take the dot products. A
+    function's contractions share one pair of stack buffers. With
     `kiln.prefetch_ahead = d` on the contraction (a decoding step's flash
     loop), each column step first prefetches row `n + d` of B into L2, a
-    line at a time. The order of the additions depends only on the shapes.
+    line at a time (a block of 16 columns, its 16 rows). The order of the
+    additions depends on the shapes and the key ends, never on the thread
+    count.
 
     ```mlir
     linalg.generic {indexing_maps = [(b, h, i, j, d) -> (b, i, h, d),

@@ -5,7 +5,8 @@
 // memref views in loop nests: a cache line's f32 lanes, the check that a
 // view's innermost dim is contiguous (so that vector loads and stores
 // apply) and that its other dims are 1 but some, the match of a plain f32
-// copy, and an scf.for whose body is built with the caller's builder.
+// copy, an scf.for whose body is built with the caller's builder, and the
+// lowering of 16 x 16 transposes to shuffles.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,6 +16,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 namespace kiln {
 
@@ -98,6 +101,17 @@ inline void emitForLoop(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lb,
                              body(iv);
                              mlir::scf::YieldOp::create(b, loc);
                            });
+}
+
+/// Lowers the vector.transpose ops under `root` to the 16 x 16 shuffle
+/// network (about 64 shuffles for 16 x 16 f32) rather than
+/// convert-vector-to-llvm's element-wise default; nothing else is
+/// rewritten or folded.
+inline void lowerTransposesToShuffles(mlir::Operation *root) {
+  mlir::RewritePatternSet patterns(root->getContext());
+  mlir::vector::populateVectorTransposeLoweringPatterns(
+      patterns, mlir::vector::VectorTransposeLowering::Shuffle16x16);
+  mlir::walkAndApplyPatterns(root, std::move(patterns));
 }
 
 } // namespace kiln

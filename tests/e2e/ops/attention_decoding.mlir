@@ -11,16 +11,17 @@
 // query head
 // (MQA, whose result is the product with V reshaped); one query without
 // GQA; a scale that is not a power of two on the queries and on the scores;
-// nine queries (36 rows: two blocks of 16 with the keys as the broadcast
-// operand of the scores, in blocks of 16 keys, and 4 rows of dot products)
-// with heads of 24 under key padding.
+// sixteen queries (64 grouped rows: tiles of 32, each two blocks of 16
+// rows with the keys as the broadcast operand of the scores, in blocks of
+// 16 keys, and the keys past the last whole block of a padding length in
+// dot products) with heads of 24 under key padding.
 // Each attention reads queries of its own, so that no two share a scores
 // op (CSE would take it out of the flash loop).
 func.func @attention_decoding(
     %q1: tensor<2x1x256xf32>, %q2: tensor<2x1x256xf32>, %q3: tensor<2x1x256xf32>,
     %q4: tensor<2x1x256xf32>, %q5: tensor<2x3x256xf32>, %q6: tensor<2x3x256xf32>,
     %q7: tensor<2x3x256xf32>, %q8: tensor<2x31x256xf32>, %q9: tensor<2x2x128xf32>,
-    %q13: tensor<2x128x256xf32>, %q14: tensor<2x9x192xf32>,
+    %q13: tensor<2x128x256xf32>, %q14: tensor<2x16x192xf32>,
     %q10: tensor<2x1x256xf32>, %q11: tensor<2x2x192xf32>, %q12: tensor<2x2x192xf32>,
     %kv: tensor<2x600x64xf32>, %kvFull: tensor<2x600x256xf32>, %kv24: tensor<2x600x48xf32>,
     %len: tensor<2xi32> {kiln.int_range = array<i64: 0, 601>},
@@ -30,7 +31,7 @@ func.func @attention_decoding(
         tensor<2x1x256xf32>, tensor<2x3x256xf32>, tensor<2x3x256xf32>,
         tensor<2x3x256xf32>, tensor<2x31x256xf32>, tensor<2x2x128xf32>,
         tensor<2x1x256xf32>, tensor<2x2x192xf32>, tensor<2x2x192xf32>,
-        tensor<2x128x256xf32>, tensor<2x9x192xf32>) {
+        tensor<2x128x256xf32>, tensor<2x16x192xf32>) {
   %none = kiln.attention %q1, %kv, %kv {heads = 8 : i64, kv_heads = 2 : i64}
       : (tensor<2x1x256xf32>, tensor<2x600x64xf32>, tensor<2x600x64xf32>) -> tensor<2x1x256xf32>
   %pad = kiln.attention %q2, %kv, %kv mask(%len) {heads = 8 : i64, kv_heads = 2 : i64, mask = #kiln.mask_kind<key_padding>}
@@ -58,12 +59,12 @@ func.func @attention_decoding(
       : (tensor<2x2x192xf32>, tensor<2x600x48xf32>, tensor<2x600x48xf32>) -> tensor<2x2x192xf32>
   %onScores = kiln.attention %q12, %kv24, %kv24 mask(%len) {heads = 8 : i64, kv_heads = 2 : i64, mask = #kiln.mask_kind<key_padding>, scale = 0.3 : f64}
       : (tensor<2x2x192xf32>, tensor<2x600x48xf32>, tensor<2x600x48xf32>, tensor<2xi32>) -> tensor<2x2x192xf32>
-  %rows36 = kiln.attention %q14, %kv24, %kv24 mask(%len) {heads = 8 : i64, kv_heads = 2 : i64, mask = #kiln.mask_kind<key_padding>}
-      : (tensor<2x9x192xf32>, tensor<2x600x48xf32>, tensor<2x600x48xf32>, tensor<2xi32>) -> tensor<2x9x192xf32>
-  return %none, %pad, %sharedBias, %headBias, %causal, %spansAll, %spansZero, %rows124, %mqa, %mha, %onQuery, %onScores, %panels, %rows36
+  %rows64 = kiln.attention %q14, %kv24, %kv24 mask(%len) {heads = 8 : i64, kv_heads = 2 : i64, mask = #kiln.mask_kind<key_padding>}
+      : (tensor<2x16x192xf32>, tensor<2x600x48xf32>, tensor<2x600x48xf32>, tensor<2xi32>) -> tensor<2x16x192xf32>
+  return %none, %pad, %sharedBias, %headBias, %causal, %spansAll, %spansZero, %rows124, %mqa, %mha, %onQuery, %onScores, %panels, %rows64
       : tensor<2x1x256xf32>, tensor<2x1x256xf32>, tensor<2x1x256xf32>,
         tensor<2x1x256xf32>, tensor<2x3x256xf32>, tensor<2x3x256xf32>,
         tensor<2x3x256xf32>, tensor<2x31x256xf32>, tensor<2x2x128xf32>,
         tensor<2x1x256xf32>, tensor<2x2x192xf32>, tensor<2x2x192xf32>,
-        tensor<2x128x256xf32>, tensor<2x9x192xf32>
+        tensor<2x128x256xf32>, tensor<2x16x192xf32>
 }

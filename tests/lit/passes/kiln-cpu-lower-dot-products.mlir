@@ -187,3 +187,68 @@ func.func @one_row_block(%a: memref<16x24xf32>, %b: memref<40x24xf32>, %c: memre
   }
   return
 }
+
+// Attention's form (4-D views, a key limit, kiln.prefetch_ahead) with key
+// blocks, and two contractions in one function: they share one pair of
+// stack buffers sized for the larger of each (3 row blocks, dh = 40). The
+// key blocks stop at the whole blocks below the largest key end of the
+// rows, each first prefetches its 16 key rows 50 ahead (the next flash
+// block), and the keys from there to the end take dot products.
+// CHECK-LABEL: func.func @shared_buffers
+// CHECK-SAME: (%[[Q:[^:]+]]: memref<1x32x1x40xf32>, %[[K:[^:]+]]: memref<1x50x1x40xf32>, %[[ENDS:[^:]+]]: memref<1x32xi64>, %[[S:[^:]+]]: memref<1x1x32x50xf32>,
+// CHECK: %[[QT:.+]] = memref.alloca() {alignment = 64 : i64} : memref<3x40x16xf32>
+// CHECK: %[[KEYS:.+]] = memref.alloca() {alignment = 64 : i64} : memref<16x40xf32>
+// CHECK-NOT: memref.alloca
+// CHECK: %[[LAST:.+]] = scf.for {{.*}} iter_args
+// CHECK: memref.load %[[ENDS]]
+// CHECK: %[[END:.+]] = arith.minsi %{{.+}}, %[[LAST]]
+// CHECK: scf.for %{{.+}} = %{{.+}} to %c2{{(_[0-9]+)?}} step
+// CHECK: vector.store %{{.+}}, %[[QT]]
+// CHECK: %[[WHOLE:.+]] = arith.divui %[[END]], %c16
+// CHECK: %[[BLOCKS:.+]] = arith.muli %[[WHOLE]], %c16
+// CHECK: scf.for %[[N0:.+]] = %{{.+}} to %[[BLOCKS]] step %c16
+// CHECK: %[[AHEAD:.+]] = arith.addi %[[N0]], %c50{{(_[0-9]+)?}} : index
+// CHECK: memref.prefetch %[[K]][%{{.+}}, %[[AHEAD]], %{{.+}}, %c0{{(_[0-9]+)?}}], read, locality<2>, data
+// CHECK: vector.load %[[K]][%{{.+}}, %{{.+}}, %{{.+}}, %c0{{(_[0-9]+)?}}]
+// CHECK: vector.store %{{.+}}, %[[KEYS]]
+// CHECK: vector.load %[[QT]]
+// CHECK: vector.store %{{.+}}, %[[S]][%{{.+}}, %{{.+}}, %{{.+}}, %[[N0]]] : memref<1x1x32x50xf32>, vector<16xf32>
+// CHECK: scf.for %{{.+}} = %[[BLOCKS]] to %[[END]] step
+// CHECK: scf.for %{{.+}} = %{{.+}} to %c3{{(_[0-9]+)?}} step
+// CHECK: vector.store %{{.+}}, %[[QT]]
+// CHECK: memref.load %[[KEYS]]
+#ends4 = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2)>
+func.func @shared_buffers(%q: memref<1x32x1x40xf32>, %k: memref<1x50x1x40xf32>, %ends: memref<1x32xi64>, %s: memref<1x1x32x50xf32>,
+                          %q2: memref<1x48x1x24xf32>, %k2: memref<1x16x1x24xf32>, %s2: memref<1x1x48x16xf32>) {
+  linalg.generic {indexing_maps = [#q, #k, #ends4, #s], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%q, %k, %ends : memref<1x32x1x40xf32>, memref<1x50x1x40xf32>, memref<1x32xi64>) outs(%s : memref<1x1x32x50xf32>) attrs = {kiln.key_end = array<i64: 3>, kiln.prefetch_ahead = 50 : i64} {
+  ^bb0(%a: f32, %b: f32, %e: i64, %acc: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  linalg.generic {indexing_maps = [#q, #k, #s], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%q2, %k2 : memref<1x48x1x24xf32>, memref<1x16x1x24xf32>) outs(%s2 : memref<1x1x48x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// Fewer than 16 keys (a flash loop's tail block) make no key block: dot
+// products, and no stack buffers.
+// CHECK-LABEL: func.func @few_keys
+// CHECK-NOT: memref.alloca
+// CHECK: arith.addf {{.*}} : vector<8xf32>
+func.func @few_keys(%a: memref<32x24xf32>, %b: memref<8x24xf32>, %c: memref<32x8xf32>) {
+  linalg.generic {indexing_maps = [#a3, #b3, #c3], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<32x24xf32>, memref<8x24xf32>) outs(%c : memref<32x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %0 = arith.mulf %x, %y : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
