@@ -69,15 +69,18 @@ LogicalResult runGraphPipeline(ModuleOp module, GraphStage stage,
     }
     static_cast<OpPassManager &>(pm) = *parsed;
   } else {
-    // Operands are packed in the panels of the target's GEMM kernels
+    // Operands are packed in the panels of the target's GEMM kernels, and
+    // attention reads keys in place up to the target's row count
     // (compileThrough sets them; a stage run alone asks the target).
     GraphPipelineOptions graph = options.graph;
-    if (!graph.panel) {
+    if (!graph.panel || !graph.keysInPlaceRows) {
       FailureOr<CpuTarget> target = createCpuTarget(options.cpu, errorStream);
       if (failed(target)) {
         return emitError(module.getLoc(), error);
       }
-      graph.panel = target->blocking.panel;
+      graph.panel = graph.panel.value_or(target->blocking.panel);
+      graph.keysInPlaceRows =
+          graph.keysInPlaceRows.value_or(target->blocking.keysInPlaceRows);
     }
     // A stage runs its phases and the extensions right after them.
     StringRef stop = firstPhaseAfter(stage);
@@ -114,6 +117,9 @@ static FailureOr<CompiledKernels> compileThrough(ModuleOp module,
   CompileOptions graphOptions = options;
   if (!graphOptions.graph.panel) {
     graphOptions.graph.panel = target->blocking.panel;
+  }
+  if (!graphOptions.graph.keysInPlaceRows) {
+    graphOptions.graph.keysInPlaceRows = target->blocking.keysInPlaceRows;
   }
   if (failed(runGraphPipeline(module, GraphStage::Exec, graphOptions)) ||
       (options.onDispatchesFormed &&

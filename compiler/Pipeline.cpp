@@ -44,12 +44,17 @@ kiln::defaultGraphPhases(const PipelineExtensions &extensions,
   extend(ExtensionPoint::AfterGraphOptimization);
   std::string panel =
       graph.panel ? "{panel=" + std::to_string(*graph.panel) + "}" : "";
-  phases.push_back(
-      {"lowering", "func.func(kiln-lower-to-linalg, canonicalize, cse, "
-                   "kiln-fold-gemm-transposes, "
-                   "kiln-materialize-weight-layouts" +
-                       panel + ", kiln-pack-gemm-operands" + panel +
-                       ", kiln-materialize-outputs)"});
+  std::string inPlace =
+      graph.keysInPlaceRows
+          ? "{keys-in-place-rows=" + std::to_string(*graph.keysInPlaceRows) +
+                "}"
+          : "";
+  phases.push_back({"lowering", "func.func(kiln-lower-to-linalg" + inPlace +
+                                    ", canonicalize, cse, "
+                                    "kiln-fold-gemm-transposes, "
+                                    "kiln-materialize-weight-layouts" +
+                                    panel + ", kiln-pack-gemm-operands" +
+                                    panel + ", kiln-materialize-outputs)"});
   std::string schedule = "kiln-schedule-regions";
   if (graph.memoryBudgetKib) {
     schedule +=

@@ -54,6 +54,12 @@ struct KernelBlocking {
   /// (SSE4.1); without, kiln-cpu-expand-math expands floor and friends,
   /// which would call libm.
   bool rounding = true;
+  /// Attention heads with fewer query rows than this read their keys and
+  /// values in place rather than in panels (kiln-lower-to-linalg's
+  /// `keys-in-place-rows`): where the scores' key blocks exist (16 lanes),
+  /// in place is ahead of the panels up to about 224 rows; with the dot
+  /// products alone, up to about 128 (docs/attention.md, "Decoding").
+  int64_t keysInPlaceRows = 224;
 };
 
 /// Settings of the default graph pipeline's own passes; unset ones keep
@@ -64,6 +70,9 @@ struct GraphPipelineOptions {
   /// `panel` of kiln-materialize-weight-layouts and kiln-pack-gemm-operands
   /// (the target's KernelBlocking::panel).
   std::optional<int64_t> panel;
+  /// `keys-in-place-rows` of kiln-lower-to-linalg (the target's
+  /// KernelBlocking::keysInPlaceRows).
+  std::optional<int64_t> keysInPlaceRows;
 };
 
 /// One named phase of the graph pipeline; `passes` is a textual pipeline of

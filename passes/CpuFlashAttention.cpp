@@ -140,7 +140,7 @@ private:
   /// when no block follows (one block of all the keys, or the tail).
   int64_t prefetchDistance(linalg::GenericOp contraction) const;
   /// True when the scores read the keys in place (a decoding step: few
-  /// rows, kKeysInPlaceRows in AttentionPattern.cpp).
+  /// rows, kiln-lower-to-linalg's keys-in-place-rows).
   bool keysInPlace() const;
   /// The tile's query rows copied into a contiguous buffer, for scores over
   /// keys in place: a head's rows in q[b, i, h, d] are H dh floats apart (16

@@ -29,6 +29,8 @@ namespace {
 
 struct LowerToLinalgPass
     : kiln::impl::LowerToLinalgPassBase<LowerToLinalgPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     ConversionTarget target(*ctx);
@@ -43,7 +45,7 @@ struct LowerToLinalgPass
     populateReductionLoweringPatterns(patterns);
     populateTopKLoweringPatterns(patterns);
     populateRopeLoweringPatterns(patterns);
-    populateAttentionLoweringPatterns(patterns);
+    populateAttentionLoweringPatterns(patterns, keysInPlaceRows);
     populateMoeLoweringPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns)))) {

@@ -123,7 +123,18 @@ def LowerToLinalgPass : Pass<"kiln-lower-to-linalg", "mlir::func::FuncOp"> {
       linalg.yield %r : f32
     } -> tensor<32x3072xf32>
     ```
+
+    `kiln.attention` reads its keys and values in place (`k[b, j, hk, d]`)
+    when a head has fewer than `keys-in-place-rows` query rows, and copies
+    them into panels of 32 keys otherwise. kiln-compile sets the option
+    from the target: 224 where the scores' key blocks exist (16-lane
+    vectors), 128 otherwise.
   }];
+  let options = [
+    Option<"keysInPlaceRows", "keys-in-place-rows", "int64_t", "128",
+           "Attention heads with fewer query rows read keys and values in "
+           "place (not in panels)">
+  ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::linalg::LinalgDialect",
     "mlir::math::MathDialect", "mlir::tensor::TensorDialect"

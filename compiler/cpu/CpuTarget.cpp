@@ -34,6 +34,7 @@ KernelBlocking kernelBlockingFor(bool avx512) {
   avx2.nr = 16;
   avx2.kc = 256;
   avx2.panel = 16;
+  avx2.keysInPlaceRows = 128;
   return avx2;
 }
 

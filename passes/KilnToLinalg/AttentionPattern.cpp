@@ -54,18 +54,15 @@ namespace {
 
 /// Keys, and columns of V, per panel (OpClassification.h).
 constexpr int64_t kPanel = kAttentionKeyPanel;
-/// Heads with fewer rows than this read their keys, and their values, in
-/// place, not in panels (kiln-cpu-lower-dot-products). 32 heads of 128 over
-/// 4096 keys, 2 threads: in place ahead at 96 rows (43 against 48-50 ms),
-/// about even at 128 (55-58 against 58-61), panels ahead at 256 (97
-/// against 120, values in panels). Until the flash loop copied such a
-/// tile's queries into a contiguous buffer, a head's rows took one
-/// workgroup and the values stayed in place with the keys (2026-12-01),
-/// the panels were ahead from 24 rows.
-constexpr int64_t kKeysInPlaceRows = 128;
 
 struct LowerAttention : OpConversionPattern<AttentionOp> {
-  using OpConversionPattern::OpConversionPattern;
+  /// Heads with fewer rows than `keysInPlaceRows` read their keys, and
+  /// their values, in place, not in panels (kiln-lower-to-linalg's
+  /// `keys-in-place-rows`; kiln-compile sets it from the target).
+  LowerAttention(MLIRContext *ctx, int64_t keysInPlaceRows)
+      : OpConversionPattern(ctx), keysInPlaceRows(keysInPlaceRows) {}
+
+  int64_t keysInPlaceRows;
 
   LogicalResult
   matchAndRewrite(AttentionOp op, OpAdaptor adaptor,
@@ -98,7 +95,7 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     int64_t sq = grouped ? queries * queryGroup : queries;
     int64_t group = grouped ? 1 : queryGroup;
     // Few rows per head read the keys in place (see below).
-    bool keysInPlace = sq < kKeysInPlaceRows;
+    bool keysInPlace = sq < keysInPlaceRows;
     double scale = op.getScaleValue();
     // A power-of-two scale commutes with rounding, (s q) . k = s (q . k)
     // bit for bit (barring overflow and subnormals), so it goes on the keys
@@ -136,7 +133,7 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     // whole key blocks are whole panels (attentionKeyBlock), so it slices
     // panels. Measured with the values in panels too (below).
     //
-    // Fewer than kKeysInPlaceRows rows per head (a decoding step) read the
+    // Fewer than keysInPlaceRows rows per head (a decoding step) read the
     // keys as they are, k[b, j, h / g, d]: the scores are then dot products
     // along dh (kiln-cpu-lower-dot-products), not a GEMM, and the scale
     // went on the few queries above. The copy into panels was a write and a
@@ -589,8 +586,9 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
 
 } // namespace
 
-void populateAttentionLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerAttention>(patterns.getContext());
+void populateAttentionLoweringPatterns(RewritePatternSet &patterns,
+                                       int64_t keysInPlaceRows) {
+  patterns.add<LowerAttention>(patterns.getContext(), keysInPlaceRows);
 }
 
 } // namespace kiln

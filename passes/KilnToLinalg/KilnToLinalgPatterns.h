@@ -26,7 +26,10 @@ void populateTopKLoweringPatterns(mlir::RewritePatternSet &patterns);
 /// rope.
 void populateRopeLoweringPatterns(mlir::RewritePatternSet &patterns);
 /// attention.
-void populateAttentionLoweringPatterns(mlir::RewritePatternSet &patterns);
+/// Heads with fewer than `keysInPlaceRows` query rows read their keys and
+/// values in place (LowerToLinalgPass's `keys-in-place-rows`).
+void populateAttentionLoweringPatterns(mlir::RewritePatternSet &patterns,
+                                       int64_t keysInPlaceRows);
 /// moe.
 void populateMoeLoweringPatterns(mlir::RewritePatternSet &patterns);
 

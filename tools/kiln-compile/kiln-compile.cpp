@@ -148,6 +148,12 @@ cl::opt<int64_t> memoryBudget(
              "dispatches keep their program order, so that independent "
              "chains (MoE experts) reuse memory (default 1024; 0: never)"),
     cl::value_desc("MiB"), cl::cat(pipelineCategory));
+cl::opt<int64_t> keysInPlaceRows(
+    "keys-in-place-rows",
+    cl::desc("Attention heads with fewer query rows read their keys and "
+             "values in place rather than copied into panels (default: 224 "
+             "on CPUs with AVX-512, 128 on others)"),
+    cl::value_desc("rows"), cl::cat(pipelineCategory));
 cl::opt<std::string> passPipeline(
     "pass-pipeline",
     cl::desc("Run this graph pipeline instead of the default one (anchored "
@@ -232,6 +238,22 @@ bool setUpPipelines(kiln::CompileOptions &options) {
     }
     options.graph.memoryBudgetKib = memoryBudget * 1024;
   }
+  if (keysInPlaceRows.getNumOccurrences() > 0) {
+    if (keysInPlaceRows < 1) {
+      llvm::errs() << "kiln-compile: error: --keys-in-place-rows must be 1 "
+                      "or more, got "
+                   << keysInPlaceRows << "\n";
+      return false;
+    }
+    if (!passPipeline.empty()) {
+      llvm::errs() << "kiln-compile: error: --keys-in-place-rows sets an "
+                      "option of the default graph pipeline, which "
+                      "--pass-pipeline replaces; give kiln-lower-to-linalg{"
+                      "keys-in-place-rows=N} in it instead\n";
+      return false;
+    }
+    options.graph.keysInPlaceRows = keysInPlaceRows;
+  }
   options.graphPipeline = passPipeline;
   if (passPipeline.empty()) {
     return true;
@@ -265,6 +287,8 @@ bool printPipelines(const kiln::CompileOptions &options) {
   }
   kiln::GraphPipelineOptions graph = options.graph;
   graph.panel = target->blocking.panel;
+  graph.keysInPlaceRows =
+      graph.keysInPlaceRows.value_or(target->blocking.keysInPlaceRows);
   llvm::outs() << "graph pipeline:\n  "
                << (options.graphPipeline.empty()
                        ? kiln::defaultGraphPipeline(options.extensions, graph)

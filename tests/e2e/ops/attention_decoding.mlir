@@ -1,27 +1,27 @@
 // Few query rows per head (decoding steps, a few speculative tokens):
 // under GQA the heads of a group become rows of their kv head, and heads
-// with fewer than 128 rows read the keys as they are (dot products along
-// dh) instead of in panels. 600 keys make two flash blocks of 256 and a
-// tail of 88. One query over 4 heads per kv head, unmasked, under key
-// padding, under a bias shared by the group's heads (grouped) and under one
-// per head (not grouped); three queries (12 rows) causal and under row
-// spans drawn at run time (empty spans too, both empty-row rules); 31
-// queries (124 rows of a kv head, the most grouped) and 128 (not grouped:
-// 128 rows per head, keys and values in panels); one kv head for every
-// query head
-// (MQA, whose result is the product with V reshaped); one query without
-// GQA; a scale that is not a power of two on the queries and on the scores;
-// sixteen queries (64 grouped rows: tiles of 32, each two blocks of 16
-// rows with the keys as the broadcast operand of the scores, in blocks of
-// 16 keys, and the keys past the last whole block of a padding length in
-// dot products) with heads of 24 under key padding.
+// with fewer than keys-in-place-rows rows (128, or 224 with 16-lane
+// vectors) read the keys as they are instead of in panels. 600 keys make
+// two flash blocks of 256 and a tail of 88. One query over 4 heads per kv
+// head, unmasked, under key padding, under a bias shared by the group's
+// heads (grouped) and under one per head (not grouped); three queries (12
+// rows) causal and under row spans drawn at run time (empty spans too,
+// both empty-row rules); 31 queries (124 rows of a kv head, the most
+// grouped) and 256 (not grouped: 256 rows per head, keys and values in
+// panels on every target); one kv head for every query head (MQA, whose
+// result is the product with V reshaped); one query without GQA; a scale
+// that is not a power of two on the queries and on the scores; sixteen
+// queries (64 grouped rows: tiles of 32, each two blocks of 16 rows with
+// the keys as the broadcast operand of the scores, in blocks of 16 keys,
+// and the keys past the last whole block of a padding length in dot
+// products) with heads of 24 under key padding.
 // Each attention reads queries of its own, so that no two share a scores
 // op (CSE would take it out of the flash loop).
 func.func @attention_decoding(
     %q1: tensor<2x1x256xf32>, %q2: tensor<2x1x256xf32>, %q3: tensor<2x1x256xf32>,
     %q4: tensor<2x1x256xf32>, %q5: tensor<2x3x256xf32>, %q6: tensor<2x3x256xf32>,
     %q7: tensor<2x3x256xf32>, %q8: tensor<2x31x256xf32>, %q9: tensor<2x2x128xf32>,
-    %q13: tensor<2x128x256xf32>, %q14: tensor<2x16x192xf32>,
+    %q13: tensor<2x256x256xf32>, %q14: tensor<2x16x192xf32>,
     %q10: tensor<2x1x256xf32>, %q11: tensor<2x2x192xf32>, %q12: tensor<2x2x192xf32>,
     %kv: tensor<2x600x64xf32>, %kvFull: tensor<2x600x256xf32>, %kv24: tensor<2x600x48xf32>,
     %len: tensor<2xi32> {kiln.int_range = array<i64: 0, 601>},
@@ -31,7 +31,7 @@ func.func @attention_decoding(
         tensor<2x1x256xf32>, tensor<2x3x256xf32>, tensor<2x3x256xf32>,
         tensor<2x3x256xf32>, tensor<2x31x256xf32>, tensor<2x2x128xf32>,
         tensor<2x1x256xf32>, tensor<2x2x192xf32>, tensor<2x2x192xf32>,
-        tensor<2x128x256xf32>, tensor<2x16x192xf32>) {
+        tensor<2x256x256xf32>, tensor<2x16x192xf32>) {
   %none = kiln.attention %q1, %kv, %kv {heads = 8 : i64, kv_heads = 2 : i64}
       : (tensor<2x1x256xf32>, tensor<2x600x64xf32>, tensor<2x600x64xf32>) -> tensor<2x1x256xf32>
   %pad = kiln.attention %q2, %kv, %kv mask(%len) {heads = 8 : i64, kv_heads = 2 : i64, mask = #kiln.mask_kind<key_padding>}
@@ -49,7 +49,7 @@ func.func @attention_decoding(
   %rows124 = kiln.attention %q8, %kv, %kv {heads = 8 : i64, kv_heads = 2 : i64, mask = #kiln.mask_kind<causal>}
       : (tensor<2x31x256xf32>, tensor<2x600x64xf32>, tensor<2x600x64xf32>) -> tensor<2x31x256xf32>
   %panels = kiln.attention %q13, %kv, %kv {heads = 8 : i64, kv_heads = 2 : i64, mask = #kiln.mask_kind<causal>}
-      : (tensor<2x128x256xf32>, tensor<2x600x64xf32>, tensor<2x600x64xf32>) -> tensor<2x128x256xf32>
+      : (tensor<2x256x256xf32>, tensor<2x600x64xf32>, tensor<2x600x64xf32>) -> tensor<2x256x256xf32>
   %kv1 = kiln.slice %kv {offsets = array<i64: 0, 0, 0>, sizes = array<i64: 2, 600, 32>, strides = array<i64: 1, 1, 1>} : tensor<2x600x64xf32> -> tensor<2x600x32xf32>
   %mqa = kiln.attention %q9, %kv1, %kv1 {heads = 4 : i64, kv_heads = 1 : i64, mask = #kiln.mask_kind<causal>}
       : (tensor<2x2x128xf32>, tensor<2x600x32xf32>, tensor<2x600x32xf32>) -> tensor<2x2x128xf32>
@@ -66,5 +66,5 @@ func.func @attention_decoding(
         tensor<2x1x256xf32>, tensor<2x3x256xf32>, tensor<2x3x256xf32>,
         tensor<2x3x256xf32>, tensor<2x31x256xf32>, tensor<2x2x128xf32>,
         tensor<2x1x256xf32>, tensor<2x2x192xf32>, tensor<2x2x192xf32>,
-        tensor<2x128x256xf32>, tensor<2x16x192xf32>
+        tensor<2x256x256xf32>, tensor<2x16x192xf32>
 }

@@ -1,7 +1,7 @@
-// RUN: kiln-compile %s --emit=llvm -o /dev/null --mlir-print-ir-after=kiln-cpu-flash-attention 2>&1 | FileCheck %s
+// RUN: kiln-compile %s --keys-in-place-rows=128 --emit=llvm -o /dev/null --mlir-print-ir-after=kiln-cpu-flash-attention 2>&1 | FileCheck %s
 // Keys in panels are read by every row tile, not streamed once: no
 // contraction prefetches the next key block (kiln.prefetch_ahead).
-// RUN: kiln-compile %s --emit=llvm -o /dev/null --mlir-print-ir-after=kiln-cpu-flash-attention 2>&1 | FileCheck %s --check-prefix=NOAHEAD
+// RUN: kiln-compile %s --keys-in-place-rows=128 --emit=llvm -o /dev/null --mlir-print-ir-after=kiln-cpu-flash-attention 2>&1 | FileCheck %s --check-prefix=NOAHEAD
 // NOAHEAD: IR Dump After CpuFlashAttentionPass
 // NOAHEAD-NOT: kiln.prefetch_ahead
 

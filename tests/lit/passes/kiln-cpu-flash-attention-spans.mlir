@@ -1,4 +1,4 @@
-// RUN: kiln-compile %s --emit=llvm -o /dev/null --mlir-print-ir-after=kiln-cpu-flash-attention 2>&1 | FileCheck %s
+// RUN: kiln-compile %s --keys-in-place-rows=128 --emit=llvm -o /dev/null --mlir-print-ir-after=kiln-cpu-flash-attention 2>&1 | FileCheck %s
 
 // Row spans [lo, hi) per query row, at run time: the loop runs from the
 // block holding the smallest begin of the tile's rows to the block holding

@@ -1,4 +1,4 @@
-// RUN: kiln-compile %s --emit=llvm -o /dev/null --mlir-print-ir-after=kiln-cpu-flash-attention 2>&1 | FileCheck %s
+// RUN: kiln-compile %s --keys-in-place-rows=128 --emit=llvm -o /dev/null --mlir-print-ir-after=kiln-cpu-flash-attention 2>&1 | FileCheck %s
 
 // 335 keys have no divisor that is whole key panels in [128, 256]: the
 // flash loop runs over whole blocks of 256 (eight panels each) up to the
