@@ -126,12 +126,13 @@ def LowerToLinalgPass : Pass<"kiln-lower-to-linalg", "mlir::func::FuncOp"> {
 
     `kiln.attention` reads its keys and values in place (`k[b, j, hk, d]`)
     when a head has fewer than `keys-in-place-rows` query rows, and copies
-    them into panels of 32 keys otherwise. kiln-compile sets the option
-    from the target: 224 where the scores' key blocks exist (16-lane
-    vectors), 128 otherwise.
+    them into panels of 32 keys otherwise. kiln-compile (and the C++
+    compile API) set the option from the target: 224 where the scores' key
+    blocks exist (16-lane vectors; the default, as the other passes'
+    defaults are AVX-512's), 128 otherwise.
   }];
   let options = [
-    Option<"keysInPlaceRows", "keys-in-place-rows", "int64_t", "128",
+    Option<"keysInPlaceRows", "keys-in-place-rows", "int64_t", "224",
            "Attention heads with fewer query rows read keys and values in "
            "place (not in panels)">
   ];

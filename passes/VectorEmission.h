@@ -16,8 +16,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
-#include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 namespace kiln {
 
@@ -107,12 +105,7 @@ inline void emitForLoop(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lb,
 /// network (about 64 shuffles for 16 x 16 f32) rather than
 /// convert-vector-to-llvm's element-wise default; nothing else is
 /// rewritten or folded.
-inline void lowerTransposesToShuffles(mlir::Operation *root) {
-  mlir::RewritePatternSet patterns(root->getContext());
-  mlir::vector::populateVectorTransposeLoweringPatterns(
-      patterns, mlir::vector::VectorTransposeLowering::Shuffle16x16);
-  mlir::walkAndApplyPatterns(root, std::move(patterns));
-}
+void lowerTransposesToShuffles(mlir::Operation *root);
 
 } // namespace kiln
 

@@ -152,7 +152,7 @@ cl::opt<int64_t> keysInPlaceRows(
     "keys-in-place-rows",
     cl::desc("Attention heads with fewer query rows read their keys and "
              "values in place rather than copied into panels (default: 224 "
-             "on CPUs with AVX-512, 128 on others)"),
+             "on CPUs with AVX-512, 128 on others; 1: always in panels)"),
     cl::value_desc("rows"), cl::cat(pipelineCategory));
 cl::opt<std::string> passPipeline(
     "pass-pipeline",

@@ -7,8 +7,9 @@
 // heads (grouped) and under one per head (not grouped); three queries (12
 // rows) causal and under row spans drawn at run time (empty spans too,
 // both empty-row rules); 31 queries (124 rows of a kv head, the most
-// grouped) and 256 (not grouped: 256 rows per head, keys and values in
-// panels on every target); one kv head for every query head (MQA, whose
+// grouped), 160 (not grouped: in place with 16-lane vectors, in panels
+// without) and 256 (keys and values in panels on every target); one kv
+// head for every query head (MQA, whose
 // result is the product with V reshaped); one query without GQA; a scale
 // that is not a power of two on the queries and on the scores; sixteen
 // queries (64 grouped rows: tiles of 32, each two blocks of 16 rows with
@@ -22,6 +23,7 @@ func.func @attention_decoding(
     %q4: tensor<2x1x256xf32>, %q5: tensor<2x3x256xf32>, %q6: tensor<2x3x256xf32>,
     %q7: tensor<2x3x256xf32>, %q8: tensor<2x31x256xf32>, %q9: tensor<2x2x128xf32>,
     %q13: tensor<2x256x256xf32>, %q14: tensor<2x16x192xf32>,
+    %q15: tensor<2x160x256xf32>,
     %q10: tensor<2x1x256xf32>, %q11: tensor<2x2x192xf32>, %q12: tensor<2x2x192xf32>,
     %kv: tensor<2x600x64xf32>, %kvFull: tensor<2x600x256xf32>, %kv24: tensor<2x600x48xf32>,
     %len: tensor<2xi32> {kiln.int_range = array<i64: 0, 601>},
@@ -31,7 +33,7 @@ func.func @attention_decoding(
         tensor<2x1x256xf32>, tensor<2x3x256xf32>, tensor<2x3x256xf32>,
         tensor<2x3x256xf32>, tensor<2x31x256xf32>, tensor<2x2x128xf32>,
         tensor<2x1x256xf32>, tensor<2x2x192xf32>, tensor<2x2x192xf32>,
-        tensor<2x256x256xf32>, tensor<2x16x192xf32>) {
+        tensor<2x256x256xf32>, tensor<2x16x192xf32>, tensor<2x160x256xf32>) {
   %none = kiln.attention %q1, %kv, %kv {heads = 8 : i64, kv_heads = 2 : i64}
       : (tensor<2x1x256xf32>, tensor<2x600x64xf32>, tensor<2x600x64xf32>) -> tensor<2x1x256xf32>
   %pad = kiln.attention %q2, %kv, %kv mask(%len) {heads = 8 : i64, kv_heads = 2 : i64, mask = #kiln.mask_kind<key_padding>}
@@ -61,10 +63,12 @@ func.func @attention_decoding(
       : (tensor<2x2x192xf32>, tensor<2x600x48xf32>, tensor<2x600x48xf32>, tensor<2xi32>) -> tensor<2x2x192xf32>
   %rows64 = kiln.attention %q14, %kv24, %kv24 mask(%len) {heads = 8 : i64, kv_heads = 2 : i64, mask = #kiln.mask_kind<key_padding>}
       : (tensor<2x16x192xf32>, tensor<2x600x48xf32>, tensor<2x600x48xf32>, tensor<2xi32>) -> tensor<2x16x192xf32>
-  return %none, %pad, %sharedBias, %headBias, %causal, %spansAll, %spansZero, %rows124, %mqa, %mha, %onQuery, %onScores, %panels, %rows64
+  %rows160 = kiln.attention %q15, %kv, %kv {heads = 8 : i64, kv_heads = 2 : i64, mask = #kiln.mask_kind<causal>}
+      : (tensor<2x160x256xf32>, tensor<2x600x64xf32>, tensor<2x600x64xf32>) -> tensor<2x160x256xf32>
+  return %none, %pad, %sharedBias, %headBias, %causal, %spansAll, %spansZero, %rows124, %mqa, %mha, %onQuery, %onScores, %panels, %rows64, %rows160
       : tensor<2x1x256xf32>, tensor<2x1x256xf32>, tensor<2x1x256xf32>,
         tensor<2x1x256xf32>, tensor<2x3x256xf32>, tensor<2x3x256xf32>,
         tensor<2x3x256xf32>, tensor<2x31x256xf32>, tensor<2x2x128xf32>,
         tensor<2x1x256xf32>, tensor<2x2x192xf32>, tensor<2x2x192xf32>,
-        tensor<2x256x256xf32>, tensor<2x16x192xf32>
+        tensor<2x256x256xf32>, tensor<2x16x192xf32>, tensor<2x160x256xf32>
 }

@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-lower-to-linalg, kiln-form-dispatch-regions))" -split-input-file | FileCheck %s
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-lower-to-linalg{keys-in-place-rows=128}, kiln-form-dispatch-regions))" -split-input-file | FileCheck %s
 
 // The MLP block: bias + GELU join the first GEMM; bias + residual + the
 // whole layer norm join the second.

@@ -1,4 +1,7 @@
-// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-lower-to-linalg))" -split-input-file | FileCheck %s
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-lower-to-linalg{keys-in-place-rows=128}))" -split-input-file | FileCheck %s
+// With the default limit (224, AVX-512's), 128 rows per head read the keys
+// in place: no panels.
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-lower-to-linalg))" -split-input-file | FileCheck %s --check-prefix=DEFAULT
 
 // A linear: a contraction over (rows.., n, k) reading W[n, k], then a bias.
 // CHECK-DAG: #[[X:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
@@ -278,6 +281,9 @@ func.func @single_head_attention(%q: tensor<1x4x16xf32>, %kv: tensor<1x8x16xf32>
 // (q . k)/4 bit for bit and the keys' panels (128 rows per head) apply it. Nothing else is
 // left for a mask op, and the softmax reads the scores.
 // CHECK-LABEL: func.func @power_of_two_scale
+// DEFAULT-LABEL: func.func @power_of_two_scale
+// DEFAULT-NOT: tensor<1x2x1x16x32xf32>
+// DEFAULT: kiln.attention_part = "scores"
 // CHECK: linalg.generic {{.*}} outs(%{{.+}} : tensor<1x2x1x16x32xf32>)
 // CHECK: arith.mulf %{{.+}}, %cst{{.*}} : f32
 // CHECK: %[[S:.+]] = linalg.generic {{.*}}kiln.attention_part = "scores"
@@ -294,6 +300,7 @@ func.func @power_of_two_scale(%q: tensor<1x128x32xf32>, %kv: tensor<1x8x32xf32>)
 // Head dim 8: 8^-0.5 is not a power of two and `scale_on` is the scores,
 // so the mask op scales them (the keys' panels do not).
 // CHECK-LABEL: func.func @scores_scale
+// DEFAULT-LABEL: func.func @scores_scale
 // CHECK: linalg.generic {{.*}} outs(%{{.+}} : tensor<1x4x1x8x32xf32>)
 // CHECK-NOT: arith.mulf
 // CHECK: kiln.attention_part = "scores"
