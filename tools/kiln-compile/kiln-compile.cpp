@@ -181,6 +181,33 @@ ExtensionOption extensionOptions[] = {
      "Run passes on each executable's module before the kernel pipeline"},
 };
 
+/// Reads `flag`, which sets an option of the default graph pipeline
+/// (`passOption`, written as in a pipeline): `value` stays unset when the
+/// flag is not given. False, with an error printed, when it is below
+/// `least` (`unit` follows the bound) or when --pass-pipeline replaces
+/// that pipeline.
+bool graphPipelineFlag(const cl::opt<int64_t> &flag, int64_t least,
+                       StringRef unit, StringRef passOption,
+                       std::optional<int64_t> &value) {
+  if (flag.getNumOccurrences() == 0) {
+    return true;
+  }
+  if (flag < least) {
+    llvm::errs() << "kiln-compile: error: --" << flag.ArgStr << " must be "
+                 << least << " or more" << unit << ", got " << flag << "\n";
+    return false;
+  }
+  if (!passPipeline.empty()) {
+    llvm::errs() << "kiln-compile: error: --" << flag.ArgStr
+                 << " sets an option of the default graph pipeline, which "
+                    "--pass-pipeline replaces; give "
+                 << passOption << " in it instead\n";
+    return false;
+  }
+  value = flag;
+  return true;
+}
+
 /// Adds the --<extension point> pipelines after the plugins'; checks that
 /// every pipeline parses. False on an error (reported).
 bool setUpPipelines(kiln::CompileOptions &options) {
@@ -222,38 +249,19 @@ bool setUpPipelines(kiln::CompileOptions &options) {
       }
     }
   }
-  if (memoryBudget.getNumOccurrences() > 0) {
-    if (memoryBudget < 0) {
-      llvm::errs() << "kiln-compile: error: --memory-budget must be 0 or "
-                      "more MiB, got "
-                   << memoryBudget << "\n";
-      return false;
-    }
-    if (!passPipeline.empty()) {
-      llvm::errs() << "kiln-compile: error: --memory-budget sets an option "
-                      "of the default graph pipeline, which --pass-pipeline "
-                      "replaces; give kiln-schedule-regions{memory-budget-"
-                      "kib=N} in it instead\n";
-      return false;
-    }
-    options.graph.memoryBudgetKib = memoryBudget * 1024;
+  std::optional<int64_t> budget, inPlace;
+  if (!graphPipelineFlag(memoryBudget, 0, " MiB",
+                         "kiln-schedule-regions{memory-budget-kib=N}",
+                         budget) ||
+      !graphPipelineFlag(keysInPlaceRows, 1, "",
+                         "kiln-lower-to-linalg{keys-in-place-rows=N}",
+                         inPlace)) {
+    return false;
   }
-  if (keysInPlaceRows.getNumOccurrences() > 0) {
-    if (keysInPlaceRows < 1) {
-      llvm::errs() << "kiln-compile: error: --keys-in-place-rows must be 1 "
-                      "or more, got "
-                   << keysInPlaceRows << "\n";
-      return false;
-    }
-    if (!passPipeline.empty()) {
-      llvm::errs() << "kiln-compile: error: --keys-in-place-rows sets an "
-                      "option of the default graph pipeline, which "
-                      "--pass-pipeline replaces; give kiln-lower-to-linalg{"
-                      "keys-in-place-rows=N} in it instead\n";
-      return false;
-    }
-    options.graph.keysInPlaceRows = keysInPlaceRows;
+  if (budget) {
+    options.graph.memoryBudgetKib = *budget * 1024;
   }
+  options.graph.keysInPlaceRows = inPlace;
   options.graphPipeline = passPipeline;
   if (passPipeline.empty()) {
     return true;
