@@ -27,17 +27,18 @@
 //
 //   at[blk, k, r] = A[16 blk + r, k]      (per contraction, into a stack
 //                                          buffer; 16 x 16 transposes)
-//   for n0 in [0, N - N mod 16) step 16
-//     keys[j, ..] = B[n0 + j, ..]          (j < 16: a contiguous copy)
+//   keys[0, j, ..] = B[j, ..]              (j < 16: a contiguous copy)
+//   for n0 in [0, N - N mod 16) step 16    (s = (n0 / 16) mod 2)
 //     for each block blk of 16 rows
 //       acc[j] = 0                         (16 vectors: one per key)
 //       for k in [0, K)
-//         acc[j] = fma(broadcast(keys[j, k]), at[blk, k, ..], acc[j])
+//         acc[j] = fma(broadcast(keys[s, j, k]), at[blk, k, ..], acc[j])
+//         (blk = 0: one vector of keys[1 - s] = B[n0 + 16 + .., ..])
 //       C[16 blk + r, n0 .. n0 + 16] += transpose(acc)[r]
 //   the rest (rows past the whole row blocks, keys past the whole key
 //   blocks): the dot products above
 //
-// The contractions of a function share one pair of stack buffers (a flash
+// The contractions of a function share one set of stack buffers (a flash
 // loop has two: its whole key blocks and its tail block), sized for the
 // largest.
 //
@@ -50,9 +51,20 @@
 // again (20% slower than the dot products; 8-12% faster with it at 32-64
 // rows, docs/attention.md).
 //
+// The next block's copy rides in the first row block's FMA loop, one
+// vector per step of k (when K is whole vectors; otherwise each block is
+// copied before its row blocks): as a loop of its own the copy waited on
+// its loads with no FMAs to overlap, about 10% of a 32-row decoding
+// step's time.
+//
 // With kiln.prefetch_ahead = d (a decoding step's flash loop), each key
-// step first prefetches row n + d of B into L2: the next key block's row
-// (a block of 16 keys prefetches its 16 rows before its copy).
+// step first prefetches row n + d of B into L2: the next key block's row.
+// The key blocks prefetch those rows one line per step of their first row
+// block, and the rows of the block after the next one too. Those came
+// back from L3: keys read in place are `Hkv dh` floats apart, so a head's
+// lines fall on a few sets of L2 as well (1/8 of them at 4 KiB, 1/32 at
+// 16 KiB), which cannot hold a flash block's keys, and the prefetches a
+// block ahead are evicted to L3 before their copy.
 //
 // The order of the additions into an element of C depends on the shapes
 // and, under a key limit, on where the whole key blocks end: never on the
@@ -96,8 +108,9 @@ constexpr int64_t kKeyBlock = 16;
 constexpr int64_t kKeyBlockMinRowBlocks = 2;
 
 /// The stack buffers of the key blocks, shared by a function's
-/// contractions: A^T as [row blocks, depth, kKeyBlock] and a block of B's
-/// rows as [kKeyBlock, depth], each large enough for every contraction.
+/// contractions: A^T as [row blocks, depth, kKeyBlock] and two blocks of
+/// B's rows as [2, kKeyBlock, depth] (the one in use and the next), each
+/// large enough for every contraction.
 struct KeyBlockBuffers {
   Value queries, keys;
 };
@@ -275,27 +288,61 @@ private:
 
   /// The columns in blocks of kKeyBlock with B as the broadcast operand
   /// (C^T = B A^T) for the first `rowBlocks` blocks of kKeyBlock rows: A^T
-  /// first goes to its stack buffer; then, for each block of columns, B's
-  /// rows are copied to theirs and each block of rows carries one
-  /// accumulator per column along k, each step one vector of A^T times one
-  /// element of B broadcast, and the accumulators are transposed onto C's
-  /// rows. Returns where the whole column blocks end.
+  /// first goes to its stack buffer; then, for each block of columns (its
+  /// B rows copied to a slot of theirs, by the block before), each block
+  /// of rows carries one accumulator per column along k, each step one
+  /// vector of A^T times one element of B broadcast, and the accumulators
+  /// are transposed onto C's rows. Returns where the whole column blocks
+  /// end.
   Value emitKeyBlocks(Value end, int64_t rowBlocks) {
     emitForLoop(b, loc, index(0), index(rowBlocks), 1,
                 [&](Value block) { transposeQueries(block); });
     Value step = index(kKeyBlock);
     Value blocksEnd = arith::MulIOp::create(
         b, loc, arith::DivUIOp::create(b, loc, end, step), step);
-    emitForLoop(b, loc, index(0), blocksEnd, kKeyBlock, [&](Value n0) {
-      if (ahead) {
-        for (int64_t j = 0; j < kKeyBlock; ++j) {
-          prefetchRow(
-              arith::AddIOp::create(b, loc, n0, index(j + ahead.getInt())));
+    if (depth % width != 0) {
+      // Rows of a part vector: each block's copy on its own.
+      emitForLoop(b, loc, index(0), blocksEnd, kKeyBlock, [&](Value n0) {
+        if (ahead) {
+          for (int64_t j = 0; j < kKeyBlock; ++j) {
+            prefetchRow(
+                arith::AddIOp::create(b, loc, n0, index(j + ahead.getInt())));
+          }
         }
+        copyKeys(n0, index(0));
+        emitForLoop(b, loc, index(0), index(rowBlocks), 1, [&](Value block) {
+          keyBlock(block, n0, index(0), /*next=*/{});
+        });
+      });
+      return blocksEnd;
+    }
+    // The first block's keys go to slot 0 before the loop; each block's
+    // first row block then copies the next block's keys into the other
+    // slot (its own again after the last block), one vector per step.
+    Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt,
+                                      blocksEnd, index(0));
+    auto first = scf::IfOp::create(b, loc, any);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(first.thenYield());
+      copyKeys(index(0), index(0));
+    }
+    emitForLoop(b, loc, index(0), blocksEnd, kKeyBlock, [&](Value n0) {
+      Value slot = arith::RemUIOp::create(
+          b, loc, arith::DivUIOp::create(b, loc, n0, step), index(2));
+      Value following = arith::AddIOp::create(b, loc, n0, step);
+      Value more = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                         following, blocksEnd);
+      NextKeys next;
+      next.from = arith::SelectOp::create(b, loc, more, following, n0);
+      next.slot = arith::SubIOp::create(b, loc, index(1), slot);
+      if (ahead) {
+        next.prefetchFrom =
+            arith::AddIOp::create(b, loc, n0, index(ahead.getInt()));
       }
-      copyKeys(n0);
-      emitForLoop(b, loc, index(0), index(rowBlocks), 1,
-                  [&](Value block) { keyBlock(block, n0); });
+      keyBlock(index(0), n0, slot, next);
+      emitForLoop(b, loc, index(1), index(rowBlocks), 1,
+                  [&](Value block) { keyBlock(block, n0, slot, /*next=*/{}); });
     });
     return blocksEnd;
   }
@@ -339,41 +386,80 @@ private:
     return vector::TransposeOp::create(b, loc, t, ArrayRef<int64_t>{1, 0});
   }
 
-  /// keys[j, ..] = B[n0 + j, ..] for j < kKeyBlock: the FMAs broadcast
-  /// from a contiguous buffer, not from rows on one set of the L1 cache
-  /// (see the file's header).
-  void copyKeys(Value n0) {
+  /// keys[slot, j, ..] = B[n0 + j, ..] for j < kKeyBlock: the FMAs
+  /// broadcast from a contiguous buffer, not from rows on one set of the
+  /// L1 cache (see the file's header).
+  void copyKeys(Value n0, Value slot) {
     for (int64_t j = 0; j < kKeyBlock; ++j) {
       Value key = arith::AddIOp::create(b, loc, n0, index(j));
       for (int64_t k = 0; k < depth; k += width) {
         int64_t lanes = std::min(width, depth - k);
         Value row = load(
             bMat, at(bMat, gemm.rhsNPos, key, gemm.rhsKPos, index(k)), lanes);
-        store(row, buffers.keys, {index(j), index(k)}, lanes);
+        store(row, buffers.keys, {slot, index(j), index(k)}, lanes);
+      }
+    }
+  }
+
+  /// What a block's first row block does besides its FMAs (rows of whole
+  /// vectors): copy the keys from row `from` into `slot`, and prefetch
+  /// into L2 the rows from `prefetchFrom` (when set).
+  struct NextKeys {
+    Value from, slot, prefetchFrom;
+  };
+
+  /// Step k of the first row block: vector k of the kKeyBlock x depth /
+  /// width vectors of `next`'s keys, and the line of its prefetch.
+  void stepNextKeys(OpBuilder &nb, Value k, const NextKeys &next) {
+    Value perRow = index(depth / width);
+    Value j = arith::DivUIOp::create(nb, loc, k, perRow);
+    Value lane = arith::MulIOp::create(
+        nb, loc, arith::RemUIOp::create(nb, loc, k, perRow), index(width));
+    Value key = arith::AddIOp::create(nb, loc, next.from, j);
+    Value row =
+        vector::LoadOp::create(nb, loc, vectorType, bMat,
+                               at(bMat, gemm.rhsNPos, key, gemm.rhsKPos, lane));
+    vector::StoreOp::create(nb, loc, row, buffers.keys,
+                            ValueRange{next.slot, j, lane});
+    if (next.prefetchFrom) {
+      // The rows a flash block ahead come into L2 from memory; the block
+      // after `next` comes back into L2 from L3 (see the file's header).
+      for (Value from :
+           {next.prefetchFrom,
+            arith::AddIOp::create(nb, loc, next.from, index(kKeyBlock))
+                .getResult()}) {
+        Value row = arith::AddIOp::create(nb, loc, from, j);
+        memref::PrefetchOp::create(
+            nb, loc, bMat, at(bMat, gemm.rhsNPos, row, gemm.rhsKPos, lane),
+            /*isWrite=*/false, /*localityHint=*/2, /*isDataCache=*/true);
       }
     }
   }
 
   /// C[kKeyBlock block + r, n0 + j] += sum over k of
-  /// queries[block, k, r] * keys[j, k] for r, j < kKeyBlock.
-  void keyBlock(Value block, Value n0) {
+  /// queries[block, k, r] * keys[slot, j, k] for r, j < kKeyBlock; with
+  /// `next.from` set, each step also moves one vector of the next keys.
+  void keyBlock(Value block, Value n0, Value slot, const NextKeys &next) {
     auto loop = scf::ForOp::create(
         b, loc, index(0), index(depth), index(1),
         SmallVector<Value>(kKeyBlock, zeros(vectorType)),
         [&](OpBuilder &nb, Location, Value k, ValueRange accs) {
+          if (next.from) {
+            stepNextKeys(nb, k, next);
+          }
           Value queries =
               vector::LoadOp::create(nb, loc, vectorType, buffers.queries,
                                      ValueRange{block, k, index(0)});
-          SmallVector<Value> next;
+          SmallVector<Value> nextAccs;
           for (auto [j, acc] : llvm::enumerate(accs)) {
             Value x = memref::LoadOp::create(nb, loc, buffers.keys,
-                                             ValueRange{index(j), k});
+                                             ValueRange{slot, index(j), k});
             Value broadcast =
                 vector::BroadcastOp::create(nb, loc, vectorType, x);
-            next.push_back(
+            nextAccs.push_back(
                 vector::FMAOp::create(nb, loc, broadcast, queries, acc));
           }
-          scf::YieldOp::create(nb, loc, next);
+          scf::YieldOp::create(nb, loc, nextAccs);
         });
     Value t = transposed(loop.getResults());
     Value m0 = arith::MulIOp::create(b, loc, block, index(kKeyBlock));
@@ -527,7 +613,8 @@ struct CpuLowerDotProductsPass
                                       b.getI64IntegerAttr(64))
           .getResult();
     };
-    return {buffer({rowBlocks, depth, kKeyBlock}), buffer({kKeyBlock, depth})};
+    return {buffer({rowBlocks, depth, kKeyBlock}),
+            buffer({2, kKeyBlock, depth})};
   }
 };
 

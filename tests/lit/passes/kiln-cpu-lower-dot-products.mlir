@@ -115,7 +115,8 @@ func.func @scores_ahead(%q: memref<1x4x1x32xf32>, %k: memref<1x40x1x32xf32>, %s:
 // blocks take the keys as the broadcast operand, in blocks of 16 keys: A^T
 // goes to a stack buffer (two blocks of 16 rows over dh = 24: a whole
 // 16 x 16 transpose and one of 8 lanes), each key block is first copied to
-// a contiguous buffer of its own, and for each row block one accumulator
+// a contiguous buffer of its own (slot 0 of two: rows of 24 are not whole
+// vectors, see @pipelined_keys), and for each row block one accumulator
 // per key carries the rows' scores along dh, a vector of A^T times a
 // broadcast key element per step. The accumulators' transpose (the
 // shuffle network: no vector.transpose is left) adds rows of 16 scores
@@ -125,7 +126,7 @@ func.func @scores_ahead(%q: memref<1x4x1x32xf32>, %k: memref<1x40x1x32xf32>, %s:
 // CHECK-LABEL: func.func @key_blocks
 // CHECK-SAME: (%[[A:[^:]+]]: memref<36x24xf32>, %[[B:[^:]+]]: memref<40x24xf32>, %[[C:[^:]+]]: memref<36x40xf32>)
 // CHECK: %[[AT:.+]] = memref.alloca() {alignment = 64 : i64} : memref<2x24x16xf32>
-// CHECK: %[[KEYS:.+]] = memref.alloca() {alignment = 64 : i64} : memref<16x24xf32>
+// CHECK: %[[KEYS:.+]] = memref.alloca() {alignment = 64 : i64} : memref<2x16x24xf32>
 // CHECK: scf.for %[[BLOCK:.+]] = %{{.+}} to %c2{{(_[0-9]+)?}} step
 // CHECK-COUNT-16: vector.load %[[A]]
 // CHECK: vector.store %{{.+}}, %[[AT]][%[[BLOCK]], %{{.+}}, %{{.+}}] : memref<2x24x16xf32>, vector<16xf32>
@@ -136,12 +137,12 @@ func.func @scores_ahead(%q: memref<1x4x1x32xf32>, %k: memref<1x40x1x32xf32>, %s:
 // CHECK: scf.for %[[N0:.+]] = %{{.+}} to %[[WHOLE]] step %c16
 // CHECK: %[[KEY0:.+]] = arith.addi %[[N0]], %c0{{(_[0-9]+)?}} : index
 // CHECK: %[[ROW0:.+]] = vector.load %[[B]][%[[KEY0]], %c0{{(_[0-9]+)?}}] : memref<40x24xf32>, vector<16xf32>
-// CHECK: vector.store %[[ROW0]], %[[KEYS]][%c0{{(_[0-9]+)?}}, %c0{{(_[0-9]+)?}}]
-// CHECK: vector.maskedstore %[[KEYS]][%c0{{(_[0-9]+)?}}, %c16{{(_[0-9]+)?}}]
+// CHECK: vector.store %[[ROW0]], %[[KEYS]][%c0{{(_[0-9]+)?}}, %c0{{(_[0-9]+)?}}, %c0{{(_[0-9]+)?}}]
+// CHECK: vector.maskedstore %[[KEYS]][%c0{{(_[0-9]+)?}}, %c0{{(_[0-9]+)?}}, %c16{{(_[0-9]+)?}}]
 // CHECK: scf.for %[[RB:.+]] = %{{.+}} to %c2{{(_[0-9]+)?}} step
 // CHECK: scf.for %[[K:.+]] = %{{.+}} to %c24{{(_[0-9]+)?}} step %c1{{(_[0-9]+)?}} iter_args(
 // CHECK: %[[QT:.+]] = vector.load %[[AT]][%[[RB]], %[[K]], %{{.+}}] : memref<2x24x16xf32>, vector<16xf32>
-// CHECK: %[[X:.+]] = memref.load %[[KEYS]][%c0{{(_[0-9]+)?}}, %[[K]]] : memref<16x24xf32>
+// CHECK: %[[X:.+]] = memref.load %[[KEYS]][%c0{{(_[0-9]+)?}}, %c0{{(_[0-9]+)?}}, %[[K]]] : memref<2x16x24xf32>
 // CHECK: %[[BX:.+]] = vector.broadcast %[[X]] : f32 to vector<16xf32>
 // CHECK: vector.fma %[[BX]], %[[QT]], %{{.+}} : vector<16xf32>
 // CHECK-COUNT-15: vector.fma %{{.+}}, %[[QT]], %{{.+}} : vector<16xf32>
@@ -189,7 +190,7 @@ func.func @one_row_block(%a: memref<16x24xf32>, %b: memref<40x24xf32>, %c: memre
 }
 
 // Attention's form (4-D views, a key limit, kiln.prefetch_ahead) with key
-// blocks, and two contractions in one function: they share one pair of
+// blocks, and two contractions in one function: they share one set of
 // stack buffers sized for the larger of each (3 row blocks, dh = 40). The
 // key blocks stop at the whole blocks below the largest key end of the
 // rows, each first prefetches its 16 key rows 50 ahead (the next flash
@@ -197,7 +198,7 @@ func.func @one_row_block(%a: memref<16x24xf32>, %b: memref<40x24xf32>, %c: memre
 // CHECK-LABEL: func.func @shared_buffers
 // CHECK-SAME: (%[[Q:[^:]+]]: memref<1x32x1x40xf32>, %[[K:[^:]+]]: memref<1x50x1x40xf32>, %[[ENDS:[^:]+]]: memref<1x32xi64>, %[[S:[^:]+]]: memref<1x1x32x50xf32>,
 // CHECK: %[[QT:.+]] = memref.alloca() {alignment = 64 : i64} : memref<3x40x16xf32>
-// CHECK: %[[KEYS:.+]] = memref.alloca() {alignment = 64 : i64} : memref<16x40xf32>
+// CHECK: %[[KEYS:.+]] = memref.alloca() {alignment = 64 : i64} : memref<2x16x40xf32>
 // CHECK-NOT: memref.alloca
 // CHECK: %[[LAST:.+]] = scf.for {{.*}} iter_args
 // CHECK: memref.load %[[ENDS]]
@@ -231,6 +232,67 @@ func.func @shared_buffers(%q: memref<1x32x1x40xf32>, %k: memref<1x50x1x40xf32>, 
       ins(%q2, %k2 : memref<1x48x1x24xf32>, memref<1x16x1x24xf32>) outs(%s2 : memref<1x1x48x16xf32>) {
   ^bb0(%a: f32, %b: f32, %acc: f32):
     %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// Rows of whole vectors (dh = 32) pipeline the key copies: the first key
+// block goes to slot 0 of the keys' buffer before the loop, and the first
+// row block of each key block, besides its FMAs, copies one vector of the
+// next block's keys per step of dh into the other slot (after the last
+// block, its own keys again, into the slot it no longer reads), with two
+// prefetches into L2: that vector's line of the rows 48 ahead
+// (kiln.prefetch_ahead, the next flash block) and of the block after the
+// next one. The second row block reads the same slot and copies nothing.
+// CHECK-LABEL: func.func @pipelined_keys
+// CHECK-SAME: (%[[A:[^:]+]]: memref<32x32xf32>, %[[B:[^:]+]]: memref<48x32xf32>, %[[C:[^:]+]]: memref<32x48xf32>)
+// CHECK: %[[AT:.+]] = memref.alloca() {alignment = 64 : i64} : memref<2x32x16xf32>
+// CHECK: %[[KEYS:.+]] = memref.alloca() {alignment = 64 : i64} : memref<2x16x32xf32>
+// CHECK: %[[BLOCKS:.+]] = arith.divui %c48{{(_[0-9]+)?}}, %c16{{(_[0-9]+)?}} : index
+// CHECK: %[[WHOLE:.+]] = arith.muli %[[BLOCKS]], %c16{{(_[0-9]+)?}} : index
+// CHECK: %[[ANY:.+]] = arith.cmpi ugt, %[[WHOLE]], %c0{{(_[0-9]+)?}}
+// CHECK: scf.if %[[ANY]] {
+// CHECK-COUNT-32: vector.store %{{.+}}, %[[KEYS]][%c0{{(_[0-9]+)?}}, %{{.+}}, %{{.+}}] : memref<2x16x32xf32>, vector<16xf32>
+// CHECK-NEXT: }
+// CHECK: scf.for %[[N0:.+]] = %{{.+}} to %[[WHOLE]] step %c16
+// CHECK: %[[BLOCK:.+]] = arith.divui %[[N0]], %c16
+// CHECK: %[[SLOT:.+]] = arith.remui %[[BLOCK]], %c2
+// CHECK: %[[FOLLOWING:.+]] = arith.addi %[[N0]], %c16
+// CHECK: %[[MORE:.+]] = arith.cmpi ult, %[[FOLLOWING]], %[[WHOLE]]
+// CHECK: %[[FROM:.+]] = arith.select %[[MORE]], %[[FOLLOWING]], %[[N0]]
+// CHECK: %[[OTHER:.+]] = arith.subi %c1{{(_[0-9]+)?}}, %[[SLOT]]
+// CHECK: %[[AHEAD:.+]] = arith.addi %[[N0]], %c48
+// CHECK: scf.for %[[K:.+]] = %{{.+}} to %c32{{(_[0-9]+)?}} step %c1{{(_[0-9]+)?}} iter_args(
+// CHECK: %[[J:.+]] = arith.divui %[[K]], %c2
+// CHECK: %[[CHUNK:.+]] = arith.remui %[[K]], %c2
+// CHECK: %[[LANE:.+]] = arith.muli %[[CHUNK]], %c16
+// CHECK: %[[KEY:.+]] = arith.addi %[[FROM]], %[[J]]
+// CHECK: %[[ROW:.+]] = vector.load %[[B]][%[[KEY]], %[[LANE]]]
+// CHECK: vector.store %[[ROW]], %[[KEYS]][%[[OTHER]], %[[J]], %[[LANE]]]
+// CHECK: %[[NEAR:.+]] = arith.addi %[[FROM]], %c16
+// CHECK: %[[FAR_ROW:.+]] = arith.addi %[[AHEAD]], %[[J]]
+// CHECK: memref.prefetch %[[B]][%[[FAR_ROW]], %[[LANE]]], read, locality<2>, data
+// CHECK: %[[NEAR_ROW:.+]] = arith.addi %[[NEAR]], %[[J]]
+// CHECK: memref.prefetch %[[B]][%[[NEAR_ROW]], %[[LANE]]], read, locality<2>, data
+// CHECK: vector.load %[[AT]][%c0{{(_[0-9]+)?}}, %[[K]], %c0{{(_[0-9]+)?}}]
+// CHECK: memref.load %[[KEYS]][%[[SLOT]], %c0{{(_[0-9]+)?}}, %[[K]]]
+// CHECK-COUNT-16: vector.fma
+// CHECK: scf.yield
+// CHECK-COUNT-16: vector.store %{{.+}}, %[[C]][%{{.+}}, %[[N0]]]
+// CHECK: scf.for %[[RB:.+]] = %c1{{(_[0-9]+)?}} to %c2{{(_[0-9]+)?}} step
+// CHECK: scf.for %[[K2:.+]] = %{{.+}} to %c32{{(_[0-9]+)?}} step %c1{{(_[0-9]+)?}} iter_args(
+// CHECK-NOT: vector.store %{{.+}}, %[[KEYS]]
+// CHECK-NOT: memref.prefetch
+// CHECK: vector.load %[[AT]][%[[RB]], %[[K2]], %c0{{(_[0-9]+)?}}]
+// CHECK: memref.load %[[KEYS]][%[[SLOT]], %c0{{(_[0-9]+)?}}, %[[K2]]]
+// CHECK: scf.yield
+func.func @pipelined_keys(%a: memref<32x32xf32>, %b: memref<48x32xf32>, %c: memref<32x48xf32>) {
+  linalg.generic {indexing_maps = [#a3, #b3, #c3], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<32x32xf32>, memref<48x32xf32>) outs(%c : memref<32x48xf32>) attrs = {kiln.prefetch_ahead = 48 : i64} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %0 = arith.mulf %x, %y : f32
     %1 = arith.addf %acc, %0 : f32
     linalg.yield %1 : f32
   }
