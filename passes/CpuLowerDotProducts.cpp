@@ -21,8 +21,9 @@
 //                                         halving the lanes per row)
 //       C[m0 + r, n] += s[r]
 //
-// With 16-lane vectors (AVX-512), at least two whole blocks of 16 rows and
-// 16 columns, those rows take the keys as the broadcast operand instead,
+// With 16-lane vectors (AVX-512), a whole block of 16 rows (two when K is
+// not whole vectors, see kKeyBlockMinRowBlocks) and 16 columns, those
+// rows take the keys as the broadcast operand instead,
 // S^T = K Q^T, in blocks of 16 keys, and no horizontal sum is left:
 //
 //   at[blk, k, r] = A[16 blk + r, k]      (per contraction, into a stack
@@ -33,7 +34,8 @@
 //       acc[j] = 0                         (16 vectors: one per key)
 //       for k in [0, K)
 //         acc[j] = fma(broadcast(keys[s, j, k]), at[blk, k, ..], acc[j])
-//         (blk = 0: one vector of keys[1 - s] = B[n0 + 16 + .., ..])
+//         (blk = 0, n0 not the last: one vector of
+//          keys[1 - s] = B[n0 + 16 + .., ..])
 //       C[16 blk + r, n0 .. n0 + 16] += transpose(acc)[r]
 //   the rest (rows past the whole row blocks, keys past the whole key
 //   blocks): the dot products above
@@ -102,10 +104,14 @@ constexpr int64_t kBlockRows = 8;
 /// Taken when the vectors have kKeyBlock lanes.
 constexpr int64_t kKeyBlock = 16;
 
-/// Whole blocks of kKeyBlock rows from which B is the broadcast operand.
-/// At one block (16 rows per head) the copies and transposes cost what
-/// the dot products' shuffles do (docs/attention.md, "Decoding").
-constexpr int64_t kKeyBlockMinRowBlocks = 2;
+/// Whole blocks of kKeyBlock rows from which B is the broadcast operand,
+/// when each key block's copy rides in the FMAs of the block before (rows
+/// of whole vectors) and when it is a loop of its own. One block (16 rows
+/// per head) with the copy its own loop cost what the dot products'
+/// shuffles do; with the copy in the FMAs it ran 14-18% faster
+/// (docs/attention.md, "Decoding").
+constexpr int64_t kKeyBlockMinRowBlocks = 1;
+constexpr int64_t kKeyBlockMinRowBlocksCopying = 2;
 
 /// The stack buffers of the key blocks, shared by a function's
 /// contractions: A^T as [row blocks, depth, kKeyBlock] and two blocks of
@@ -115,9 +121,11 @@ struct KeyBlockBuffers {
   Value queries, keys;
 };
 
-/// Whether a contraction of `rows` x `cols` takes key blocks.
-bool takesKeyBlocks(int64_t rows, int64_t cols, int64_t width) {
-  return width == kKeyBlock && rows / kKeyBlock >= kKeyBlockMinRowBlocks &&
+/// Whether a contraction of `rows` x `cols` over `depth` takes key blocks.
+bool takesKeyBlocks(int64_t rows, int64_t cols, int64_t depth, int64_t width) {
+  int64_t minRowBlocks =
+      depth % width == 0 ? kKeyBlockMinRowBlocks : kKeyBlockMinRowBlocksCopying;
+  return width == kKeyBlock && rows / kKeyBlock >= minRowBlocks &&
          cols >= kKeyBlock;
 }
 
@@ -145,7 +153,7 @@ public:
       end = arith::MinSIOp::create(b, loc, end, largestEnd(*limit));
     }
     ahead = op->getAttrOfType<IntegerAttr>(kPrefetchAheadAttr);
-    if (!takesKeyBlocks(rows, cols, width)) {
+    if (!takesKeyBlocks(rows, cols, depth, width)) {
       emitDots(index(0), end, 0);
       return;
     }
@@ -316,9 +324,9 @@ private:
       });
       return blocksEnd;
     }
-    // The first block's keys go to slot 0 before the loop; each block's
-    // first row block then copies the next block's keys into the other
-    // slot (its own again after the last block), one vector per step.
+    // The first block's keys go to slot 0 before the loop; the first row
+    // block of each block but the last then copies the next block's keys
+    // into the other slot, one vector per step.
     Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt,
                                       blocksEnd, index(0));
     auto first = scf::IfOp::create(b, loc, any);
@@ -334,13 +342,24 @@ private:
       Value more = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
                                          following, blocksEnd);
       NextKeys next;
-      next.from = arith::SelectOp::create(b, loc, more, following, n0);
-      next.slot = arith::SubIOp::create(b, loc, index(1), slot);
       if (ahead) {
-        next.prefetchFrom =
-            arith::AddIOp::create(b, loc, n0, index(ahead.getInt()));
+        // The rows a flash block ahead come into L2 from memory; those of
+        // the block after the next come back into L2 from L3 (see the
+        // file's header).
+        next.prefetchRows = {
+            arith::AddIOp::create(b, loc, n0, index(ahead.getInt())),
+            arith::AddIOp::create(b, loc, following, step)};
       }
+      auto copying = scf::IfOp::create(b, loc, more, /*withElse=*/true);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(copying.thenYield());
+      NextKeys withCopy = next;
+      withCopy.copyFrom = following;
+      withCopy.slot = arith::SubIOp::create(b, loc, index(1), slot);
+      keyBlock(index(0), n0, slot, withCopy);
+      b.setInsertionPoint(copying.elseYield());
       keyBlock(index(0), n0, slot, next);
+      b.setInsertionPointAfter(copying);
       emitForLoop(b, loc, index(1), index(rowBlocks), 1,
                   [&](Value block) { keyBlock(block, n0, slot, /*next=*/{}); });
     });
@@ -402,49 +421,49 @@ private:
   }
 
   /// What a block's first row block does besides its FMAs (rows of whole
-  /// vectors): copy the keys from row `from` into `slot`, and prefetch
-  /// into L2 the rows from `prefetchFrom` (when set).
+  /// vectors): copy the kKeyBlock keys from row `copyFrom` (when set) into
+  /// `slot`, and prefetch into L2 the kKeyBlock rows from each of
+  /// `prefetchRows`.
   struct NextKeys {
-    Value from, slot, prefetchFrom;
+    Value copyFrom, slot;
+    SmallVector<Value, 2> prefetchRows;
+
+    bool any() const { return copyFrom || !prefetchRows.empty(); }
   };
 
   /// Step k of the first row block: vector k of the kKeyBlock x depth /
-  /// width vectors of `next`'s keys, and the line of its prefetch.
+  /// width vectors of the next keys, and the lines of the prefetched rows
+  /// at the same place.
   void stepNextKeys(OpBuilder &nb, Value k, const NextKeys &next) {
     Value perRow = index(depth / width);
     Value j = arith::DivUIOp::create(nb, loc, k, perRow);
     Value lane = arith::MulIOp::create(
         nb, loc, arith::RemUIOp::create(nb, loc, k, perRow), index(width));
-    Value key = arith::AddIOp::create(nb, loc, next.from, j);
-    Value row =
-        vector::LoadOp::create(nb, loc, vectorType, bMat,
-                               at(bMat, gemm.rhsNPos, key, gemm.rhsKPos, lane));
-    vector::StoreOp::create(nb, loc, row, buffers.keys,
-                            ValueRange{next.slot, j, lane});
-    if (next.prefetchFrom) {
-      // The rows a flash block ahead come into L2 from memory; the block
-      // after `next` comes back into L2 from L3 (see the file's header).
-      for (Value from :
-           {next.prefetchFrom,
-            arith::AddIOp::create(nb, loc, next.from, index(kKeyBlock))
-                .getResult()}) {
-        Value row = arith::AddIOp::create(nb, loc, from, j);
-        memref::PrefetchOp::create(
-            nb, loc, bMat, at(bMat, gemm.rhsNPos, row, gemm.rhsKPos, lane),
-            /*isWrite=*/false, /*localityHint=*/2, /*isDataCache=*/true);
-      }
+    if (next.copyFrom) {
+      Value key = arith::AddIOp::create(nb, loc, next.copyFrom, j);
+      Value row = vector::LoadOp::create(
+          nb, loc, vectorType, bMat,
+          at(bMat, gemm.rhsNPos, key, gemm.rhsKPos, lane));
+      vector::StoreOp::create(nb, loc, row, buffers.keys,
+                              ValueRange{next.slot, j, lane});
+    }
+    for (Value from : next.prefetchRows) {
+      Value row = arith::AddIOp::create(nb, loc, from, j);
+      memref::PrefetchOp::create(
+          nb, loc, bMat, at(bMat, gemm.rhsNPos, row, gemm.rhsKPos, lane),
+          /*isWrite=*/false, /*localityHint=*/2, /*isDataCache=*/true);
     }
   }
 
   /// C[kKeyBlock block + r, n0 + j] += sum over k of
-  /// queries[block, k, r] * keys[slot, j, k] for r, j < kKeyBlock; with
-  /// `next.from` set, each step also moves one vector of the next keys.
+  /// queries[block, k, r] * keys[slot, j, k] for r, j < kKeyBlock; each
+  /// step also does its part of `next` (stepNextKeys).
   void keyBlock(Value block, Value n0, Value slot, const NextKeys &next) {
     auto loop = scf::ForOp::create(
         b, loc, index(0), index(depth), index(1),
         SmallVector<Value>(kKeyBlock, zeros(vectorType)),
         [&](OpBuilder &nb, Location, Value k, ValueRange accs) {
-          if (next.from) {
+          if (next.any()) {
             stepNextKeys(nb, k, next);
           }
           Value queries =
@@ -595,13 +614,15 @@ struct CpuLowerDotProductsPass
     for (auto [op, gemm] : dots) {
       auto cType = cast<MemRefType>(op.getDpsInitOperand(0)->get().getType());
       int64_t rows = cType.getShape().end()[-2];
-      if (!takesKeyBlocks(rows, cType.getShape().back(), vectorWidth)) {
+      auto aType =
+          cast<MemRefType>(op.getDpsInputOperand(gemm.lhs)->get().getType());
+      int64_t opDepth = aType.getShape().back();
+      if (!takesKeyBlocks(rows, cType.getShape().back(), opDepth,
+                          vectorWidth)) {
         continue;
       }
       rowBlocks = std::max(rowBlocks, rows / kKeyBlock);
-      auto aType =
-          cast<MemRefType>(op.getDpsInputOperand(gemm.lhs)->get().getType());
-      depth = std::max(depth, aType.getShape().back());
+      depth = std::max(depth, opDepth);
     }
     if (rowBlocks == 0) {
       return {};

@@ -15,7 +15,10 @@
 // queries (64 grouped rows: tiles of 32, each two blocks of 16 rows with
 // the keys as the broadcast operand of the scores, in blocks of 16 keys,
 // and the keys past the last whole block of a padding length in dot
-// products) with heads of 24 under key padding.
+// products) with heads of 24 under key padding; sixteen queries of 8
+// heads without GQA (one block of 16 rows per head takes the keys as the
+// broadcast operand, each key block's copy riding in the FMAs of the block
+// before, since heads of 32 are whole vectors) under key padding.
 // Each attention reads queries of its own, so that no two share a scores
 // op (CSE would take it out of the flash loop).
 func.func @attention_decoding(
@@ -23,7 +26,7 @@ func.func @attention_decoding(
     %q4: tensor<2x1x256xf32>, %q5: tensor<2x3x256xf32>, %q6: tensor<2x3x256xf32>,
     %q7: tensor<2x3x256xf32>, %q8: tensor<2x31x256xf32>, %q9: tensor<2x2x128xf32>,
     %q13: tensor<2x256x256xf32>, %q14: tensor<2x16x192xf32>,
-    %q15: tensor<2x160x256xf32>,
+    %q15: tensor<2x160x256xf32>, %q16: tensor<2x16x256xf32>,
     %q10: tensor<2x1x256xf32>, %q11: tensor<2x2x192xf32>, %q12: tensor<2x2x192xf32>,
     %kv: tensor<2x600x64xf32>, %kvFull: tensor<2x600x256xf32>, %kv24: tensor<2x600x48xf32>,
     %len: tensor<2xi32> {kiln.int_range = array<i64: 0, 601>},
@@ -33,7 +36,8 @@ func.func @attention_decoding(
         tensor<2x1x256xf32>, tensor<2x3x256xf32>, tensor<2x3x256xf32>,
         tensor<2x3x256xf32>, tensor<2x31x256xf32>, tensor<2x2x128xf32>,
         tensor<2x1x256xf32>, tensor<2x2x192xf32>, tensor<2x2x192xf32>,
-        tensor<2x256x256xf32>, tensor<2x16x192xf32>, tensor<2x160x256xf32>) {
+        tensor<2x256x256xf32>, tensor<2x16x192xf32>, tensor<2x160x256xf32>,
+        tensor<2x16x256xf32>) {
   %none = kiln.attention %q1, %kv, %kv {heads = 8 : i64, kv_heads = 2 : i64}
       : (tensor<2x1x256xf32>, tensor<2x600x64xf32>, tensor<2x600x64xf32>) -> tensor<2x1x256xf32>
   %pad = kiln.attention %q2, %kv, %kv mask(%len) {heads = 8 : i64, kv_heads = 2 : i64, mask = #kiln.mask_kind<key_padding>}
@@ -65,10 +69,13 @@ func.func @attention_decoding(
       : (tensor<2x16x192xf32>, tensor<2x600x48xf32>, tensor<2x600x48xf32>, tensor<2xi32>) -> tensor<2x16x192xf32>
   %rows160 = kiln.attention %q15, %kv, %kv {heads = 8 : i64, kv_heads = 2 : i64, mask = #kiln.mask_kind<causal>}
       : (tensor<2x160x256xf32>, tensor<2x600x64xf32>, tensor<2x600x64xf32>) -> tensor<2x160x256xf32>
-  return %none, %pad, %sharedBias, %headBias, %causal, %spansAll, %spansZero, %rows124, %mqa, %mha, %onQuery, %onScores, %panels, %rows64, %rows160
+  %rows16 = kiln.attention %q16, %kvFull, %kvFull mask(%len) {heads = 8 : i64, mask = #kiln.mask_kind<key_padding>}
+      : (tensor<2x16x256xf32>, tensor<2x600x256xf32>, tensor<2x600x256xf32>, tensor<2xi32>) -> tensor<2x16x256xf32>
+  return %none, %pad, %sharedBias, %headBias, %causal, %spansAll, %spansZero, %rows124, %mqa, %mha, %onQuery, %onScores, %panels, %rows64, %rows160, %rows16
       : tensor<2x1x256xf32>, tensor<2x1x256xf32>, tensor<2x1x256xf32>,
         tensor<2x1x256xf32>, tensor<2x3x256xf32>, tensor<2x3x256xf32>,
         tensor<2x3x256xf32>, tensor<2x31x256xf32>, tensor<2x2x128xf32>,
         tensor<2x1x256xf32>, tensor<2x2x192xf32>, tensor<2x2x192xf32>,
-        tensor<2x256x256xf32>, tensor<2x16x192xf32>, tensor<2x160x256xf32>
+        tensor<2x256x256xf32>, tensor<2x16x192xf32>, tensor<2x160x256xf32>,
+        tensor<2x16x256xf32>
 }

@@ -173,14 +173,31 @@ func.func @key_blocks(%a: memref<36x24xf32>, %b: memref<40x24xf32>, %c: memref<3
   return
 }
 
-// One whole block of 16 rows keeps the dot products: the copies and
-// transposes would cost what the shuffles do.
+// One whole block of 16 rows over rows of a part vector (24) keeps the
+// dot products: with each key block's copy a loop of its own, the copies
+// and transposes would cost what the shuffles do. Over rows of whole
+// vectors (32) the copy rides in the FMAs and one block takes key blocks.
 // CHECK-LABEL: func.func @one_row_block
 // CHECK-NOT: memref.alloca
 // CHECK: arith.addf {{.*}} : vector<8xf32>
+// CHECK-LABEL: func.func @one_row_block_whole_vectors
+// CHECK: memref.alloca() {alignment = 64 : i64} : memref<1x32x16xf32>
+// CHECK: memref.alloca() {alignment = 64 : i64} : memref<2x16x32xf32>
+// CHECK: memref.load %{{.+}}[%{{.+}}, %c0{{(_[0-9]+)?}}, %{{.+}}] : memref<2x16x32xf32>
+// CHECK: vector.fma %{{.+}}, %{{.+}}, %{{.+}} : vector<16xf32>
 func.func @one_row_block(%a: memref<16x24xf32>, %b: memref<40x24xf32>, %c: memref<16x40xf32>) {
   linalg.generic {indexing_maps = [#a3, #b3, #c3], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%a, %b : memref<16x24xf32>, memref<40x24xf32>) outs(%c : memref<16x40xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %0 = arith.mulf %x, %y : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+func.func @one_row_block_whole_vectors(%a: memref<16x32xf32>, %b: memref<40x32xf32>, %c: memref<16x40xf32>) {
+  linalg.generic {indexing_maps = [#a3, #b3, #c3], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<16x32xf32>, memref<40x32xf32>) outs(%c : memref<16x40xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %0 = arith.mulf %x, %y : f32
     %1 = arith.addf %acc, %0 : f32
@@ -240,12 +257,12 @@ func.func @shared_buffers(%q: memref<1x32x1x40xf32>, %k: memref<1x50x1x40xf32>, 
 
 // Rows of whole vectors (dh = 32) pipeline the key copies: the first key
 // block goes to slot 0 of the keys' buffer before the loop, and the first
-// row block of each key block, besides its FMAs, copies one vector of the
-// next block's keys per step of dh into the other slot (after the last
-// block, its own keys again, into the slot it no longer reads), with two
-// prefetches into L2: that vector's line of the rows 48 ahead
+// row block of each key block but the last, besides its FMAs, copies one
+// vector of the next block's keys per step of dh into the other slot. It
+// also prefetches into L2 that vector's line of the rows 48 ahead
 // (kiln.prefetch_ahead, the next flash block) and of the block after the
-// next one. The second row block reads the same slot and copies nothing.
+// next one, as the last block's first row block does without the copy.
+// The second row block reads the same slot and copies nothing.
 // CHECK-LABEL: func.func @pipelined_keys
 // CHECK-SAME: (%[[A:[^:]+]]: memref<32x32xf32>, %[[B:[^:]+]]: memref<48x32xf32>, %[[C:[^:]+]]: memref<32x48xf32>)
 // CHECK: %[[AT:.+]] = memref.alloca() {alignment = 64 : i64} : memref<2x32x16xf32>
@@ -261,17 +278,17 @@ func.func @shared_buffers(%q: memref<1x32x1x40xf32>, %k: memref<1x50x1x40xf32>, 
 // CHECK: %[[SLOT:.+]] = arith.remui %[[BLOCK]], %c2
 // CHECK: %[[FOLLOWING:.+]] = arith.addi %[[N0]], %c16
 // CHECK: %[[MORE:.+]] = arith.cmpi ult, %[[FOLLOWING]], %[[WHOLE]]
-// CHECK: %[[FROM:.+]] = arith.select %[[MORE]], %[[FOLLOWING]], %[[N0]]
-// CHECK: %[[OTHER:.+]] = arith.subi %c1{{(_[0-9]+)?}}, %[[SLOT]]
 // CHECK: %[[AHEAD:.+]] = arith.addi %[[N0]], %c48
+// CHECK: %[[NEAR:.+]] = arith.addi %[[FOLLOWING]], %c16
+// CHECK: scf.if %[[MORE]] {
+// CHECK: %[[OTHER:.+]] = arith.subi %c1{{(_[0-9]+)?}}, %[[SLOT]]
 // CHECK: scf.for %[[K:.+]] = %{{.+}} to %c32{{(_[0-9]+)?}} step %c1{{(_[0-9]+)?}} iter_args(
 // CHECK: %[[J:.+]] = arith.divui %[[K]], %c2
 // CHECK: %[[CHUNK:.+]] = arith.remui %[[K]], %c2
 // CHECK: %[[LANE:.+]] = arith.muli %[[CHUNK]], %c16
-// CHECK: %[[KEY:.+]] = arith.addi %[[FROM]], %[[J]]
+// CHECK: %[[KEY:.+]] = arith.addi %[[FOLLOWING]], %[[J]]
 // CHECK: %[[ROW:.+]] = vector.load %[[B]][%[[KEY]], %[[LANE]]]
 // CHECK: vector.store %[[ROW]], %[[KEYS]][%[[OTHER]], %[[J]], %[[LANE]]]
-// CHECK: %[[NEAR:.+]] = arith.addi %[[FROM]], %c16
 // CHECK: %[[FAR_ROW:.+]] = arith.addi %[[AHEAD]], %[[J]]
 // CHECK: memref.prefetch %[[B]][%[[FAR_ROW]], %[[LANE]]], read, locality<2>, data
 // CHECK: %[[NEAR_ROW:.+]] = arith.addi %[[NEAR]], %[[J]]
@@ -281,6 +298,15 @@ func.func @shared_buffers(%q: memref<1x32x1x40xf32>, %k: memref<1x50x1x40xf32>, 
 // CHECK-COUNT-16: vector.fma
 // CHECK: scf.yield
 // CHECK-COUNT-16: vector.store %{{.+}}, %[[C]][%{{.+}}, %[[N0]]]
+// CHECK: } else {
+// CHECK: scf.for %[[KL:.+]] = %{{.+}} to %c32{{(_[0-9]+)?}} step %c1{{(_[0-9]+)?}} iter_args(
+// CHECK-NOT: vector.store %{{.+}}, %[[KEYS]]
+// CHECK: memref.prefetch %[[B]]
+// CHECK: memref.prefetch %[[B]]
+// CHECK: memref.load %[[KEYS]][%[[SLOT]], %c0{{(_[0-9]+)?}}, %[[KL]]]
+// CHECK: scf.yield
+// CHECK-COUNT-16: vector.store %{{.+}}, %[[C]][%{{.+}}, %[[N0]]]
+// CHECK-NEXT: }
 // CHECK: scf.for %[[RB:.+]] = %c1{{(_[0-9]+)?}} to %c2{{(_[0-9]+)?}} step
 // CHECK: scf.for %[[K2:.+]] = %{{.+}} to %c32{{(_[0-9]+)?}} step %c1{{(_[0-9]+)?}} iter_args(
 // CHECK-NOT: vector.store %{{.+}}, %[[KEYS]]
