@@ -70,7 +70,8 @@ namespace {
 
 /// The blocking of one GEMM; `prefetch` rows of B ahead (0: none), also
 /// within one slab when `ahead` (kPrefetchAheadAttr: the rows past it are
-/// the next key block of a decoding step's flash loop).
+/// the next key block of a decoding step's flash loop), which prefetches
+/// the rows kNearPrefetchRows ahead as well.
 struct Blocking {
   int64_t mr, nr, kc, width, prefetch;
   bool ahead = false;
@@ -439,6 +440,9 @@ private:
           }
           if (prefetches()) {
             prefetchB(add(k, blocking.prefetch), n0, at, vectors);
+            if (blocking.ahead) {
+              prefetchB(add(k, kNearPrefetchRows), n0, at, vectors);
+            }
           }
           SmallVector<Value> next;
           for (int64_t i = 0; i < blockRows; ++i) {
@@ -666,6 +670,18 @@ struct CpuLowerContractionsPass
       if (ahead && prefetchRows > 0) {
         blocking.prefetch = ahead.getInt();
         blocking.ahead = true;
+      }
+      if (ahead && !gemm->rhsPanel) {
+        // A decoding step's product with V over fewer rows than a register
+        // block (a single query under GQA: 4) takes wider column blocks,
+        // as many accumulators as mr x nr: each pass over the values,
+        // whose rows are some KiB apart, then reads more of every row.
+        auto cType = cast<MemRefType>(c.getType());
+        int64_t rows = cType.getShape().end()[-2];
+        int64_t cols = llvm::alignTo(cType.getShape().back(), vectorWidth);
+        if (rows < mr) {
+          blocking.nr = std::min<int64_t>(nr * (mr / rows), cols);
+        }
       }
       GemmEmitter(b, op.getLoc(), op.getDpsInputOperand(gemm->lhs)->get(),
                   op.getDpsInputOperand(gemm->rhs)->get(), c, *gemm, blocking,

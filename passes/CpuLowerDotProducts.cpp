@@ -60,13 +60,13 @@
 // step's time.
 //
 // With kiln.prefetch_ahead = d (a decoding step's flash loop), each key
-// step first prefetches row n + d of B into L2: the next key block's row.
-// The key blocks prefetch those rows one line per step of their first row
-// block, and the rows of the block after the next one too. Those came
-// back from L3: keys read in place are `Hkv dh` floats apart, so a head's
-// lines fall on a few sets of L2 as well (1/8 of them at 4 KiB, 1/32 at
-// 16 KiB), which cannot hold a flash block's keys, and the prefetches a
-// block ahead are evicted to L3 before their copy.
+// step first prefetches rows n + d (the next flash block's) and n + 32
+// (kNearPrefetchRows) of B into L2; the key blocks prefetch their rows
+// one line per step of their first row block. The near rows come back
+// from L3: keys read in place are `Hkv dh` floats apart, so a head's lines
+// fall on a few sets of L2 as well (1/8 of them at 4 KiB, 1/32 at 16 KiB),
+// which cannot hold a flash block's keys, and the prefetches a block ahead
+// are evicted to L3 before the keys are read.
 //
 // The order of the additions into an element of C depends on the shapes
 // and, under a key limit, on where the whole key blocks end: never on the
@@ -186,6 +186,7 @@ private:
     emitForLoop(b, loc, first, last, 1, [&](Value n) {
       if (ahead) {
         prefetchRow(arith::AddIOp::create(b, loc, n, index(ahead.getInt())));
+        prefetchRow(arith::AddIOp::create(b, loc, n, index(kNearPrefetchRows)));
       }
       int64_t m0 = firstRow;
       for (int64_t block = std::min(kBlockRows, width); block > 0; block /= 2) {
@@ -344,11 +345,11 @@ private:
       NextKeys next;
       if (ahead) {
         // The rows a flash block ahead come into L2 from memory; those of
-        // the block after the next come back into L2 from L3 (see the
-        // file's header).
+        // the block after the next (kNearPrefetchRows on) come back into
+        // L2 from L3 (see the file's header).
         next.prefetchRows = {
             arith::AddIOp::create(b, loc, n0, index(ahead.getInt())),
-            arith::AddIOp::create(b, loc, following, step)};
+            arith::AddIOp::create(b, loc, n0, index(kNearPrefetchRows))};
       }
       auto copying = scf::IfOp::create(b, loc, more, /*withElse=*/true);
       OpBuilder::InsertionGuard guard(b);

@@ -123,6 +123,14 @@ inline constexpr llvm::StringLiteral kKeyEndAttr = "kiln.key_end";
 /// computes, one row per key step rather than all at once.
 inline constexpr llvm::StringLiteral kPrefetchAheadAttr = "kiln.prefetch_ahead";
 
+/// Under kPrefetchAheadAttr, the rows this many keys on are prefetched
+/// too: keys and values read in place are `Hkv dh` floats apart, so a
+/// head's lines fall on few sets of L2 (1/8 of them at 4 KiB, 1/32 at 16
+/// KiB), and the rows a flash block ahead are evicted to L3 before they
+/// are read; these come back into L2 in time (docs/attention.md,
+/// "Decoding").
+inline constexpr int64_t kNearPrefetchRows = 32;
+
 /// The key loop and the key ends of an op with a key limit.
 struct KeyLimit {
   unsigned keyLoop = 0;

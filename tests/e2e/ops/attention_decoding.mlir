@@ -18,7 +18,9 @@
 // products) with heads of 24 under key padding; sixteen queries of 8
 // heads without GQA (one block of 16 rows per head takes the keys as the
 // broadcast operand, each key block's copy riding in the FMAs of the block
-// before, since heads of 32 are whole vectors) under key padding.
+// before, since heads of 32 are whole vectors) under key padding; one
+// query of 4 heads of 96 on one kv head under key padding (4 grouped
+// rows: the product with V in column blocks of 64, then one of 32).
 // Each attention reads queries of its own, so that no two share a scores
 // op (CSE would take it out of the flash loop).
 func.func @attention_decoding(
@@ -26,9 +28,10 @@ func.func @attention_decoding(
     %q4: tensor<2x1x256xf32>, %q5: tensor<2x3x256xf32>, %q6: tensor<2x3x256xf32>,
     %q7: tensor<2x3x256xf32>, %q8: tensor<2x31x256xf32>, %q9: tensor<2x2x128xf32>,
     %q13: tensor<2x256x256xf32>, %q14: tensor<2x16x192xf32>,
-    %q15: tensor<2x160x256xf32>, %q16: tensor<2x16x256xf32>,
+    %q15: tensor<2x160x256xf32>, %q16: tensor<2x16x256xf32>, %q17: tensor<2x1x384xf32>,
     %q10: tensor<2x1x256xf32>, %q11: tensor<2x2x192xf32>, %q12: tensor<2x2x192xf32>,
     %kv: tensor<2x600x64xf32>, %kvFull: tensor<2x600x256xf32>, %kv24: tensor<2x600x48xf32>,
+    %kv96: tensor<2x600x96xf32>,
     %len: tensor<2xi32> {kiln.int_range = array<i64: 0, 601>},
     %spans: tensor<2x3x2xi32> {kiln.int_range = array<i64: -20, 620>},
     %shared: tensor<2x1x1x600xf32>, %perHead: tensor<2x8x1x600xf32>)
@@ -37,7 +40,7 @@ func.func @attention_decoding(
         tensor<2x3x256xf32>, tensor<2x31x256xf32>, tensor<2x2x128xf32>,
         tensor<2x1x256xf32>, tensor<2x2x192xf32>, tensor<2x2x192xf32>,
         tensor<2x256x256xf32>, tensor<2x16x192xf32>, tensor<2x160x256xf32>,
-        tensor<2x16x256xf32>) {
+        tensor<2x16x256xf32>, tensor<2x1x384xf32>) {
   %none = kiln.attention %q1, %kv, %kv {heads = 8 : i64, kv_heads = 2 : i64}
       : (tensor<2x1x256xf32>, tensor<2x600x64xf32>, tensor<2x600x64xf32>) -> tensor<2x1x256xf32>
   %pad = kiln.attention %q2, %kv, %kv mask(%len) {heads = 8 : i64, kv_heads = 2 : i64, mask = #kiln.mask_kind<key_padding>}
@@ -71,11 +74,13 @@ func.func @attention_decoding(
       : (tensor<2x160x256xf32>, tensor<2x600x64xf32>, tensor<2x600x64xf32>) -> tensor<2x160x256xf32>
   %rows16 = kiln.attention %q16, %kvFull, %kvFull mask(%len) {heads = 8 : i64, mask = #kiln.mask_kind<key_padding>}
       : (tensor<2x16x256xf32>, tensor<2x600x256xf32>, tensor<2x600x256xf32>, tensor<2xi32>) -> tensor<2x16x256xf32>
-  return %none, %pad, %sharedBias, %headBias, %causal, %spansAll, %spansZero, %rows124, %mqa, %mha, %onQuery, %onScores, %panels, %rows64, %rows160, %rows16
+  %rows4 = kiln.attention %q17, %kv96, %kv96 mask(%len) {heads = 4 : i64, kv_heads = 1 : i64, mask = #kiln.mask_kind<key_padding>}
+      : (tensor<2x1x384xf32>, tensor<2x600x96xf32>, tensor<2x600x96xf32>, tensor<2xi32>) -> tensor<2x1x384xf32>
+  return %none, %pad, %sharedBias, %headBias, %causal, %spansAll, %spansZero, %rows124, %mqa, %mha, %onQuery, %onScores, %panels, %rows64, %rows160, %rows16, %rows4
       : tensor<2x1x256xf32>, tensor<2x1x256xf32>, tensor<2x1x256xf32>,
         tensor<2x1x256xf32>, tensor<2x3x256xf32>, tensor<2x3x256xf32>,
         tensor<2x3x256xf32>, tensor<2x31x256xf32>, tensor<2x2x128xf32>,
         tensor<2x1x256xf32>, tensor<2x2x192xf32>, tensor<2x2x192xf32>,
         tensor<2x256x256xf32>, tensor<2x16x192xf32>, tensor<2x160x256xf32>,
-        tensor<2x16x256xf32>
+        tensor<2x16x256xf32>, tensor<2x1x384xf32>
 }

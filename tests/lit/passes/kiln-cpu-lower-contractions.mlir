@@ -335,19 +335,44 @@ func.func @key_depth(%p: memref<16x64xf32>, %v: memref<64x32xf32>, %ends: memref
 // Under kiln.prefetch_ahead = 64 (the product with V of a decoding step's
 // flash loop, values read in place) each depth step prefetches the row 64
 // keys on, the next key block's, though the 64-deep block has no next
-// slab: two lines per 32-column block.
+// slab, and the row 32 keys on (kNearPrefetchRows: back from L3): two
+// lines each per 32-column block.
 // CHECK-LABEL: func.func @values_ahead
 // CHECK-SAME: %[[V:[^:]+]]: memref<64x32xf32>
 // CHECK: scf.for %[[K:.+]] = %{{.+}} to %{{.+}} step %c1 iter_args(
 // CHECK: %[[AHEAD:.+]] = arith.addi %[[K]], %c64 : index
 // CHECK: memref.prefetch %[[V]][%[[AHEAD]], %[[N0:.+]]], read, locality<2>, data
 // CHECK: memref.prefetch %[[V]][%[[AHEAD]], %{{.+}}], read, locality<2>, data
+// CHECK: %[[NEAR:.+]] = arith.addi %[[K]], %c32 : index
+// CHECK: memref.prefetch %[[V]][%[[NEAR]], %[[N0]]], read, locality<2>, data
+// CHECK: memref.prefetch %[[V]][%[[NEAR]], %{{.+}}], read, locality<2>, data
 // CHECK-NOT: memref.prefetch %[[V]]
 // CHECK: scf.yield
 // prefetch-rows=0 turns these off too (NOPREFETCH, above).
 func.func @values_ahead(%p: memref<8x64xf32>, %v: memref<64x32xf32>, %o: memref<8x32xf32>) {
   linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%p, %v : memref<8x64xf32>, memref<64x32xf32>) outs(%o : memref<8x32xf32>) attrs = {kiln.prefetch_ahead = 64 : i64} {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %0 = arith.mulf %in, %in_0 : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// With fewer rows than mr (4 against 8: a single query under GQA) the
+// product with V takes column blocks of 64 (4 x 4 accumulators, as many
+// as 8 x 2): two passes over the values of heads of 128 instead of four.
+// CHECK-LABEL: func.func @values_ahead_few_rows
+// CHECK-SAME: %[[V:[^:]+]]: memref<64x128xf32>
+// CHECK: scf.for %[[N0:.+]] = %{{.+}} to %c128{{(_[0-9]+)?}} step %c64
+// CHECK: scf.for %[[K:.+]] = %{{.+}} to %{{.+}} step %c1 iter_args(
+// CHECK-COUNT-4: vector.load %[[V]][%[[K]], %{{.+}}] : memref<64x128xf32>, vector<16xf32>
+// CHECK-COUNT-16: vector.fma
+// CHECK: scf.yield
+func.func @values_ahead_few_rows(%p: memref<4x64xf32>, %v: memref<64x128xf32>, %o: memref<4x128xf32>) {
+  linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%p, %v : memref<4x64xf32>, memref<64x128xf32>) outs(%o : memref<4x128xf32>) attrs = {kiln.prefetch_ahead = 64 : i64} {
   ^bb0(%in: f32, %in_0: f32, %out: f32):
     %0 = arith.mulf %in, %in_0 : f32
     %1 = arith.addf %out, %0 : f32

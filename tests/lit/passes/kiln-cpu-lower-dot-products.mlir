@@ -89,13 +89,17 @@ func.func @not_transposed(%a: memref<4x20xf32>, %b: memref<20x3xf32>, %c: memref
 
 // Under kiln.prefetch_ahead = 40 (a decoding step's flash loop) each key
 // step first prefetches into L2 row n + 40 of the keys, a line (16 lanes)
-// at a time over dh = 32: the next key block's row, past this view.
+// at a time over dh = 32: the next key block's row, past this view; then
+// row n + 32 (kNearPrefetchRows), which comes back from L3.
 // CHECK-LABEL: func.func @scores_ahead
 // CHECK-SAME: %[[K:[^:]+]]: memref<1x40x1x32xf32>
 // CHECK: scf.for %[[N:.+]] = %{{.+}} to %{{.+}} step
-// CHECK: %[[AHEAD:.+]] = arith.addi %[[N]], %{{.+}} : index
+// CHECK: %[[AHEAD:.+]] = arith.addi %[[N]], %c40{{(_[0-9]+)?}} : index
 // CHECK: memref.prefetch %[[K]][%{{.+}}, %[[AHEAD]], %{{.+}}, %c0{{(_[0-9]+)?}}], read, locality<2>, data
 // CHECK: memref.prefetch %[[K]][%{{.+}}, %[[AHEAD]], %{{.+}}, %c16{{(_[0-9]+)?}}], read, locality<2>, data
+// CHECK: %[[NEAR:.+]] = arith.addi %[[N]], %c32{{(_[0-9]+)?}} : index
+// CHECK: memref.prefetch %[[K]][%{{.+}}, %[[NEAR]], %{{.+}}, %c0{{(_[0-9]+)?}}], read, locality<2>, data
+// CHECK: memref.prefetch %[[K]][%{{.+}}, %[[NEAR]], %{{.+}}, %c16{{(_[0-9]+)?}}], read, locality<2>, data
 // CHECK-NOT: memref.prefetch
 // CHECK: scf.for {{.*}} iter_args(
 // CHECK-NOT: memref.prefetch
@@ -260,8 +264,9 @@ func.func @shared_buffers(%q: memref<1x32x1x40xf32>, %k: memref<1x50x1x40xf32>, 
 // row block of each key block but the last, besides its FMAs, copies one
 // vector of the next block's keys per step of dh into the other slot. It
 // also prefetches into L2 that vector's line of the rows 48 ahead
-// (kiln.prefetch_ahead, the next flash block) and of the block after the
-// next one, as the last block's first row block does without the copy.
+// (kiln.prefetch_ahead, the next flash block) and 32 ahead (the block
+// after the next one), as the last block's first row block does without
+// the copy.
 // The second row block reads the same slot and copies nothing.
 // CHECK-LABEL: func.func @pipelined_keys
 // CHECK-SAME: (%[[A:[^:]+]]: memref<32x32xf32>, %[[B:[^:]+]]: memref<48x32xf32>, %[[C:[^:]+]]: memref<32x48xf32>)
@@ -279,7 +284,7 @@ func.func @shared_buffers(%q: memref<1x32x1x40xf32>, %k: memref<1x50x1x40xf32>, 
 // CHECK: %[[FOLLOWING:.+]] = arith.addi %[[N0]], %c16
 // CHECK: %[[MORE:.+]] = arith.cmpi ult, %[[FOLLOWING]], %[[WHOLE]]
 // CHECK: %[[AHEAD:.+]] = arith.addi %[[N0]], %c48
-// CHECK: %[[NEAR:.+]] = arith.addi %[[FOLLOWING]], %c16
+// CHECK: %[[NEAR:.+]] = arith.addi %[[N0]], %c32
 // CHECK: scf.if %[[MORE]] {
 // CHECK: %[[OTHER:.+]] = arith.subi %c1{{(_[0-9]+)?}}, %[[SLOT]]
 // CHECK: scf.for %[[K:.+]] = %{{.+}} to %c32{{(_[0-9]+)?}} step %c1{{(_[0-9]+)?}} iter_args(
