@@ -111,6 +111,12 @@ SafetensorsWeights::open(StringRef path, std::string &error) {
     return fail("truncated: a safetensors file starts with an 8-byte header "
                 "length");
   }
+  // A zip archive (an .npz, whose arrays kiln-run reads as inputs) is the
+  // likeliest other file to be given here.
+  if (bytes.starts_with(StringRef("PK\x03\x04", 4))) {
+    return fail("this is a zip archive (an .npz?), not a safetensors file: "
+                "weights are read from safetensors files only");
+  }
   uint64_t headerSize = 0;
   for (int i = 7; i >= 0; --i) {
     headerSize = (headerSize << 8) | static_cast<uint8_t>(bytes[i]);

@@ -7,7 +7,8 @@
 //
 // Without explicit positions the angles are compile-time constants: cos and
 // sin tables [S, rotary_dim / 2] computed in double. With positions, the
-// kernel computes angle = position * inv_freq itself.
+// kernel computes angle = position * inv_freq itself, in f64 and reduced
+// to [-pi, pi] before its f32 cos and sin (reducedAngle).
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,6 +26,44 @@ using namespace mlir;
 
 namespace kiln {
 namespace {
+
+/// position * inv_freq (inv_freq = invHigh + invLow, f32 parts) less its
+/// whole turns of 2 pi, in f64, rounded to f32: the angle cos and sin
+/// take. CpuExpandMath's f32 cos and sin reduce by pi / 2 in one f32
+/// constant, which is exact enough only near zero: past about 4e7 radians
+/// they left [-1, 1] (NaN past 2^31 quarter turns), and an f32 angle is
+/// itself off by about position * 2^-24 radians (0.03 at 262144). 2 pi's
+/// high part has 24 bits, so k * high is exact for k below 2^29 (angles to
+/// 3.4e9 radians); past that the result stays an angle of at most a few
+/// turns, whose sine and cosine stay in [-1, 1].
+Value reducedAngle(OpBuilder &b, Location l, Value position, Value invHigh,
+                   Value invLow) {
+  Type f64 = b.getF64Type();
+  auto constant = [&](double value) {
+    return arith::ConstantOp::create(b, l, b.getF64FloatAttr(value))
+        .getResult();
+  };
+  const double twoPi = 6.283185307179586476925286766559;
+  const double twoPiHigh = static_cast<float>(twoPi);
+  const double twoPiLow = twoPi - twoPiHigh;
+  Value inv =
+      arith::AddFOp::create(b, l, arith::ExtFOp::create(b, l, f64, invHigh),
+                            arith::ExtFOp::create(b, l, f64, invLow));
+  Value angle = arith::MulFOp::create(
+      b, l, arith::SIToFPOp::create(b, l, f64, position), inv);
+  // Whole turns toward zero (an i64 conversion, where a rounding op
+  // would call libm without SSE4.1): the rest is in (-2 pi, 2 pi).
+  Value turns = arith::SIToFPOp::create(
+      b, l, f64,
+      arith::FPToSIOp::create(
+          b, l, b.getI64Type(),
+          arith::MulFOp::create(b, l, angle, constant(1.0 / twoPi))));
+  Value rest = arith::SubFOp::create(
+      b, l, angle, arith::MulFOp::create(b, l, turns, constant(twoPiHigh)));
+  rest = arith::SubFOp::create(
+      b, l, rest, arith::MulFOp::create(b, l, turns, constant(twoPiLow)));
+  return arith::TruncFOp::create(b, l, b.getF32Type(), rest);
+}
 
 /// inv_freq[i] = theta^(-2i / rotary_dim), with Llama 3 scaling if asked.
 std::vector<double> inverseFrequencies(RopeOp op) {
@@ -107,12 +146,20 @@ struct LowerRope : OpConversionPattern<RopeOp> {
         inputs.push_back(positions);
         maps.push_back(AffineMap::get(rank, 0, posExprs, ctx));
       }
-      std::vector<float> invF(inv.begin(), inv.end());
+      // inv_freq as two f32 tables whose sum in f64 carries about 48 bits
+      // (parameters and constants are f32).
+      std::vector<float> invHigh, invLow;
+      for (double value : inv) {
+        invHigh.push_back(static_cast<float>(value));
+        invLow.push_back(static_cast<float>(value - invHigh.back()));
+      }
       auto invType = RankedTensorType::get({half}, rewriter.getF32Type());
-      inputs.push_back(arith::ConstantOp::create(
-          rewriter, op.getLoc(),
-          DenseElementsAttr::get(invType, ArrayRef<float>(invF))));
-      maps.push_back(AffineMap::get(rank, 0, {freq}, ctx));
+      for (auto *part : {&invHigh, &invLow}) {
+        inputs.push_back(arith::ConstantOp::create(
+            rewriter, op.getLoc(),
+            DenseElementsAttr::get(invType, ArrayRef<float>(*part))));
+        maps.push_back(AffineMap::get(rank, 0, {freq}, ctx));
+      }
     }
 
     Value result = g.generic(
@@ -129,11 +176,10 @@ struct LowerRope : OpConversionPattern<RopeOp> {
                               : arith::IndexCastOp::create(
                                     b, l, b.getI64Type(),
                                     linalg::IndexOp::create(b, l, rank - 2));
-            Value pos = arith::SIToFPOp::create(b, l, b.getF32Type(), index);
-            Value angle =
-                arith::MulFOp::create(b, l, pos, a[positions ? 2 : 1]);
-            cos = math::CosOp::create(b, l, angle);
-            sin = math::SinOp::create(b, l, angle);
+            Value reduced = reducedAngle(b, l, index, a[positions ? 2 : 1],
+                                         a[positions ? 3 : 2]);
+            cos = math::CosOp::create(b, l, reduced);
+            sin = math::SinOp::create(b, l, reduced);
           }
           auto cidx = [&](int64_t v) {
             return arith::ConstantIndexOp::create(b, l, v).getResult();

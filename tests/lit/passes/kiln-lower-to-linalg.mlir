@@ -454,15 +454,28 @@ func.func @bias_attention(%q: tensor<1x4x16xf32>, %kv: tensor<1x8x16xf32>, %bias
 // RoPE over positions 0..S-1 reads cos and sin from tables up to 2^23
 // entries each; past that (here 1048577 x 8) it computes the angles from
 // the row index as given positions do, since the tables of a sequence of
-// 2^31 exhausted the compiler's memory.
+// 2^31 exhausted the compiler's memory. The angle (position times
+// inv_freq, whose two f32 parts add up in f64) is computed in f64 and
+// reduced by its whole turns of 2 pi (2 pi in two parts) before the f32
+// cos and sin.
 // CHECK-LABEL: func.func @rope_long
 // CHECK-NOT: arith.constant dense<{{.*}}> : tensor<1048577x8xf32>
 // CHECK: linalg.generic
 // CHECK: %[[ROW:.+]] = linalg.index 1 : index
 // CHECK: %[[POS:.+]] = arith.index_cast %[[ROW]] : index to i64
-// CHECK: arith.sitofp %[[POS]] : i64 to f32
-// CHECK: math.cos
-// CHECK: math.sin
+// CHECK: %[[INV:.+]] = arith.addf %{{.+}}, %{{.+}} : f64
+// CHECK: %[[P:.+]] = arith.sitofp %[[POS]] : i64 to f64
+// CHECK: %[[ANGLE:.+]] = arith.mulf %[[P]], %[[INV]] : f64
+// CHECK: %[[T:.+]] = arith.mulf %[[ANGLE]], %{{.+}} : f64
+// CHECK: %[[WHOLE:.+]] = arith.fptosi %[[T]] : f64 to i64
+// CHECK: %[[TURNS:.+]] = arith.sitofp %[[WHOLE]] : i64 to f64
+// CHECK: %[[HIGH:.+]] = arith.mulf %[[TURNS]], %{{.+}} : f64
+// CHECK: %[[REST:.+]] = arith.subf %[[ANGLE]], %[[HIGH]] : f64
+// CHECK: %[[LOW:.+]] = arith.mulf %[[TURNS]], %{{.+}} : f64
+// CHECK: %[[REST2:.+]] = arith.subf %[[REST]], %[[LOW]] : f64
+// CHECK: %[[R:.+]] = arith.truncf %[[REST2]] : f64 to f32
+// CHECK: math.cos %[[R]]
+// CHECK: math.sin %[[R]]
 func.func @rope_long(%x: tensor<1x1048577x16xf32>) -> tensor<1x1048577x16xf32> {
   %0 = kiln.rope %x {head_dim = 16 : i64, rotary_dim = 16 : i64, theta = 1.0e4 : f64} : (tensor<1x1048577x16xf32>) -> tensor<1x1048577x16xf32>
   return %0 : tensor<1x1048577x16xf32>
