@@ -227,10 +227,16 @@ private:
   /// hint, which never faults.
   void prefetchRow(Value n) {
     for (int64_t k = 0; k < depth; k += kCacheLineLanes) {
-      memref::PrefetchOp::create(
-          b, loc, bMat, at(bMat, gemm.rhsNPos, n, gemm.rhsKPos, index(k)),
-          /*isWrite=*/false, /*localityHint=*/2, /*isDataCache=*/true);
+      prefetchLine(b, n, index(k));
     }
+  }
+
+  /// Prefetches into L2 the line of B's row n at element k (built by
+  /// `nb`: the key blocks' depth loops build with their own builder).
+  void prefetchLine(OpBuilder &nb, Value n, Value k) {
+    memref::PrefetchOp::create(
+        nb, loc, bMat, at(bMat, gemm.rhsNPos, n, gemm.rhsKPos, k),
+        /*isWrite=*/false, /*localityHint=*/2, /*isDataCache=*/true);
   }
 
   /// `lanes` lanes of a row at `idx` (all of a vector when lanes ==
@@ -449,10 +455,7 @@ private:
                               ValueRange{next.slot, j, lane});
     }
     for (Value from : next.prefetchRows) {
-      Value row = arith::AddIOp::create(nb, loc, from, j);
-      memref::PrefetchOp::create(
-          nb, loc, bMat, at(bMat, gemm.rhsNPos, row, gemm.rhsKPos, lane),
-          /*isWrite=*/false, /*localityHint=*/2, /*isDataCache=*/true);
+      prefetchLine(nb, arith::AddIOp::create(nb, loc, from, j), lane);
     }
   }
 

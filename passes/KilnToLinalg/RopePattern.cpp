@@ -7,8 +7,8 @@
 //
 // Without explicit positions the angles are compile-time constants: cos and
 // sin tables [S, rotary_dim / 2] computed in double. With positions, the
-// kernel computes angle = position * inv_freq itself, in f64 and reduced
-// to [-pi, pi] before its f32 cos and sin (reducedAngle).
+// kernel computes angle = position * inv_freq itself, in f64, less its
+// whole turns, before its f32 cos and sin (reducedAngle).
 //
 //===----------------------------------------------------------------------===//
 
