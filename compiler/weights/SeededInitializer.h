@@ -5,8 +5,11 @@
 // so values are the same on every machine, in any order of generation, and
 // a test can regenerate any parameter independently of the compiler.
 //
-// Values are uniform in [-1/sqrt(n), 1/sqrt(n)), n the last dimension of the
-// declared shape (PyTorch's default bound for Linear weights and biases).
+// Values are uniform in [-1/sqrt(n), 1/sqrt(n)), n the fan-in of the declared
+// shape (PyTorch's default bound for Linear and Conv2d weights): the last
+// dimension, or in x kh x kw for a rank-4 convolution weight [out, in, kh, kw]
+// (`patch_embed`'s). Query tokens, positions and tables of rank 3 keep the
+// last dimension.
 //
 // Header-only and free of LLVM, so that tests and tools can share it.
 //
@@ -38,11 +41,22 @@ inline float unitUniform(uint64_t bits) {
   return static_cast<float>(bits >> 40) * (2.0f / 16777216.0f) - 1.0f;
 }
 
+/// The n of a parameter of `shape`'s bound 1/sqrt(n) (see the header).
+inline int64_t seededFanIn(const std::vector<int64_t> &shape) {
+  if (shape.empty()) {
+    return 1;
+  }
+  if (shape.size() == 4) {
+    return shape[1] * shape[2] * shape[3];
+  }
+  return shape.back();
+}
+
 /// The stream of seeded parameter `name`: its key and its bound.
 struct SeededStream {
-  SeededStream(std::string_view name, int64_t lastDim, uint64_t seed)
+  SeededStream(std::string_view name, int64_t fanIn, uint64_t seed)
       : key(0xcbf29ce484222325ull ^ seed), // FNV-1a over the name.
-        bound(1.0f / std::sqrt(static_cast<float>(lastDim > 0 ? lastDim : 1))) {
+        bound(1.0f / std::sqrt(static_cast<float>(fanIn > 0 ? fanIn : 1))) {
     for (char c : name) {
       key = (key ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
     }
@@ -65,7 +79,7 @@ inline void seededParameterInto(std::string_view name,
   for (int64_t d : shape) {
     count *= static_cast<uint64_t>(d);
   }
-  SeededStream stream(name, shape.empty() ? 1 : shape.back(), seed);
+  SeededStream stream(name, seededFanIn(shape), seed);
   values.resize(count);
   for (uint64_t i = 0; i < count; ++i) {
     values[i] = stream(i);

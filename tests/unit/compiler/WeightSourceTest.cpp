@@ -17,6 +17,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <string>
 
@@ -41,6 +43,25 @@ TEST(WeightSourceTest, SeededLoadIntoAReusedBuffer) {
   }
   // The memory was reused, not reallocated.
   EXPECT_EQ(values.data(), buffer);
+}
+
+TEST(WeightSourceTest, SeededBoundIsTheFanIn) {
+  // A Linear weight [out, in] and a bias [n] take their last dimension; a
+  // convolution weight [out, in, kh, kw] takes in x kh x kw, as PyTorch's
+  // Conv2d does; rank 3 (query tokens, positions) keeps the last dimension.
+  EXPECT_EQ(seededFanIn({768, 3072}), 3072);
+  EXPECT_EQ(seededFanIn({768}), 768);
+  EXPECT_EQ(seededFanIn({}), 1);
+  EXPECT_EQ(seededFanIn({768, 3, 16, 16}), 768);
+  EXPECT_EQ(seededFanIn({1, 32, 768}), 768);
+  std::vector<float> values =
+      seededParameter("patch.weight", {4, 3, 2, 5}, kDefaultParameterSeed);
+  float largest = 0.0f;
+  for (float v : values) {
+    largest = std::max(largest, std::fabs(v));
+  }
+  EXPECT_LT(largest, 1.0f / std::sqrt(30.0f));
+  EXPECT_GT(largest, 0.8f / std::sqrt(30.0f));
 }
 
 TEST(WeightSourceTest, SafetensorsLoadIntoAReusedBuffer) {
