@@ -9,6 +9,7 @@
 #include "compiler/reference/TensorLayout.h"
 
 #include <algorithm>
+#include <cassert>
 
 using namespace mlir;
 using namespace kiln;
@@ -77,9 +78,8 @@ Tensor ref::runGather(const Tensor &table, const Tensor &indices,
                tableShape.drop_front(axis + 1).end());
   Tensor result =
       table.isFloat ? Tensor::zerosF32(shape) : Tensor::zerosInt(shape);
-  if (rows == 0) {
-    return result; // Nothing to pick from: clamping has no target, so zeros.
-  }
+  // Kiln tensors have positive sizes (KilnOps.td), so clamping has a target.
+  assert(rows > 0 && "the verifier refuses zero-size tensors");
   for (int64_t o = 0; o < outer; ++o) {
     for (int64_t i = 0; i < count; ++i) {
       // Out-of-range indices are clamped, as the op specifies.

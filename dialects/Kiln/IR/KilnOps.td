@@ -267,7 +267,7 @@ def Kiln_GeluOp : Kiln_Op<"gelu", [Pure, SameOperandsAndResultType]> {
                         "::kiln::GeluApproximation::None">:$approximation);
   let results = (outs Kiln_Tensor:$result);
   let assemblyFormat = [{
-    $input (`approximation` $approximation^)? attr-dict `:` type($input)
+    $input (`approximation` `` $approximation^)? attr-dict `:` type($input)
   }];
 }
 
@@ -492,7 +492,7 @@ def Kiln_ReduceOp : Kiln_Op<"reduce", [Pure]> {
                        DenseI64ArrayAttr:$axes, UnitAttr:$keep_dims);
   let results = (outs Kiln_Tensor:$result);
   let assemblyFormat = [{
-    $kind $input attr-dict `:` type($input) `->` type($result)
+    `` $kind $input attr-dict `:` type($input) `->` type($result)
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
@@ -560,7 +560,7 @@ def Kiln_RopeOp : Kiln_Op<"rope", [Pure]> {
       OptionalAttr<I64Attr>:$llama3_original_max_position);
   let results = (outs Kiln_Tensor:$result);
   let assemblyFormat = [{
-    $input (`positions` `(` $positions^ `)`)? (`style` $style^)? attr-dict
+    $input (`positions` `(` $positions^ `)`)? (`style` `` $style^)? attr-dict
     `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
