@@ -23,6 +23,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/MapVector.h"
+#include "llvm/Support/Parallel.h"
 #include "llvm/Support/Signals.h"
 
 #include <cmath>
@@ -98,6 +99,22 @@ void permuteInto(const std::vector<float> &values, ArrayRef<int64_t> declared,
   }
 }
 
+/// toPanelsInto (PanelLayout.h) with the panels copied in parallel.
+void toPanelsInParallel(const std::vector<float> &declared,
+                        ArrayRef<int64_t> shape, int64_t p,
+                        std::vector<float> &panels) {
+  int64_t groups = 1;
+  for (int64_t d : shape.drop_back(2)) {
+    groups *= d;
+  }
+  int64_t n = shape[shape.size() - 2], k = shape.back();
+  int64_t count = (n + p - 1) / p;
+  panels.resize(groups * count * p * k);
+  llvm::parallelFor(0, groups * count, [&](size_t i) {
+    copyPanel(declared.data(), i / count, i % count, n, k, p, panels.data());
+  });
+}
+
 /// The parameter's data in the stored layout (permuted, then in panels), in
 /// `values`; `scratch` is a second buffer. The writer keeps both from one
 /// parameter to the next: fresh vectors for each parameter of a 4-layer
@@ -117,7 +134,7 @@ LogicalResult materialize(ParamOp param, WeightSource &weights,
   }
   if (std::optional<int64_t> panel = param.getPanel()) {
     SmallVector<int64_t> source = param.getPanelSourceShape();
-    toPanelsInto(values, source.data(), source.size(), *panel, scratch);
+    toPanelsInParallel(values, source, *panel, scratch);
     values.swap(scratch);
   }
   return success();

@@ -21,22 +21,39 @@
 
 namespace kiln {
 
+/// Panel `panel` of matrix `g` (0 <= panel < ceil(n / p)) of `declared`
+/// ([groups, n, k], row-major) into `panels`, sized for ceil(n / p) * p * k
+/// floats per matrix: panels[g][panel][kk][j] = declared[g][panel * p +
+/// j][kk], and 0 where panel * p + j >= n. Panels are independent: a caller
+/// may fill them in any order or at once.
+inline void copyPanel(const float *declared, int64_t g, int64_t panel,
+                      int64_t n, int64_t k, int64_t p, float *panels) {
+  int64_t padded = (n + p - 1) / p * p;
+  const float *from = declared + (g * n + panel * p) * k;
+  float *to = panels + (g * padded + panel * p) * k;
+  int64_t rows = n - panel * p < p ? n - panel * p : p;
+  for (int64_t lane = 0; lane < rows; ++lane) {
+    for (int64_t kk = 0; kk < k; ++kk) {
+      to[kk * p + lane] = from[lane * k + kk];
+    }
+  }
+  for (int64_t kk = 0; rows < p && kk < k; ++kk) {
+    for (int64_t lane = rows; lane < p; ++lane) {
+      to[kk * p + lane] = 0.0f;
+    }
+  }
+}
+
 /// `declared` ([groups, n, k], row-major) as panels, into `panels`
-/// (resized; its memory reused): panels[g][i][kk][j] = declared[g][i * p +
-/// j][kk], and 0 where i * p + j >= n.
+/// (resized; its memory reused): every panel of copyPanel, in order.
 inline void toPanelsInto(const std::vector<float> &declared, int64_t groups,
                          int64_t n, int64_t k, int64_t p,
                          std::vector<float> &panels) {
-  int64_t padded = (n + p - 1) / p * p;
-  panels.assign(groups * padded * k, 0.0f);
+  int64_t count = (n + p - 1) / p;
+  panels.resize(groups * count * p * k);
   for (int64_t g = 0; g < groups; ++g) {
-    const float *from = declared.data() + g * n * k;
-    float *to = panels.data() + g * padded * k;
-    for (int64_t row = 0; row < n; ++row) {
-      int64_t panel = row / p, lane = row % p;
-      for (int64_t kk = 0; kk < k; ++kk) {
-        to[(panel * k + kk) * p + lane] = from[row * k + kk];
-      }
+    for (int64_t panel = 0; panel < count; ++panel) {
+      copyPanel(declared.data(), g, panel, n, k, p, panels.data());
     }
   }
 }

@@ -67,14 +67,11 @@ class SeededWeights : public WeightSource {
 public:
   explicit SeededWeights(uint64_t seed = kDefaultParameterSeed) : seed(seed) {}
 
+  /// Fills chunks of `values` in parallel (llvm::parallelFor): element i
+  /// depends only on (seed, name, i), so they are seededParameterInto's.
   mlir::LogicalResult loadInto(llvm::StringRef name,
                                llvm::ArrayRef<int64_t> shape, mlir::Location,
-                               std::vector<float> &values) override {
-    seededParameterInto(name.str(),
-                        std::vector<int64_t>(shape.begin(), shape.end()), seed,
-                        values);
-    return mlir::success();
-  }
+                               std::vector<float> &values) override;
 
 private:
   uint64_t seed;

@@ -41,6 +41,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Parallel.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 
@@ -98,8 +99,8 @@ cl::opt<std::string> targetCpu("target-cpu",
                                cl::cat(category));
 cl::opt<unsigned> compileThreads(
     "compile-threads",
-    cl::desc("Kernels optimised and compiled to machine code at once, -j "
-             "for short (0: one per hardware thread; the artifact is the "
+    cl::desc("Threads that compile kernels and draw and lay out weights, "
+             "-j for short (0: one per hardware thread; the artifact is the "
              "same for any count)"),
     cl::value_desc("n"), cl::init(0), cl::cat(category));
 cl::alias compileThreadsShort("j", cl::desc("Alias for --compile-threads"),
@@ -456,6 +457,11 @@ int main(int argc, char **argv) {
   }
   options.cpu = targetCpu;
   options.hooks.threads = compileThreads;
+  // Seeded parameters and panel layouts are drawn on LLVM's parallel
+  // strategy: -j bounds it too.
+  if (compileThreads) {
+    llvm::parallel::strategy = llvm::hardware_concurrency(compileThreads);
+  }
   // A bad --target-cpu is the command line's error, not the model's.
   {
     std::string error;

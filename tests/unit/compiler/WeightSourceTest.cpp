@@ -45,6 +45,16 @@ TEST(WeightSourceTest, SeededLoadIntoAReusedBuffer) {
   EXPECT_EQ(values.data(), buffer);
 }
 
+TEST(WeightSourceTest, SeededLoadInParallelChunksMatchesTheSerialStream) {
+  // 300,000 elements: five chunks of 65,536, the last one partial.
+  MLIRContext context;
+  SeededWeights weights(11);
+  std::vector<float> values(7, 3.0f);
+  ASSERT_TRUE(succeeded(
+      weights.loadInto("w", {300, 1000}, UnknownLoc::get(&context), values)));
+  EXPECT_EQ(values, seededParameter("w", {300, 1000}, 11));
+}
+
 TEST(WeightSourceTest, SeededBoundIsTheFanIn) {
   // A Linear weight [out, in] and a bias [n] take their last dimension; a
   // convolution weight [out, in, kh, kw] takes in x kh x kw, as PyTorch's
@@ -115,6 +125,29 @@ TEST(WeightSourceTest, PanelsIntoAReusedBufferArePaddedWithZeros) {
   toPanelsInto(declared, shape, 2, 2, panels);
   EXPECT_EQ(panels, (std::vector<float>{1, 3, 2, 4, 5, 0, 6, 0}));
   EXPECT_EQ(panels, toPanels(declared, shape, 2, 2));
+}
+
+TEST(WeightSourceTest, PanelsOfEachMatrixInAnyOrder) {
+  // Two matrices [5, 3] in panels of 4, filled in reverse order over a
+  // dirty buffer: panels[g][i][kk][j] = declared[g][4 i + j][kk], 0 past 5.
+  const int64_t groups = 2, n = 5, k = 3, p = 4;
+  std::vector<float> declared(groups * n * k);
+  for (size_t i = 0; i < declared.size(); ++i) {
+    declared[i] = static_cast<float>(i + 1);
+  }
+  std::vector<float> panels(groups * 2 * p * k, -1.0f);
+  for (int64_t i = groups * 2 - 1; i >= 0; --i) {
+    copyPanel(declared.data(), i / 2, i % 2, n, k, p, panels.data());
+  }
+  for (int64_t g = 0; g < groups; ++g) {
+    for (int64_t row = 0; row < 2 * p; ++row) {
+      for (int64_t kk = 0; kk < k; ++kk) {
+        float expected = row < n ? declared[(g * n + row) * k + kk] : 0.0f;
+        EXPECT_EQ(panels[((g * 2 + row / p) * k + kk) * p + row % p], expected)
+            << "matrix " << g << " row " << row << " column " << kk;
+      }
+    }
+  }
 }
 
 } // namespace
