@@ -103,15 +103,10 @@ void permuteInto(const std::vector<float> &values, ArrayRef<int64_t> declared,
 void toPanelsInParallel(const std::vector<float> &declared,
                         ArrayRef<int64_t> shape, int64_t p,
                         std::vector<float> &panels) {
-  int64_t groups = 1;
-  for (int64_t d : shape.drop_back(2)) {
-    groups *= d;
-  }
-  int64_t n = shape[shape.size() - 2], k = shape.back();
-  int64_t count = (n + p - 1) / p;
-  panels.resize(groups * count * p * k);
-  llvm::parallelFor(0, groups * count, [&](size_t i) {
-    copyPanel(declared.data(), i / count, i % count, n, k, p, panels.data());
+  PanelGrid grid(shape.data(), shape.size(), p);
+  panels.resize(grid.size());
+  llvm::parallelFor(0, grid.count(), [&](size_t i) {
+    grid.copy(declared.data(), static_cast<int64_t>(i), panels.data());
   });
 }
 

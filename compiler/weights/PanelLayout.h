@@ -44,30 +44,40 @@ inline void copyPanel(const float *declared, int64_t g, int64_t panel,
   }
 }
 
-/// `declared` ([groups, n, k], row-major) as panels, into `panels`
-/// (resized; its memory reused): every panel of copyPanel, in order.
-inline void toPanelsInto(const std::vector<float> &declared, int64_t groups,
-                         int64_t n, int64_t k, int64_t p,
-                         std::vector<float> &panels) {
-  int64_t count = (n + p - 1) / p;
-  panels.resize(groups * count * p * k);
-  for (int64_t g = 0; g < groups; ++g) {
-    for (int64_t panel = 0; panel < count; ++panel) {
-      copyPanel(declared.data(), g, panel, n, k, p, panels.data());
+/// The panels of a row-major tensor [G.., N, K] (rank >= 2), whose
+/// leading dims are groups of [N, K] matrices, in panels of p.
+struct PanelGrid {
+  int64_t groups, n, k, p;
+
+  PanelGrid(const int64_t *shape, size_t rank, int64_t p)
+      : groups(1), n(shape[rank - 2]), k(shape[rank - 1]), p(p) {
+    for (size_t d = 0; d + 2 < rank; ++d) {
+      groups *= shape[d];
     }
   }
-}
 
-/// toPanelsInto over the matrices of a row-major tensor of shape `shape`
-/// ([G.., N, K], `rank` >= 2): the leading dims are the groups.
+  int64_t panelsPerMatrix() const { return (n + p - 1) / p; }
+  /// Panels in all: copy() takes indices [0, count()).
+  int64_t count() const { return groups * panelsPerMatrix(); }
+  /// Floats of the stored layout.
+  size_t size() const { return static_cast<size_t>(count() * p * k); }
+  /// Panel `index` (matrix index / panelsPerMatrix()) by copyPanel.
+  void copy(const float *declared, int64_t index, float *panels) const {
+    copyPanel(declared, index / panelsPerMatrix(), index % panelsPerMatrix(), n,
+              k, p, panels);
+  }
+};
+
+/// `declared` of shape `shape` (PanelGrid) as panels, into `panels`
+/// (resized; its memory reused): every panel of copyPanel, in order.
 inline void toPanelsInto(const std::vector<float> &declared,
                          const int64_t *shape, size_t rank, int64_t p,
                          std::vector<float> &panels) {
-  int64_t groups = 1;
-  for (size_t d = 0; d + 2 < rank; ++d) {
-    groups *= shape[d];
+  PanelGrid grid(shape, rank, p);
+  panels.resize(grid.size());
+  for (int64_t i = 0; i < grid.count(); ++i) {
+    grid.copy(declared.data(), i, panels.data());
   }
-  toPanelsInto(declared, groups, shape[rank - 2], shape[rank - 1], p, panels);
 }
 
 /// The same as a new vector.

@@ -71,17 +71,26 @@ struct SeededStream {
   float bound;
 };
 
-/// Parameter `name` of `shape` into `values` (resized; its memory reused).
-inline void seededParameterInto(std::string_view name,
-                                const std::vector<int64_t> &shape,
-                                uint64_t seed, std::vector<float> &values) {
+/// The stream of parameter `name` of `shape`, with `values` resized to its
+/// element count (its memory reused): element i is stream(i).
+inline SeededStream seededStreamInto(std::string_view name,
+                                     const std::vector<int64_t> &shape,
+                                     uint64_t seed,
+                                     std::vector<float> &values) {
   uint64_t count = 1;
   for (int64_t d : shape) {
     count *= static_cast<uint64_t>(d);
   }
-  SeededStream stream(name, seededFanIn(shape), seed);
   values.resize(count);
-  for (uint64_t i = 0; i < count; ++i) {
+  return SeededStream(name, seededFanIn(shape), seed);
+}
+
+/// Parameter `name` of `shape` into `values` (resized; its memory reused).
+inline void seededParameterInto(std::string_view name,
+                                const std::vector<int64_t> &shape,
+                                uint64_t seed, std::vector<float> &values) {
+  SeededStream stream = seededStreamInto(name, shape, seed, values);
+  for (uint64_t i = 0; i < values.size(); ++i) {
     values[i] = stream(i);
   }
 }

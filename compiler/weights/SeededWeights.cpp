@@ -19,13 +19,10 @@ namespace kiln {
 
 LogicalResult SeededWeights::loadInto(StringRef name, ArrayRef<int64_t> shape,
                                       Location, std::vector<float> &values) {
-  std::vector<int64_t> dims(shape.begin(), shape.end());
-  SeededStream stream(name.str(), seededFanIn(dims), seed);
-  uint64_t count = 1;
-  for (int64_t d : dims) {
-    count *= static_cast<uint64_t>(d);
-  }
-  values.resize(count);
+  SeededStream stream = seededStreamInto(
+      name.str(), std::vector<int64_t>(shape.begin(), shape.end()), seed,
+      values);
+  uint64_t count = values.size();
   constexpr uint64_t kChunk = 1 << 16;
   llvm::parallelFor(0, (count + kChunk - 1) / kChunk, [&](size_t chunk) {
     uint64_t end = std::min<uint64_t>(count, (chunk + 1) * kChunk);
