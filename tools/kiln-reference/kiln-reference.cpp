@@ -25,7 +25,9 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Parallel.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/Threading.h"
 
 #include <algorithm>
 #include <chrono>
@@ -50,6 +52,14 @@ cl::opt<uint64_t> paramSeed("param-seed",
                             cl::desc("Seed of the parameter initialiser"),
                             cl::init(kiln::kDefaultParameterSeed),
                             cl::cat(category));
+cl::opt<unsigned> paramThreads(
+    "param-threads",
+    cl::desc("Threads that draw seeded parameters, -j for short (0: one per "
+             "hardware thread; the values are the same for any count). The "
+             "interpreter itself runs on one"),
+    cl::value_desc("n"), cl::init(0), cl::cat(category));
+cl::alias paramThreadsShort("j", cl::desc("Alias for --param-threads"),
+                            cl::aliasopt(paramThreads), cl::cat(category));
 cl::list<std::string> inputs("input", cl::desc("Input NAME from FILE"),
                              cl::value_desc("NAME=FILE"), cl::cat(category));
 cl::list<std::string> inputArchives("inputs",
@@ -146,6 +156,9 @@ int main(int argc, char **argv) {
       "Kiln reference interpreter\n\n"
       "Runs a model op by op with naive C++ (f32, f64 sums), the oracle of "
       "every compiled result.\n");
+  if (paramThreads) {
+    llvm::parallel::strategy = llvm::hardware_concurrency(paramThreads);
+  }
   if (modelFile.empty()) {
     return fail("no model given (see --help)");
   }
