@@ -44,21 +44,29 @@ kiln::defaultGraphPhases(const PipelineExtensions &extensions,
   extend(ExtensionPoint::AfterGraphOptimization);
   std::string panel =
       graph.panel ? "{panel=" + std::to_string(*graph.panel) + "}" : "";
-  std::string inPlace =
-      graph.keysInPlaceRows
-          ? "{keys-in-place-rows=" + std::to_string(*graph.keysInPlaceRows) +
-                "}"
+  std::string budget =
+      graph.memoryBudgetKib
+          ? "memory-budget-kib=" + std::to_string(*graph.memoryBudgetKib)
           : "";
-  phases.push_back({"lowering", "func.func(kiln-lower-to-linalg" + inPlace +
+  std::string lowering;
+  if (graph.keysInPlaceRows) {
+    lowering = "keys-in-place-rows=" + std::to_string(*graph.keysInPlaceRows);
+  }
+  if (!budget.empty()) {
+    lowering += (lowering.empty() ? "" : " ") + budget;
+  }
+  if (!lowering.empty()) {
+    lowering = "{" + lowering + "}";
+  }
+  phases.push_back({"lowering", "func.func(kiln-lower-to-linalg" + lowering +
                                     ", canonicalize, cse, "
                                     "kiln-fold-gemm-transposes, "
                                     "kiln-materialize-weight-layouts" +
                                     panel + ", kiln-pack-gemm-operands" +
                                     panel + ", kiln-materialize-outputs)"});
   std::string schedule = "kiln-schedule-regions";
-  if (graph.memoryBudgetKib) {
-    schedule +=
-        "{memory-budget-kib=" + std::to_string(*graph.memoryBudgetKib) + "}";
+  if (!budget.empty()) {
+    schedule += "{" + budget + "}";
   }
   phases.push_back({"dispatch", "func.func(kiln-form-dispatch-regions), "
                                 "kiln-outline-dispatches, func.func(" +

@@ -65,7 +65,8 @@ struct KernelBlocking {
 /// Settings of the default graph pipeline's own passes; unset ones keep
 /// the passes' defaults.
 struct GraphPipelineOptions {
-  /// `memory-budget-kib` of kiln-schedule-regions.
+  /// `memory-budget-kib` of kiln-lower-to-linalg (MoE outputs) and
+  /// kiln-schedule-regions.
   std::optional<int64_t> memoryBudgetKib;
   /// `panel` of kiln-materialize-weight-layouts and kiln-pack-gemm-operands
   /// (the target's KernelBlocking::panel).

@@ -141,7 +141,8 @@ private:
 
 bool FormDispatchRegionsPass::canJoin(Operation *op, const Group &group,
                                       const DenseSet<Operation *> &members) {
-  if (static_cast<int64_t>(group.ops.size()) >= maxGroupOps) {
+  if (static_cast<int64_t>(group.ops.size()) >= maxGroupOps ||
+      op->hasAttr(kStartsDispatchAttr)) {
     return false;
   }
   auto linalgOp = cast<linalg::LinalgOp>(op);

@@ -46,7 +46,7 @@ struct LowerToLinalgPass
     populateTopKLoweringPatterns(patterns);
     populateRopeLoweringPatterns(patterns);
     populateAttentionLoweringPatterns(patterns, keysInPlaceRows);
-    populateMoeLoweringPatterns(patterns);
+    populateMoeLoweringPatterns(patterns, memoryBudgetKib);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns)))) {
       signalPassFailure();

@@ -78,6 +78,13 @@ inline constexpr llvm::StringLiteral kElementCostAttr = "kiln.element_cost";
 /// The count operand of a row-limited op, or null.
 mlir::OpOperand *rowLimitOperand(mlir::linalg::LinalgOp op);
 
+/// The attribute (unit) marking an op that starts a dispatch of its own:
+/// dispatch formation never joins it to an earlier group, whose operands
+/// would then live until it runs (the MoE lowering's sums of later groups
+/// of experts, which would otherwise join the first group's sum).
+inline constexpr llvm::StringLiteral kStartsDispatchAttr =
+    "kiln.starts_dispatch";
+
 /// The rows a row-limited op expects below its count, when it says.
 std::optional<int64_t> expectedRowCount(mlir::Operation *op);
 

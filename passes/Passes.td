@@ -130,11 +130,21 @@ def LowerToLinalgPass : Pass<"kiln-lower-to-linalg", "mlir::func::FuncOp"> {
     compile API) set the option from the target: 224 where the scores' key
     blocks exist (16-lane vectors; the default, as the other passes'
     defaults are AVX-512's), 128 otherwise.
+
+    `kiln.moe`'s weighted sum of its routed experts reads every expert's
+    output. When those outputs together would take more than half of
+    `memory-budget-kib` (the budget of kiln-schedule-regions, which
+    kiln-compile's `--memory-budget` sets for both), the experts are summed
+    in groups, each group's sum added as soon as its experts finish, so
+    that one group's outputs are live at a time.
   }];
   let options = [
     Option<"keysInPlaceRows", "keys-in-place-rows", "int64_t", "224",
            "Attention heads with fewer query rows read keys and values in "
-           "place (not in panels)">
+           "place (not in panels)">,
+    Option<"memoryBudgetKib", "memory-budget-kib", "int64_t", "1048576",
+           "KiB of intermediates; MoE experts whose outputs would pass half "
+           "of it are summed in groups (0: never)">
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::linalg::LinalgDialect",
@@ -291,6 +301,11 @@ def FormDispatchRegionsPass
     row tiles find it in the last-level cache. A larger B (Show-o's fc2,
     64 MiB) would stream from memory once per row tile: its norm starts a
     dispatch of its own instead, and the GEMM keeps its usual tiles.
+
+    An op marked `kiln.starts_dispatch` joins no group: it starts one.
+    Joining an elementwise op to a group far before it keeps the group's
+    operands live until it runs; the MoE lowering marks its later sums of
+    groups of experts, each of which would otherwise join the first.
 
     A group takes at most `max-group-ops` ops: bufferizing a kernel costs
     about the cube of its op count (a chain of 500 adds took 10 s to

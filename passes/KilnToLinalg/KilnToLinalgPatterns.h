@@ -30,8 +30,11 @@ void populateRopeLoweringPatterns(mlir::RewritePatternSet &patterns);
 /// values in place (LowerToLinalgPass's `keys-in-place-rows`).
 void populateAttentionLoweringPatterns(mlir::RewritePatternSet &patterns,
                                        int64_t keysInPlaceRows);
-/// moe.
-void populateMoeLoweringPatterns(mlir::RewritePatternSet &patterns);
+/// moe. The routed experts' outputs take at most half of
+/// `memoryBudgetKib` at once (LowerToLinalgPass's `memory-budget-kib`; 0: no
+/// limit).
+void populateMoeLoweringPatterns(mlir::RewritePatternSet &patterns,
+                                 int64_t memoryBudgetKib);
 
 } // namespace kiln
 

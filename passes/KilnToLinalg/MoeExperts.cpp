@@ -16,6 +16,18 @@
 //   o_e            h_e down_e^T                            row-limited GEMM
 //   y[t, :]        shared[t, :] + sum_j w[t, j] o_{e_j}[prefix[t, e_j] - 1, :]
 //
+// The weighted sum y reads every expert's output, so they all live until
+// it runs: E * T * D floats (2 GiB for one DeepSeekMoE-16B layer at 4096
+// tokens). When that would pass the output budget (half of
+// kiln-lower-to-linalg's `memory-budget-kib`), the experts are summed in
+// groups as they finish: y_0 = shared + the first group's slots, y_g =
+// y_{g-1} + group g's, each group's slots in slot order. Under the same
+// budget kiln-schedule-regions keeps program order, so each group's outputs
+// die at its sum and the next group reuses their memory. Each extra group
+// reads and writes y once more (2 T D floats), against the group's expert
+// GEMMs; the terms of a token are then added group by group, which rounds
+// differently from one sum in slot order.
+//
 // The row limit (passes/OpClassification.h) makes the generated code skip
 // the row tiles past count_e and stop its GEMM row blocks at count_e, so the
 // expert work is the routed rows' (it grows with top-k, not with the number
@@ -23,8 +35,8 @@
 // its expert's tensors as operands and never the expert's number, so the
 // dispatches of all experts are one executable.
 //
-// Memory: the buffers are sized T rows per expert; the arena grows with
-// E * T, the rows touched with k * T.
+// Memory: the buffers are sized T rows per expert; the outputs held at
+// once grow with E * T up to the budget, the rows touched with k * T.
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,6 +46,8 @@
 #include "passes/OpClassification.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include <algorithm>
 
 using namespace mlir;
 
@@ -66,10 +80,94 @@ Value rowLimitedLinear(GenericBuilder &g, Value a, Value weight, Value count,
   return c;
 }
 
+/// Experts per weighted sum: all of them, unless their outputs (`bytes`
+/// each) would take more than `budget` bytes together; then as few groups
+/// as fit, of sizes that differ by at most one.
+int64_t expertsPerCombine(int64_t numExperts, int64_t bytes, int64_t budget) {
+  if (budget <= 0 || numExperts * bytes <= budget) {
+    return numExperts;
+  }
+  int64_t most = std::max<int64_t>(1, budget / bytes);
+  return llvm::divideCeil(numExperts, llvm::divideCeil(numExperts, most));
+}
+
+/// y[t, :] = base[t, :] + sum over the slots j of token t whose expert e_j
+/// is one of `outputs`' (experts first, first + 1, ...) of
+/// w[t, j] o_{e_j}[row[t, j], :], in slot order; `base` null is 0.
+Value combine(GenericBuilder &g, Value base, ArrayRef<Value> outputs,
+              int64_t first, int64_t numExperts, Value weights, Value indices,
+              Value rows) {
+  auto outType = cast<RankedTensorType>(outputs.front().getType());
+  int64_t k = cast<RankedTensorType>(indices.getType()).getDimSize(1);
+  int64_t n = outputs.size();
+  bool all = n == numExperts;
+  // The group's last expert is the switch's default, so every region is
+  // one load of the same element, which kiln-cpu-hoist-invariant-loads
+  // turns into one pick of the buffer per token and slot. With every
+  // expert in the group, expert ids (top-k over [0, E)) never reach
+  // anything else; otherwise a slot outside the group adds nothing (a
+  // select, not a product with 0: rows past an expert's count hold
+  // anything, NaN included). Its row is still within every expert's T.
+  SmallVector<int64_t> cases;
+  for (int64_t e = 0; e + 1 < n; ++e) {
+    cases.push_back(e);
+  }
+  SmallVector<Value> inputs;
+  if (base) {
+    inputs.push_back(base);
+  }
+  return g.generic(
+      inputs, SmallVector<AffineMap>(inputs.size(), g.identity(2)),
+      g.empty(outType.getShape(), outType.getElementType()), g.identity(2),
+      GenericBuilder::parallel(2),
+      [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+        BodyScalars s{nb, l};
+        Value t = linalg::IndexOp::create(nb, l, 0);
+        Value col = linalg::IndexOp::create(nb, l, 1);
+        Value sum =
+            base ? args[0]
+                 : arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(0.0f));
+        for (int64_t j = 0; j < k; ++j) {
+          Value slot = s.idx(j);
+          Value local = s.toIndex(s.at(indices, {t, slot}));
+          if (first != 0) {
+            local = arith::SubIOp::create(nb, l, local, s.idx(first));
+          }
+          Value row = s.toIndex(s.at(rows, {t, slot}));
+          auto pick = scf::IndexSwitchOp::create(
+              nb, l, TypeRange{nb.getF32Type()}, local, cases, cases.size());
+          for (auto [region, output] :
+               llvm::zip(pick.getCaseRegions(), outputs)) {
+            OpBuilder::InsertionGuard guard(nb);
+            nb.createBlock(&region);
+            scf::YieldOp::create(nb, l, s.at(output, {row, col}));
+          }
+          {
+            OpBuilder::InsertionGuard guard(nb);
+            nb.createBlock(&pick.getDefaultRegion());
+            scf::YieldOp::create(nb, l, s.at(outputs.back(), {row, col}));
+          }
+          Value term = arith::MulFOp::create(nb, l, s.at(weights, {t, slot}),
+                                             pick.getResult(0));
+          Value added = arith::AddFOp::create(nb, l, sum, term);
+          if (all) {
+            sum = added;
+            continue;
+          }
+          // Unsigned: an expert below `first` wraps past n.
+          Value inGroup = arith::CmpIOp::create(
+              nb, l, arith::CmpIPredicate::ult, local, s.idx(n));
+          sum = arith::SelectOp::create(nb, l, inGroup, added, sum);
+        }
+        return sum;
+      });
+}
+
 } // namespace
 
 Value lowerRoutedExperts(GenericBuilder &g, Value x, Value weights,
-                         Value indices, ValueRange experts, Value shared) {
+                         Value indices, ValueRange experts, Value shared,
+                         int64_t outputBudget) {
   OpBuilder &b = g.builder();
   Location loc = g.location();
   auto xType = cast<RankedTensorType>(x.getType());
@@ -142,9 +240,13 @@ Value lowerRoutedExperts(GenericBuilder &g, Value x, Value weights,
         return columns;
       });
 
-  // Each expert over its rows.
+  // Each expert over its rows; after each group of experts, their weighted
+  // sum, so that only one group's outputs are live at once.
   Type f32 = b.getF32Type();
   int64_t searchSteps = llvm::Log2_64_Ceil(tokens) + 1;
+  int64_t perCombine =
+      expertsPerCombine(numExperts, tokens * d * 4, outputBudget);
+  Value y = shared, rows;
   SmallVector<Value> outputs;
   for (int64_t e = 0; e < numExperts; ++e) {
     Value zero = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0));
@@ -201,63 +303,31 @@ Value lowerRoutedExperts(GenericBuilder &g, Value x, Value weights,
     Value up = rowLimitedLinear(g, gathered, w[1], count, expected);
     Value hidden = MulOp::create(b, loc, up.getType(), activated, up);
     outputs.push_back(rowLimitedLinear(g, hidden, w[2], count, expected));
+    if (static_cast<int64_t>(outputs.size()) == perCombine ||
+        e + 1 == numExperts) {
+      // row[t, j]: the row of token t's slot j in its expert's output.
+      if (!rows) {
+        rows =
+            g.generic({indices}, {g.identity(2)}, i64Tensor(g, {tokens, k}),
+                      g.identity(2), parallel(2),
+                      [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                        BodyScalars s{nb, l};
+                        Value t = linalg::IndexOp::create(nb, l, 0);
+                        Value position = s.at(prefix, {t, s.toIndex(args[0])});
+                        return arith::SubIOp::create(nb, l, position, s.i64(1));
+                      });
+      }
+      int64_t first = e + 1 - outputs.size();
+      y = combine(g, y, outputs, first, numExperts, weights, indices, rows);
+      // A later group's sum joining the first one's dispatch would keep
+      // every output live until it.
+      if (first != 0) {
+        y.getDefiningOp()->setAttr(kStartsDispatchAttr, b.getUnitAttr());
+      }
+      outputs.clear();
+    }
   }
-
-  // row[t, j]: the row of token t's slot j in its expert's output.
-  Value rows = g.generic(
-      {indices}, {g.identity(2)}, i64Tensor(g, {tokens, k}), g.identity(2),
-      parallel(2), [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
-        BodyScalars s{nb, l};
-        Value t = linalg::IndexOp::create(nb, l, 0);
-        Value position = s.at(prefix, {t, s.toIndex(args[0])});
-        return arith::SubIOp::create(nb, l, position, s.i64(1));
-      });
-  // y[t, :] = shared[t, :] + sum_j w[t, j] o_{e_j}[row[t, j], :]
-  // Expert ids come from top-k over [0, E), so the last expert is the
-  // switch's default: every region is then one load of the same element,
-  // which kiln-cpu-hoist-invariant-loads turns into one pick of the buffer
-  // per token and slot.
-  SmallVector<int64_t> cases;
-  for (int64_t e = 0; e + 1 < numExperts; ++e) {
-    cases.push_back(e);
-  }
-  SmallVector<Value> inputs;
-  if (shared) {
-    inputs.push_back(shared);
-  }
-  return g.generic(
-      inputs, SmallVector<AffineMap>(inputs.size(), g.identity(2)),
-      g.empty({tokens, d}, f32), g.identity(2), parallel(2),
-      [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
-        BodyScalars s{nb, l};
-        Value t = linalg::IndexOp::create(nb, l, 0);
-        Value col = linalg::IndexOp::create(nb, l, 1);
-        Value sum =
-            shared ? args[0]
-                   : arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(0.0f));
-        for (int64_t j = 0; j < k; ++j) {
-          Value slot = s.idx(j);
-          Value expert = s.toIndex(s.at(indices, {t, slot}));
-          Value row = s.toIndex(s.at(rows, {t, slot}));
-          auto pick = scf::IndexSwitchOp::create(nb, l, TypeRange{f32}, expert,
-                                                 cases, cases.size());
-          for (auto [region, output] :
-               llvm::zip(pick.getCaseRegions(), outputs)) {
-            OpBuilder::InsertionGuard guard(nb);
-            nb.createBlock(&region);
-            scf::YieldOp::create(nb, l, s.at(output, {row, col}));
-          }
-          {
-            OpBuilder::InsertionGuard guard(nb);
-            nb.createBlock(&pick.getDefaultRegion());
-            scf::YieldOp::create(nb, l, s.at(outputs.back(), {row, col}));
-          }
-          Value term = arith::MulFOp::create(nb, l, s.at(weights, {t, slot}),
-                                             pick.getResult(0));
-          sum = arith::AddFOp::create(nb, l, sum, term);
-        }
-        return sum;
-      });
+  return y;
 }
 
 } // namespace kiln

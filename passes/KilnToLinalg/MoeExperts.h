@@ -18,10 +18,13 @@ namespace kiln {
 /// routing; `experts` gate, up and down weights of each expert ([F, D],
 /// [F, D], [D, F]); `shared` [T, D] the shared experts' sum, or null.
 /// Returns y [T, D]: shared + sum over slots j of weights[t, j] *
-/// expert_{indices[t, j]}(x[t]).
+/// expert_{indices[t, j]}(x[t]). When the experts' outputs together would
+/// take more than `outputBudget` bytes (0: no limit), the sum is taken in
+/// groups of experts, each group's as it finishes.
 mlir::Value lowerRoutedExperts(GenericBuilder &g, mlir::Value x,
                                mlir::Value weights, mlir::Value indices,
-                               mlir::ValueRange experts, mlir::Value shared);
+                               mlir::ValueRange experts, mlir::Value shared,
+                               int64_t outputBudget);
 
 } // namespace kiln
 

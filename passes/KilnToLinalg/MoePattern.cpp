@@ -29,7 +29,8 @@ namespace kiln {
 namespace {
 
 struct LowerMoe : OpConversionPattern<MoeOp> {
-  using OpConversionPattern::OpConversionPattern;
+  LowerMoe(MLIRContext *context, int64_t outputBudget)
+      : OpConversionPattern(context), outputBudget(outputBudget) {}
 
   LogicalResult
   matchAndRewrite(MoeOp op, OpAdaptor adaptor,
@@ -72,7 +73,7 @@ struct LowerMoe : OpConversionPattern<MoeOp> {
       shared = expert(rewriter, loc, x, sw[0], sw[1], sw[2], tokens, d);
     }
     Value y = lowerRoutedExperts(g, x, weights, indices, adaptor.getExperts(),
-                                 shared);
+                                 shared, outputBudget);
     Value result = ReshapeOp::create(rewriter, loc, inputType, y);
 
     // counts[e] = #{(t, k) : idx[t, k] == e}
@@ -358,12 +359,16 @@ struct LowerMoe : OpConversionPattern<MoeOp> {
         DenseElementsAttr::get(scalar, static_cast<float>(factor / groups)));
     return MulOp::create(b, loc, scalar, total, scale);
   }
+
+  /// Bytes the routed experts' outputs may take at once (0: no limit).
+  int64_t outputBudget;
 };
 
 } // namespace
 
-void populateMoeLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerMoe>(patterns.getContext());
+void populateMoeLoweringPatterns(RewritePatternSet &patterns,
+                                 int64_t memoryBudgetKib) {
+  patterns.add<LowerMoe>(patterns.getContext(), memoryBudgetKib * 1024 / 2);
 }
 
 } // namespace kiln

@@ -12,6 +12,9 @@
 // Infinities must match exactly; the tolerance scales with the finite values.
 // A model's `kiln.rtol` attribute (f64) sets the tolerance instead, for tests
 // of rounding: rtol, plus rtol / 10 of the output's largest finite value.
+// `kiln.target_cpu` (a string) compiles the kernels for that CPU, skipped
+// where the host lacks its features; `kiln.memory_budget_kib` (i64) sets
+// the default pipeline's memory budget.
 //
 //===----------------------------------------------------------------------===//
 
@@ -126,6 +129,12 @@ TEST_P(CompiledVsReference, MatchesTheReferenceInterpreter) {
   if (auto cpu = model->getAttrOfType<StringAttr>("kiln.target_cpu")) {
     options.cpu = cpu.str();
   }
+  // Or a memory budget (kiln-compile --memory-budget, in KiB), small
+  // enough to make its layouts and schedules at a test's size.
+  if (auto budget =
+          model->getAttrOfType<IntegerAttr>("kiln.memory_budget_kib")) {
+    options.graph.memoryBudgetKib = budget.getInt();
+  }
   ASSERT_TRUE(succeeded(compileToArtifact(*module, options, artifact)))
       << errors;
   auto program = rt::Program::load(artifact.str().str());
@@ -214,10 +223,11 @@ INSTANTIATE_TEST_SUITE_P(
         "attention_decoding.mlir", "attention_decoding_avx2.mlir",
         "softmax_broadcast_axis.mlir", "nan_propagation.mlir",
         "broadcasts.mlir", "moe.mlir", "moe_grouped.mlir",
-        "per_head_panels.mlir", "transpose.mlir", "partial_column_tiles.mlir",
-        "returned_values.mlir", "concat_many.mlir", "batched_panels.mlir",
-        "transposed_operands.mlir", "top_k.mlir", "reductions_across_rows.mlir",
-        "dot_rows.mlir", "top_k_sorted.mlir", "reductions_long_axis.mlir"),
+        "moe_summed_in_groups.mlir", "per_head_panels.mlir", "transpose.mlir",
+        "partial_column_tiles.mlir", "returned_values.mlir", "concat_many.mlir",
+        "batched_panels.mlir", "transposed_operands.mlir", "top_k.mlir",
+        "reductions_across_rows.mlir", "dot_rows.mlir", "top_k_sorted.mlir",
+        "reductions_long_axis.mlir"),
     [](const ::testing::TestParamInfo<std::string> &info) {
       return info.param.substr(0, info.param.find('.'));
     });

@@ -147,7 +147,9 @@ cl::opt<int64_t> memoryBudget(
     "memory-budget",
     cl::desc("MiB of intermediate results live at once above which "
              "dispatches keep their program order, so that independent "
-             "chains (MoE experts) reuse memory (default 1024; 0: never)"),
+             "chains (MoE experts) reuse memory, and MoE experts are summed "
+             "in groups whose outputs take at most half of it (default "
+             "1024; 0: never)"),
     cl::value_desc("MiB"), cl::cat(pipelineCategory));
 cl::opt<int64_t> keysInPlaceRows(
     "keys-in-place-rows",
@@ -252,6 +254,7 @@ bool setUpPipelines(kiln::CompileOptions &options) {
   }
   std::optional<int64_t> budget, inPlace;
   if (!graphPipelineFlag(memoryBudget, 0, " MiB",
+                         "kiln-lower-to-linalg{memory-budget-kib=N} and "
                          "kiln-schedule-regions{memory-budget-kib=N}",
                          budget) ||
       !graphPipelineFlag(keysInPlaceRows, 1, "",
