@@ -90,7 +90,8 @@ struct ScheduleRegionsPass
     if (memoryBudgetKib > 0) {
       Operation *terminator = func.getBody().front().getTerminator();
       int64_t peak = peakLiveBytes(dispatches, regions, terminator);
-      if (peak > memoryBudgetKib * 1024) {
+      // Compared in KiB: the budget in bytes could overflow.
+      if (llvm::divideCeil(peak, 1024) > memoryBudgetKib) {
         Schedule ordered = schedule(dispatches, /*inOrder=*/true);
         if (peakLiveBytes(dispatches, ordered, terminator) < peak) {
           regions = std::move(ordered);

@@ -23,6 +23,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Transforms/DialectConversion.h"
 
+#include <limits>
+
 using namespace mlir;
 
 namespace kiln {
@@ -368,7 +370,12 @@ struct LowerMoe : OpConversionPattern<MoeOp> {
 
 void populateMoeLoweringPatterns(RewritePatternSet &patterns,
                                  int64_t memoryBudgetKib) {
-  patterns.add<LowerMoe>(patterns.getContext(), memoryBudgetKib * 1024 / 2);
+  // Half the budget, in bytes; any budget too large to count in bytes
+  // never groups.
+  int64_t half = memoryBudgetKib > std::numeric_limits<int64_t>::max() / 512
+                     ? 0
+                     : memoryBudgetKib * 512;
+  patterns.add<LowerMoe>(patterns.getContext(), half);
 }
 
 } // namespace kiln

@@ -45,6 +45,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 
+#include <limits>
 #include <optional>
 
 using namespace mlir;
@@ -263,7 +264,10 @@ bool setUpPipelines(kiln::CompileOptions &options) {
     return false;
   }
   if (budget) {
-    options.graph.memoryBudgetKib = *budget * 1024;
+    // A budget beyond what KiB count is no budget.
+    options.graph.memoryBudgetKib =
+        *budget > std::numeric_limits<int64_t>::max() / 1024 ? 0
+                                                             : *budget * 1024;
   }
   options.graph.keysInPlaceRows = inPlace;
   options.graphPipeline = passPipeline;
