@@ -80,6 +80,20 @@ Value rowLimitedLinear(GenericBuilder &g, Value a, Value weight, Value count,
   return c;
 }
 
+/// row[t, j] (i64): the row of token t's slot j in its expert's output,
+/// prefix[t, e_j] - 1.
+Value slotRows(GenericBuilder &g, Value indices, Value prefix) {
+  auto type = cast<RankedTensorType>(indices.getType());
+  return g.generic({indices}, {g.identity(2)}, i64Tensor(g, type.getShape()),
+                   g.identity(2), GenericBuilder::parallel(2),
+                   [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                     BodyScalars s{nb, l};
+                     Value t = linalg::IndexOp::create(nb, l, 0);
+                     Value position = s.at(prefix, {t, s.toIndex(args[0])});
+                     return arith::SubIOp::create(nb, l, position, s.i64(1));
+                   });
+}
+
 /// Experts per weighted sum: all of them, unless their outputs (`bytes`
 /// each) would take more than `budget` bytes together; then as few groups
 /// as fit, of sizes that differ by at most one.
@@ -305,17 +319,8 @@ Value lowerRoutedExperts(GenericBuilder &g, Value x, Value weights,
     outputs.push_back(rowLimitedLinear(g, hidden, w[2], count, expected));
     if (static_cast<int64_t>(outputs.size()) == perCombine ||
         e + 1 == numExperts) {
-      // row[t, j]: the row of token t's slot j in its expert's output.
       if (!rows) {
-        rows =
-            g.generic({indices}, {g.identity(2)}, i64Tensor(g, {tokens, k}),
-                      g.identity(2), parallel(2),
-                      [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
-                        BodyScalars s{nb, l};
-                        Value t = linalg::IndexOp::create(nb, l, 0);
-                        Value position = s.at(prefix, {t, s.toIndex(args[0])});
-                        return arith::SubIOp::create(nb, l, position, s.i64(1));
-                      });
+        rows = slotRows(g, indices, prefix);
       }
       int64_t first = e + 1 - outputs.size();
       y = combine(g, y, outputs, first, numExperts, weights, indices, rows);
