@@ -91,7 +91,7 @@ struct ScheduleRegionsPass
       Operation *terminator = func.getBody().front().getTerminator();
       int64_t peak = peakLiveBytes(dispatches, regions, terminator);
       // Compared in KiB: the budget in bytes could overflow.
-      if (llvm::divideCeil(peak, 1024) > memoryBudgetKib) {
+      if (llvm::divideCeilSigned(peak, int64_t(1024)) > memoryBudgetKib) {
         Schedule ordered = schedule(dispatches, /*inOrder=*/true);
         if (peakLiveBytes(dispatches, ordered, terminator) < peak) {
           regions = std::move(ordered);

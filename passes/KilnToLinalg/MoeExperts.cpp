@@ -20,13 +20,16 @@
 // it runs: E * T * D floats (2 GiB for one DeepSeekMoE-16B layer at 4096
 // tokens). When that would pass the output budget (half of
 // kiln-lower-to-linalg's `memory-budget-kib`), the experts are summed in
-// groups as they finish: y_0 = shared + the first group's slots, y_g =
-// y_{g-1} + group g's, each group's slots in slot order. Under the same
-// budget kiln-schedule-regions keeps program order, so each group's outputs
-// die at its sum and the next group reuses their memory. Each extra group
-// reads and writes y once more (2 T D floats), against the group's expert
-// GEMMs; the terms of a token are then added group by group, which rounds
-// differently from one sum in slot order.
+// as few groups as keep within it, of sizes differing by at most one, each
+// group's sum as its experts finish: y_0 = shared + the first group's
+// slots, y_g = y_{g-1} + group g's, each group's slots in slot order.
+// Under the same budget kiln-schedule-regions keeps program order, so each
+// group's outputs die at its sum and the next group reuses their memory.
+// Each extra group reads y, writes it and loads all k slots' rows once
+// more ((k + 2) T D floats; the select drops the slots outside the group
+// after their loads, which keeps the loop free of branches), against the
+// group's expert GEMMs; the terms of a token are then added group by
+// group, which rounds differently from one sum in slot order.
 //
 // The row limit (passes/OpClassification.h) makes the generated code skip
 // the row tiles past count_e and stop its GEMM row blocks at count_e, so the
@@ -94,15 +97,16 @@ Value slotRows(GenericBuilder &g, Value indices, Value prefix) {
                    });
 }
 
-/// Experts per weighted sum: all of them, unless their outputs (`bytes`
-/// each) would take more than `budget` bytes together; then as few groups
-/// as fit, of sizes that differ by at most one.
-int64_t expertsPerCombine(int64_t numExperts, int64_t bytes, int64_t budget) {
+/// How many weighted sums the experts take: one, unless their outputs
+/// (`bytes` each) would take more than `budget` bytes together; then as few
+/// as keep each group's outputs within it (a group holds at least one
+/// expert).
+int64_t combineGroups(int64_t numExperts, int64_t bytes, int64_t budget) {
   if (budget <= 0 || numExperts * bytes <= budget) {
-    return numExperts;
+    return 1;
   }
   int64_t most = std::max<int64_t>(1, budget / bytes);
-  return llvm::divideCeil(numExperts, llvm::divideCeil(numExperts, most));
+  return llvm::divideCeil(numExperts, most);
 }
 
 /// y[t, :] = base[t, :] + sum over the slots j of token t whose expert e_j
@@ -258,8 +262,10 @@ Value lowerRoutedExperts(GenericBuilder &g, Value x, Value weights,
   // sum, so that only one group's outputs are live at once.
   Type f32 = b.getF32Type();
   int64_t searchSteps = llvm::Log2_64_Ceil(tokens) + 1;
-  int64_t perCombine =
-      expertsPerCombine(numExperts, tokens * d * 4, outputBudget);
+  // Group g holds experts [g E / G, (g + 1) E / G): sizes that differ by at
+  // most one, none above the budget's.
+  int64_t groups = combineGroups(numExperts, tokens * d * 4, outputBudget);
+  int64_t group = 0;
   Value y = shared, rows;
   SmallVector<Value> outputs;
   for (int64_t e = 0; e < numExperts; ++e) {
@@ -317,8 +323,8 @@ Value lowerRoutedExperts(GenericBuilder &g, Value x, Value weights,
     Value up = rowLimitedLinear(g, gathered, w[1], count, expected);
     Value hidden = MulOp::create(b, loc, up.getType(), activated, up);
     outputs.push_back(rowLimitedLinear(g, hidden, w[2], count, expected));
-    if (static_cast<int64_t>(outputs.size()) == perCombine ||
-        e + 1 == numExperts) {
+    if (e + 1 == (group + 1) * numExperts / groups) {
+      ++group;
       if (!rows) {
         rows = slotRows(g, indices, prefix);
       }

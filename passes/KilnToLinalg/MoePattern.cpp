@@ -372,9 +372,11 @@ void populateMoeLoweringPatterns(RewritePatternSet &patterns,
                                  int64_t memoryBudgetKib) {
   // Half the budget, in bytes; any budget too large to count in bytes
   // never groups.
-  int64_t half = memoryBudgetKib > std::numeric_limits<int64_t>::max() / 512
-                     ? 0
-                     : memoryBudgetKib * 512;
+  int64_t half =
+      memoryBudgetKib <= 0 ||
+              memoryBudgetKib > std::numeric_limits<int64_t>::max() / 512
+          ? 0
+          : memoryBudgetKib * 512;
   patterns.add<LowerMoe>(patterns.getContext(), half);
 }
 

@@ -1,11 +1,14 @@
 // Routed experts summed in groups (MoeExperts.cpp): a budget of 128 KiB
 // leaves 64 KiB for the experts' outputs, 300 x 16 floats (18.75 KiB)
-// each, so at most 3 are summed at once. (a) 8 experts, top-2: groups of
-// 3, 3 and 2; (b) 4 experts with a shared expert, top-3, normalised:
-// groups of 2 and 2, the shared expert's output the start of the first
-// sum. Token 17 holds a NaN: its rows of its experts' outputs are NaN, and
-// a slot of another token outside a group reads such a row before the
-// group's select drops it.
+// each, so at most 3 are summed at once, in as few groups as that allows,
+// of sizes differing by at most one. (a) 8 experts, top-2: groups {0, 1},
+// {2, 3, 4} and {5, 6, 7}; (b) 4 experts with a shared expert, top-3,
+// normalised: {0, 1} and {2, 3}, the shared expert's output the start of
+// the first sum. Token 17 holds a NaN, which routing ranks above every
+// score: it goes to experts 0 and 1 in (a), 0 to 2 in (b), and its rows of
+// their outputs are NaN. The first group's sum reads, for a slot outside
+// the group, expert 1's row of that slot (the switch's default): some of
+// those are token 17's, and the group's select must drop them.
 func.func @moe_summed_in_groups(%x: tensor<2x150x16xf32> {kiln.nan_at = array<i64: 275>}) -> (tensor<2x150x16xf32>, tensor<8xi64>, tensor<2x150x16xf32>, tensor<4xi64>)
     attributes {kiln.memory_budget_kib = 128 : i64} {
   %ra = kiln.param "a.gate.weight" : tensor<8x16xf32>

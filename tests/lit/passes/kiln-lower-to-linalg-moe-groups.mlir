@@ -4,37 +4,39 @@
 // RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-lower-to-linalg))" | FileCheck %s --check-prefix=ONE
 
 // Three experts over 6 tokens of 8 floats: 192 bytes of output each. A
-// budget of 1 KiB leaves 512 bytes for the outputs, so the experts are
-// summed in two groups, {0, 1} and {2}, each sum right after its experts.
-// A slot outside the group adds nothing: a select keeps the sum (the row
-// it reads is some other expert's, which may hold anything).
+// budget of 1 KiB leaves 512 bytes for the outputs, at most two experts'
+// worth, so the experts are summed in two groups of sizes differing by at
+// most one, {0} and {1, 2}, each sum right after its experts. A slot
+// outside the group adds nothing: a select keeps the sum (the row it
+// reads is some other expert's, which may hold anything).
 // CHECK-LABEL: func.func @moe
 // CHECK: kiln.row_limit
-// The first group's sum starts from 0; expert 1 is its switch's default.
+// The first group's sum starts from 0; its one expert is the switch's
+// default.
 // CHECK: %[[FIRST:.+]] = linalg.generic {{.*}}outs(%{{.+}} : tensor<6x8xf32>) attrs = {kiln.op = "kiln.moe"} {
 // CHECK-NOT: arith.subi
 // CHECK: %[[E0:.+]] = arith.index_cast
 // CHECK: scf.index_switch %[[E0]] -> f32
-// CHECK-NEXT: case 0 {
-// CHECK: default {
-// CHECK: %[[IN0:.+]] = arith.cmpi ult, %[[E0]], %c2{{.*}} : index
+// CHECK-NEXT: default {
+// CHECK: %[[IN0:.+]] = arith.cmpi ult, %[[E0]], %c1{{.*}} : index
 // CHECK: arith.select %[[IN0]]
 // CHECK: scf.index_switch
 // CHECK: arith.select
 // CHECK: linalg.yield
-// Expert 2's chain comes after the first sum; the second group's sum adds
-// to the first and starts a dispatch of its own.
-// CHECK: kiln.row_limit
+// Experts 1 and 2 come after the first sum; the second sum adds to the
+// first and starts a dispatch of its own.
+// CHECK-COUNT-8: kiln.row_limit
 // CHECK: linalg.generic {{.*}}ins(%[[FIRST]] : tensor<6x8xf32>) {{.*}}kiln.starts_dispatch
-// CHECK: %[[E2:.+]] = arith.subi %{{.+}}, %c2{{.*}} : index
-// CHECK: scf.index_switch %[[E2]] -> f32
-// CHECK-NEXT: default {
-// CHECK: arith.cmpi ult, %[[E2]], %c1{{.*}} : index
+// CHECK: %[[E1:.+]] = arith.subi %{{.+}}, %c1{{.*}} : index
+// CHECK: scf.index_switch %[[E1]] -> f32
+// CHECK-NEXT: case 0 {
+// CHECK: default {
+// CHECK: arith.cmpi ult, %[[E1]], %c2{{.*}} : index
 // CHECK: arith.select
 // CHECK-NOT: kiln.row_limit
 
-// Each sum is its own dispatch, the first between the chains of experts 1
-// and 2: only two experts' outputs are live at once.
+// Each sum is its own dispatch, the first between the chains of experts 0
+// and 1: only two experts' outputs are live at once.
 // DISPATCH-LABEL: func.func @moe
 // DISPATCH: exec.dispatch_region root("kiln.moe") -> (tensor<6x2xi64>) {
 // DISPATCH: exec.dispatch_region root("kiln.moe") -> (tensor<6x8xf32>) {
