@@ -53,6 +53,29 @@ struct CpuExpandMathPass
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns)))) {
       return signalPassFailure();
     }
+    getOperation()->walk([](Operation *op) {
+      if (isa<arith::FPToSIOp, arith::FPToUIOp>(op)) {
+        convertNaNToZero(op);
+      }
+    });
+  }
+
+  /// A float to integer conversion of NaN is poison in LLVM. The
+  /// approximations convert their range reduction, which their clamps
+  /// (unordered compares) keep NaN for a NaN argument; the polynomial
+  /// carries the NaN to the result, but where the argument is known to be
+  /// NaN (a constant) LLVM folds the conversion, and with it the result,
+  /// to poison, and may drop its store: exp of a constant NaN read 0.
+  /// Converting 0 instead costs a compare and a blend per conversion.
+  static void convertNaNToZero(Operation *op) {
+    OpBuilder b(op);
+    Location loc = op->getLoc();
+    Value in = op->getOperand(0);
+    Value isNaN =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, in, in);
+    Value zero = arith::ConstantOp::create(
+        b, loc, cast<TypedAttr>(b.getZeroAttr(in.getType())));
+    op->setOperand(0, arith::SelectOp::create(b, loc, isNaN, zero, in));
   }
 };
 

@@ -908,6 +908,13 @@ def CpuExpandMathPass : Pass<"kiln-cpu-expand-math", "mlir::func::FuncOp"> {
     `round` and `roundeven` become integer conversions and selects (MLIR's
     math expansions) and `math.floor` becomes `-ceil(-x)`, exact for every
     x: LLVM would otherwise turn them into calls to libm.
+
+    Every float to integer conversion left in the function then converts
+    NaN as 0 (a compare and a select before it): LLVM's `fptosi` of NaN is
+    poison, and the approximations convert their range reduction, which
+    stays NaN for a NaN argument. The polynomial carries the NaN to the
+    result at run time, but a NaN known to LLVM (a constant) folded the
+    whole result to poison, and exp of a constant NaN read 0.
   }];
   let options = [
     Option<"roundingInstructions", "rounding-instructions", "bool", "true",

@@ -223,11 +223,11 @@ INSTANTIATE_TEST_SUITE_P(
         "attention_decoding.mlir", "attention_decoding_avx2.mlir",
         "softmax_broadcast_axis.mlir", "nan_propagation.mlir",
         "broadcasts.mlir", "moe.mlir", "moe_grouped.mlir",
-        "moe_summed_in_groups.mlir", "per_head_panels.mlir", "transpose.mlir",
-        "partial_column_tiles.mlir", "returned_values.mlir", "concat_many.mlir",
-        "batched_panels.mlir", "transposed_operands.mlir", "top_k.mlir",
-        "reductions_across_rows.mlir", "dot_rows.mlir", "top_k_sorted.mlir",
-        "reductions_long_axis.mlir"),
+        "moe_summed_in_groups.mlir", "nan_constants.mlir",
+        "per_head_panels.mlir", "transpose.mlir", "partial_column_tiles.mlir",
+        "returned_values.mlir", "concat_many.mlir", "batched_panels.mlir",
+        "transposed_operands.mlir", "top_k.mlir", "reductions_across_rows.mlir",
+        "dot_rows.mlir", "top_k_sorted.mlir", "reductions_long_axis.mlir"),
     [](const ::testing::TestParamInfo<std::string> &info) {
       return info.param.substr(0, info.param.find('.'));
     });
