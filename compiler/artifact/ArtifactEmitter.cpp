@@ -26,6 +26,7 @@
 #include "llvm/Support/Parallel.h"
 #include "llvm/Support/Signals.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -71,10 +72,17 @@ fb::DType dtypeOf(Type type) {
 
 /// `values` of row-major shape `declared` transposed by `permutation`, into
 /// `stored` (resized): stored[i0, i1, ...] = declared[j] with j[perm[d]] =
-/// i[d].
+/// i[d]. The stored rows (its last dim) are copied in blocks of at least
+/// 2^16 elements on the pool: each row starts at the declared offset of its
+/// outer index and steps by the declared stride of the last stored dim.
 void permuteInto(const std::vector<float> &values, ArrayRef<int64_t> declared,
                  ArrayRef<int64_t> permutation, std::vector<float> &stored) {
   int64_t rank = declared.size();
+  stored.resize(values.size());
+  if (rank == 0 || values.empty()) {
+    llvm::copy(values, stored.begin());
+    return;
+  }
   SmallVector<int64_t> shape(rank), declaredStrides(rank, 1);
   for (int64_t d = 0; d < rank; ++d) {
     shape[d] = declared[permutation[d]];
@@ -82,21 +90,26 @@ void permuteInto(const std::vector<float> &values, ArrayRef<int64_t> declared,
   for (int64_t d = rank - 2; d >= 0; --d) {
     declaredStrides[d] = declaredStrides[d + 1] * declared[d + 1];
   }
-  stored.resize(values.size());
-  SmallVector<int64_t> index(rank, 0);
-  for (size_t flat = 0; flat < stored.size(); ++flat) {
-    int64_t source = 0;
-    for (int64_t d = 0; d < rank; ++d) {
-      source += index[d] * declaredStrides[permutation[d]];
-    }
-    stored[flat] = values[source];
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      if (++index[d] < shape[d]) {
-        break;
+  int64_t width = shape[rank - 1];
+  int64_t step = declaredStrides[permutation[rank - 1]];
+  int64_t rows = static_cast<int64_t>(values.size()) / width;
+  int64_t rowsPerBlock = llvm::divideCeil(int64_t{1} << 16, width);
+  int64_t blocks = llvm::divideCeil(rows, rowsPerBlock);
+  llvm::parallelFor(0, blocks, [&](size_t block) {
+    int64_t first = static_cast<int64_t>(block) * rowsPerBlock;
+    int64_t last = std::min(rows, first + rowsPerBlock);
+    for (int64_t row = first; row < last; ++row) {
+      int64_t source = 0;
+      for (int64_t d = rank - 2, rest = row; d >= 0; --d) {
+        source += (rest % shape[d]) * declaredStrides[permutation[d]];
+        rest /= shape[d];
       }
-      index[d] = 0;
+      float *out = stored.data() + row * width;
+      for (int64_t i = 0; i < width; ++i, source += step) {
+        out[i] = values[source];
+      }
     }
-  }
+  });
 }
 
 /// toPanelsInto (PanelLayout.h) with the panels copied in parallel.
