@@ -43,6 +43,8 @@ struct KernelBlocking {
   int64_t vectorWidth = 16;
   /// Rows and columns of a GEMM register block and its depth block.
   int64_t mr = 8, nr = 32, kc = 512;
+  /// Depth steps per iteration of a GEMM micro-kernel's depth loop.
+  int64_t unroll = 1;
   /// Columns per panel of packed GEMM operands (weights and run-time B); a
   /// multiple of `nr`.
   int64_t panel = 32;

@@ -881,6 +881,9 @@ def CpuLowerContractionsPass
     Option<"nr", "nr", "int64_t", "32", "Columns of C per register block">,
     Option<"kc", "kc", "int64_t", "512",
            "Depth per block (the slab of B kept in L1 across rows)">,
+    Option<"unroll", "unroll", "int64_t", "1",
+           "Depth steps per iteration of a micro-kernel's depth loop (the "
+           "rest of the block in a loop of single steps after it)">,
     Option<"vectorWidth", "vector-width", "int64_t", "16",
            "f32 lanes per vector register">,
     Option<"prefetchRows", "prefetch-rows", "int64_t", "512",

@@ -24,9 +24,19 @@ ArrayRef<StringRef> runtimeCheckedFeatures() {
   return features;
 }
 
-KernelBlocking kernelBlockingFor(bool avx512) {
+bool usesIntelBlocking(StringRef cpu) {
+  return !cpu.starts_with("znver") && !cpu.starts_with("x86-64");
+}
+
+KernelBlocking kernelBlockingFor(bool avx512, StringRef cpu) {
   if (avx512) {
-    return KernelBlocking{};
+    KernelBlocking blocking;
+    if (usesIntelBlocking(cpu)) {
+      blocking.mr = 14;
+      blocking.kc = 1024;
+      blocking.unroll = 4;
+    }
+    return blocking;
   }
   KernelBlocking avx2;
   avx2.vectorWidth = 8;
@@ -95,7 +105,8 @@ FailureOr<CpuTarget> createCpuTarget(StringRef cpu, llvm::raw_ostream &diag) {
       target.requiredFeatures.push_back(feature.str());
     }
   }
-  target.blocking = kernelBlockingFor(info->checkFeatures("+avx512f"));
+  target.blocking =
+      kernelBlockingFor(info->checkFeatures("+avx512f"), target.cpu);
   target.blocking.fma = info->checkFeatures("+fma");
   target.blocking.rounding = info->checkFeatures("+sse4.1");
   return target;

@@ -40,14 +40,24 @@ mlir::FailureOr<CpuTarget> createCpuTarget(llvm::StringRef cpu,
 
 /// The kernels' blocking on a CPU with or without AVX-512:
 ///  - AVX-512, 32 registers of 16 lanes: 8 x 32 register blocks (16
-///    accumulators), depth blocks of 512, panels of 32 columns;
+///    accumulators), depth blocks of 512, panels of 32 columns (tuned on
+///    Zen 4, whose 512-bit FMAs issue one a cycle: the AMD `znver*` CPUs
+///    and the generic `x86-64-v4`);
+///  - AVX-512 on the Intel cores (every other CPU name: two 512-bit FMA
+///    pipes, twice Zen 4's rate per cycle): 14 x 32 blocks (28
+///    accumulators), depth blocks of 1024, the depth loop unrolled by 4
+///    (docs/compiler.md, "GEMM blocking on Intel AVX-512");
 ///  - otherwise (AVX2), 16 registers of 8 lanes: 6 x 16 blocks (12
 ///    accumulators, 2 vectors of B, 1 broadcast of A), depth blocks of 256
 ///    (a 16 KiB slab of B and 6 KiB of A in a 32 KiB L1), panels of 16
 ///    columns, so that a slab is contiguous. An 8 x 32 block there needs
 ///    32 accumulators in 16 registers: it spilled, and GEMMs ran at a
 ///    third of OpenBLAS's speed.
-KernelBlocking kernelBlockingFor(bool avx512);
+KernelBlocking kernelBlockingFor(bool avx512, llvm::StringRef cpu);
+
+/// Whether `cpu` (an LLVM CPU name) takes the Intel AVX-512 blocking: not an
+/// AMD `znver*` and not a generic `x86-64*` level.
+bool usesIntelBlocking(llvm::StringRef cpu);
 
 /// CPU features that the runtime knows how to detect; the artifact lists
 /// those the code was compiled to use.

@@ -38,6 +38,7 @@ LogicalResult kiln::buildCpuKernelPipeline(OpPassManager &pm,
   gemm.mr = blocking.mr;
   gemm.nr = blocking.nr;
   gemm.kc = blocking.kc;
+  gemm.unroll = blocking.unroll;
   gemm.vectorWidth = blocking.vectorWidth;
   gemm.prefetchRows = blocking.kc; // the next slab
   loops.addPass(createCpuLowerContractionsPass(gemm));

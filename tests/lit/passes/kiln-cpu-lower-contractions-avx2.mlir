@@ -6,7 +6,7 @@
 // Options the kernel cannot honour are an error, not wrong code (nr = 20
 // would have covered 16 of every 20 columns).
 // RUN: not kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-cpu-lower-contractions{nr=20 vector-width=8}))" 2>&1 | FileCheck %s --check-prefix=BAD
-// BAD: error: kiln-cpu-lower-contractions: needs mr, kc >= 1, nr a multiple of vector-width and prefetch-rows >= 0; got mr=8 nr=20 kc=512 vector-width=8 prefetch-rows=512
+// BAD: error: kiln-cpu-lower-contractions: needs mr, kc, unroll >= 1, nr a multiple of vector-width and prefetch-rows >= 0; got mr=8 nr=20 kc=512 unroll=1 vector-width=8 prefetch-rows=512
 
 // CHECK-LABEL: func.func @half_panels
 // CHECK:         scf.for %[[N0:.*]] = %c0 to %c64 step %c16 {
