@@ -102,6 +102,22 @@ LogicalResult runGraphPipeline(ModuleOp module, GraphStage stage,
   return pm.run(module);
 }
 
+/// Bytes of the model's weights (its `kiln.param`s, as stored).
+static int64_t weightBytes(ModuleOp module) {
+  int64_t bytes = 0;
+  module.walk([&](ParamOp param) {
+    auto type = cast<RankedTensorType>(param.getType());
+    bytes += type.getNumElements() *
+             llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+  });
+  return bytes;
+}
+
+/// Weights above this stream from memory on every run rather than staying
+/// in a core's share of the caches (docs/compiler.md, "GEMM blocking on
+/// Intel AVX-512").
+static constexpr int64_t kStreamedWeightBytes = int64_t{64} << 20;
+
 /// Runs the graph pipeline and compiles the kernels.
 static FailureOr<CompiledKernels> compileThrough(ModuleOp module,
                                                  const CompileOptions &options,
@@ -126,6 +142,14 @@ static FailureOr<CompiledKernels> compileThrough(ModuleOp module,
        failed(options.onDispatchesFormed(module))) ||
       failed(checkArtifactSignature(module))) {
     return failure();
+  }
+  // Weights streamed from memory: the GEMMs' row blocks share the
+  // prefetches of each next slab rather than the first one issuing them
+  // all in a burst (only with the unrolled depth loops of Intel's blocking,
+  // where it was measured).
+  if (target->blocking.unroll > 1 &&
+      weightBytes(module) > kStreamedWeightBytes) {
+    target->blocking.spreadPrefetches = true;
   }
   KernelCompileHooks hooks = options.hooks;
   for (auto &[point, pipelines] : options.extensions) {

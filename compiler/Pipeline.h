@@ -45,6 +45,9 @@ struct KernelBlocking {
   int64_t mr = 8, nr = 32, kc = 512;
   /// Depth steps per iteration of a GEMM micro-kernel's depth loop.
   int64_t unroll = 1;
+  /// Whether a GEMM's row blocks share the prefetches of B's next slab
+  /// (`spread-prefetches`; compileThrough sets it for large weights).
+  bool spreadPrefetches = false;
   /// Columns per panel of packed GEMM operands (weights and run-time B); a
   /// multiple of `nr`.
   int64_t panel = 32;

@@ -76,6 +76,8 @@ namespace {
 struct Blocking {
   int64_t mr, nr, kc, width, prefetch, unroll = 1;
   bool ahead = false;
+  /// Row blocks share the next slab's prefetches (spreadsPrefetches()).
+  bool spread = false;
 };
 
 /// A column block's place in B stored in panels: its panel and its first
@@ -355,6 +357,16 @@ private:
            (panel || depth > blocking.prefetch || blocking.ahead);
   }
 
+  /// Whether the row blocks share the next slab's prefetches instead of
+  /// each issuing them all (`spread`): with the depth loop unrolled, B in
+  /// panels and at least `unroll` row blocks in the tile, not under a row
+  /// count (blocks past it never run) nor for a decoding step's values.
+  bool spreadsPrefetches() const {
+    return blocking.spread && blocking.unroll > 1 && panel && prefetches() &&
+           !blocking.ahead && !rowCount &&
+           rows >= blocking.unroll * blocking.mr;
+  }
+
   /// Prefetches row k of B's column block at n0 into L2, one 64-byte line
   /// at a time (a vector of 16 lanes, or every other one of 8). Past the
   /// last row of a panel lies the next panel, which is where the kernel
@@ -431,12 +443,27 @@ private:
       kEnd = arith::MinSIOp::create(b, loc, kEnd, lastKeyEnd(m0, blockRows));
     }
     // One depth step: the accumulators after row k.
-    auto step = [&](Value k, ValueRange carried) {
+    // Row blocks sharing the next slab's prefetches (spreadsPrefetches)
+    // take one row of it per unrolled iteration, the row their ordinal
+    // picks.
+    Value rotation;
+    if (spreadsPrefetches()) {
+      Value ordinal = arith::DivUIOp::create(b, loc, m0, index(blocking.mr));
+      rotation =
+          arith::RemUIOp::create(b, loc, ordinal, index(blocking.unroll));
+    }
+    auto step = [&](Value k, int64_t substep, ValueRange carried) {
       SmallVector<Value> bVec;
       for (int64_t j = 0; j < vectors; ++j) {
         bVec.push_back(loadB(k, n0, at, j, lanesOf(j)));
       }
-      if (prefetches()) {
+      if (rotation) {
+        if (substep == 0) {
+          Value row = arith::AddIOp::create(b, loc, add(k, blocking.prefetch),
+                                            rotation);
+          prefetchB(row, n0, at, vectors);
+        }
+      } else if (prefetches()) {
         prefetchB(add(k, blocking.prefetch), n0, at, vectors);
         if (blocking.ahead) {
           prefetchB(add(k, kNearPrefetchRows), n0, at, vectors);
@@ -462,7 +489,7 @@ private:
             b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
             SmallVector<Value> sums(carried);
             for (int64_t u = 0; u < unroll; ++u) {
-              sums = step(u ? add(k, u) : k, sums);
+              sums = step(u ? add(k, u) : k, u, sums);
             }
             scf::YieldOp::create(b, loc, sums);
           });
@@ -688,6 +715,7 @@ struct CpuLowerContractionsPass
         limits.keysOnDepth = limit->keyLoop == loops - 1;
       }
       Blocking blocking{mr, nr, kc, vectorWidth, prefetchRows, unroll};
+      blocking.spread = spreadPrefetches;
       // prefetch-rows=0 turns these off too.
       auto ahead = op->getAttrOfType<IntegerAttr>(kPrefetchAheadAttr);
       if (ahead && prefetchRows > 0) {

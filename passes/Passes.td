@@ -890,6 +890,12 @@ def CpuLowerContractionsPass
            "Rows of B ahead that each depth step prefetches into L2 (the "
            "next slab when equal to kc; 0: no prefetch, not even a "
            "contraction's kiln.prefetch_ahead)">,
+    Option<"spreadPrefetches", "spread-prefetches", "bool", "false",
+           "With unroll > 1, row blocks of a tile share the prefetches of "
+           "the next slab of B in panels, one row each per unrolled "
+           "iteration, instead of each issuing them all (for B streamed "
+           "from memory: kiln-compile sets it for models whose weights "
+           "exceed 64 MiB)">,
     Option<"prefetchC", "prefetch-c", "bool", "true",
            "Prefetch for writing the lines of each C block that a zero-filled "
            "binding's first depth block stores, before its depth loop">

@@ -39,6 +39,7 @@ LogicalResult kiln::buildCpuKernelPipeline(OpPassManager &pm,
   gemm.nr = blocking.nr;
   gemm.kc = blocking.kc;
   gemm.unroll = blocking.unroll;
+  gemm.spreadPrefetches = blocking.spreadPrefetches;
   gemm.vectorWidth = blocking.vectorWidth;
   gemm.prefetchRows = blocking.kc; // the next slab
   loops.addPass(createCpuLowerContractionsPass(gemm));

@@ -63,3 +63,39 @@ func.func @shallow(%a: memref<14x3xf32>, %b: memref<3x32xf32>, %c: memref<14x32x
   }
   return
 }
+
+// With spread-prefetches, the row blocks of a tile of at least 4 x 14 rows
+// share the prefetches of the next slab: one row per unrolled iteration
+// (its two 64-byte lines), k + 1024 + (m0 / 14) mod 4, where each block
+// prefetched all four rows before.
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-cpu-lower-contractions{mr=14 kc=1024 unroll=4 prefetch-rows=1024 spread-prefetches=true}, canonicalize, cse))" | FileCheck %s --check-prefix=SPREAD
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-cpu-lower-contractions{mr=14 kc=1024 unroll=4 prefetch-rows=1024}, canonicalize, cse))" | FileCheck %s --check-prefix=EVERY
+// CHECK-LABEL: func.func @shared_prefetches
+// SPREAD-LABEL: func.func @shared_prefetches
+// SPREAD:         scf.for %[[M0:.+]] = %c0 to %c56 step %c14 {
+// SPREAD:           %[[ORDINAL:.+]] = arith.divui %[[M0]], %c14
+// SPREAD:           %[[ROT:.+]] = arith.remui %[[ORDINAL]], %c4
+// SPREAD:           scf.for %[[K:.+]] = %c0 to %c1024 step %c4
+// SPREAD:             %[[AHEAD:.+]] = arith.addi %[[K]], %c1024
+// SPREAD:             %[[ROW:.+]] = arith.addi %[[AHEAD]], %[[ROT]]
+// SPREAD:             memref.prefetch %{{.+}}[%{{.+}}, %[[ROW]], %{{.+}}], read
+// SPREAD:             memref.prefetch %{{.+}}[%{{.+}}, %[[ROW]], %{{.+}}], read
+// SPREAD-NOT:         memref.prefetch
+// SPREAD:             scf.yield
+// EVERY-LABEL: func.func @shared_prefetches
+// EVERY-NOT:     arith.remui
+// EVERY:         scf.for %{{.+}} = %c0 to %c1024 step %c4
+// EVERY-COUNT-8:   memref.prefetch
+// EVERY-NOT:       memref.prefetch
+// EVERY:           scf.yield
+#ps = affine_map<(d0, d1, d2) -> (d1 floordiv 32, d2, d1 mod 32)>
+func.func @shared_prefetches(%a: memref<56x1024xf32>, %b: memref<2x1024x32xf32>, %c: memref<56x64xf32>) {
+  linalg.generic {indexing_maps = [#x, #ps, #y], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<56x1024xf32>, memref<2x1024x32xf32>) outs(%c : memref<56x64xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %0 = arith.mulf %in, %in_0 : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
