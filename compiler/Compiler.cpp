@@ -113,8 +113,8 @@ static int64_t weightBytes(ModuleOp module) {
   return bytes;
 }
 
-/// Weights above this stream from memory on every run rather than staying
-/// in a core's share of the caches (docs/compiler.md, "GEMM blocking on
+/// Weights of this size or more stream from memory on every run rather than
+/// staying in a core's share of the caches (docs/compiler.md, "GEMM blocking on
 /// Intel AVX-512").
 static constexpr int64_t kStreamedWeightBytes = int64_t{64} << 20;
 
@@ -148,7 +148,7 @@ static FailureOr<CompiledKernels> compileThrough(ModuleOp module,
   // all in a burst (only with the unrolled depth loops of Intel's blocking,
   // where it was measured).
   if (target->blocking.unroll > 1 &&
-      weightBytes(module) > kStreamedWeightBytes) {
+      weightBytes(module) >= kStreamedWeightBytes) {
     target->blocking.spreadPrefetches = true;
   }
   KernelCompileHooks hooks = options.hooks;

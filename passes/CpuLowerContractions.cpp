@@ -68,6 +68,10 @@ using namespace kiln;
 
 namespace {
 
+/// Buffers of this many bytes or more stream from memory on every pass over
+/// them (docs/compiler.md, "GEMM blocking on Intel AVX-512").
+constexpr int64_t kStreamedBytes = int64_t{64} << 20;
+
 /// The blocking of one GEMM, its micro-kernel's depth loop taking `unroll`
 /// rows of B per iteration; `prefetch` rows of B ahead (0: none), also
 /// within one slab when `ahead` (kPrefetchAheadAttr: the rows past it are
@@ -358,7 +362,8 @@ private:
   }
 
   /// Whether the row blocks share the next slab's prefetches instead of
-  /// each issuing them all (`spread`): with the depth loop unrolled, B in
+  /// each issuing them all (`spread`: asked for, or B streamed from
+  /// memory, streamsFromMemory): with the depth loop unrolled, B in
   /// panels and at least `unroll` row blocks in the tile, not under a row
   /// count (blocks past it never run) nor for a decoding step's values.
   bool spreadsPrefetches() const {
@@ -442,7 +447,6 @@ private:
     if (keyEnd && keysOnDepth) {
       kEnd = arith::MinSIOp::create(b, loc, kEnd, lastKeyEnd(m0, blockRows));
     }
-    // One depth step: the accumulators after row k.
     // Row blocks sharing the next slab's prefetches (spreadsPrefetches)
     // take one row of it per unrolled iteration, the row their ordinal
     // picks.
@@ -452,6 +456,8 @@ private:
       rotation =
           arith::RemUIOp::create(b, loc, ordinal, index(blocking.unroll));
     }
+    // One depth step (`substep` of an unrolled iteration): the
+    // accumulators after row k.
     auto step = [&](Value k, int64_t substep, ValueRange carried) {
       SmallVector<Value> bVec;
       for (int64_t j = 0; j < vectors; ++j) {
@@ -564,6 +570,15 @@ Value baseBuffer(Value view) {
     }
   }
   return view;
+}
+
+/// True when `view` is carved from a buffer of kStreamedBytes or more,
+/// which no core's share of the caches holds: its reads come from memory.
+bool streamsFromMemory(Value view) {
+  auto type = dyn_cast<MemRefType>(baseBuffer(view).getType());
+  return type && type.hasStaticShape() &&
+         type.getNumElements() * (type.getElementTypeBitWidth() / 8) >=
+             kStreamedBytes;
 }
 
 /// True when `view` is a binding or a subview of one: memory that the
@@ -715,14 +730,15 @@ struct CpuLowerContractionsPass
         limits.keysOnDepth = limit->keyLoop == loops - 1;
       }
       Blocking blocking{mr, nr, kc, vectorWidth, prefetchRows, unroll};
-      blocking.spread = spreadPrefetches;
+      blocking.spread =
+          spreadPrefetches ||
+          streamsFromMemory(op.getDpsInputOperand(gemm->rhs)->get());
       // prefetch-rows=0 turns these off too.
       auto ahead = op->getAttrOfType<IntegerAttr>(kPrefetchAheadAttr);
       if (ahead && prefetchRows > 0) {
         blocking.prefetch = ahead.getInt();
         blocking.ahead = true;
       }
-
       if (ahead && !gemm->rhsPanel) {
         // A decoding step's product with V over fewer rows than a register
         // block (a single query under GQA: 4) takes wider column blocks,

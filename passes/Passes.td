@@ -894,8 +894,9 @@ def CpuLowerContractionsPass
            "With unroll > 1, row blocks of a tile share the prefetches of "
            "the next slab of B in panels, one row each per unrolled "
            "iteration, instead of each issuing them all (for B streamed "
-           "from memory: kiln-compile sets it for models whose weights "
-           "exceed 64 MiB)">,
+           "from memory: kiln-compile sets it for models with 64 MiB of "
+           "weights or more; a B carved from a buffer of 64 MiB or more "
+           "shares them without it)">,
     Option<"prefetchC", "prefetch-c", "bool", "true",
            "Prefetch for writing the lines of each C block that a zero-filled "
            "binding's first depth block stores, before its depth loop">
