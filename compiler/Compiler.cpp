@@ -4,6 +4,7 @@
 #include "compiler/Pipeline.h"
 #include "compiler/Registration.h"
 #include "dialects/Kiln/IR/KilnOps.h"
+#include "passes/Passes.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
@@ -113,11 +114,6 @@ static int64_t weightBytes(ModuleOp module) {
   return bytes;
 }
 
-/// Weights of this size or more stream from memory on every run rather than
-/// staying in a core's share of the caches (docs/compiler.md, "GEMM blocking on
-/// Intel AVX-512").
-static constexpr int64_t kStreamedWeightBytes = int64_t{64} << 20;
-
 /// Runs the graph pipeline and compiles the kernels.
 static FailureOr<CompiledKernels> compileThrough(ModuleOp module,
                                                  const CompileOptions &options,
@@ -147,8 +143,7 @@ static FailureOr<CompiledKernels> compileThrough(ModuleOp module,
   // prefetches of each next slab rather than the first one issuing them
   // all in a burst (only with the unrolled depth loops of Intel's blocking,
   // where it was measured).
-  if (target->blocking.unroll > 1 &&
-      weightBytes(module) >= kStreamedWeightBytes) {
+  if (target->blocking.unroll > 1 && weightBytes(module) >= kStreamedBytes) {
     target->blocking.spreadPrefetches = true;
   }
   KernelCompileHooks hooks = options.hooks;

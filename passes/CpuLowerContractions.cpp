@@ -68,10 +68,6 @@ using namespace kiln;
 
 namespace {
 
-/// Buffers of this many bytes or more stream from memory on every pass over
-/// them (docs/compiler.md, "GEMM blocking on Intel AVX-512").
-constexpr int64_t kStreamedBytes = int64_t{64} << 20;
-
 /// The blocking of one GEMM, its micro-kernel's depth loop taking `unroll`
 /// rows of B per iteration; `prefetch` rows of B ahead (0: none), also
 /// within one slab when `ahead` (kPrefetchAheadAttr: the rows past it are
