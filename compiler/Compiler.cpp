@@ -5,6 +5,7 @@
 #include "compiler/Registration.h"
 #include "dialects/Kiln/IR/KilnOps.h"
 #include "passes/Passes.h"
+#include "passes/StorageBytes.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
@@ -107,9 +108,7 @@ LogicalResult runGraphPipeline(ModuleOp module, GraphStage stage,
 static int64_t weightBytes(ModuleOp module) {
   int64_t bytes = 0;
   module.walk([&](ParamOp param) {
-    auto type = cast<RankedTensorType>(param.getType());
-    bytes += type.getNumElements() *
-             llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+    bytes += storageBytes(cast<RankedTensorType>(param.getType()));
   });
   return bytes;
 }

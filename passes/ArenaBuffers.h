@@ -12,6 +12,7 @@
 #define KILN_PASSES_ARENABUFFERS_H
 
 #include "dialects/Exec/IR/ExecOps.h"
+#include "passes/StorageBytes.h"
 #include "passes/StorageRoots.h"
 
 #include <optional>
@@ -28,9 +29,8 @@ struct ArenaBuffer {
 /// The bytes a buffer for `value` (a ranked tensor) takes in the arena:
 /// its size rounded up to 64 bytes, at least 64.
 inline int64_t arenaBytes(mlir::Value value) {
-  auto type = llvm::cast<mlir::RankedTensorType>(value.getType());
-  int64_t bytes = type.getNumElements() *
-                  llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+  int64_t bytes =
+      storageBytes(llvm::cast<mlir::RankedTensorType>(value.getType()));
   return llvm::alignTo(std::max<int64_t>(bytes, 1), 64);
 }
 

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
+#include "passes/StorageBytes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -37,11 +38,8 @@ int64_t layOut(Block &block, int64_t base,
                DenseMap<Operation *, int64_t> &offsets) {
   for (Operation &op : block) {
     if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
-      MemRefType type = alloc.getType();
-      int64_t bytes = type.getNumElements() *
-                      llvm::divideCeil(type.getElementTypeBitWidth(), 8);
       offsets[alloc] = base;
-      base = llvm::alignTo(base + bytes, kAlignment);
+      base = llvm::alignTo(base + storageBytes(alloc.getType()), kAlignment);
       continue;
     }
     // A branch without results: no buffer of one region outlives it, and

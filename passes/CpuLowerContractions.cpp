@@ -46,6 +46,7 @@
 
 #include "passes/OpClassification.h"
 #include "passes/Passes.h"
+#include "passes/StorageBytes.h"
 #include "passes/VectorEmission.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -548,8 +549,7 @@ bool disjointViews(Value x, Value y) {
   if (!ox || !oy || !tx.hasStaticShape() || !ty.hasStaticShape()) {
     return false;
   }
-  int64_t ex = *ox + tx.getNumElements() * tx.getElementTypeBitWidth() / 8;
-  int64_t ey = *oy + ty.getNumElements() * ty.getElementTypeBitWidth() / 8;
+  int64_t ex = *ox + storageBytes(tx), ey = *oy + storageBytes(ty);
   return ex <= *oy || ey <= *ox;
 }
 
@@ -572,9 +572,7 @@ Value baseBuffer(Value view) {
 /// which no core's share of the caches holds: its reads come from memory.
 bool streamsFromMemory(Value view) {
   auto type = dyn_cast<MemRefType>(baseBuffer(view).getType());
-  return type && type.hasStaticShape() &&
-         type.getNumElements() * (type.getElementTypeBitWidth() / 8) >=
-             kStreamedBytes;
+  return type && type.hasStaticShape() && storageBytes(type) >= kStreamedBytes;
 }
 
 /// True when `view` is a binding or a subview of one: memory that the

@@ -15,6 +15,7 @@
 #include "dialects/Exec/IR/ExecOps.h"
 #include "dialects/Kiln/IR/KilnOps.h"
 #include "dialects/Kiln/IR/ModelFunction.h"
+#include "passes/StorageBytes.h"
 #include "passes/StorageRoots.h"
 #include "runtime/ArtifactFormat.h"
 #include "runtime/ArtifactWriter.h"
@@ -36,11 +37,6 @@ namespace fb = kiln::fb;
 
 namespace kiln {
 namespace {
-
-int64_t byteSize(RankedTensorType type) {
-  return type.getNumElements() *
-         llvm::divideCeil(type.getElementTypeBitWidth(), 8);
-}
 
 /// The artifact's name for an element type (f32, i32, i64 and i1 occur).
 fb::DType dtypeOf(Type type) {
@@ -227,9 +223,8 @@ static bool tooLarge(Type type) {
   if (!ranked || !ranked.hasStaticShape()) {
     return false;
   }
-  uint64_t element = std::max<uint64_t>(
-      1, llvm::divideCeil(ranked.getElementTypeBitWidth(), 8));
-  return tensorBytes(ranked.getShape(), element) > (uint64_t(1) << 62);
+  return tensorBytes(ranked.getShape(), storageElementBytes(ranked)) >
+         (uint64_t(1) << 62);
 }
 
 /// Checks what the verifiers cannot see op by op: that no value is larger
@@ -362,7 +357,7 @@ LogicalResult emitArtifact(ModuleOp module, const CompiledKernels &kernels,
   std::vector<uint64_t> constantSizes;
   uint64_t memory = physicalMemoryBytes();
   for (ParamOp param : constantParams) {
-    uint64_t bytes = byteSize(param.getType());
+    uint64_t bytes = storageBytes(param.getType());
     // Its data is made as floats, and an integer one encoded beside them.
     uint64_t floats = tensorBytes(param.getType().getShape(), sizeof(float));
     uint64_t encoded = param.getType().getElementType().isF32() ? 0 : bytes;
@@ -421,7 +416,7 @@ LogicalResult emitArtifact(ModuleOp module, const CompiledKernels &kernels,
       }
       bindings.push_back(fb::CreateBufferRef(
           fbb, it->second.kind, it->second.index, it->second.offset,
-          byteSize(cast<RankedTensorType>(value.getType()))));
+          storageBytes(cast<RankedTensorType>(value.getType()))));
     }
     StringRef callee = dispatch.getCallee();
     auto exportIt = llvm::find(kernels.exports, callee.str());
