@@ -78,6 +78,43 @@ static LogicalResult checkGivenSize(BuiltinCall &call, StringRef param,
   return diag << "; leave '" << param << "' out or make them agree";
 }
 
+/// A layer's weight whose dimension 0 is the layer's size, argument
+/// `sizeParam` (linear's `out`, patch_embed's `dim`): a tensor given as
+/// `weight`, whose dimension 0 is then the size (checked against
+/// `sizeParam` when that is given too), or the parameter created at
+/// `sizeParam` by `rest`, the weight's other dimensions.
+struct SizedWeight {
+  Value weight;
+  int64_t size;
+};
+static FailureOr<SizedWeight>
+sizedWeight(BuiltinCall &call, StringRef sizeParam, ArrayRef<int64_t> rest) {
+  if (const Datum *given = call.get("weight");
+      given && given->is(Datum::Kind::Tensor)) {
+    FailureOr<Value> tensor = call.floatTensor("weight");
+    if (failed(tensor) || failed(checkGivenSize(call, sizeParam, *tensor, 0))) {
+      return failure();
+    }
+    ArrayRef<int64_t> shape = shapeOf(*tensor);
+    return SizedWeight{*tensor, shape.empty() ? 0 : shape.front()};
+  }
+  FailureOr<int64_t> size = call.integer(sizeParam);
+  if (failed(size)) {
+    return failure();
+  }
+  SmallVector<int64_t> shape{*size};
+  llvm::append_range(shape, rest);
+  FailureOr<Value> created = layerWeight(call, "weight", shape);
+  if (failed(created)) {
+    return failure();
+  }
+  if (!*created) {
+    return call.emitError("weight")
+           << "'" << call.getName() << "' needs a weight";
+  }
+  return SizedWeight{*created, *size};
+}
+
 /// The size of the last dimension of `x`, which must have rank >= 1.
 static FailureOr<int64_t> featureSize(BuiltinCall &call, Value x,
                                       StringRef param) {
@@ -99,37 +136,15 @@ static FailureOr<Datum> buildLinear(BuiltinCall &call) {
   if (failed(in)) {
     return failure();
   }
-  Value weight;
-  int64_t out;
-  if (const Datum *given = call.get("weight");
-      given && given->is(Datum::Kind::Tensor)) {
-    FailureOr<Value> tensor = call.floatTensor("weight");
-    if (failed(tensor) || failed(checkGivenSize(call, "out", *tensor, 0))) {
-      return failure();
-    }
-    weight = *tensor;
-    ArrayRef<int64_t> shape = shapeOf(weight);
-    out = shape.empty() ? 0 : shape.front();
-  } else {
-    FailureOr<int64_t> size = call.integer("out");
-    if (failed(size)) {
-      return failure();
-    }
-    out = *size;
-    FailureOr<Value> created = layerWeight(call, "weight", {out, *in});
-    if (failed(created)) {
-      return failure();
-    }
-    if (!*created) {
-      return call.emitError("weight") << "'linear' needs a weight";
-    }
-    weight = *created;
+  FailureOr<SizedWeight> weight = sizedWeight(call, "out", {*in});
+  if (failed(weight)) {
+    return failure();
   }
-  FailureOr<Value> bias = layerWeight(call, "bias", {out});
+  FailureOr<Value> bias = layerWeight(call, "bias", {weight->size});
   if (failed(bias)) {
     return failure();
   }
-  FailureOr<Value> y = call.builder().linear(*x, weight, *bias);
+  FailureOr<Value> y = call.builder().linear(*x, weight->weight, *bias);
   if (failed(y)) {
     return failure();
   }
@@ -267,39 +282,17 @@ static FailureOr<Datum> buildPatchEmbed(BuiltinCall &call) {
            << "'patch' " << *patch << " must divide the image " << shape[2]
            << "x" << shape[3];
   }
-  Value weight;
-  int64_t dim;
-  if (const Datum *given = call.get("weight");
-      given && given->is(Datum::Kind::Tensor)) {
-    FailureOr<Value> tensor = call.floatTensor("weight");
-    if (failed(tensor) || failed(checkGivenSize(call, "dim", *tensor, 0))) {
-      return failure();
-    }
-    weight = *tensor;
-    ArrayRef<int64_t> weightShape = shapeOf(weight);
-    dim = weightShape.empty() ? 0 : weightShape.front();
-  } else {
-    FailureOr<int64_t> size = call.integer("dim");
-    if (failed(size)) {
-      return failure();
-    }
-    dim = *size;
-    FailureOr<Value> created =
-        layerWeight(call, "weight", {dim, shape[1], *patch, *patch});
-    if (failed(created)) {
-      return failure();
-    }
-    if (!*created) {
-      return call.emitError("weight") << "'patch_embed' needs a weight";
-    }
-    weight = *created;
+  FailureOr<SizedWeight> weight =
+      sizedWeight(call, "dim", {shape[1], *patch, *patch});
+  if (failed(weight)) {
+    return failure();
   }
-  FailureOr<Value> bias = layerWeight(call, "bias", {dim});
+  FailureOr<Value> bias = layerWeight(call, "bias", {weight->size});
   if (failed(bias)) {
     return failure();
   }
   FailureOr<Value> y =
-      call.builder().patchEmbed(*pixels, weight, *bias, *patch);
+      call.builder().patchEmbed(*pixels, weight->weight, *bias, *patch);
   if (failed(y)) {
     return failure();
   }
