@@ -13,14 +13,16 @@
 #include "mlir/IR/BuiltinTypeInterfaces.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace kiln {
 
 /// Bytes of one element of `type` as stored: its bit width rounded up to
-/// whole bytes.
+/// whole bytes, at least one (i1, and i0 should one reach here).
 inline int64_t storageElementBytes(mlir::ShapedType type) {
-  return llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+  return std::max<int64_t>(1,
+                           llvm::divideCeil(type.getElementTypeBitWidth(), 8));
 }
 
 /// Bytes the elements of `type`, which has a static shape, take as stored.
