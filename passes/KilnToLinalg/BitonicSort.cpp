@@ -3,26 +3,33 @@
 // Batcher's bitonic network in the form whose exchanges all put the larger
 // key first: for each run length 2w = 2, 4, .., P, slot i of a run's first
 // half meets its mirror in the second half (a "mirror" stage), then slots
-// w / 2, w / 4, .., 1 apart meet. A stage is one generic with one point per
-// slot, reading its own key and its partner's from the previous stage's
-// tensor; which slots meet depends on the slot alone, so every read is a
-// plain load at a computed index and nothing waits on a comparison.
+// w / 2, w / 4, .., 1 apart meet. Which slots meet depends on the slot
+// alone, so every read is a plain load at a computed index and nothing
+// waits on a comparison.
 //
-// Where a stage leaves its keys decides whether those loads are vectors.
-// A stage at distance w < kWide runs over [.., P / 2w, 2w] in the row's
-// order (its partner `j xor w`, or `2w - 1 - j` for a mirror, inside a run
-// of at most 8 keys). A wider stage runs over [.., 2, P / 2w, w] and stores
-// key `a 2w + h w + j` at (h, a, j): both halves of a run are then rows of
-// w consecutive keys, and the next stage (at w / 2) finds its own run a's
-// halves as consecutive keys of that tensor, at (a mod 2, a / 2, ..). A
-// mirror stage reads the row's order (the stage before it is at distance
-// 1), its partners running backwards. With every stage in the row's
-// order, the partner `j xor w` was a gather for LLVM: such a stage at
-// w >= 8 over 8 rows of 32768 keys took 0.15-0.25 ms, against 0.03-0.08
-// ms since. Mirror stages at distances of 64 and more take 0.035 ms; at 8
-// to 32 about 0.18 ms, because LLVM unrolls their loop over the run's w
-// keys and vectorizes the loop over runs instead, with gathers (the
-// other stages at those distances stay scalar there, at 0.06 ms).
+// Every stage reads and writes every key, so the stages are bound by that
+// traffic: one generic (a "wide pass") runs up to kStagesPerPass stages of
+// a merge at distances above kWide, and the stage at kWide one of its own.
+// A wide pass's point at slot i computes the slot's key after its s stages
+// from the 2^s keys that reach it. Its points are (h_1, .., h_s, a, j),
+// slot `a 2 d_1 + h_1 d_1 + .. + h_s d_s + j` for the stages' distances
+// d_t (j < d_s), and it stores its keys as it iterates, [.., 2, .., 2,
+// P / 2 d_1, d_s] (a "digit" layout), where the next generic finds slot i
+// from i's bits. Without a mirror, a point reads the run's 2^s slots
+// `e_1 d_1 + .. + e_s d_s + j` for every digit e, runs the s stages on
+// them and keeps the one at its own digits; with one, it reads the slots
+// that cross over any subset of the stages (a partner across stage t at
+// digit `1 - h_t`, across the mirror every digit flipped and j backwards)
+// and keeps its side of each exchange. Either way every read is a run of
+// consecutive keys as j goes, which LLVM vectorizes. Stages at distances
+// below kWide run one per generic over [.., P / 2w, 2w] in the row's order
+// (the partner `j xor w` within a run of at most 8 keys).
+//
+// On one Zen 4 thread, 8 rows of 32768 slots fully sorted (`kiln-run
+// --trace`): 0.05-0.06 ms a stage below kWide, 0.11-0.14 ms the stage at
+// kWide, about 0.2 ms a wide pass of three stages (a stage alone at those
+// distances took 0.10-0.17 ms), and the whole sort 10.0 ms against 12.5
+// with one stage per generic (docs/top-k.md).
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,15 +43,18 @@ using namespace mlir;
 namespace kiln {
 namespace {
 
-/// The narrowest distance whose stage stores its runs' halves apart.
+/// The narrowest distance a wide pass runs, alone: a pass ending at it runs
+/// rows of 8 keys, which LLVM left scalar (1.0-1.5 ms for three stages).
 constexpr int64_t kWide = 8;
 
-/// A stage's result: the keys and the distance of the stage that wrote
-/// them (0 for the keys before the first stage, in the row's order).
+/// Stages of one merge that a wide pass runs.
+constexpr int64_t kStagesPerPass = 3;
+
+/// Keys between two generics: in the row's order, or in the digit layout
+/// of the wide pass at distances `digits` that wrote them.
 struct Keys {
   Value keys;
-  int64_t half;
-  bool split() const { return half >= kWide; }
+  SmallVector<int64_t> digits;
 };
 
 class Network {
@@ -53,83 +63,193 @@ public:
       : g(g), b(g.builder()), i64(b.getI64Type()), rank(type.getRank()),
         rows(type.getShape().drop_back()), slots(type.getShape().back()) {}
 
-  /// The stage at distance `half`, mirrored or not, after `previous`.
-  Keys stage(const Keys &previous, int64_t half, bool mirror) {
-    bool split = half >= kWide;
+  /// The consecutive stages of one merge at distances `halves` (each half
+  /// the one before, the last at least kWide), the first mirrored when
+  /// `mirror`, after `previous`.
+  Keys widePass(const Keys &previous, ArrayRef<int64_t> halves, bool mirror) {
+    int64_t stages = halves.size(), last = halves.back();
     SmallVector<int64_t> shape(rows);
-    if (split) {
-      shape.append({2, slots / (2 * half), half});
-    } else {
-      shape.append({slots / (2 * half), 2 * half});
+    shape.append(stages, 2);
+    shape.push_back(slots / (2 * halves.front()));
+    shape.push_back(last);
+    Value result = keysOver(shape, [&](BodyScalars &s, ArrayRef<Value> row) {
+      SmallVector<Value> h;
+      for (int64_t t = 0; t < stages; ++t) {
+        h.push_back(index(s, rank - 1 + t));
+      }
+      Value run = index(s, rank - 1 + stages), j = index(s, rank + stages);
+      return mirror ? withMirror(s, previous, row, run, j, h, halves)
+                    : withoutMirror(s, previous, row, run, j, h, halves);
+    });
+    GenericBuilder::setElementCost(result, int64_t(2) << (stages - 1));
+    return {result, SmallVector<int64_t>(halves)};
+  }
+
+  /// The body of a wide pass whose first stage is a merge's mirror: the
+  /// 2^s keys that reach the point's slot, leaf c crossing stage t when bit
+  /// t of c is set (a partner across stage t is at digit `1 - h_t`; across
+  /// the mirror every digit flips and j runs backwards, so that a later
+  /// stage's crossing then restores its digit), through the s stages,
+  /// keeping the side of each exchange that the slot is on.
+  Value withMirror(BodyScalars &s, const Keys &previous, ArrayRef<Value> row,
+                   Value run, Value j, ArrayRef<Value> h,
+                   ArrayRef<int64_t> halves) {
+    int64_t stages = halves.size(), leaves = int64_t(1) << stages;
+    SmallVector<Value> flipped;
+    for (Value digit : h) {
+      flipped.push_back(arith::SubIOp::create(s.b, s.l, s.idx(1), digit));
     }
-    unsigned loops = shape.size();
-    Value result = g.generic(
-        {}, {}, g.empty(shape, i64), g.identity(loops),
-        GenericBuilder::parallel(loops),
-        [&](OpBuilder &nb, Location l, ValueRange) {
-          BodyScalars s{nb, l};
-          SmallVector<Value> row;
-          for (unsigned d = 0; d + 1 < rank; ++d) {
-            row.push_back(linalg::IndexOp::create(nb, l, d));
-          }
-          // The run a, the slot's offset in it and its partner's, and
-          // whether the slot is in the run's first half (the larger key).
-          Value run, own, other, first;
-          auto mul = [&](Value x, int64_t c) {
-            return arith::MulIOp::create(nb, l, x, s.idx(c)).getResult();
-          };
-          auto sub = [&](int64_t c, Value x) {
-            return arith::SubIOp::create(nb, l, s.idx(c), x).getResult();
-          };
-          if (split) {
-            Value h = linalg::IndexOp::create(nb, l, rank - 1);
-            run = linalg::IndexOp::create(nb, l, rank);
-            Value j = linalg::IndexOp::create(nb, l, rank + 1);
-            own = s.add(mul(h, half), j);
-            Value otherHalf = mul(sub(1, h), half);
-            other = s.add(otherHalf, mirror ? sub(half - 1, j) : j);
-            first = s.cmpi(arith::CmpIPredicate::eq, h, s.idx(0));
-          } else {
-            run = linalg::IndexOp::create(nb, l, rank - 1);
-            own = linalg::IndexOp::create(nb, l, rank);
-            other = mirror ? sub(2 * half - 1, own)
-                           : arith::XOrIOp::create(nb, l, own, s.idx(half))
-                                 .getResult();
-            first = s.cmpi(arith::CmpIPredicate::ult, own, s.idx(half));
-          }
-          Value mine = read(s, previous, row, run, own, half);
-          Value theirs = read(s, previous, row, run, other, half);
-          Value larger = arith::MaxUIOp::create(nb, l, mine, theirs);
-          Value smaller = arith::MinUIOp::create(nb, l, mine, theirs);
-          return arith::SelectOp::create(nb, l, first, larger, smaller)
-              .getResult();
-        });
+    Value reversed =
+        arith::SubIOp::create(s.b, s.l, s.idx(halves.back() - 1), j);
+    SmallVector<Value> keys;
+    for (int64_t c = 0; c < leaves; ++c) {
+      bool reverse = c & 1;
+      Value offset = reverse ? reversed : j;
+      for (int64_t t = 0; t < stages; ++t) {
+        bool cross = (c >> t & 1) != (reverse && t > 0);
+        offset = s.add(offset, mul(s, cross ? flipped[t] : h[t], halves[t]));
+      }
+      keys.push_back(read(s, previous, row, run, 2 * halves.front(), offset));
+    }
+    // Stage t keeps the larger key of a pair in the slot whose digit h_t
+    // is 0. Only the leaves that reach this slot through the later stages
+    // are needed: those crossing later stages only, which leave h_t as the
+    // slot has it.
+    for (int64_t t = 0; t < stages; ++t) {
+      Value first = s.cmpi(arith::CmpIPredicate::eq, h[t], s.idx(0));
+      for (int64_t c = 0; c < leaves; c += 2 << t) {
+        keys[c] = exchange(s, first, keys[c], keys[c | int64_t(1) << t]);
+      }
+    }
+    return keys.front();
+  }
+
+  /// The body of a wide pass with no mirror: the 2^s keys of the run's
+  /// slots `e_1 d_1 + .. + e_s d_s + j` (every digit e), at offsets that
+  /// are constants past j whatever the point's own digits h (written as
+  /// `1 - h_t`, LLVM folded them into xors on j's index and loaded every
+  /// key alone), through the s stages, then the one at digits h.
+  Value withoutMirror(BodyScalars &s, const Keys &previous, ArrayRef<Value> row,
+                      Value run, Value j, ArrayRef<Value> h,
+                      ArrayRef<int64_t> halves) {
+    int64_t stages = halves.size(), leaves = int64_t(1) << stages;
+    SmallVector<Value> keys;
+    for (int64_t e = 0; e < leaves; ++e) {
+      int64_t offset = 0;
+      for (int64_t t = 0; t < stages; ++t) {
+        offset += (e >> t & 1) * halves[t];
+      }
+      keys.push_back(read(s, previous, row, run, 2 * halves.front(),
+                          offset ? s.add(j, s.idx(offset)) : j));
+    }
+    for (int64_t t = 0; t < stages; ++t) {
+      for (int64_t e = 0; e < leaves; ++e) {
+        if (!(e >> t & 1)) {
+          Value x = keys[e], y = keys[e | int64_t(1) << t];
+          keys[e] = arith::MaxUIOp::create(s.b, s.l, x, y);
+          keys[e | int64_t(1) << t] = arith::MinUIOp::create(s.b, s.l, x, y);
+        }
+      }
+    }
+    for (int64_t t = 0; t < stages; ++t) {
+      Value zero = s.cmpi(arith::CmpIPredicate::eq, h[t], s.idx(0));
+      SmallVector<Value> chosen;
+      for (size_t e = 0; e < keys.size(); e += 2) {
+        chosen.push_back(
+            arith::SelectOp::create(s.b, s.l, zero, keys[e], keys[e + 1]));
+      }
+      keys = std::move(chosen);
+    }
+    return keys.front();
+  }
+
+  /// The stage at distance `half` (below kWide), mirrored or not, after
+  /// `previous`; its keys in the row's order.
+  Keys stage(const Keys &previous, int64_t half, bool mirror) {
+    SmallVector<int64_t> shape(rows);
+    shape.append({slots / (2 * half), 2 * half});
+    Value result = keysOver(shape, [&](BodyScalars &s, ArrayRef<Value> row) {
+      Value run = index(s, rank - 1), own = index(s, rank);
+      Value other =
+          mirror
+              ? arith::SubIOp::create(s.b, s.l, s.idx(2 * half - 1), own)
+                    .getResult()
+              : arith::XOrIOp::create(s.b, s.l, own, s.idx(half)).getResult();
+      Value first = s.cmpi(arith::CmpIPredicate::ult, own, s.idx(half));
+      return exchange(s, first, read(s, previous, row, run, 2 * half, own),
+                      read(s, previous, row, run, 2 * half, other));
+    });
     GenericBuilder::setElementCost(result, 2);
-    if (!split) {
-      SmallVector<int64_t> flat(rows);
-      flat.push_back(slots);
-      result = ReshapeOp::create(b, g.location(),
-                                 RankedTensorType::get(flat, i64), result);
-    }
-    return {result, half};
+    SmallVector<int64_t> flat(rows);
+    flat.push_back(slots);
+    result = ReshapeOp::create(b, g.location(),
+                               RankedTensorType::get(flat, i64), result);
+    return {result, {}};
   }
 
 private:
-  /// The key at `offset` of run `run` (of 2 `half` slots) from `previous`:
-  /// in the row's order, or split by the stage at distance 2 `half`, whose
-  /// run `run / 2` holds this run as its half `run mod 2`.
+  /// A generic with one point per key of a tensor of `shape`, whose
+  /// `body` gets the point's row indices (the dimensions before the row's).
+  Value keysOver(ArrayRef<int64_t> shape,
+                 function_ref<Value(BodyScalars &, ArrayRef<Value>)> body) {
+    unsigned loops = shape.size();
+    return g.generic({}, {}, g.empty(shape, i64), g.identity(loops),
+                     GenericBuilder::parallel(loops),
+                     [&](OpBuilder &nb, Location l, ValueRange) {
+                       BodyScalars s{nb, l};
+                       SmallVector<Value> row;
+                       for (unsigned d = 0; d + 1 < rank; ++d) {
+                         row.push_back(index(s, d));
+                       }
+                       return body(s, row);
+                     });
+  }
+
+  static Value index(BodyScalars &s, unsigned dim) {
+    return linalg::IndexOp::create(s.b, s.l, dim);
+  }
+
+  static Value mul(BodyScalars &s, Value x, int64_t c) {
+    return arith::MulIOp::create(s.b, s.l, x, s.idx(c));
+  }
+
+  /// The larger of two keys when `first`, else the smaller.
+  static Value exchange(BodyScalars &s, Value first, Value x, Value y) {
+    Value larger = arith::MaxUIOp::create(s.b, s.l, x, y);
+    Value smaller = arith::MinUIOp::create(s.b, s.l, x, y);
+    return arith::SelectOp::create(s.b, s.l, first, larger, smaller);
+  }
+
+  /// The key of slot `run size + offset` (offset < size) from `previous`.
+  /// In a digit layout, whose last distance is then `size`, the offset is
+  /// the index of the last dimension and the run's bits give the others:
+  /// every index is the reader's own, shifted, or its offset, so that LLVM
+  /// sees the loads of consecutive offsets as consecutive (finding the
+  /// digits from the slot's bits instead, it did not).
   Value read(BodyScalars &s, const Keys &previous, ArrayRef<Value> row,
-             Value run, Value offset, int64_t half) {
+             Value run, int64_t size, Value offset) {
     SmallVector<Value> at(row);
-    if (!previous.split()) {
-      at.push_back(
-          s.add(arith::MulIOp::create(s.b, s.l, run, s.idx(2 * half)), offset));
-    } else {
-      assert(previous.half == 2 * half && "a split stage feeds its next one");
-      at.push_back(arith::AndIOp::create(s.b, s.l, run, s.idx(1)));
-      at.push_back(arith::ShRUIOp::create(s.b, s.l, run, s.idx(1)));
-      at.push_back(offset);
+    if (previous.digits.empty()) {
+      at.push_back(s.add(mul(s, run, size), offset));
+      return s.at(previous.keys, at);
     }
+    assert(previous.digits.back() == size && "a run is a digit layout's row");
+    auto bits = [&](int64_t distance, bool one) {
+      Value shifted =
+          distance == size
+              ? run
+              : arith::ShRUIOp::create(s.b, s.l, run,
+                                       s.idx(llvm::Log2_64(distance / size)))
+                    .getResult();
+      return one ? arith::AndIOp::create(s.b, s.l, shifted, s.idx(1))
+                       .getResult()
+                 : shifted;
+    };
+    for (int64_t digit : previous.digits) {
+      at.push_back(bits(digit, /*one=*/true));
+    }
+    at.push_back(bits(2 * previous.digits.front(), /*one=*/false));
+    at.push_back(offset);
     return s.at(previous.keys, at);
   }
 
@@ -147,11 +267,24 @@ Value sortRowsDescending(GenericBuilder &g, Value keys) {
   auto type = cast<RankedTensorType>(keys.getType());
   assert(llvm::isPowerOf2_64(type.getShape().back()) && "whole stages only");
   Network network(g, type);
-  Keys sorted{keys, 0};
+  Keys sorted{keys, {}};
   for (int64_t run = 2; run <= type.getShape().back(); run *= 2) {
-    sorted = network.stage(sorted, run / 2, /*mirror=*/true);
-    for (int64_t half = run / 4; half >= 1; half /= 2) {
-      sorted = network.stage(sorted, half, /*mirror=*/false);
+    // Wide passes of up to kStagesPerPass stages from the widest, then
+    // the stage at kWide alone, then the narrow ones.
+    SmallVector<int64_t> wide;
+    for (int64_t half = run / 2; half > kWide; half /= 2) {
+      wide.push_back(half);
+    }
+    for (size_t first = 0; first < wide.size(); first += kStagesPerPass) {
+      size_t count = std::min<size_t>(kStagesPerPass, wide.size() - first);
+      sorted = network.widePass(sorted, ArrayRef(wide).slice(first, count),
+                                /*mirror=*/first == 0);
+    }
+    if (run / 2 >= kWide) {
+      sorted = network.widePass(sorted, {kWide}, /*mirror=*/run / 2 == kWide);
+    }
+    for (int64_t half = std::min(run / 2, kWide / 2); half >= 1; half /= 2) {
+      sorted = network.stage(sorted, half, /*mirror=*/half == run / 2);
     }
   }
   return sorted.keys;

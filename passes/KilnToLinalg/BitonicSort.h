@@ -15,8 +15,8 @@ class GenericBuilder;
 
 /// `keys` ([rows.., P] of i64, P a power of two) with each row sorted by
 /// descending unsigned value, as generics of Batcher's bitonic network:
-/// log2(P) (log2(P) + 1) / 2 stages, each reading every key twice at
-/// indices that depend on the slot alone.
+/// log2(P) (log2(P) + 1) / 2 stages, up to three of a merge's in one
+/// generic, each reading keys at indices that depend on the slot alone.
 mlir::Value sortRowsDescending(GenericBuilder &g, mlir::Value keys);
 
 } // namespace kiln

@@ -491,20 +491,33 @@ func.func @rope_long(%x: tensor<1x1048577x16xf32>) -> tensor<1x1048577x16xf32> {
 // The last stage (distance 1) leaves the row's order for the outputs.
 // CHECK-LABEL: func.func @sort_rows
 // CHECK: outs(%{{.+}} : tensor<1x256x2xi64>)
-// CHECK: %[[MIRROR:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<1x2x32x8xi64>)
+// The mirror of the runs of 16, a wide pass of one stage: its keys in a
+// digit layout, read by the next stage from the run's bits.
+// CHECK: %[[EIGHT:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<1x2x32x8xi64>)
 // CHECK: arith.subi %c7, %{{.+}} : index
 // CHECK: tensor.extract %{{.+}}[%{{.+}}, %{{.+}}] : tensor<1x512xi64>
 // CHECK: arith.maxui
 // CHECK: arith.minui
 // CHECK: linalg.generic {{.+}} outs(%{{.+}} : tensor<1x64x8xi64>)
-// CHECK: %[[HALF:.+]] = arith.andi %{{.+}}, %c1
-// CHECK: %[[RUNIDX:.+]] = arith.shrui %{{.+}}, %c1
-// CHECK: tensor.extract %[[MIRROR]][%{{.+}}, %[[HALF]], %[[RUNIDX]], %{{.+}}] : tensor<1x2x32x8xi64>
-// CHECK: %[[WIDE:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<1x2x16x16xi64>)
+// CHECK: tensor.extract %[[EIGHT]][%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}] : tensor<1x2x32x8xi64>
+// The merge of the whole row: its mirror and the next two stages in one
+// pass (eight keys a point), the next two in another (four keys at j + 0,
+// 32, 16 and 48 of a run), the stage at 8 alone, then 4, 2 and 1.
+// CHECK: %[[THREE:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<1x2x2x2x1x64xi64>) attrs = {kiln.element_cost = 8
+// CHECK-COUNT-8: tensor.extract %{{.+}}[%{{.+}}, %{{.+}}] : tensor<1x512xi64>
+// CHECK: %[[TWO:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<1x2x2x8x16xi64>) attrs = {kiln.element_cost = 4
+// CHECK: %[[J:.+]] = linalg.index 4 : index
+// CHECK: tensor.extract %[[THREE]]{{.+}} : tensor<1x2x2x2x1x64xi64>
+// CHECK: arith.addi %[[J]], %c32{{(_[0-9]+)?}} : index
+// CHECK: tensor.extract %[[THREE]]
+// CHECK: arith.addi %[[J]], %c16{{(_[0-9]+)?}} : index
+// CHECK: tensor.extract %[[THREE]]
+// CHECK: arith.addi %[[J]], %c48{{(_[0-9]+)?}} : index
+// CHECK: tensor.extract %[[THREE]]
 // CHECK: linalg.generic {{.+}} outs(%{{.+}} : tensor<1x2x32x8xi64>)
-// CHECK: tensor.extract %[[WIDE]][%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}] : tensor<1x2x16x16xi64>
-// CHECK: outs(%{{.+}} : tensor<1x2x1x256xi64>)
-// CHECK: outs(%{{.+}} : tensor<1x2x2x128xi64>)
+// CHECK: tensor.extract %[[TWO]]
+// CHECK: outs(%{{.+}} : tensor<1x64x8xi64>)
+// CHECK: outs(%{{.+}} : tensor<1x128x4xi64>)
 // CHECK: %[[LAST:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<1x256x2xi64>)
 // CHECK: %[[SORTED:.+]] = kiln.reshape %[[LAST]] : tensor<1x256x2xi64> -> tensor<1x512xi64>
 // CHECK: linalg.generic {{.+}} outs(%{{.+}}, %{{.+}} : tensor<1x512xf32>, tensor<1x512xi64>)
