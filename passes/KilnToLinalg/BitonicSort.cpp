@@ -11,19 +11,21 @@
 // traffic: one generic (a "wide pass") runs up to kStagesPerPass stages of
 // a merge at distances above kWide, and the stage at kWide one of its own.
 // A wide pass's point at slot i computes the slot's key after its s stages
-// from the 2^s keys that reach it. Its points are (h_1, .., h_s, a, j),
+// from the keys that reach it. Its points are (h_1, .., h_s, a, j),
 // slot `a 2 d_1 + h_1 d_1 + .. + h_s d_s + j` for the stages' distances
 // d_t (j < d_s), and it stores its keys as it iterates, [.., 2, .., 2,
 // P / 2 d_1, d_s] (a "digit" layout), where the next generic finds slot i
-// from i's bits. Without a mirror, a point reads the run's 2^s slots
-// `e_1 d_1 + .. + e_s d_s + j` for every digit e, runs the s stages on
-// them and keeps the one at its own digits; with one, it reads the slots
-// that cross over any subset of the stages (a partner across stage t at
-// digit `1 - h_t`, across the mirror every digit flipped and j backwards)
-// and keeps its side of each exchange. Either way every read is a run of
-// consecutive keys as j goes, which LLVM vectorizes. Stages at distances
-// below kWide run one per generic over [.., P / 2w, 2w] in the row's order
-// (the partner `j xor w` within a run of at most 8 keys).
+// from i's bits. A point reads the run's 2^s slots `e_1 d_1 + .. + e_s d_s
+// + j` for every digit e (and, when the first stage is the merge's
+// mirror, their mirrors `.. + d_s - 1 - j`), runs the stages on them and
+// keeps the key at its own digits h. Those slots are constant offsets past
+// j or `d_s - 1 - j`, so every read is a run of consecutive keys as j
+// goes, which LLVM vectorizes. (Read relative to the point's own digits,
+// at `1 - h_t` across stage t, they were not: with h from the workgroup
+// id, LLVM turned `(1 - h) d + j` into `(h d + j) xor d` and loaded every
+// key alone.) Stages at distances below kWide run one per generic over
+// [.., P / 2w, 2w] in the row's order (the partner `j xor w` within a run
+// of at most 8 keys).
 //
 // On one Zen 4 thread, 8 rows of 32768 slots fully sorted (`kiln-run
 // --trace`): 0.05-0.06 ms a stage below kWide, 0.11-0.14 ms the stage at
@@ -86,49 +88,37 @@ public:
   }
 
   /// The body of a wide pass whose first stage is a merge's mirror: the
-  /// 2^s keys that reach the point's slot, leaf c crossing stage t when bit
-  /// t of c is set (a partner across stage t is at digit `1 - h_t`; across
-  /// the mirror every digit flips and j runs backwards, so that a later
-  /// stage's crossing then restores its digit), through the s stages,
-  /// keeping the side of each exchange that the slot is on.
+  /// run's 2^s slots `e_1 d_1 + .. + e_s d_s + j` (every digit e) and their
+  /// mirrors `(1 - e_1) d_1 + .. + (1 - e_s) d_s + d_s - 1 - j`, at
+  /// constant offsets past j and past `d_s - 1 - j`; the mirror stage
+  /// keeps the larger key at the slots whose e_1 is 0, the other stages
+  /// run among the first 2^s, and the one at digits h is the point's.
   Value withMirror(BodyScalars &s, const Keys &previous, ArrayRef<Value> row,
                    Value run, Value j, ArrayRef<Value> h,
                    ArrayRef<int64_t> halves) {
     int64_t stages = halves.size(), leaves = int64_t(1) << stages;
-    SmallVector<Value> flipped;
-    for (Value digit : h) {
-      flipped.push_back(arith::SubIOp::create(s.b, s.l, s.idx(1), digit));
-    }
     Value reversed =
         arith::SubIOp::create(s.b, s.l, s.idx(halves.back() - 1), j);
-    SmallVector<Value> keys;
-    for (int64_t c = 0; c < leaves; ++c) {
-      bool reverse = c & 1;
-      Value offset = reverse ? reversed : j;
+    auto leaf = [&](int64_t e, Value from) {
+      int64_t offset = 0;
       for (int64_t t = 0; t < stages; ++t) {
-        bool cross = (c >> t & 1) != (reverse && t > 0);
-        offset = s.add(offset, mul(s, cross ? flipped[t] : h[t], halves[t]));
+        offset += (e >> t & 1) * halves[t];
       }
-      keys.push_back(read(s, previous, row, run, 2 * halves.front(), offset));
+      return read(s, previous, row, run, 2 * halves.front(),
+                  offset ? s.add(from, s.idx(offset)) : from);
+    };
+    SmallVector<Value> keys;
+    for (int64_t e = 0; e < leaves; ++e) {
+      Value mine = leaf(e, j), theirs = leaf(leaves - 1 - e, reversed);
+      keys.push_back(
+          e & 1 ? arith::MinUIOp::create(s.b, s.l, mine, theirs).getResult()
+                : arith::MaxUIOp::create(s.b, s.l, mine, theirs).getResult());
     }
-    // Stage t keeps the larger key of a pair in the slot whose digit h_t
-    // is 0. Only the leaves that reach this slot through the later stages
-    // are needed: those crossing later stages only, which leave h_t as the
-    // slot has it.
-    for (int64_t t = 0; t < stages; ++t) {
-      Value first = s.cmpi(arith::CmpIPredicate::eq, h[t], s.idx(0));
-      for (int64_t c = 0; c < leaves; c += 2 << t) {
-        keys[c] = exchange(s, first, keys[c], keys[c | int64_t(1) << t]);
-      }
-    }
-    return keys.front();
+    return stagesAndPick(s, keys, h, /*from=*/1);
   }
 
-  /// The body of a wide pass with no mirror: the 2^s keys of the run's
-  /// slots `e_1 d_1 + .. + e_s d_s + j` (every digit e), at offsets that
-  /// are constants past j whatever the point's own digits h (written as
-  /// `1 - h_t`, LLVM folded them into xors on j's index and loaded every
-  /// key alone), through the s stages, then the one at digits h.
+  /// The body of a wide pass with no mirror: the run's 2^s slots
+  /// `e_1 d_1 + .. + e_s d_s + j` (every digit e) through the s stages.
   Value withoutMirror(BodyScalars &s, const Keys &previous, ArrayRef<Value> row,
                       Value run, Value j, ArrayRef<Value> h,
                       ArrayRef<int64_t> halves) {
@@ -142,7 +132,15 @@ public:
       keys.push_back(read(s, previous, row, run, 2 * halves.front(),
                           offset ? s.add(j, s.idx(offset)) : j));
     }
-    for (int64_t t = 0; t < stages; ++t) {
+    return stagesAndPick(s, keys, h, /*from=*/0);
+  }
+
+  /// Stages `from`.. of a wide pass over `keys`, the run's slots by their
+  /// digits (bit t of the index is e_t), then the key at digits `h`.
+  static Value stagesAndPick(BodyScalars &s, SmallVector<Value> keys,
+                             ArrayRef<Value> h, int64_t from) {
+    int64_t stages = h.size(), leaves = keys.size();
+    for (int64_t t = from; t < stages; ++t) {
       for (int64_t e = 0; e < leaves; ++e) {
         if (!(e >> t & 1)) {
           Value x = keys[e], y = keys[e | int64_t(1) << t];
@@ -154,7 +152,7 @@ public:
     for (int64_t t = 0; t < stages; ++t) {
       Value zero = s.cmpi(arith::CmpIPredicate::eq, h[t], s.idx(0));
       SmallVector<Value> chosen;
-      for (size_t e = 0; e < keys.size(); e += 2) {
+      for (int64_t e = 0; e < int64_t(keys.size()); e += 2) {
         chosen.push_back(
             arith::SelectOp::create(s.b, s.l, zero, keys[e], keys[e + 1]));
       }
