@@ -40,6 +40,8 @@
 #include "passes/KilnToLinalg/BodyScalars.h"
 #include "passes/KilnToLinalg/GenericBuilder.h"
 
+#include <array>
+
 using namespace mlir;
 
 namespace kiln {
@@ -51,6 +53,9 @@ constexpr int64_t kWide = 8;
 
 /// Stages of one merge that a wide pass runs.
 constexpr int64_t kStagesPerPass = 3;
+
+/// The most slots of a run that a wide pass's point runs its stages over.
+constexpr int64_t kMaxLeaves = int64_t(1) << kStagesPerPass;
 
 /// Keys between two generics: in the row's order, or in the digit layout
 /// of the wide pass at distances `digits` that wrote them.
@@ -70,6 +75,7 @@ public:
   /// `mirror`, after `previous`.
   Keys widePass(const Keys &previous, ArrayRef<int64_t> halves, bool mirror) {
     int64_t stages = halves.size(), last = halves.back();
+    assert(stages <= kStagesPerPass && "a point's slots fit kMaxLeaves");
     SmallVector<int64_t> shape(rows);
     shape.append(stages, 2);
     shape.push_back(slots / (2 * halves.front()));
@@ -99,22 +105,20 @@ public:
     int64_t stages = halves.size(), leaves = int64_t(1) << stages;
     Value reversed =
         arith::SubIOp::create(s.b, s.l, s.idx(halves.back() - 1), j);
-    auto leaf = [&](int64_t e, Value from) {
-      int64_t offset = 0;
-      for (int64_t t = 0; t < stages; ++t) {
-        offset += (e >> t & 1) * halves[t];
-      }
-      return read(s, previous, row, run, 2 * halves.front(),
-                  offset ? s.add(from, s.idx(offset)) : from);
-    };
-    SmallVector<Value> keys;
+    std::array<Value, kMaxLeaves> keys;
     for (int64_t e = 0; e < leaves; ++e) {
-      Value mine = leaf(e, j), theirs = leaf(leaves - 1 - e, reversed);
-      keys.push_back(
-          e & 1 ? arith::MinUIOp::create(s.b, s.l, mine, theirs).getResult()
-                : arith::MaxUIOp::create(s.b, s.l, mine, theirs).getResult());
+      Value mine = slotKey(s, previous, row, run, halves, e, j);
+      Value theirs =
+          slotKey(s, previous, row, run, halves, leaves - 1 - e, reversed);
+      // The mirror keeps the larger key where e_1 is 0.
+      if (e & 1) {
+        keys[e] = arith::MinUIOp::create(s.b, s.l, mine, theirs);
+      } else {
+        keys[e] = arith::MaxUIOp::create(s.b, s.l, mine, theirs);
+      }
     }
-    return stagesAndPick(s, keys, h, /*from=*/1);
+    return stagesAndPick(s, MutableArrayRef(keys.data(), leaves), h,
+                         /*from=*/1);
   }
 
   /// The body of a wide pass with no mirror: the run's 2^s slots
@@ -123,21 +127,29 @@ public:
                       Value run, Value j, ArrayRef<Value> h,
                       ArrayRef<int64_t> halves) {
     int64_t stages = halves.size(), leaves = int64_t(1) << stages;
-    SmallVector<Value> keys;
+    std::array<Value, kMaxLeaves> keys;
     for (int64_t e = 0; e < leaves; ++e) {
-      int64_t offset = 0;
-      for (int64_t t = 0; t < stages; ++t) {
-        offset += (e >> t & 1) * halves[t];
-      }
-      keys.push_back(read(s, previous, row, run, 2 * halves.front(),
-                          offset ? s.add(j, s.idx(offset)) : j));
+      keys[e] = slotKey(s, previous, row, run, halves, e, j);
     }
-    return stagesAndPick(s, keys, h, /*from=*/0);
+    return stagesAndPick(s, MutableArrayRef(keys.data(), leaves), h,
+                         /*from=*/0);
+  }
+
+  /// The key of run `run`'s slot `e_1 d_1 + .. + e_s d_s + from` (bit t of
+  /// `e` is e_t; d_t the stages' distances `halves`), from `previous`.
+  Value slotKey(BodyScalars &s, const Keys &previous, ArrayRef<Value> row,
+                Value run, ArrayRef<int64_t> halves, int64_t e, Value from) {
+    int64_t offset = 0;
+    for (size_t t = 0; t < halves.size(); ++t) {
+      offset += (e >> t & 1) * halves[t];
+    }
+    return read(s, previous, row, run, 2 * halves.front(),
+                offset ? s.add(from, s.idx(offset)) : from);
   }
 
   /// Stages `from`.. of a wide pass over `keys`, the run's slots by their
   /// digits (bit t of the index is e_t), then the key at digits `h`.
-  static Value stagesAndPick(BodyScalars &s, SmallVector<Value> keys,
+  static Value stagesAndPick(BodyScalars &s, MutableArrayRef<Value> keys,
                              ArrayRef<Value> h, int64_t from) {
     int64_t stages = h.size(), leaves = keys.size();
     for (int64_t t = from; t < stages; ++t) {
@@ -149,16 +161,17 @@ public:
         }
       }
     }
+    // Halving by digit: after round t, keys[e] is the key at digits
+    // h_1..h_t followed by e's bits.
     for (int64_t t = 0; t < stages; ++t) {
       Value zero = s.cmpi(arith::CmpIPredicate::eq, h[t], s.idx(0));
-      SmallVector<Value> chosen;
-      for (int64_t e = 0; e < int64_t(keys.size()); e += 2) {
-        chosen.push_back(
-            arith::SelectOp::create(s.b, s.l, zero, keys[e], keys[e + 1]));
+      leaves /= 2;
+      for (int64_t e = 0; e < leaves; ++e) {
+        keys[e] = arith::SelectOp::create(s.b, s.l, zero, keys[2 * e],
+                                          keys[2 * e + 1]);
       }
-      keys = std::move(chosen);
     }
-    return keys.front();
+    return keys[0];
   }
 
   /// The stage at distance `half` (below kWide), mirrored or not, after
